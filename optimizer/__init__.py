@@ -1,0 +1,30 @@
+"""The LP engine: allocate a paid budget across cells, certify the answer, explain it."""
+
+from optimizer.engine import DEFAULT_TOLERANCE, Optimizer
+from optimizer.explain import Relaxation
+from optimizer.lp import SOLVERS
+from optimizer.problem import Problem, Row, build_problem
+from optimizer.result import (
+    CellPlan,
+    ConstraintReport,
+    KpiStatus,
+    OptimizationResult,
+    SolverReport,
+    ZeroSpend,
+)
+
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "SOLVERS",
+    "CellPlan",
+    "ConstraintReport",
+    "KpiStatus",
+    "OptimizationResult",
+    "Optimizer",
+    "Problem",
+    "Relaxation",
+    "Row",
+    "SolverReport",
+    "ZeroSpend",
+    "build_problem",
+]

@@ -1,0 +1,237 @@
+"""The allocation problem in solver-neutral form.
+
+Every constraint is linear in three kinds of quantity: spend per cell ``x``,
+total conversions ``F = Σ f_c(x_c)`` and paid reach per channel ``R_j``.
+Ratio KPIs are written in that form (CPA: ``Σx − cpa · F ≤ 0``). The same
+description feeds the LP builder, the Lagrangian bound and the explanations,
+so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scenarios.market import Market
+from scenarios.schema import Scenario
+
+#: How the user's number enters a row, for shadow prices per unit of it.
+RHS, CPA, ROAS, BOUNCE = "rhs", "cpa", "roas", "bounce"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One linear constraint ``a·x + conversions·F + reach·R  (sense)  rhs``.
+
+    Parameters
+    ----------
+    name : str
+        Stable identifier (``budget.total``, ``kpi.min_reach``, ``channel.tiktok.share.max``).
+    sense : str
+        ``"<="``, ``">="`` or ``"=="``.
+    limit : float
+        The user's number (a budget, a KPI floor, a CPA cap).
+    rhs : float
+        Right-hand side of the linear form.
+    index, coef : arrays
+        Sparse coefficients on cell spend.
+    conversions : float
+        Coefficient on total conversions.
+    reach : float array (channels,) or None
+        Coefficients on paid reach per channel.
+    kind : str
+        How `limit` enters the row (`RHS`, `CPA`, `ROAS`, `BOUNCE`).
+    label : str
+        The constraint in words, for explanations.
+    unit : str
+        Unit of `limit` ("EUR", "people", "clicks", ...).
+    """
+
+    name: str
+    sense: str
+    limit: float
+    rhs: float
+    index: np.ndarray
+    coef: np.ndarray
+    conversions: float = 0.0
+    reach: np.ndarray | None = None
+    kind: str = RHS
+    label: str = ""
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        if self.sense not in ("<=", ">=", "=="):
+            raise ValueError(f"Row.sense must be '<=', '>=' or '==', got {self.sense!r}")
+        if len(self.index) != len(self.coef):
+            raise ValueError("Row.index and Row.coef must have the same length")
+
+    def lhs(self, spend: np.ndarray, conversions: float, reach: np.ndarray) -> float:
+        """Value of the left-hand side at a plan."""
+        value = float(self.coef @ spend[self.index]) + self.conversions * conversions
+        if self.reach is not None:
+            value += float(self.reach @ reach)
+        return value
+
+
+@dataclass(frozen=True)
+class Objective:
+    """``maximise sign · (c·x + conversions·F + reach·R)``; `sign` is −1 for minimise."""
+
+    name: str
+    spend: np.ndarray
+    conversions: float
+    reach: np.ndarray
+    sign: float = 1.0
+
+    def value(self, spend: np.ndarray, conversions: float, reach: np.ndarray) -> float:
+        """The objective in its own sense (a minimised spend is positive)."""
+        return float(self.spend @ spend + self.conversions * conversions + self.reach @ reach)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An allocation problem: market, box bounds, rows and objective.
+
+    `lower`/`upper` are the spend bounds of each cell, finite; `constants`
+    holds KPI contributions the plan cannot change (the organic plan).
+    """
+
+    market: Market
+    budget: float
+    lower: np.ndarray
+    upper: np.ndarray
+    rows: tuple[Row, ...]
+    objective: Objective
+    currency: str
+    conversion_name: str = "conversion"
+    constants: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def needs_reach(self) -> bool:
+        """Whether any row or the objective involves reach."""
+        return bool(np.any(self.objective.reach)) or any(
+            r.reach is not None and np.any(r.reach) for r in self.rows
+        )
+
+    @property
+    def needs_conversions(self) -> bool:
+        """Whether any row or the objective involves conversions."""
+        return self.objective.conversions != 0 or any(r.conversions != 0 for r in self.rows)
+
+
+def build_problem(
+    scenario: Scenario, market: Market, objective: str | None = None, budget: float | None = None
+) -> Problem:
+    """Translate a scenario's budget, bounds, rules and KPIs into rows.
+
+    Parameters
+    ----------
+    objective : str, optional
+        Overrides the scenario's objective.
+    budget : float, optional
+        Overrides `budget.total` (currency over the horizon).
+    """
+    objective = objective or scenario.objective
+    budget = float(budget if budget is not None else scenario.budget.total)
+    if not (budget > 0 and math.isfinite(budget)):
+        raise ValueError(f"budget must be a finite number > 0, got {budget}")
+    n, m = len(market.channel_of), len(market.channels)
+    cur = scenario.currency
+    all_cells = np.arange(n)
+    ones = np.ones(n)
+    rows: list[Row] = [
+        Row("budget.total", "<=", budget, budget, all_cells, ones, label="the total budget", unit=cur)
+    ]
+    for j, name in enumerate(market.channels):
+        cells = np.flatnonzero(market.channel_of == j)
+        if market.channel_lower[j] > 0:
+            lim = float(market.channel_lower[j])
+            rows.append(Row(f"channel.{name}.min", ">=", lim, lim, cells, np.ones(len(cells)), label=f"the {name} minimum spend", unit=cur))
+        if math.isfinite(market.channel_upper[j]):
+            lim = float(market.channel_upper[j])
+            rows.append(Row(f"channel.{name}.max", "<=", lim, lim, cells, np.ones(len(cells)), label=f"the {name} spend cap", unit=cur))
+    formats = np.array(market.formats)
+    groups = [("channel", name, market.channel_of == j) for j, name in enumerate(market.channels)]
+    shares = {("channel", k): v for k, v in scenario.rules.channel_share.items()}
+    shares |= {("format", k): v for k, v in scenario.rules.format_share.items()}
+    groups += [("format", f, formats == f) for f in dict.fromkeys(market.formats)]
+    for group, name, mask in groups:
+        share = shares.get((group, name))
+        if share is None:
+            continue
+        # share·Σx ≤ Σ_group x  ⇔  Σ_c (share − [c ∈ group]) x_c ≤ 0
+        for bound, sense, value in (("min", ">=", share.min), ("max", "<=", share.max)):
+            if (bound == "min" and value > 0) or (bound == "max" and value < 1):
+                coef = mask.astype(float) - value
+                rows.append(
+                    Row(f"{group}.{name}.share.{bound}", sense, value, 0.0, all_cells, coef,
+                        label=f"the {name} {bound}imum share of spend", unit="share")
+                )
+    rows += _kpi_rows(scenario, market)
+    obj = _objective(objective, market, n, m)
+    upper = np.minimum(market.upper, budget)
+    upper = np.minimum(upper, market.channel_upper[market.channel_of])
+    lower = np.minimum(market.lower, upper)
+    constants = {
+        "engagement": float(market.organic.engagement.sum()),
+        "new_followers": float(market.organic.new_followers.sum()),
+    }
+    return Problem(market, budget, lower, upper, tuple(rows), obj, cur, scenario.business.conversion, constants)
+
+
+def _objective(name: str, market: Market, n: int, m: int) -> Objective:
+    zeros_n, zeros_m = np.zeros(n), np.zeros(m)
+    if name == "conversions":
+        return Objective(name, zeros_n, 1.0, zeros_m)
+    if name == "profit":
+        margin = market.value_per_conversion * market.gross_margin
+        return Objective(name, -np.ones(n), margin, zeros_m)
+    if name == "reach":
+        return Objective(name, zeros_n, 0.0, np.ones(m))
+    if name == "min_spend":
+        return Objective(name, np.ones(n), 0.0, zeros_m, sign=-1.0)
+    raise ValueError(f"unknown objective {name!r}; valid objectives: conversions, profit, reach, min_spend")
+
+
+def _kpi_rows(scenario: Scenario, market: Market) -> list[Row]:
+    k = scenario.kpis
+    n = len(market.channel_of)
+    cells = np.arange(n)
+    imp = market.impressions_per_unit
+    organic_eng = float(market.organic.engagement.sum())
+    organic_new = float(market.organic.new_followers.sum())
+    rows = []
+    cur = scenario.currency
+    conv = scenario.business.conversion
+    if k.min_reach is not None:
+        rows.append(Row("kpi.min_reach", ">=", k.min_reach, k.min_reach, cells, np.zeros(n),
+                        reach=np.ones(len(market.channels)), label="the reach floor", unit="people"))
+    if k.min_clicks is not None:
+        rows.append(Row("kpi.min_clicks", ">=", k.min_clicks, k.min_clicks, cells, imp * market.ctr,
+                        label="the clicks floor", unit="clicks"))
+    if k.min_engagement is not None:
+        rows.append(Row("kpi.min_engagement", ">=", k.min_engagement, k.min_engagement - organic_eng, cells,
+                        imp * market.engagement_rate, label="the engagement floor", unit="engagements"))
+    if k.min_new_followers is not None:
+        per_unit = imp * market.engagement_rate * market.follow_rate[market.channel_of]
+        rows.append(Row("kpi.min_new_followers", ">=", k.min_new_followers, k.min_new_followers - organic_new,
+                        cells, per_unit, label="the new-followers floor", unit="followers"))
+    if k.min_conversions is not None:
+        rows.append(Row("kpi.min_conversions", ">=", k.min_conversions, k.min_conversions, cells, np.zeros(n),
+                        conversions=1.0, label=f"the {conv} target", unit=f"{conv}s"))
+    if k.max_cpa is not None:
+        rows.append(Row("kpi.max_cpa", "<=", k.max_cpa, 0.0, cells, np.ones(n), conversions=-k.max_cpa,
+                        kind=CPA, label="the CPA cap", unit=cur))
+    if k.min_roas is not None:
+        rows.append(Row("kpi.min_roas", "<=", k.min_roas, 0.0, cells, np.full(n, k.min_roas),
+                        conversions=-market.value_per_conversion, kind=ROAS, label="the ROAS floor", unit="x"))
+    if k.max_bounce_rate is not None:
+        coef = imp * market.ctr * (market.bounce_rate - k.max_bounce_rate)
+        rows.append(Row("kpi.max_bounce_rate", "<=", k.max_bounce_rate, 0.0, cells, coef, kind=BOUNCE,
+                        label="the bounce-rate cap", unit="share"))
+    if k.max_negative_feedback is not None:
+        rows.append(Row("kpi.max_negative_feedback", "<=", k.max_negative_feedback, k.max_negative_feedback,
+                        cells, imp * market.negative_rate, label="the negative-feedback cap", unit="reports"))
+    return rows

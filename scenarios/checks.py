@@ -1,0 +1,147 @@
+"""Cross-section checks a field-by-field schema cannot express.
+
+Each check returns `Problem` records rather than raising, so a file's
+problems are all reported together.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel
+
+from scenarios.errors import Problem, did_you_mean, one_of
+from scenarios.schema import Channel, HillCurve, PointsCurve, Scenario
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def check_scenario(scenario: Scenario) -> list[Problem]:
+    """Return every cross-reference problem of a schema-valid scenario."""
+    problems: list[Problem] = []
+    problems += _check_names(scenario)
+    problems += _check_response(scenario)
+    problems += _check_rules(scenario)
+    problems += _check_objective(scenario)
+    problems += _check_sources(scenario)
+    return problems
+
+
+def cell_keys(scenario: Scenario) -> list[str]:
+    """All `channel.format` cell keys of a scenario, in file order."""
+    return [f"{c}.{f}" for c, channel in scenario.channels.items() for f in channel.formats]
+
+
+def _check_names(scenario: Scenario) -> list[Problem]:
+    problems = []
+    rule = "names use lower-case letters, digits, '-' and '_' (no dots or spaces)"
+    for name, channel in scenario.channels.items():
+        if not NAME.match(name):
+            problems.append(Problem(f"channels.{name}", f"'{name}' is not a valid channel name: {rule}"))
+        for fmt in channel.formats:
+            if not NAME.match(fmt):
+                problems.append(
+                    Problem(f"channels.{name}.formats.{fmt}", f"'{fmt}' is not a valid format name: {rule}")
+                )
+    return problems
+
+
+def _check_response(scenario: Scenario) -> list[Problem]:
+    problems = []
+    cells = cell_keys(scenario)
+    for key, curve in scenario.response.items():
+        path = f"response.{key}"
+        if key not in cells:
+            problems.append(
+                Problem(path, f"no cell '{key}' in this scenario{did_you_mean(key, cells)}; cells are channel.format: {', '.join(cells)}")
+            )
+            continue
+        if isinstance(curve, HillCurve) and curve.alpha > 1:
+            problems.append(
+                Problem(
+                    f"{path}.alpha",
+                    f"{curve.alpha:g} makes the Hill curve S-shaped; the LP engine needs a concave curve (alpha <= 1)",
+                )
+            )
+        if isinstance(curve, PointsCurve):
+            problems += _check_points(path, curve)
+    return problems
+
+
+def _check_points(path: str, curve: PointsCurve) -> list[Problem]:
+    spend, conv = curve.spend, curve.conversions
+    if len(spend) != len(conv):
+        return [Problem(path, f"'spend' has {len(spend)} points but 'conversions' has {len(conv)}; give one conversions value per spend value")]
+    for i in range(1, len(spend)):
+        if spend[i] <= spend[i - 1]:
+            return [Problem(f"{path}.spend", f"must increase strictly: {spend[i]:g} follows {spend[i - 1]:g}")]
+        if conv[i] < conv[i - 1]:
+            return [Problem(f"{path}.conversions", f"must not decrease with spend: {conv[i]:g} at spend {spend[i]:g} follows {conv[i - 1]:g} at {spend[i - 1]:g}")]
+    if spend[0] == 0 and conv[0] != 0:
+        return [Problem(f"{path}.conversions", f"must be 0 at spend 0 (paid response only), got {conv[0]:g}")]
+    xs = ([0.0] if spend[0] > 0 else []) + list(spend)
+    ys = ([0.0] if spend[0] > 0 else []) + list(conv)
+    slopes = [(ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]) for i in range(len(xs) - 1)]
+    for i in range(1, len(slopes)):
+        if slopes[i] > slopes[i - 1] * (1 + 1e-9) + 1e-12:
+            return [
+                Problem(
+                    path,
+                    f"is not concave: the slope rises from {slopes[i - 1]:.4g} to {slopes[i]:.4g} "
+                    f"conversions per unit at spend {xs[i]:g}; the LP engine needs diminishing returns",
+                )
+            ]
+    return []
+
+
+def _check_rules(scenario: Scenario) -> list[Problem]:
+    problems = []
+    channels = list(scenario.channels)
+    formats = sorted({f for channel in scenario.channels.values() for f in channel.formats})
+    for name in scenario.rules.channel_share:
+        if name not in channels:
+            problems.append(
+                Problem(f"rules.channel_share.{name}", f"unknown channel '{name}'{did_you_mean(name, channels)}; channels are {one_of(channels)}")
+            )
+    for name in scenario.rules.format_share:
+        if name not in formats:
+            problems.append(
+                Problem(f"rules.format_share.{name}", f"unknown format '{name}'{did_you_mean(name, formats)}; formats are {one_of(formats)}")
+            )
+    return problems
+
+
+def _check_objective(scenario: Scenario) -> list[Problem]:
+    problems = []
+    value = scenario.business.value_per_conversion
+    if scenario.objective == "min_spend" and scenario.kpis.min_conversions is None:
+        problems.append(Problem("kpis.min_conversions", "is required when the objective is min_spend: it is the conversion target to reach at least cost"))
+    if scenario.objective == "profit" and value <= 0:
+        problems.append(Problem("business.value_per_conversion", "must be greater than 0 when the objective is profit"))
+    if scenario.kpis.min_roas is not None and value <= 0:
+        problems.append(Problem("business.value_per_conversion", "must be greater than 0 when kpis.min_roas is set: ROAS is revenue per unit of spend"))
+    return problems
+
+
+def _check_sources(scenario: Scenario) -> list[Problem]:
+    problems = []
+    fields = list(Channel.model_fields)
+    for name, channel in scenario.channels.items():
+        for key in channel.sources:
+            if key not in fields:
+                problems.append(Problem(f"channels.{name}.sources.{key}", f"names no parameter of the channel{did_you_mean(key, fields)}"))
+    for key in scenario.sources:
+        if not _resolves(scenario, key.split(".")):
+            problems.append(Problem(f"sources.{key}", "names no parameter of this scenario; keys are dotted paths such as business.value_per_conversion"))
+    return problems
+
+
+def _resolves(node: object, parts: list[str]) -> bool:
+    for part in parts:
+        if isinstance(node, BaseModel) and part in type(node).model_fields:
+            node = getattr(node, part)
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+    return True

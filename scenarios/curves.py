@@ -1,0 +1,178 @@
+"""Response curves: conversions as a function of spend, vectorised over cells.
+
+Three families, all through the origin and non-decreasing:
+
+- exponential: ``max · (1 − exp(−x / scale))``, the default curve derived
+  from a cell's CPM, CTR, CVR and reachable in-market audience;
+- Hill: ``max · x^α / (x^α + k^α)`` with ``k`` the half-saturation spend, as
+  marketing-mix models (Robyn, Meridian, PyMC-Marketing) export it;
+- points: a table of (spend, conversions) joined by straight lines, flat past
+  its last point, as platform planners export it.
+
+Spend ``x`` is in currency over the horizon; values are conversions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+EXPONENTIAL, HILL, POINTS = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Curves:
+    """N response curves, one per cell, evaluated together.
+
+    Parameters
+    ----------
+    kind : int array (N,)
+        `EXPONENTIAL`, `HILL` or `POINTS` per cell.
+    maximum : float array (N,)
+        Saturation level in conversions (exponential, Hill); last value (points).
+    scale : float array (N,)
+        Exponential scale or Hill half-saturation, in currency.
+    alpha : float array (N,)
+        Hill shape (1 for other kinds).
+    points : dict
+        Cell index -> (spend, conversions) arrays, starting at (0, 0).
+    """
+
+    kind: np.ndarray
+    maximum: np.ndarray
+    scale: np.ndarray
+    alpha: np.ndarray
+    points: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.kind)
+        for name in ("maximum", "scale", "alpha"):
+            if getattr(self, name).shape != (n,):
+                raise ValueError(f"Curves.{name} must have shape ({n},), got {getattr(self, name).shape}")
+        if np.any(self.scale <= 0) or np.any(self.maximum < 0) or np.any(self.alpha <= 0):
+            raise ValueError("Curves need scale > 0, maximum >= 0 and alpha > 0")
+        if set(np.flatnonzero(self.kind == POINTS)) != set(self.points):
+            raise ValueError("Curves.points must hold a table for exactly the POINTS cells")
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    @staticmethod
+    def exponential(maximum: np.ndarray, scale: np.ndarray) -> Curves:
+        """Build N exponential curves ``maximum · (1 − exp(−x / scale))``."""
+        maximum = np.asarray(maximum, dtype=float)
+        return Curves(
+            kind=np.full(len(maximum), EXPONENTIAL),
+            maximum=maximum,
+            scale=np.asarray(scale, dtype=float),
+            alpha=np.ones(len(maximum)),
+        )
+
+    def take(self, index: np.ndarray) -> Curves:
+        """The curves at positions `index` (repeats allowed), in that order."""
+        index = np.asarray(index, dtype=int)
+        points = {new: self.points[int(old)] for new, old in enumerate(index) if int(old) in self.points}
+        return Curves(self.kind[index], self.maximum[index], self.scale[index], self.alpha[index], points)
+
+    def value(self, x: np.ndarray) -> np.ndarray:
+        """Conversions at spend `x` (currency), one value per cell."""
+        x = np.maximum(np.asarray(x, dtype=float), 0.0)
+        out = np.empty(len(self))
+        exp = self.kind == EXPONENTIAL
+        out[exp] = self.maximum[exp] * -np.expm1(-x[exp] / self.scale[exp])
+        hill = self.kind == HILL
+        if hill.any():
+            ratio = (x[hill] / self.scale[hill]) ** self.alpha[hill]
+            out[hill] = self.maximum[hill] * ratio / (1.0 + ratio)
+        for i, (xs, ys) in self.points.items():
+            out[i] = np.interp(x[i], xs, ys)
+        return out
+
+    def derivative(self, x: np.ndarray) -> np.ndarray:
+        """Marginal conversions per unit of spend at `x` (right derivative for points)."""
+        x = np.maximum(np.asarray(x, dtype=float), 0.0)
+        out = np.empty(len(self))
+        exp = self.kind == EXPONENTIAL
+        out[exp] = self.maximum[exp] / self.scale[exp] * np.exp(-x[exp] / self.scale[exp])
+        hill = self.kind == HILL
+        if hill.any():
+            a, k, m = self.alpha[hill], self.scale[hill], self.maximum[hill]
+            xh = np.maximum(x[hill], 1e-12 * k)
+            ratio = (xh / k) ** a
+            out[hill] = m * a * ratio / (xh * (1.0 + ratio) ** 2)
+        for i, (xs, ys) in self.points.items():
+            slopes = np.append(np.diff(ys) / np.diff(xs), 0.0)
+            out[i] = slopes[min(np.searchsorted(xs, x[i], side="right") - 1, len(slopes) - 1)]
+        return out
+
+    def curvature(self, x: np.ndarray) -> np.ndarray:
+        """Absolute second derivative at `x` (0 for point tables, which are piecewise linear)."""
+        x = np.maximum(np.asarray(x, dtype=float), 0.0)
+        out = np.zeros(len(self))
+        exp = self.kind == EXPONENTIAL
+        out[exp] = self.maximum[exp] / self.scale[exp] ** 2 * np.exp(-x[exp] / self.scale[exp])
+        hill = self.kind == HILL
+        if hill.any():
+            a, k, m = self.alpha[hill], self.scale[hill], self.maximum[hill]
+            xh = np.maximum(x[hill], 1e-9 * k)
+            r = (xh / k) ** a
+            second = m * a * r * ((a - 1.0) * (1.0 + r) - 2.0 * a * r) / (xh**2 * (1.0 + r) ** 3)
+            out[hill] = np.abs(second)
+        return out
+
+    def best_response(self, weight: np.ndarray, price: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+        """Spend maximising ``weight · f(x) − price · x`` over ``[lower, upper]`` per cell.
+
+        Concave when ``weight >= 0``: the first-order condition ``f'(x) = price / weight``
+        is solved in closed form (exponential) or by bisection (Hill); point
+        tables and ``weight < 0`` are maximised over their candidate vertices.
+        """
+        weight = np.asarray(weight, dtype=float)
+        price = np.asarray(price, dtype=float)
+        x = np.empty(len(self))
+        target = np.divide(price, weight, out=np.full(len(self), np.inf), where=weight > 0)
+        exp = (self.kind == EXPONENTIAL) & (weight > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope0 = self.maximum / self.scale
+            root = np.where(target > 0, self.scale * np.log(slope0 / target), np.inf)
+        root = np.where(target <= 0, np.inf, root)
+        x[exp] = root[exp]
+        hill = np.flatnonzero((self.kind == HILL) & (weight > 0))
+        if hill.size:
+            lo, hi = lower[hill].astype(float).copy(), upper[hill].astype(float).copy()
+            for _ in range(100):
+                mid = 0.5 * (lo + hi)
+                d = self.derivative(_scatter(len(self), hill, mid))[hill]
+                above = d > target[hill]
+                lo = np.where(above, mid, lo)
+                hi = np.where(above, hi, mid)
+            x[hill] = 0.5 * (lo + hi)
+        x = np.clip(np.nan_to_num(x, nan=0.0, posinf=np.inf, neginf=0.0), lower, upper)
+        # Point tables and non-concave objectives: best of the candidate vertices.
+        others = [i for i in range(len(self)) if self.kind[i] == POINTS or weight[i] <= 0]
+        for i in others:
+            candidates = [lower[i], upper[i]]
+            if self.kind[i] == POINTS and weight[i] > 0:
+                xs = self.points[i][0]
+                candidates += [v for v in xs if lower[i] <= v <= upper[i]]
+            cand = np.array(candidates, dtype=float)
+            vals = weight[i] * self._value_one(i, cand) - price[i] * cand
+            x[i] = cand[int(np.argmax(vals))]
+        return x
+
+    def _value_one(self, i: int, x: np.ndarray) -> np.ndarray:
+        """Values of curve `i` at several spends."""
+        if self.kind[i] == POINTS:
+            xs, ys = self.points[i]
+            return np.interp(x, xs, ys)
+        if self.kind[i] == EXPONENTIAL:
+            return self.maximum[i] * -np.expm1(-x / self.scale[i])
+        r = (np.maximum(x, 0.0) / self.scale[i]) ** self.alpha[i]
+        return self.maximum[i] * r / (1.0 + r)
+
+
+def _scatter(n: int, index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    out = np.zeros(n)
+    out[index] = values
+    return out

@@ -1,0 +1,282 @@
+"""The market model: what spend on each cell buys, shared by both engines.
+
+A cell is one (channel, format) pair. With spend ``x`` (currency over the
+horizon) on a cell:
+
+- impressions = 1000 · x / CPM, CPM = channel CPM × format `cpm_factor`;
+- clicks = impressions × CTR (channel CTR × `ctr_factor`); bounces =
+  clicks × bounce rate; paid engagement = impressions × engagement rate ×
+  `engagement_factor`; negative feedback = impressions × its rate;
+- conversions = the cell's response curve; by default
+  ``S · (1 − exp(−x / s))`` with initial slope ``1000 · CTR · CVR / CPM``
+  (conversions per currency unit at low spend) and saturation ``S`` =
+  audience × format `audience_share` × `in_market` (people who could convert);
+- reach per channel = ``A · (1 − exp(−I / A))`` for the channel's total
+  impressions ``I`` and audience ``A`` (each person reached by Poisson
+  arrivals of impressions);
+- new followers = engagement (paid and organic) × the channel's follow rate.
+
+The organic plan is fixed input here: `organic_outlook` rolls the follower
+base forward week by week and returns its engagement and new followers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from scenarios.curves import EXPONENTIAL, HILL, POINTS, Curves
+from scenarios.schema import ExponentialCurve, HillCurve, PointsCurve, Scenario
+
+
+@dataclass(frozen=True)
+class OrganicOutlook:
+    """Expected organic results per channel over the horizon.
+
+    Attributes are arrays with one value per channel: `reach` (person-reaches,
+    summed over weeks), `engagement` (engagements), `new_followers` (gross
+    followers won), `churned` (followers lost), `final_followers`.
+    """
+
+    reach: np.ndarray
+    engagement: np.ndarray
+    new_followers: np.ndarray
+    churned: np.ndarray
+    final_followers: np.ndarray
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What a spend vector buys: per-cell arrays, per-channel reach, and totals.
+
+    Per-cell arrays (one value per cell): `spend` and `conversions` ... `negative_feedback`.
+    `reach` has one value per channel. `totals` maps KPI names to horizon totals.
+    """
+
+    spend: np.ndarray
+    impressions: np.ndarray
+    clicks: np.ndarray
+    conversions: np.ndarray
+    engagement: np.ndarray
+    bounces: np.ndarray
+    negative_feedback: np.ndarray
+    reach: np.ndarray
+    totals: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Market:
+    """The market of one scenario as arrays over cells and channels.
+
+    Money is in the scenario's currency over the whole horizon. Cell arrays
+    have one entry per (channel, format) cell in file order; `channel_of` maps
+    each cell to its channel's index. `lower` and `upper` are the cells' own
+    spend bounds (`upper` is infinite where the scenario sets none);
+    `channel_lower` and `channel_upper` the channels'.
+    """
+
+    channels: tuple[str, ...]
+    formats: tuple[str, ...]
+    channel_of: np.ndarray
+    cpm: np.ndarray
+    ctr: np.ndarray
+    cvr: np.ndarray
+    bounce_rate: np.ndarray
+    engagement_rate: np.ndarray
+    negative_rate: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    curves: Curves
+    audience: np.ndarray
+    follow_rate: np.ndarray
+    channel_lower: np.ndarray
+    channel_upper: np.ndarray
+    organic: OrganicOutlook
+    value_per_conversion: float
+    gross_margin: float
+    fixed_costs: float
+
+    def __post_init__(self) -> None:
+        n = len(self.channel_of)
+        if len(self.formats) != n:
+            raise ValueError(f"Market needs one format per cell: {len(self.formats)} formats for {n} cells")
+        for name in ("cpm", "ctr", "cvr", "bounce_rate", "engagement_rate", "negative_rate", "lower", "upper"):
+            if getattr(self, name).shape != (n,):
+                raise ValueError(f"Market.{name} must have one value per cell ({n})")
+        if np.any(self.cpm <= 0):
+            raise ValueError("Market.cpm must be > 0 in every cell")
+        if np.any(self.lower > self.upper):
+            raise ValueError("Market.lower must not exceed Market.upper")
+
+    @property
+    def cells(self) -> list[str]:
+        """Cell keys ``channel.format`` in order."""
+        return [f"{self.channels[c]}.{f}" for c, f in zip(self.channel_of, self.formats, strict=True)]
+
+    @property
+    def impressions_per_unit(self) -> np.ndarray:
+        """Impressions per currency unit in each cell (1000 / CPM)."""
+        return 1000.0 / self.cpm
+
+    def impressions(self, spend: np.ndarray) -> np.ndarray:
+        """Paid impressions per cell for `spend` (currency per cell)."""
+        return np.asarray(spend, dtype=float) * self.impressions_per_unit
+
+    def reach(self, spend: np.ndarray) -> np.ndarray:
+        """Unique people reached by paid ads, per channel."""
+        per_channel = np.bincount(self.channel_of, weights=self.impressions(spend), minlength=len(self.channels))
+        return self.audience * -np.expm1(-per_channel / self.audience)
+
+    def outcomes(self, spend: np.ndarray) -> Outcomes:
+        """Everything `spend` (currency per cell over the horizon) buys, on the true curves."""
+        spend = np.asarray(spend, dtype=float)
+        impressions = self.impressions(spend)
+        clicks = impressions * self.ctr
+        conversions = self.curves.value(spend)
+        engagement = impressions * self.engagement_rate
+        bounces = clicks * self.bounce_rate
+        negative = impressions * self.negative_rate
+        reach = self.reach(spend)
+        paid_followers = float(engagement @ self.follow_rate[self.channel_of])
+        total_spend = float(spend.sum())
+        total_conv = float(conversions.sum())
+        revenue = total_conv * self.value_per_conversion
+        total_clicks = float(clicks.sum())
+        totals = {
+            "spend": total_spend,
+            "conversions": total_conv,
+            "impressions": float(impressions.sum()),
+            "reach": float(reach.sum()),
+            "clicks": total_clicks,
+            "engagement": float(engagement.sum() + self.organic.engagement.sum()),
+            "new_followers": paid_followers + float(self.organic.new_followers.sum()),
+            "bounces": float(bounces.sum()),
+            "bounce_rate": float(bounces.sum()) / total_clicks if total_clicks > 0 else 0.0,
+            "negative_feedback": float(negative.sum()),
+            "revenue": revenue,
+            "gross_margin": revenue * self.gross_margin,
+            "profit": revenue * self.gross_margin - total_spend - self.fixed_costs,
+            "cpa": total_spend / total_conv if total_conv > 0 else math.inf,
+            "roas": revenue / total_spend if total_spend > 0 else 0.0,
+        }
+        return Outcomes(spend, impressions, clicks, conversions, engagement, bounces, negative, reach, totals)
+
+
+def organic_outlook(scenario: Scenario) -> OrganicOutlook:
+    """Roll each channel's followers forward week by week under its organic plan.
+
+    Each week: reach = followers × reach rate × (1 + d + … + d^(p−1)) for p
+    posts with extra-post decay d; engagement = reach × engagement rate; new
+    followers = engagement × follow rate; churn = followers × weekly churn.
+    """
+    weeks = max(1, round(scenario.periods.weeks))
+    names = list(scenario.channels)
+    reach = np.zeros(len(names))
+    engagement = np.zeros(len(names))
+    new = np.zeros(len(names))
+    churned = np.zeros(len(names))
+    final = np.zeros(len(names))
+    for j, name in enumerate(names):
+        channel = scenario.channels[name]
+        o = channel.organic
+        posts = o.posts_per_week
+        d = o.extra_post_decay
+        reach_per_follower = o.reach_rate * (posts if d >= 1.0 else (1.0 - d**posts) / (1.0 - d))
+        followers = channel.followers
+        for _ in range(weeks):
+            r = followers * reach_per_follower
+            e = r * o.engagement_rate
+            gained = e * o.follow_rate
+            lost = followers * o.churn_per_week
+            reach[j] += r
+            engagement[j] += e
+            new[j] += gained
+            churned[j] += lost
+            followers += gained - lost
+        final[j] = followers
+    return OrganicOutlook(reach, engagement, new, churned, final)
+
+
+def build_market(scenario: Scenario) -> Market:
+    """Derive the market arrays of a validated scenario."""
+    names = list(scenario.channels)
+    channel_of, formats = [], []
+    cpm, ctr, cvr, bounce, eng, neg, lower, upper = ([] for _ in range(8))
+    kind, maximum, scale, alpha = [], [], [], []
+    points: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for j, name in enumerate(names):
+        ch = scenario.channels[name]
+        for fmt_name, fmt in ch.formats.items():
+            i = len(channel_of)
+            channel_of.append(j)
+            formats.append(fmt_name)
+            c_cpm = ch.cpm * fmt.cpm_factor
+            c_ctr = min(1.0, ch.ctr * fmt.ctr_factor)
+            c_cvr = min(1.0, ch.cvr * fmt.cvr_factor)
+            cpm.append(c_cpm)
+            ctr.append(c_ctr)
+            cvr.append(c_cvr)
+            bounce.append(ch.bounce_rate)
+            eng.append(min(1.0, ch.engagement_rate * fmt.engagement_factor))
+            neg.append(ch.negative_feedback_rate)
+            lower.append(fmt.spend.min)
+            upper.append(fmt.spend.max if fmt.spend.max is not None else math.inf)
+            curve = scenario.response.get(f"{name}.{fmt_name}")
+            if isinstance(curve, HillCurve):
+                kind.append(HILL)
+                maximum.append(curve.max)
+                scale.append(curve.half_saturation)
+                alpha.append(curve.alpha)
+            elif isinstance(curve, ExponentialCurve):
+                kind.append(EXPONENTIAL)
+                maximum.append(curve.max)
+                scale.append(curve.scale)
+                alpha.append(1.0)
+            elif isinstance(curve, PointsCurve):
+                xs = np.asarray(curve.spend, dtype=float)
+                ys = np.asarray(curve.conversions, dtype=float)
+                if xs[0] > 0:
+                    xs, ys = np.concatenate([[0.0], xs]), np.concatenate([[0.0], ys])
+                kind.append(POINTS)
+                points[i] = (xs, ys)
+                maximum.append(float(ys[-1]))
+                scale.append(float(xs[-1]))
+                alpha.append(1.0)
+            else:
+                saturation = ch.audience * fmt.audience_share * ch.in_market
+                slope = 1000.0 * c_ctr * c_cvr / c_cpm
+                kind.append(EXPONENTIAL)
+                if saturation > 0 and slope > 0:
+                    maximum.append(saturation)
+                    scale.append(saturation / slope)
+                else:
+                    maximum.append(0.0)
+                    scale.append(1.0)
+                alpha.append(1.0)
+    curves = Curves(np.array(kind), np.array(maximum, float), np.array(scale, float), np.array(alpha, float), points)
+    channels = [scenario.channels[n] for n in names]
+    organic = organic_outlook(scenario)
+    return Market(
+        channels=tuple(names),
+        formats=tuple(formats),
+        channel_of=np.array(channel_of, dtype=int),
+        cpm=np.array(cpm),
+        ctr=np.array(ctr),
+        cvr=np.array(cvr),
+        bounce_rate=np.array(bounce),
+        engagement_rate=np.array(eng),
+        negative_rate=np.array(neg),
+        lower=np.array(lower, dtype=float),
+        upper=np.array(upper, dtype=float),
+        curves=curves,
+        audience=np.array([c.audience for c in channels], dtype=float),
+        follow_rate=np.array([c.organic.follow_rate for c in channels]),
+        channel_lower=np.array([c.spend.min for c in channels], dtype=float),
+        channel_upper=np.array([c.spend.max if c.spend.max is not None else math.inf for c in channels]),
+        organic=organic,
+        value_per_conversion=scenario.business.value_per_conversion,
+        gross_margin=scenario.business.gross_margin,
+        fixed_costs=scenario.business.monthly_costs.total * scenario.periods.months,
+    )

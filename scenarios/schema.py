@@ -1,0 +1,241 @@
+"""The scenario file schema: closed pydantic models, one per YAML section.
+
+Every model forbids unknown keys and non-finite numbers, so a typo is an
+error, never a silently ignored setting. Money is in the scenario's currency;
+rates are fractions in [0, 1]; "per period" means per `periods.unit`.
+Cross-references between sections (a response override for a cell that
+exists, a share rule for a known channel) are checked in `scenarios.checks`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Rate = Annotated[float, Field(ge=0.0, le=1.0)]
+Money = Annotated[float, Field(ge=0.0)]
+PositiveMoney = Annotated[float, Field(gt=0.0)]
+Factor = Annotated[float, Field(gt=0.0)]
+
+OBJECTIVES = ("conversions", "profit", "reach", "min_spend")
+Objective = Literal["conversions", "profit", "reach", "min_spend"]
+
+
+class Closed(BaseModel):
+    """Base of every section: unknown keys and NaN/infinity are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Periods(Closed):
+    """Length of the horizon: `count` periods of one `unit` each."""
+
+    count: Annotated[int, Field(ge=1, le=520)] = 1
+    unit: Literal["week", "month"] = "week"
+
+    @property
+    def weeks(self) -> float:
+        """Horizon length in weeks (a month is 52/12 weeks)."""
+        return self.count * (1.0 if self.unit == "week" else 52.0 / 12.0)
+
+    @property
+    def months(self) -> float:
+        """Horizon length in months (a week is 12/52 months)."""
+        return self.weeks * 12.0 / 52.0
+
+
+class Bounds(Closed):
+    """Spend bounds over the horizon, in currency."""
+
+    min: Money = 0.0
+    max: PositiveMoney | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bounds:
+        if self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) must not exceed max ({self.max:g})")
+        return self
+
+
+class Share(Closed):
+    """Bounds on a share of total paid spend, as fractions in [0, 1]."""
+
+    min: Rate = 0.0
+    max: Rate = 1.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Share:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) must not exceed max ({self.max:g})")
+        return self
+
+
+class Budget(Closed):
+    """Paid media budget over the whole horizon, in currency."""
+
+    total: PositiveMoney
+
+
+class MonthlyCosts(Closed):
+    """Fixed monthly costs of running social media, in currency per month."""
+
+    team: Money = 0.0
+    agency: Money = 0.0
+    tools: Money = 0.0
+
+    @property
+    def total(self) -> float:
+        """Sum of the fixed monthly costs (currency per month)."""
+        return self.team + self.agency + self.tools
+
+
+class Business(Closed):
+    """What a conversion is worth."""
+
+    conversion: str = "conversion"
+    value_per_conversion: Money = 0.0
+    gross_margin: Rate = 1.0
+    monthly_costs: MonthlyCosts = MonthlyCosts()
+
+
+class Organic(Closed):
+    """Unpaid posting on a channel, per week.
+
+    `reach_rate` is the share of followers one post reaches; each extra post
+    in the same week reaches `extra_post_decay` times as many as the one
+    before. `engagement_rate` is engagements per person reached; `follow_rate`
+    is new followers per non-follower reached (paid or organic);
+    `churn_per_week` is the share of followers lost each week.
+    """
+
+    posts_per_week: Annotated[float, Field(ge=0.0, le=100.0)] = 0.0
+    reach_rate: Rate = 0.0
+    engagement_rate: Rate = 0.0
+    follow_rate: Rate = 0.0
+    churn_per_week: Rate = 0.0
+    extra_post_decay: Rate = 0.8
+
+
+class Format(Closed):
+    """A content format on a channel, as multipliers on the channel's rates.
+
+    `audience_share` is the share of the channel's audience this format's
+    placements can reach (stories, reels, feed).
+    """
+
+    cpm_factor: Factor = 1.0
+    ctr_factor: Factor = 1.0
+    cvr_factor: Factor = 1.0
+    engagement_factor: Factor = 1.0
+    audience_share: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    spend: Bounds = Bounds()
+
+
+class Channel(Closed):
+    """A social network with its audience, prices and rates.
+
+    `cpm` is currency per 1,000 impressions; `ctr` clicks per impression;
+    `cvr` conversions per click; `bounce_rate` bounces per landing visit;
+    `engagement_rate` engagements per paid impression;
+    `negative_feedback_rate` hides, reports and negative comments per paid
+    impression; `in_market` the share of the audience that could convert
+    within the horizon.
+    """
+
+    audience: Annotated[float, Field(gt=0.0)]
+    in_market: Rate
+    cpm: PositiveMoney
+    ctr: Rate
+    cvr: Rate
+    bounce_rate: Rate = 0.0
+    engagement_rate: Rate = 0.0
+    negative_feedback_rate: Rate = 0.0
+    followers: Annotated[float, Field(ge=0.0)] = 0.0
+    organic: Organic = Organic()
+    spend: Bounds = Bounds()
+    formats: Annotated[dict[str, Format], Field(min_length=1)]
+    sources: dict[str, str] = {}
+
+
+class HillCurve(Closed):
+    """`max · x^alpha / (x^alpha + half_saturation^alpha)`, x in currency."""
+
+    curve: Literal["hill"]
+    alpha: Annotated[float, Field(gt=0.0, le=10.0)]
+    half_saturation: PositiveMoney
+    max: Annotated[float, Field(gt=0.0)]
+    source: str | None = None
+
+
+class ExponentialCurve(Closed):
+    """`max · (1 - exp(-x / scale))`, x in currency."""
+
+    curve: Literal["exponential"]
+    max: Annotated[float, Field(gt=0.0)]
+    scale: PositiveMoney
+    source: str | None = None
+
+
+class PointsCurve(Closed):
+    """A table of (spend, conversions) points, joined by straight lines.
+
+    Spend beyond the last point adds no conversions.
+    """
+
+    curve: Literal["points"]
+    spend: Annotated[list[Annotated[float, Field(ge=0.0)]], Field(min_length=2)]
+    conversions: Annotated[list[Annotated[float, Field(ge=0.0)]], Field(min_length=2)]
+    source: str | None = None
+
+
+ResponseCurve = Annotated[HillCurve | ExponentialCurve | PointsCurve, Field(discriminator="curve")]
+CURVES = ("exponential", "hill", "points")
+
+
+class Kpis(Closed):
+    """KPI floors and caps over the horizon.
+
+    Reach counts unique people reached by paid ads; new followers and
+    engagement include the organic plan; bounce rate is the click-weighted
+    average; CPA is paid spend per conversion; ROAS is revenue per unit of
+    paid spend.
+    """
+
+    min_reach: Money | None = None
+    min_clicks: Money | None = None
+    min_new_followers: Money | None = None
+    min_engagement: Money | None = None
+    min_conversions: Money | None = None
+    max_cpa: PositiveMoney | None = None
+    min_roas: Money | None = None
+    max_bounce_rate: Rate | None = None
+    max_negative_feedback: Money | None = None
+
+
+class Rules(Closed):
+    """Business rules on how spend is split, as shares of total paid spend."""
+
+    channel_share: dict[str, Share] = {}
+    format_share: dict[str, Share] = {}
+
+
+class Scenario(Closed):
+    """A complete planning scenario (one YAML file, one variant resolved)."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    description: str = ""
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    start: dt.date | None = None
+    periods: Periods = Periods()
+    seed: Annotated[int, Field(ge=0)] = 0
+    objective: Objective = "conversions"
+    budget: Budget
+    business: Business = Business()
+    channels: Annotated[dict[str, Channel], Field(min_length=1)]
+    response: dict[str, ResponseCurve] = {}
+    kpis: Kpis = Kpis()
+    rules: Rules = Rules()
+    sources: dict[str, str] = {}
+    variants: dict[str, dict[str, object]] = {}
