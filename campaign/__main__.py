@@ -1,0 +1,5 @@
+"""`python -m campaign` runs the command line."""
+
+from campaign.cli import main
+
+main()

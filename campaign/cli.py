@@ -1,0 +1,155 @@
+"""The `campaign` command line: parse, load, call the core, render.
+
+Exit codes: 0 success; 1 an error in the input or the run (one paragraph on
+stderr, no traceback); 2 a usage error (click's own); 3 an infeasible
+problem (with the explanation).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from scenarios.errors import CampaignError, InfeasibleError
+from scenarios.schema import OBJECTIVES
+
+EXIT_INFEASIBLE = 3
+
+
+def _fail(error: CampaignError) -> NoReturn:
+    raise click.ClickException(str(error))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="campaign-planner", prog_name="campaign")
+def cli() -> None:
+    """Plan paid social-media budgets across channels and content formats.
+
+    Start with the bundled scenarios:
+
+    \b
+      campaign scenarios
+      campaign optimize cafe-chain-q1
+    """
+
+
+@cli.command("scenarios")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+def scenarios_command(as_json: bool) -> None:
+    """List the bundled scenarios with a one-line description.
+
+    Any of these names can stand where a command takes a SCENARIO file.
+
+    Example: campaign scenarios
+    """
+    from scenarios.library import DEFAULT, bundled_scenarios
+
+    found = bundled_scenarios()
+    if as_json:
+        items = [{"name": n, "description": d, "path": str(p), "default": n == DEFAULT} for n, (p, d) in found.items()]
+        click.echo(json.dumps({"scenarios": items}, indent=2))
+        return
+    width = max(len(n) for n in found)
+    for name, (_, description) in found.items():
+        mark = " (default)" if name == DEFAULT else ""
+        click.echo(f"{name.ljust(width)}  {description}{mark}")
+
+
+@cli.command("validate")
+@click.argument("scenario")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+def validate_command(scenario: str, as_json: bool) -> None:
+    """Check a scenario file and all its variants; list every problem.
+
+    SCENARIO is a YAML file or the name of a bundled scenario.
+
+    Example: campaign validate my-scenario.yaml
+    """
+    from campaign.files import locate_scenario
+    from scenarios.checks import cell_keys
+    from scenarios.loader import load_scenario
+
+    try:
+        path = locate_scenario(scenario)
+        loaded = load_scenario(path)
+    except CampaignError as error:
+        _fail(error)
+    variants = sorted(loaded.variants)
+    cells = cell_keys(loaded)
+    if as_json:
+        click.echo(json.dumps({"scenario": loaded.name, "path": str(path), "valid": True,
+                               "channels": list(loaded.channels), "cells": cells, "variants": variants}, indent=2))
+        return
+    listing = ", ".join(variants) if variants else "none"
+    click.echo(f"{path}: valid scenario '{loaded.name}': {len(loaded.channels)} channels, "
+               f"{len(cells)} cells, variants: {listing}")
+
+
+@cli.command("optimize")
+@click.argument("scenario")
+@click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
+@click.option("--budget", type=click.FloatRange(min=0, min_open=True), metavar="AMOUNT",
+              help="Total paid budget over the horizon, in the scenario's currency (overrides budget.total).")
+@click.option("--objective", type=click.Choice(OBJECTIVES), help="What to optimise (overrides the scenario's objective).")
+@click.option("--tolerance", type=click.FloatRange(min=1e-7, max=0.5), default=1e-3, show_default=True,
+              help="Largest accepted proven gap to the true optimum, as a fraction (1e-4 = 0.01 %).")
+@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
+              help="LP solver.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout and nothing else there.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="DIR",
+              help="Write allocation.csv, result.json and the resolved scenario.yaml into DIR.")
+def optimize_command(scenario: str, variant: str | None, budget: float | None, objective: str | None,
+                     tolerance: float, solver: str, as_json: bool, output: Path | None) -> None:
+    """Find the allocation of the paid budget that maximises the objective.
+
+    SCENARIO is a YAML file or the name of a bundled scenario. The plan meets
+    every budget rule and KPI of the scenario; the output explains what binds
+    and why empty cells stay empty. Exit code 3 means no plan meets every
+    constraint: the message names the conflict and the smallest fix.
+
+    Example: campaign optimize cafe-chain-q1 --variant lean --json
+    """
+    from campaign import render
+    from campaign.files import check_output_dir, locate_scenario, write_outputs
+    from optimizer import Optimizer
+    from scenarios.loader import load_scenario
+
+    try:
+        if output is not None:
+            check_output_dir(output)
+        loaded = load_scenario(locate_scenario(scenario), variant)
+        result = Optimizer(tolerance=tolerance, solver=solver).optimize(loaded, objective, budget, variant)
+    except InfeasibleError as error:
+        _infeasible(error, scenario, variant, as_json)
+    except CampaignError as error:
+        _fail(error)
+    document = result.to_dict()
+    if output is not None:
+        try:
+            written = write_outputs(output, result, loaded, document)
+        except OSError as error:
+            raise click.ClickException(f"{output}: cannot write the results: {error.strerror}") from None
+    if as_json:
+        click.echo(json.dumps(document, indent=2))
+    else:
+        click.echo(render.optimization(result, loaded))
+        if output is not None:
+            click.echo("\nWrote " + ", ".join(str(p) for p in written))
+
+
+def _infeasible(error: InfeasibleError, scenario: str, variant: str | None, as_json: bool) -> NoReturn:
+    if as_json:
+        relaxations: list[dict[str, Any]] = [r.to_dict() for r in error.relaxations]  # type: ignore[attr-defined]
+        click.echo(json.dumps({"scenario": scenario, "variant": variant, "status": "infeasible",
+                               "message": str(error), "relaxations": relaxations}, indent=2))
+    click.echo(f"Error: {error}", err=True)
+    sys.exit(EXIT_INFEASIBLE)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="campaign")

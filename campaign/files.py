@@ -1,0 +1,107 @@
+"""Files the shell reads and writes: scenario look-up, atomic output, plan files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from optimizer.result import OptimizationResult
+from scenarios.errors import UsageError, did_you_mean
+from scenarios.library import bundled_scenarios, library_path
+from scenarios.schema import Scenario
+
+
+def locate_scenario(name: str) -> Path:
+    """A scenario file path: `name` itself if it exists, else the bundled scenario of that name."""
+    path = Path(name)
+    if path.exists():
+        return path
+    bundled = library_path(name)
+    if bundled is not None and "/" not in name and not name.endswith((".yaml", ".yml")):
+        return bundled
+    names = list(bundled_scenarios())
+    hint = did_you_mean(Path(name).stem, names)
+    raise UsageError(
+        f"{name}: no such file, and no bundled scenario of that name{hint}; "
+        f"bundled scenarios: {', '.join(names)} (list them with 'campaign scenarios')"
+    )
+
+
+def check_output_dir(path: Path) -> None:
+    """Fail before any work if `path` cannot become an output folder."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path}: exists and is not a folder; -o/--output takes a folder")
+    parent = path if path.exists() else path.parent
+    if not parent.exists():
+        raise UsageError(f"{path}: the folder {parent} does not exist; create it first")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"{path}: no permission to write in {parent}")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file and a rename: never half-written."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def versions() -> dict[str, str]:
+    """Versions of the packages a result depends on."""
+    found = {}
+    for name in ("campaign-planner", "pulp", "highspy", "numpy", "pandas", "pydantic"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def resolved_scenario_yaml(scenario: Scenario, variant: str | None) -> str:
+    """The fully resolved scenario as YAML that loads again, with provenance in comments."""
+    data = scenario.model_dump(mode="json", exclude={"variants"})
+    header = [
+        "# Fully resolved scenario: base merged with its variant, every default filled in.",
+        f"# variant: {variant or 'none'}; seed: {scenario.seed}",
+        "# package versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
+    ]
+    return "\n".join(header) + "\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def allocation_csv(result: OptimizationResult) -> str:
+    """The allocation table as CSV (one row per cell and period)."""
+    buffer = io.StringIO()
+    fields = ["channel", "format", "period", "spend", "conversions", "impressions", "reach", "clicks"]
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for cell in result.allocation:
+        writer.writerow({k: (round(v, 6) if isinstance(v, float) else v) for k, v in cell.to_dict().items()})
+    return buffer.getvalue()
+
+
+def write_outputs(folder: Path, result: OptimizationResult, scenario: Scenario, document: dict[str, Any]) -> list[Path]:
+    """Write allocation.csv, result.json and scenario.yaml into `folder`, each atomically."""
+    folder.mkdir(exist_ok=True)
+    files = {
+        "allocation.csv": allocation_csv(result),
+        "result.json": json.dumps(document, indent=2) + "\n",
+        "scenario.yaml": resolved_scenario_yaml(scenario, result.variant),
+    }
+    written = []
+    for name, text in files.items():
+        target = folder / name
+        write_atomic(target, text)
+        written.append(target)
+    return written

@@ -1,0 +1,97 @@
+"""Human-readable output: plain aligned tables and sentences."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from optimizer.result import OptimizationResult
+from scenarios.schema import Scenario
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] | None = None) -> str:
+    """Align `rows` under `headers`; columns flagged in `right` are right-aligned."""
+    right = right or [False] * len(headers)
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [str(c).rjust(w) if r else str(c).ljust(w) for c, w, r in zip(cells, widths, right, strict=True)]
+        return "  ".join(parts).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def number(value: float, digits: int = 0) -> str:
+    """A number with thousands separators; '-' for undefined."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def percent(value: float, digits: int = 1) -> str:
+    """A fraction as a percentage."""
+    return f"{100 * value:.{digits}f} %"
+
+
+def optimization(result: OptimizationResult, scenario: Scenario) -> str:
+    """The plan as a report: allocation, totals, KPIs, binding constraints, empty cells."""
+    cur = result.currency
+    conv = f"{scenario.business.conversion}s"
+    t = result.totals
+    verb = {"conversions": f"maximise {conv}", "profit": "maximise profit", "reach": "maximise reach",
+            "min_spend": f"reach {number(scenario.kpis.min_conversions or 0)} {conv} at least cost"}[result.objective]
+    variant = f" (variant {result.variant})" if result.variant else ""
+    horizon = f"{scenario.periods.count} {scenario.periods.unit}{'s' if scenario.periods.count != 1 else ''}"
+    s = result.solver
+    out = [
+        f"{result.scenario}{variant}: {verb}; budget {number(_budget(result))} {cur} over {horizon}",
+        f"optimal ({s.name}, {s.seconds:.2f} s; proven within {percent(s.approximation_error, 3)} of the true optimum)",
+        "",
+    ]
+    rows = []
+    spend = t["spend"] or 1.0
+    for c in result.allocation:
+        cpa = c.spend / c.conversions if c.conversions > 1e-9 else math.nan
+        rows.append([c.channel, c.format, number(c.spend), percent(c.spend / spend), number(c.conversions, 1),
+                     number(cpa, 2), number(c.impressions), number(c.clicks)])
+    rows.append(["total", "", number(t["spend"]), percent(t["spend"] / spend), number(t["conversions"], 1),
+                 number(t["cpa"], 2), number(t["impressions"]), number(t["clicks"])])
+    headers = ["channel", "format", f"spend ({cur})", "share", conv, f"CPA ({cur})", "impressions", "clicks"]
+    out.append(table(headers, rows, [False, False, True, True, True, True, True, True]))
+    out += [
+        "",
+        f"revenue {number(t['revenue'])} {cur} · ROAS {t['roas']:.2f} · profit after fixed costs "
+        f"{number(t['profit'])} {cur} · paid reach {number(t['reach'])} people · new followers "
+        f"{number(t['new_followers'])} · bounce rate {percent(t['bounce_rate'])}",
+    ]
+    if result.kpis:
+        out += ["", "KPIs"]
+        rows = [[k.name, f"{k.sense} {_kpi_number(k.target)}", _kpi_number(k.value), "met" if k.met else "MISSED"]
+                for k in result.kpis]
+        out.append(table(["kpi", "target", "plan", "status"], rows, [False, True, True, False]))
+    binding = [c for c in result.constraints if c.binding]
+    if binding:
+        out += ["", "Binding constraints"]
+        out += [f"  - {c.name}: {c.explanation}" for c in binding]
+    slack = [c for c in result.constraints if not c.binding]
+    if slack:
+        out += ["", "Constraints with room: " + ", ".join(c.name for c in slack)]
+    if result.zero_spend:
+        out += ["", "Cells left empty"]
+        out += [f"  - {z.explanation}" for z in result.zero_spend]
+    return "\n".join(out)
+
+
+def _kpi_number(value: float) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    if abs(value) < 10:
+        return f"{value:.3g}"
+    return number(value)
+
+
+def _budget(result: OptimizationResult) -> float:
+    for c in result.constraints:
+        if c.name == "budget.total":
+            return c.limit
+    return result.totals["spend"]
