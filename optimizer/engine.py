@@ -20,7 +20,7 @@ from optimizer.explain import (
     smallest_relaxation,
     zero_spend_reasons,
 )
-from optimizer.lp import SOLVERS, LinearSolution, solve_elastic, solve_lp
+from optimizer.lp import SOLVERS, LinearSolution, solve_lp
 from optimizer.problem import Problem, build_problem
 from optimizer.pwl import Segments, curvature_breakpoints, refine
 from optimizer.result import CellPlan, KpiStatus, OptimizationResult, SolverReport
@@ -122,13 +122,57 @@ class Optimizer:
 
 
 def initial_breakpoints(problem: Problem, count: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Curvature-spaced breakpoints for the conversion curves and, if needed, reach."""
-    conv_bp = curvature_breakpoints(problem.market.curves, problem.upper, count) if problem.needs_conversions else []
+    """Curvature-spaced breakpoints for the conversion curves and, if needed, reach.
+
+    Each conversion curve gets `count` segments over the range where its
+    spend is likely to fall (three times the budget-only water-filling
+    estimate, at least the even split), plus one chord to its upper bound.
+    Any breakpoints give a valid plan; the certified bound says whether they
+    were good enough.
+    """
+    conv_bp: list[np.ndarray] = []
+    if problem.needs_conversions:
+        upper = problem.upper
+        guess = spend_estimate(problem)
+        if guess is not None:
+            even = problem.budget / max(1, len(upper))
+            upper = np.minimum(upper, np.maximum(3.0 * guess, even))
+        conv_bp = curvature_breakpoints(problem.market.curves, upper, count)
+        conv_bp = [b if b[-1] >= top else np.append(b, top) for b, top in zip(conv_bp, problem.upper, strict=True)]
     reach_bp: list[np.ndarray] = []
     if problem.needs_reach:
         curves, top = reach_curves(problem)
         reach_bp = curvature_breakpoints(curves, top, count)
     return conv_bp, reach_bp
+
+
+def spend_estimate(problem: Problem) -> np.ndarray | None:
+    """Spend per cell of the budget-only problem, by water-filling on the true curves.
+
+    None when the objective does not value conversions (reach).
+    """
+    obj = problem.objective
+    curves = problem.market.curves
+    lower, upper = problem.lower, problem.upper
+    if obj.name == "reach":
+        return None
+    weight = np.full(len(upper), obj.conversions if obj.conversions > 0 else 1.0)
+    unit_cost = -obj.sign * obj.spend if obj.name == "profit" else np.zeros(len(upper))
+
+    def spend_at(price: float) -> np.ndarray:
+        return curves.best_response(weight, unit_cost + price, lower, upper)
+
+    if obj.name != "min_spend" and spend_at(0.0).sum() <= problem.budget:
+        return spend_at(0.0)
+    low, high = 0.0, float(np.max(weight * curves.derivative(lower))) + 1.0
+    target = problem.budget
+    for _ in range(60):
+        mid = 0.5 * (low + high)
+        if spend_at(mid).sum() > target:
+            low = mid
+        else:
+            high = mid
+    return spend_at(high)
 
 
 def segments_of(problem: Problem, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray]) -> tuple[Segments | None, Segments | None]:
@@ -248,10 +292,11 @@ def explain_infeasible(problem: Problem, count: int, solver: str) -> InfeasibleE
     conv, reach = segments_of(relaxed, conv_bp, reach_bp)
     weights = {k: 1.0 / max(abs(row.rhs), abs(row.limit), problem.budget if row.rhs == 0 else 1.0, 1.0)
                for k, row in enumerate(relaxed.rows)}
-    status, violation, shadow = solve_elastic(relaxed, conv, reach, weights, solver)
-    if status != "optimal":
+    elastic = solve_lp(relaxed, conv, reach, solver, elastic=weights)
+    if elastic.status != "optimal":
         return InfeasibleError("the problem is infeasible and the elastic re-solve failed too "
-                               f"(status: {status}); check the scenario's bounds")
+                               f"(status: {elastic.status}); check the scenario's bounds")
+    violation, shadow = elastic.violation, elastic.shadow
     conflict = [k for k in range(len(relaxed.rows)) if violation[k] > 1e-7 or abs(shadow[k]) > 1e-9]
 
     def feasible(candidate: Problem) -> bool:
@@ -261,8 +306,8 @@ def explain_infeasible(problem: Problem, count: int, solver: str) -> InfeasibleE
     relaxations = []
     for k in conflict:
         row = relaxed.rows[k]
-        st, alone, _ = solve_elastic(relaxed, conv, reach, {k: 1.0}, solver)
-        direct = float(alone[k]) if st == "optimal" else None
+        alone = solve_lp(relaxed, conv, reach, solver, elastic={k: 1.0})
+        direct = float(alone.violation[k]) if alone.status == "optimal" else None
         limit = smallest_relaxation(relaxed, k, feasible, direct)
         relaxations.append(Relaxation(row.name, row.label, row.sense, row.limit, limit, row.unit))
     lines = ["No plan meets every constraint. These constraints conflict; any one of these changes would make the plan feasible:"]

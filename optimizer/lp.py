@@ -1,17 +1,22 @@
-"""Build the piecewise-linear LP with PuLP, solve it, and read the answer back.
+"""Build the piecewise-linear LP as arrays, solve it with HiGHS or CBC, read it back.
 
-PuLP objects live only in this module: `solve_lp` returns plain arrays.
+The model is assembled once, vectorised with numpy, as a sparse matrix; a
+backend hands it to a solver: HiGHS through highspy (``highs``, the default:
+the whole matrix in one call) or CBC through PuLP (``cbc``). Solver objects
+never leave this module: `solve_lp` returns plain arrays in the max-sense of
+the problem's objective.
 
-The model, for cells c, segments k and channels j:
+Columns, for cells c, segments k and channels j:
 
-- ``x_c`` spend in ``[lower_c, upper_c]``; ``s_ck`` in ``[0, width_ck]`` with
-  one sparse link row ``Σ_k s_ck = x_c`` per cell; conversions ``Σ slope_ck s_ck``
-  (segments fill in order because the curves are concave);
-- ``r_jk`` reach segments over the channel's impressions, with
-  ``Σ_k r_jk ≤ Σ_c∈j impressions_per_unit_c · x_c``;
-- one variable ``F`` for total conversions when a KPI row needs it, so KPI
-  rows stay short (rows over every segment slow the simplex down);
-- the problem's rows, written on ``x``, ``F`` and reach segments.
+- ``x_c`` spend in ``[lower_c, upper_c]``;
+- ``s_ck`` in ``[0, width_ck]``, one sparse link row ``Σ_k s_ck − x_c = 0``
+  per cell; conversions ``Σ slope_ck · s_ck`` (segments fill in order because
+  the curves are concave);
+- ``r_jk`` reach segments over the channel's impressions, with the link row
+  ``Σ_k r_jk − Σ_c∈j impressions_per_unit_c · x_c ≤ 0``;
+- ``F`` total conversions, defined by one row, when a KPI row needs it, so
+  KPI rows stay short (rows over every segment slow the simplex down);
+- elastic slack columns when explaining infeasibility.
 """
 
 from __future__ import annotations
@@ -23,13 +28,13 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import pulp
 
-from optimizer.problem import Problem, Row
+from optimizer.problem import Problem
 from optimizer.pwl import Segments
 from scenarios.errors import SolverError
 
 SOLVERS = ("highs", "cbc")
+INF = float("inf")
 
 
 @dataclass(frozen=True)
@@ -45,12 +50,14 @@ class LinearSolution:
     value : float
         LP objective on the piecewise-linear curves (max-sense).
     shadow : float array
-        d(objective)/d(rhs) of each problem row (max-sense).
+        d(objective)/d(rhs) of each problem row.
     link_shadow : float array
         d(objective)/d(rhs) of each channel's reach link row (0 without reach).
     first_unit : float array
-        Objective change per extra currency unit forced into each cell (priced
-        out through the reduced costs; negative for cells the LP leaves empty).
+        Objective change per extra currency unit forced into each cell, priced
+        out through the reduced costs (negative for cells left empty).
+    violation : float array
+        Violation of each problem row (elastic solves only; zeros otherwise).
     seconds : float
         Wall-clock build and solve time.
     """
@@ -61,20 +68,269 @@ class LinearSolution:
     shadow: np.ndarray
     link_shadow: np.ndarray
     first_unit: np.ndarray
+    violation: np.ndarray
     seconds: float
 
 
-def make_solver(name: str) -> pulp.LpSolver:
-    """A quiet PuLP solver object for `name` (``highs`` or ``cbc``)."""
-    if name == "highs":
-        _silence_highs_banner()
-        return pulp.HiGHS(msg=False, presolve="off")
-    if name == "cbc":
-        solver = pulp.PULP_CBC_CMD(msg=False)
-        if not solver.available():
-            raise SolverError("the CBC solver is not installed; use --solver highs")
-        return solver
-    raise SolverError(f"unknown solver '{name}'; valid solvers: highs, cbc")
+@dataclass(frozen=True)
+class Matrix:
+    """A max-sense LP ``max c·v  s.t.  row_lower ≤ A v ≤ row_upper, col_lower ≤ v ≤ col_upper``.
+
+    `A` is given as coordinates (`rows`, `cols`, `values`); the layout maps
+    the problem's parts to column and row ranges.
+    """
+
+    cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    values: np.ndarray
+    seg_cols: slice
+    reach_cols: slice
+    user_rows: slice
+    reach_link_rows: slice
+    slack_cols: np.ndarray
+    slack_rows: np.ndarray
+
+
+def build_matrix(
+    problem: Problem,
+    conv: Segments | None,
+    reach: Segments | None,
+    extra_lower: dict[int, float] | None = None,
+    elastic: dict[int, float] | None = None,
+) -> Matrix:
+    """Assemble the LP of `problem` (see the module docstring for its columns and rows).
+
+    With `elastic` (row index -> weight), the listed rows may be violated at
+    that cost per unit and the objective becomes the total weighted violation.
+    """
+    market = problem.market
+    obj = problem.objective
+    n, m = len(problem.lower), len(market.channels)
+    sign = obj.sign
+    cost: list[np.ndarray] = []
+    lo: list[np.ndarray] = []
+    hi: list[np.ndarray] = []
+    r_idx: list[np.ndarray] = []
+    c_idx: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    row_lo: list[np.ndarray] = []
+    row_hi: list[np.ndarray] = []
+    n_cols = 0
+    n_rows = 0
+
+    def add_cols(c: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> int:
+        nonlocal n_cols
+        first = n_cols
+        cost.append(c)
+        lo.append(lower)
+        hi.append(upper)
+        n_cols += len(c)
+        return first
+
+    def add_rows(lower: np.ndarray, upper: np.ndarray) -> int:
+        nonlocal n_rows
+        first = n_rows
+        row_lo.append(lower)
+        row_hi.append(upper)
+        n_rows += len(lower)
+        return first
+
+    def put(rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+        keep = values != 0
+        r_idx.append(np.asarray(rows, dtype=np.int64)[keep])
+        c_idx.append(np.asarray(cols, dtype=np.int64)[keep])
+        vals.append(np.asarray(values, dtype=float)[keep])
+
+    lower = problem.lower.copy()
+    for c, floor in (extra_lower or {}).items():
+        lower[c] = max(lower[c], floor)
+    x0 = add_cols(sign * obj.spend.astype(float), lower, problem.upper.astype(float))
+    x = np.arange(n) + x0
+
+    seg0 = n_cols
+    if conv is not None:
+        seg_cost = sign * obj.conversions * conv.slope
+        seg0 = add_cols(seg_cost, np.zeros(len(conv.width)), conv.width.astype(float))
+        link0 = add_rows(np.zeros(n), np.zeros(n))
+        put(link0 + conv.owner, seg0 + np.arange(len(conv.width)), np.ones(len(conv.width)))
+        put(link0 + np.arange(n), x, -np.ones(n))
+    seg_cols = slice(seg0, seg0 + (len(conv.width) if conv is not None else 0))
+
+    r0 = n_cols
+    reach_link = slice(0, 0)
+    if reach is not None:
+        r_cost = sign * obj.reach[reach.owner] * reach.slope
+        r0 = add_cols(r_cost, np.zeros(len(reach.width)), reach.width.astype(float))
+        rl0 = add_rows(np.full(m, -INF), np.zeros(m))
+        put(rl0 + reach.owner, r0 + np.arange(len(reach.width)), np.ones(len(reach.width)))
+        put(rl0 + market.channel_of, x, -market.impressions_per_unit)
+        reach_link = slice(rl0, rl0 + m)
+    reach_cols = slice(r0, r0 + (len(reach.width) if reach is not None else 0))
+
+    f_col = -1
+    if any(row.conversions != 0 for row in problem.rows):
+        if conv is None:
+            raise ValueError("rows on conversions need conversion segments")
+        f_col = add_cols(np.zeros(1), np.zeros(1), np.full(1, INF))
+        d0 = add_rows(np.zeros(1), np.zeros(1))
+        put(np.full(len(conv.slope), d0), seg_cols.start + np.arange(len(conv.slope)), conv.slope)
+        put(np.array([d0]), np.array([f_col]), np.array([-1.0]))
+
+    u0 = n_rows
+    bounds = {"<=": (-INF, None), ">=": (None, INF), "==": (None, None)}
+    for k, row in enumerate(problem.rows):
+        low, up = bounds[row.sense]
+        add_rows(np.array([row.rhs if low is None else low]), np.array([row.rhs if up is None else up]))
+        put(np.full(len(row.index), u0 + k), x[row.index], row.coef)
+        if row.conversions != 0:
+            put(np.array([u0 + k]), np.array([f_col]), np.array([row.conversions]))
+        if row.reach is not None and reach is not None:
+            beta = row.reach[reach.owner] * reach.slope
+            put(np.full(len(beta), u0 + k), reach_cols.start + np.arange(len(beta)), beta)
+    user_rows = slice(u0, u0 + len(problem.rows))
+
+    slack_cols: list[int] = []
+    slack_rows: list[int] = []
+    if elastic is not None:
+        for k, weight in elastic.items():
+            signs = {"<=": [-1.0], ">=": [1.0], "==": [-1.0, 1.0]}[problem.rows[k].sense]
+            for s in signs:
+                col = add_cols(np.array([-weight]), np.zeros(1), np.full(1, INF))
+                put(np.array([u0 + k]), np.array([col]), np.array([s]))
+                slack_cols.append(col)
+                slack_rows.append(k)
+    def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+    objective = cat(cost)
+    if elastic is not None:
+        # Only the violation counts in an elastic solve.
+        keep = np.zeros(len(objective), dtype=bool)
+        keep[slack_cols] = True
+        objective[~keep] = 0.0
+    return Matrix(
+        cost=objective, col_lower=cat(lo), col_upper=cat(hi), row_lower=cat(row_lo), row_upper=cat(row_hi),
+        rows=cat(r_idx, np.int64), cols=cat(c_idx, np.int64), values=cat(vals),
+        seg_cols=seg_cols, reach_cols=reach_cols, user_rows=user_rows, reach_link_rows=reach_link,
+        slack_cols=np.array(slack_cols, dtype=np.int64), slack_rows=np.array(slack_rows, dtype=np.int64),
+    )
+
+
+@dataclass(frozen=True)
+class RawSolution:
+    """Column values, reduced costs and row duals of a max-sense LP."""
+
+    status: str
+    col_value: np.ndarray
+    col_dual: np.ndarray
+    row_dual: np.ndarray
+    objective: float
+
+
+def run_solver(matrix: Matrix, solver: str) -> RawSolution:
+    """Solve `matrix` with the named backend; duals are d(objective)/d(bound) in max-sense."""
+    if solver == "highs":
+        return _run_highs(matrix)
+    if solver == "cbc":
+        return _run_pulp(matrix)
+    raise SolverError(f"unknown solver '{solver}'; valid solvers: {', '.join(SOLVERS)}")
+
+
+def _run_highs(matrix: Matrix) -> RawSolution:
+    import highspy
+
+    _silence_highs_banner()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    # Presolve slows down roughly as N² on these models and never paid off in the benchmarks.
+    h.setOptionValue("presolve", "off")
+    lp = highspy.HighsLp()
+    n_cols, n_rows = len(matrix.cost), len(matrix.row_lower)
+    lp.num_col_ = n_cols
+    lp.num_row_ = n_rows
+    lp.col_cost_ = matrix.cost
+    lp.col_lower_ = matrix.col_lower
+    lp.col_upper_ = matrix.col_upper
+    lp.row_lower_ = matrix.row_lower
+    lp.row_upper_ = matrix.row_upper
+    order = np.lexsort((matrix.rows, matrix.cols))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.searchsorted(matrix.cols[order], np.arange(n_cols + 1)).astype(np.int32)
+    lp.a_matrix_.index_ = matrix.rows[order].astype(np.int32)
+    lp.a_matrix_.value_ = matrix.values[order]
+    lp.sense_ = highspy.ObjSense.kMaximize
+    h.passModel(lp)
+    h.run()
+    status = h.getModelStatus()
+    names = {
+        highspy.HighsModelStatus.kOptimal: "optimal",
+        highspy.HighsModelStatus.kInfeasible: "infeasible",
+        highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
+        highspy.HighsModelStatus.kUnbounded: "unbounded",
+    }
+    name = names.get(status, "not solved")
+    if name != "optimal":
+        return RawSolution(name, np.zeros(n_cols), np.zeros(n_cols), np.zeros(n_rows), float("nan"))
+    solution = h.getSolution()
+    return RawSolution(
+        name,
+        np.asarray(solution.col_value),
+        np.asarray(solution.col_dual),
+        np.asarray(solution.row_dual),
+        float(h.getInfo().objective_function_value),
+    )
+
+
+def _run_pulp(matrix: Matrix) -> RawSolution:
+    import pulp
+
+    engine = pulp.PULP_CBC_CMD(msg=False)
+    if not engine.available():
+        raise SolverError("the CBC solver is not installed; use --solver highs")
+    model = pulp.LpProblem("allocation", pulp.LpMaximize)
+    finite = np.isfinite
+    variables = [
+        pulp.LpVariable(f"v{i}", lo if finite(lo) else None, hi if finite(hi) else None)
+        for i, (lo, hi) in enumerate(zip(matrix.col_lower.tolist(), matrix.col_upper.tolist(), strict=True))
+    ]
+    order = np.argsort(matrix.rows, kind="stable")
+    rows, cols, values = matrix.rows[order], matrix.cols[order], matrix.values[order]
+    starts = np.searchsorted(rows, np.arange(len(matrix.row_lower) + 1))
+    constraints = []
+    for r in range(len(matrix.row_lower)):
+        expr = pulp.LpAffineExpression(
+            [(variables[c], v) for c, v in zip(cols[starts[r]:starts[r + 1]].tolist(), values[starts[r]:starts[r + 1]].tolist(), strict=True)]
+        )
+        low, up = matrix.row_lower[r], matrix.row_upper[r]
+        if low == up:
+            con = pulp.LpConstraint(expr, pulp.LpConstraintEQ, f"r{r}", float(low))
+        elif finite(up):
+            con = pulp.LpConstraint(expr, pulp.LpConstraintLE, f"r{r}", float(up))
+        else:
+            con = pulp.LpConstraint(expr, pulp.LpConstraintGE, f"r{r}", float(low))
+        model.addConstraint(con)
+        constraints.append(con)
+    model.setObjective(pulp.LpAffineExpression([(v, c) for v, c in zip(variables, matrix.cost.tolist(), strict=True) if c != 0]))
+    try:
+        model.solve(engine)
+    except pulp.PulpSolverError as exc:
+        raise SolverError(f"the CBC solver failed: {exc}") from None
+    name = {1: "optimal", -1: "infeasible", -2: "unbounded"}.get(model.status, "not solved")
+    if name != "optimal":
+        zeros = np.zeros(len(variables))
+        return RawSolution(name, zeros, zeros, np.zeros(len(constraints)), float("nan"))
+    return RawSolution(
+        name,
+        np.array([v.varValue or 0.0 for v in variables]),
+        np.array([v.dj or 0.0 for v in variables]),
+        np.array([c.pi or 0.0 for c in constraints]),
+        float(pulp.value(model.objective) or 0.0),
+    )
 
 
 _BANNER_SILENCED = False
@@ -107,6 +363,7 @@ def solve_lp(
     reach: Segments | None,
     solver: str = "highs",
     extra_lower: dict[int, float] | None = None,
+    elastic: dict[int, float] | None = None,
 ) -> LinearSolution:
     """Build and solve the LP of `problem` with the given segments.
 
@@ -116,168 +373,50 @@ def solve_lp(
         Conversion segments per cell and reach segments per channel (over
         impressions); None when the problem does not need them.
     extra_lower : dict, optional
-        Cell index -> spend floor, used to measure forced moves.
+        Cell index -> spend floor, to measure forced moves.
+    elastic : dict, optional
+        Row index -> weight: minimise the weighted violation of these rows.
     """
     started = time.perf_counter()
-    model, handles = _build(problem, conv, reach, extra_lower or {})
-    engine = make_solver(solver)
-    try:
-        model.solve(engine)
-    except pulp.PulpSolverError as exc:
-        raise SolverError(f"the {solver} solver failed: {exc}") from None
-    status = {1: "optimal", -1: "infeasible", -2: "unbounded"}.get(model.status, "not solved")
-    n = len(problem.lower)
-    if status != "optimal":
-        empty = np.zeros(n)
-        return LinearSolution(status, empty, float("nan"), np.zeros(len(problem.rows)),
-                              np.zeros(len(problem.market.channels)), empty, time.perf_counter() - started)
-    # HiGHS reports duals of the minimised negative objective; CBC of the maximised one.
-    flip = -1.0 if solver == "highs" else 1.0
-    x_vars, seg_vars, r_vars, row_cons, link_cons, _ = handles
-    spend = np.array([v.varValue or 0.0 for v in x_vars])
-    spend = np.clip(spend, problem.lower, problem.upper)
-    shadow = np.array([flip * (c.pi or 0.0) for c in row_cons])
-    link_shadow = np.zeros(len(problem.market.channels))
-    for j, c in link_cons.items():
-        link_shadow[j] = flip * (c.pi or 0.0)
-    first = _first_unit(problem, conv, reach, x_vars, seg_vars, r_vars, flip)
-    value = pulp.value(model.objective) or 0.0
-    return LinearSolution(status, spend, float(value), shadow, link_shadow, first, time.perf_counter() - started)
-
-
-def solve_elastic(
-    problem: Problem, conv: Segments | None, reach: Segments | None, weights: dict[int, float], solver: str = "highs"
-) -> tuple[str, np.ndarray, np.ndarray]:
-    """Minimise the weighted violation of the rows in `weights`, the others kept hard.
-
-    Returns the status, the violation of each row (0 for hard rows, in the
-    units of its linear form) and the rows' shadow prices in that LP.
-    """
-    model, handles = _build(problem, conv, reach, {}, elastic=weights)
-    try:
-        model.solve(make_solver(solver))
-    except pulp.PulpSolverError as exc:
-        raise SolverError(f"the {solver} solver failed: {exc}") from None
-    status = {1: "optimal", -1: "infeasible", -2: "unbounded"}.get(model.status, "not solved")
-    violation = np.zeros(len(problem.rows))
-    flip = -1.0 if solver == "highs" else 1.0
-    shadow = np.array([flip * (c.pi or 0.0) for c in handles[3]]) if status == "optimal" else np.zeros(len(problem.rows))
-    if status == "optimal":
-        for k, variables in handles[5].items():
-            violation[k] = sum(v.varValue or 0.0 for v in variables)
-    return status, violation, shadow
-
-
-def _build(
-    problem: Problem,
-    conv: Segments | None,
-    reach: Segments | None,
-    extra_lower: dict[int, float],
-    elastic: dict[int, float] | None = None,
-):
-    market = problem.market
-    n = len(problem.lower)
-    model = pulp.LpProblem("allocation", pulp.LpMaximize)
-    x_vars = [
-        pulp.LpVariable(f"x{c}", max(problem.lower[c], extra_lower.get(c, 0.0)), problem.upper[c])
-        for c in range(n)
-    ]
-    seg_vars: list[pulp.LpVariable] = []
-    conv_expr = pulp.LpAffineExpression()
-    if conv is not None:
-        seg_vars = [pulp.LpVariable(f"s{i}", 0.0, float(w)) for i, w in enumerate(conv.width)]
-        conv_expr = pulp.LpAffineExpression(
-            [(v, float(s)) for v, s in zip(seg_vars, conv.slope, strict=True) if s != 0.0]
-        )
-        bounds = np.searchsorted(conv.owner, np.arange(n + 1))
-        for c in range(n):
-            terms = [(seg_vars[i], 1.0) for i in range(bounds[c], bounds[c + 1])]
-            terms.append((x_vars[c], -1.0))
-            model.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, f"link{c}", 0.0))
-    r_vars: list[pulp.LpVariable] = []
-    reach_exprs: list[pulp.LpAffineExpression] = []
-    link_cons: dict[int, pulp.LpConstraint] = {}
+    matrix = build_matrix(problem, conv, reach, extra_lower, elastic)
+    raw = run_solver(matrix, solver)
+    n, k, m = len(problem.lower), len(problem.rows), len(problem.market.channels)
+    if raw.status != "optimal":
+        return LinearSolution(raw.status, np.zeros(n), float("nan"), np.zeros(k), np.zeros(m), np.zeros(n),
+                              np.zeros(k), time.perf_counter() - started)
+    spend = np.clip(raw.col_value[:n], problem.lower, problem.upper)
+    shadow = raw.row_dual[matrix.user_rows].copy()
+    link_shadow = np.zeros(m)
     if reach is not None:
-        r_vars = [pulp.LpVariable(f"r{i}", 0.0, float(w)) for i, w in enumerate(reach.width)]
-        per_unit = market.impressions_per_unit
-        for j in range(len(market.channels)):
-            mine = np.flatnonzero(reach.owner == j)
-            reach_exprs.append(pulp.LpAffineExpression([(r_vars[i], float(reach.slope[i])) for i in mine]))
-            terms = [(r_vars[i], 1.0) for i in mine]
-            terms += [(x_vars[c], -float(per_unit[c])) for c in np.flatnonzero(market.channel_of == j)]
-            con = pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE, f"reachlink{j}", 0.0)
-            model.addConstraint(con)
-            link_cons[j] = con
-    total_conv = None
-    if any(r.conversions != 0 for r in problem.rows):
-        total_conv = pulp.LpVariable("conversions", 0.0)
-        definition = conv_expr - total_conv
-        model.addConstraint(pulp.LpConstraint(definition, pulp.LpConstraintEQ, "conversions_def", 0.0))
-    row_cons = []
-    slack_vars: dict[int, list[pulp.LpVariable]] = {}
-    for k, row in enumerate(problem.rows):
-        expr = _row_expr(row, x_vars, total_conv, reach_exprs)
-        if elastic and k in elastic:
-            signs = {"<=": [-1.0], ">=": [1.0], "==": [-1.0, 1.0]}[row.sense]
-            slack_vars[k] = [pulp.LpVariable(f"e{k}_{i}", 0.0) for i in range(len(signs))]
-            for sign, var in zip(signs, slack_vars[k], strict=True):
-                expr += sign * var
-        sense = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}[row.sense]
-        con = pulp.LpConstraint(expr, sense, f"row{k}", row.rhs)
-        model.addConstraint(con)
-        row_cons.append(con)
-    if elastic is not None:
-        penalty = [(v, -elastic[k]) for k, variables in slack_vars.items() for v in variables]
-        model.setObjective(pulp.LpAffineExpression(penalty))
-        return model, (x_vars, seg_vars, r_vars, row_cons, link_cons, slack_vars)
-    obj = problem.objective
-    terms = [(x_vars[c], obj.sign * float(obj.spend[c])) for c in range(n) if obj.spend[c] != 0]
-    objective = pulp.LpAffineExpression(terms)
-    if obj.conversions != 0 and conv is not None:
-        objective += obj.sign * obj.conversions * conv_expr
-    for j, expr in enumerate(reach_exprs):
-        if obj.reach[j] != 0:
-            objective += obj.sign * float(obj.reach[j]) * expr
-    model.setObjective(objective)
-    return model, (x_vars, seg_vars, r_vars, row_cons, link_cons, slack_vars)
+        link_shadow = raw.row_dual[matrix.reach_link_rows].copy()
+    first = _first_unit(problem, matrix, raw, conv, reach)
+    violation = np.zeros(k)
+    if len(matrix.slack_cols):
+        np.add.at(violation, matrix.slack_rows, raw.col_value[matrix.slack_cols])
+    return LinearSolution("optimal", spend, raw.objective, shadow, link_shadow, first, violation,
+                          time.perf_counter() - started)
 
 
-def _row_expr(row: Row, x_vars, total_conv, reach_exprs) -> pulp.LpAffineExpression:
-    expr = pulp.LpAffineExpression(
-        [(x_vars[int(c)], float(a)) for c, a in zip(row.index, row.coef, strict=True) if a != 0.0]
-    )
-    if row.conversions != 0:
-        expr += row.conversions * total_conv
-    if row.reach is not None:
-        for j, a in enumerate(row.reach):
-            if a != 0 and j < len(reach_exprs):
-                expr += float(a) * reach_exprs[j]
-    return expr
-
-
-def _first_unit(problem: Problem, conv, reach, x_vars, seg_vars, r_vars, flip) -> np.ndarray:
+def _first_unit(problem: Problem, matrix: Matrix, raw: RawSolution, conv: Segments | None,
+                reach: Segments | None) -> np.ndarray:
     """Price out one more currency unit in each cell: x, its next segment, its channel's reach."""
     market = problem.market
-    n = len(x_vars)
-    dj = np.array([flip * (v.dj or 0.0) for v in x_vars])
-    out = dj.copy()
+    n = len(problem.lower)
+    out = raw.col_dual[:n].copy()
     if conv is not None:
-        seg_dj = np.array([flip * (v.dj or 0.0) for v in seg_vars])
-        values = np.array([v.varValue or 0.0 for v in seg_vars])
-        out += _next_open(conv, values, seg_dj, n)
+        values = raw.col_value[matrix.seg_cols]
+        out += _next_open(conv, values, raw.col_dual[matrix.seg_cols], n)
     if reach is not None:
-        r_dj = np.array([flip * (v.dj or 0.0) for v in r_vars])
-        values = np.array([v.varValue or 0.0 for v in r_vars])
-        per_channel = _next_open(reach, values, r_dj, len(market.channels))
+        values = raw.col_value[matrix.reach_cols]
+        per_channel = _next_open(reach, values, raw.col_dual[matrix.reach_cols], len(market.channels))
         out += per_channel[market.channel_of] * market.impressions_per_unit
     return out
 
 
 def _next_open(segments: Segments, values: np.ndarray, dj: np.ndarray, owners: int) -> np.ndarray:
     """Reduced cost of each owner's first segment that is not full (0 if all are full)."""
-    open_ = values < segments.width - 1e-9
+    idx = np.flatnonzero(values < segments.width - 1e-9)
     out = np.zeros(owners)
-    idx = np.flatnonzero(open_)
-    first = np.unique(segments.owner[idx], return_index=True)
-    out[first[0]] = dj[idx[first[1]]]
+    owner, first = np.unique(segments.owner[idx], return_index=True)
+    out[owner] = dj[idx[first]]
     return out

@@ -80,7 +80,8 @@ def curvature_breakpoints(curves: Curves, upper: np.ndarray, count: int) -> list
     if exp.size:
         s = curves.scale[exp][:, None]
         tail = -np.expm1(-upper[exp][:, None] / (2.0 * s))
-        grid = -2.0 * s * np.log1p(-k[None, :] * tail)
+        with np.errstate(divide="ignore"):
+            grid = -2.0 * s * np.log1p(-k[None, :] * tail)
         grid[:, -1] = upper[exp]
         # A flat (zero) curve needs one segment only.
         for row, i in zip(grid, exp, strict=True):
