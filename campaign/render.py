@@ -87,6 +87,8 @@ def _kpi_number(value: float) -> str:
         return "-"
     if abs(value) < 10:
         return f"{value:.3g}"
+    if abs(value) < 1000:
+        return number(value, 2)
     return number(value)
 
 

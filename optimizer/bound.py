@@ -31,6 +31,11 @@ def reach_curves(problem: Problem) -> tuple[Curves, np.ndarray]:
 
 def lagrangian_bound(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray) -> float:
     """Upper bound on the max-sense objective over the true curves."""
+    return lagrangian(problem, shadow, link_shadow)[0]
+
+
+def lagrangian(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray) -> tuple[float, np.ndarray]:
+    """The Lagrangian's value at the given multipliers and the spend that attains it."""
     market = problem.market
     obj = problem.objective
     s = np.array(shadow, dtype=float)
@@ -40,7 +45,7 @@ def lagrangian_bound(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarr
         elif row.sense == ">=":
             s[k] = min(s[k], 0.0)
     nu = np.maximum(np.asarray(link_shadow, dtype=float), 0.0)
-    n, m = len(problem.lower), len(market.channels)
+    m = len(market.channels)
     kappa = obj.sign * obj.spend.astype(float).copy()
     phi = obj.sign * obj.conversions
     rho = obj.sign * obj.reach.astype(float).copy()
@@ -55,11 +60,11 @@ def lagrangian_bound(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarr
             rho -= s[k] * row.reach
     if problem.needs_reach:
         kappa = kappa + nu[market.channel_of] * market.impressions_per_unit
-    weight = np.full(n, phi)
+    weight = np.full(len(kappa), phi)
     x = market.curves.best_response(weight, -kappa, problem.lower, problem.upper)
     total = constant + float(phi * market.curves.value(x).sum() + kappa @ x)
     if problem.needs_reach:
         curves, top = reach_curves(problem)
         t = curves.best_response(rho, nu, np.zeros(m), top)
         total += float(rho @ curves.value(t) - nu @ t)
-    return total
+    return total, x

@@ -21,6 +21,7 @@ from optimizer.explain import (
     zero_spend_reasons,
 )
 from optimizer.lp import SOLVERS, LinearSolution, solve_lp
+from optimizer.polish import polish
 from optimizer.problem import Problem, build_problem
 from optimizer.pwl import Segments, curvature_breakpoints, refine
 from optimizer.result import CellPlan, KpiStatus, OptimizationResult, SolverReport
@@ -102,7 +103,8 @@ class Optimizer:
                 raise explain_infeasible(problem, count, self.solver)
             if solution.status != "optimal":
                 raise SolverError(f"the solver stopped without an optimal plan (status: {solution.status})")
-            outcomes = market.outcomes(solution.spend)
+            spend = polish(problem, solution.spend, solution.shadow, solution.link_shadow)
+            outcomes = market.outcomes(spend)
             achieved = achieved_value(problem, outcomes)
             bound = lagrangian_bound(problem, solution.shadow, solution.link_shadow)
             gap = relative_gap(problem, bound, achieved, outcomes)
@@ -246,7 +248,7 @@ def assemble(
         for c in range(len(market.channel_of))
     )
     constraints = tuple(constraint_reports(problem, solution.shadow, outcomes))
-    zero = tuple(zero_spend_reasons(problem, solution.spend, solution.first_unit))
+    zero = tuple(zero_spend_reasons(problem, outcomes.spend, solution.first_unit))
     kpis = tuple(kpi_statuses(problem, outcomes))
     objective_value = problem.objective.value(outcomes.spend, outcomes.totals["conversions"], outcomes.reach)
     if problem.objective.name == "profit":
@@ -310,7 +312,8 @@ def explain_infeasible(problem: Problem, count: int, solver: str) -> InfeasibleE
         direct = float(alone.violation[k]) if alone.status == "optimal" else None
         limit = smallest_relaxation(relaxed, k, feasible, direct)
         relaxations.append(Relaxation(row.name, row.label, row.sense, row.limit, limit, row.unit))
-    lines = ["No plan meets every constraint. These constraints conflict; any one of these changes would make the plan feasible:"]
+    lines = ["No plan meets every constraint. These constraints conflict; the smallest change of each that "
+             "alone makes a plan possible:"]
     lines += [f"  - {r.sentence()}" for r in relaxations]
     if not relaxations:
         lines = ["No plan meets every constraint, and no single constraint could be named as the cause."]

@@ -94,7 +94,7 @@ def _step(row: Row, currency: str) -> tuple[float, str]:
         return 0.1, "0.1"
     if row.limit >= 10_000:
         return 1000.0, f"1,000 {row.unit}"
-    return 1.0, f"1 {row.unit}"
+    return 1.0, f"1 {row.unit.removesuffix('s')}"
 
 
 def _sentence(row: Row, price: float, binding: bool, unit: str, currency: str, objective: str) -> str:

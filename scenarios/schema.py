@@ -106,8 +106,9 @@ class Organic(Closed):
     `reach_rate` is the share of followers one post reaches; each extra post
     in the same week reaches `extra_post_decay` times as many as the one
     before. `engagement_rate` is engagements per person reached; `follow_rate`
-    is new followers per non-follower reached (paid or organic);
-    `churn_per_week` is the share of followers lost each week.
+    is new followers per engagement (paid or organic: people who engage are
+    the ones who follow); `churn_per_week` is the share of followers lost
+    each week.
     """
 
     posts_per_week: Annotated[float, Field(ge=0.0, le=100.0)] = 0.0

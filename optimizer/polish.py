@@ -1,0 +1,108 @@
+"""Polish an LP plan on the true curves.
+
+The LP optimises piecewise-linear chords, so its plan sits on breakpoints
+and can split equal cells unequally. The Lagrangian's best response at the
+LP's shadow prices (with the budget multiplier re-tuned so the budget is
+spent as the LP spent it) points to where the true optimum lies. The
+feasible set is convex (concave curves on the ≥ side of every row), so the
+plan moves along the segment towards that point as far as stays feasible
+and as far as the objective keeps rising.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.bound import lagrangian
+from optimizer.problem import Problem
+from scenarios.market import Market
+
+GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
+
+
+def feasible(problem: Problem, spend: np.ndarray, tolerance: float = 1e-9) -> bool:
+    """Whether `spend` meets every row on the true curves (relative `tolerance`)."""
+    market = problem.market
+    conversions = float(market.curves.value(spend).sum())
+    reach = market.reach(spend)
+    for row in problem.rows:
+        lhs = row.lhs(spend, conversions, reach)
+        slack = tolerance * max(1.0, abs(row.rhs), abs(row.limit), float(np.abs(row.coef).sum()) * 1e-3)
+        if row.sense in ("<=", "==") and lhs > row.rhs + slack:
+            return False
+        if row.sense in (">=", "==") and lhs < row.rhs - slack:
+            return False
+    return True
+
+
+def objective(problem: Problem, spend: np.ndarray) -> float:
+    """The max-sense objective of a plan on the true curves."""
+    market: Market = problem.market
+    obj = problem.objective
+    conversions = float(market.curves.value(spend).sum())
+    return obj.sign * obj.value(spend, conversions, market.reach(spend))
+
+
+def polish(problem: Problem, spend: np.ndarray, shadow: np.ndarray, link_shadow: np.ndarray) -> np.ndarray:
+    """A plan at least as good as `spend` and feasible, moved towards the Lagrangian's choice."""
+    if not feasible(problem, spend, 1e-7):
+        return spend
+    target = _target(problem, spend, shadow, link_shadow)
+    direction = target - spend
+    if not np.any(np.abs(direction) > 1e-9):
+        return spend
+    lo, hi = 0.0, 1.0
+    if not feasible(problem, spend + direction):
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if feasible(problem, spend + mid * direction) else (lo, mid)
+        hi = lo
+    best = _golden_max(lambda t: objective(problem, spend + t * direction), 0.0, hi)
+    candidate = np.clip(spend + best * direction, problem.lower, problem.upper)
+    if feasible(problem, candidate) and objective(problem, candidate) >= objective(problem, spend):
+        return candidate
+    return spend
+
+
+def _target(problem: Problem, spend: np.ndarray, shadow: np.ndarray, link_shadow: np.ndarray) -> np.ndarray:
+    """The Lagrangian's best response, with the budget multiplier tuned to spend what the plan spends."""
+    names = [row.name for row in problem.rows]
+    if "budget.total" not in names or shadow[names.index("budget.total")] <= 0:
+        return lagrangian(problem, shadow, link_shadow)[1]
+    k = names.index("budget.total")
+    total = float(spend.sum())
+    prices = np.array(shadow, dtype=float)
+
+    def spend_at(price: float) -> np.ndarray:
+        prices[k] = price
+        return lagrangian(problem, prices, link_shadow)[1]
+
+    lo, hi = 0.0, max(2.0 * shadow[k], 1e-12)
+    for _ in range(60):
+        if spend_at(hi).sum() <= total:
+            break
+        lo, hi = hi, hi * 2.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if spend_at(mid).sum() > total else (lo, mid)
+    return spend_at(hi)
+
+
+def _golden_max(f, lo: float, hi: float, iterations: int = 60) -> float:
+    """Maximiser of a concave function on [lo, hi] by golden-section search."""
+    a, b = lo, hi
+    c, d = b - GOLDEN * (b - a), a + GOLDEN * (b - a)
+    fc, fd = f(c), f(d)
+    for _ in range(iterations):
+        if b - a < 1e-12 * max(1.0, abs(hi)):
+            break
+        if fc < fd:
+            a, c, fc = c, d, fd
+            d = a + GOLDEN * (b - a)
+            fd = f(d)
+        else:
+            b, d, fd = d, c, fc
+            c = b - GOLDEN * (b - a)
+            fc = f(c)
+    candidates = [(f(lo), lo), (fc, c), (fd, d), (f(hi), hi)]
+    return max(candidates)[1]

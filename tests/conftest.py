@@ -1,0 +1,94 @@
+"""Shared fixtures: small scenarios built in code, and the bundled library."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from scenarios.library import bundled_scenarios
+from scenarios.loader import resolve
+from scenarios.schema import Scenario
+
+BASE: dict[str, Any] = {
+    "name": "two-channels",
+    "currency": "EUR",
+    "budget": {"total": 20000},
+    "business": {"value_per_conversion": 30.0, "gross_margin": 0.6},
+    "channels": {
+        "instagram": {
+            "audience": 100000,
+            "in_market": 0.04,
+            "cpm": 7.5,
+            "ctr": 0.01,
+            "cvr": 0.03,
+            "bounce_rate": 0.6,
+            "engagement_rate": 0.01,
+            "negative_feedback_rate": 0.0004,
+            "followers": 5000,
+            "organic": {
+                "posts_per_week": 3,
+                "reach_rate": 0.1,
+                "engagement_rate": 0.01,
+                "follow_rate": 0.05,
+                "churn_per_week": 0.003,
+            },
+            "formats": {
+                "reel": {"cpm_factor": 1.1, "ctr_factor": 1.3, "audience_share": 0.4},
+                "image": {"audience_share": 0.6},
+            },
+        },
+        "tiktok": {
+            "audience": 200000,
+            "in_market": 0.02,
+            "cpm": 6.0,
+            "ctr": 0.008,
+            "cvr": 0.02,
+            "bounce_rate": 0.7,
+            "engagement_rate": 0.02,
+            "negative_feedback_rate": 0.001,
+            "formats": {
+                "video": {"audience_share": 0.7},
+                "spark": {"audience_share": 0.3, "cpm_factor": 1.2, "ctr_factor": 1.4},
+            },
+        },
+    },
+}
+
+
+def merged(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge for test data (mappings merge, everything else replaces)."""
+    out = copy.deepcopy(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+@pytest.fixture
+def make_scenario() -> Callable[..., Scenario]:
+    """Build a validated two-channel scenario, with any keys overridden."""
+
+    def make(**overlay: Any) -> Scenario:
+        return resolve(merged(BASE, overlay), "<test>")
+
+    return make
+
+
+@pytest.fixture
+def two_channels(make_scenario: Callable[..., Scenario]) -> Scenario:
+    """The plain two-channel, four-cell scenario."""
+    return make_scenario()
+
+
+BUNDLED = sorted(bundled_scenarios())
+
+
+@pytest.fixture(params=BUNDLED)
+def bundled(request: pytest.FixtureRequest) -> str:
+    """The name of each bundled scenario in turn."""
+    return request.param

@@ -1,0 +1,150 @@
+"""The optimizer against closed-form optima: water-filling on concave curves.
+
+With only a budget, the optimum of Σ f_c(x_c) has every funded cell at the
+same marginal return λ: x_c = s_c·ln(S_c / (s_c·λ)) on exponential curves,
+x_c = sqrt(M_c·k_c / λ) − k_c on Hill curves with alpha = 1, with λ set so
+the spend adds up to the budget. These oracles share no code with the
+optimizer.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from optimizer import Optimizer
+from scenarios.schema import Scenario
+
+
+def exponential_optimum(S: np.ndarray, s: np.ndarray, budget: float) -> float:
+    """max Σ S(1 − exp(−x/s)) s.t. Σx ≤ budget, x ≥ 0, by bisection on λ."""
+
+    def spend(lam: float) -> np.ndarray:
+        return np.maximum(0.0, s * np.log(S / (s * lam)))
+
+    lo, hi = 1e-15, float(np.max(S / s))
+    if spend(lo).sum() <= budget:
+        return float(S.sum())
+    for _ in range(200):
+        mid = math.sqrt(lo * hi)
+        lo, hi = (mid, hi) if spend(mid).sum() > budget else (lo, mid)
+    x = spend(hi)
+    return float(np.sum(S * -np.expm1(-x / s)))
+
+
+def hill_optimum(M: np.ndarray, k: np.ndarray, budget: float) -> float:
+    """max Σ M·x/(x + k) s.t. Σx ≤ budget, x ≥ 0, by bisection on λ."""
+
+    def spend(lam: float) -> np.ndarray:
+        return np.maximum(0.0, np.sqrt(M * k / lam) - k)
+
+    lo, hi = 1e-15, float(np.max(M / k))
+    for _ in range(200):
+        mid = math.sqrt(lo * hi)
+        lo, hi = (mid, hi) if spend(mid).sum() > budget else (lo, mid)
+    x = spend(hi)
+    return float(np.sum(M * x / (x + k)))
+
+
+def scenario_with_curves(curves: list[dict], budget: float) -> Scenario:
+    """One channel, one format per curve, each with an explicit response curve."""
+    formats = {f"f{i}": {} for i in range(len(curves))}
+    channel = {"audience": 1e6, "in_market": 0.05, "cpm": 10.0, "ctr": 0.01, "cvr": 0.05, "formats": formats}
+    return Scenario.model_validate(
+        {
+            "name": "closed-form",
+            "budget": {"total": budget},
+            "channels": {"web": channel},
+            "response": {f"web.f{i}": c for i, c in enumerate(curves)},
+        }
+    )
+
+
+def test_exponential_water_filling_small_case_by_hand():
+    # Two identical curves share a budget equally: 2·S·(1 − exp(−B/(2s))).
+    curve = {"curve": "exponential", "max": 500.0, "scale": 4000.0}
+    result = Optimizer().optimize(scenario_with_curves([curve, curve], 6000.0))
+    assert [c.spend for c in result.allocation] == pytest.approx([3000.0, 3000.0], rel=1e-3)
+    exact = 2 * 500 * (1 - math.exp(-6000 / 8000))
+    assert result.totals["conversions"] == pytest.approx(exact, rel=1e-3)
+
+
+curve_params = st.tuples(st.floats(50.0, 5000.0), st.floats(500.0, 100_000.0))
+
+
+@settings(max_examples=25, deadline=None)
+@given(params=st.lists(curve_params, min_size=2, max_size=12), budget=st.floats(1000.0, 300_000.0))
+def test_exponential_water_filling(params, budget):
+    S = np.array([p[0] for p in params])
+    s = np.array([p[1] for p in params])
+    curves = [{"curve": "exponential", "max": float(a), "scale": float(b)} for a, b in params]
+    result = Optimizer().optimize(scenario_with_curves(curves, budget))
+    exact = exponential_optimum(S, s, budget)
+    achieved = result.totals["conversions"]
+    assert achieved <= exact * (1 + 1e-9)
+    assert achieved >= exact * (1 - 1e-3)
+    # The certified gap really bounds the distance to the optimum.
+    assert (exact - achieved) / achieved <= result.solver.approximation_error + 1e-9
+    assert result.solver.bound >= exact * (1 - 1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(params=st.lists(curve_params, min_size=2, max_size=12), budget=st.floats(1000.0, 300_000.0))
+def test_hill_alpha_one_water_filling(params, budget):
+    M = np.array([p[0] for p in params])
+    k = np.array([p[1] for p in params]) / 10
+    curves = [{"curve": "hill", "alpha": 1.0, "max": float(a), "half_saturation": float(b)} for a, b in zip(M, k, strict=True)]
+    result = Optimizer().optimize(scenario_with_curves(curves, budget))
+    exact = hill_optimum(M, k, budget)
+    achieved = result.totals["conversions"]
+    assert exact * (1 - 1e-3) <= achieved <= exact * (1 + 1e-9)
+    assert result.solver.bound >= exact * (1 - 1e-9)
+
+
+def test_tighter_tolerance_reaches_one_in_ten_thousand():
+    rng = np.random.default_rng(3)
+    S = rng.uniform(100, 3000, 40)
+    s = rng.uniform(1000, 80000, 40)
+    curves = [{"curve": "exponential", "max": float(a), "scale": float(b)} for a, b in zip(S, s, strict=True)]
+    scenario = scenario_with_curves(curves, 150_000.0)
+    exact = exponential_optimum(S, s, 150_000.0)
+    default = Optimizer().optimize(scenario)
+    tight = Optimizer(tolerance=1e-4).optimize(scenario)
+    assert default.solver.approximation_error <= 1e-3
+    assert tight.solver.approximation_error <= 1e-4
+    assert (exact - tight.totals["conversions"]) / exact <= 1e-4
+    assert tight.totals["conversions"] >= default.totals["conversions"] - 1e-9 * exact
+
+
+def test_two_channel_scenario_matches_a_general_solver(two_channels):
+    """KPI rows included: compare with SciPy's SLSQP started from the optimizer's own answer and elsewhere."""
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    from scenarios.market import build_market
+
+    scenario = two_channels.model_copy(update={"kpis": two_channels.kpis.model_copy(update={"min_clicks": 30000.0})})
+    market = build_market(scenario)
+    result = Optimizer(tolerance=1e-4).optimize(scenario)
+    budget = scenario.budget.total
+    clicks_per_unit = market.impressions_per_unit * market.ctr
+
+    def negative(z: np.ndarray) -> float:
+        return -float(market.curves.value(z * budget).sum())
+
+    constraints = [
+        {"type": "ineq", "fun": lambda z: 1.0 - z.sum()},
+        {"type": "ineq", "fun": lambda z: (clicks_per_unit @ (z * budget)) / 30000.0 - 1.0},
+    ]
+    best = -math.inf
+    for start in (np.full(4, 0.25), np.array([0.7, 0.1, 0.1, 0.1]), np.array([0.1, 0.1, 0.1, 0.7])):
+        found = scipy_optimize.minimize(negative, start, method="SLSQP", bounds=[(0, 1)] * 4,
+                                        constraints=constraints, options={"ftol": 1e-12, "maxiter": 500})
+        # SLSQP may stop on a line-search warning at a good point: judge it by feasibility.
+        if all(c["fun"](found.x) >= -1e-9 for c in constraints) and np.all(found.x >= -1e-12):
+            best = max(best, -found.fun)
+    assert best > 0
+    assert result.totals["conversions"] >= best * (1 - 1e-4)
+    assert result.totals["clicks"] >= 30000.0 * (1 - 1e-9)
