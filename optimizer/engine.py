@@ -104,6 +104,8 @@ class Optimizer:
             if solution.status != "optimal":
                 raise SolverError(f"the solver stopped without an optimal plan (status: {solution.status})")
             spend = polish(problem, solution.spend, solution.shadow, solution.link_shadow)
+            # Solver round-off: fractions of a cent are no spend.
+            spend = np.where((spend < 1e-6) & (problem.lower <= 0), 0.0, spend)
             outcomes = market.outcomes(spend)
             achieved = achieved_value(problem, outcomes)
             bound = lagrangian_bound(problem, solution.shadow, solution.link_shadow)

@@ -148,14 +148,15 @@ class Relaxation:
     def sentence(self) -> str:
         """The relaxation in words."""
         if self.relaxed_limit is None:
-            return f"{self.name} ({self.label}, {_fmt(self.limit)} {self.unit}): relaxing it alone is not enough"
+            return f"{self.name} ({self.label}): relaxing it alone is not enough"
         verb = "raise" if self.relaxed_limit > self.limit else "lower"
+        if self.unit == "share":
+            return (f"{self.name} ({self.label}): {verb} it from {100 * self.limit:.1f} % to "
+                    f"{100 * self.relaxed_limit:.1f} %")
         change = abs(self.relaxed_limit - self.limit) / abs(self.limit) if self.limit else math.inf
         pct = f" ({change:.1%})" if math.isfinite(change) else ""
-        return (
-            f"{self.name} ({self.label}): {verb} it from {_fmt(self.limit)} to "
-            f"{_fmt(self.relaxed_limit)} {self.unit}{pct}"
-        )
+        unit = "" if self.unit == "x" else f" {self.unit}"
+        return f"{self.name} ({self.label}): {verb} it from {_fmt(self.limit)} to {_fmt(self.relaxed_limit)}{unit}{pct}"
 
     def to_dict(self) -> dict[str, object]:
         """JSON form."""

@@ -289,13 +289,11 @@ def _run_highs(matrix: Matrix) -> RawSolution:
 def _run_pulp(matrix: Matrix) -> RawSolution:
     import pulp
 
-    engine = pulp.PULP_CBC_CMD(msg=False)
-    if not engine.available():
-        raise SolverError("the CBC solver is not installed; use --solver highs")
+    engine = _cbc()
     model = pulp.LpProblem("allocation", pulp.LpMaximize)
     finite = np.isfinite
     variables = [
-        pulp.LpVariable(f"v{i}", lo if finite(lo) else None, hi if finite(hi) else None)
+        model.add_variable(f"v{i}", lo if finite(lo) else None, hi if finite(hi) else None)
         for i, (lo, hi) in enumerate(zip(matrix.col_lower.tolist(), matrix.col_upper.tolist(), strict=True))
     ]
     order = np.argsort(matrix.rows, kind="stable")
@@ -331,6 +329,22 @@ def _run_pulp(matrix: Matrix) -> RawSolution:
         np.array([c.pi or 0.0 for c in constraints]),
         float(pulp.value(model.objective) or 0.0),
     )
+
+
+def _cbc():
+    """CBC from a `cbc` on the PATH (pulp[cbc]) or, failing that, the binary PuLP bundles."""
+    import warnings
+
+    import pulp
+
+    engine = pulp.COIN_CMD(msg=False)
+    if not engine.available():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            engine = pulp.PULP_CBC_CMD(msg=False)
+    if not engine.available():
+        raise SolverError("the CBC solver is not installed (pip install 'pulp[cbc]'); use --solver highs")
+    return engine
 
 
 _BANNER_SILENCED = False
