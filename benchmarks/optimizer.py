@@ -252,24 +252,59 @@ def row_jacobian(inst: Instance, lam: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def exact_optimum(inst: Instance) -> Exact:
-    """Minimise the dual (L-BFGS-B on scaled multipliers), then Newton on the binding rows."""
+    """Minimise the dual by projected Newton over λ ≥ 0, then solve the binding rows exactly."""
     rows = inst.rows
     even = np.clip(np.full(inst.cells, inst.budget / inst.cells), inst.lower, inst.upper)
     ref = float(inst.conversions(even).sum())
-    unit = ref / rows.scale
-
-    def scaled(u: np.ndarray) -> tuple[float, np.ndarray]:
-        value, grad, _ = dual(inst, u * unit)
-        return value / ref, grad * unit / ref
-
-    start = np.full(len(unit), 0.1)
-    found = minimize(scaled, start, jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * len(unit),
-                     options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 5000})
-    lam = np.asarray(found.x) * unit
-    lam = newton_polish(inst, lam)
+    unit = ref / rows.scale  # multipliers in these units have gradients in relative row violations
+    u = np.zeros(len(unit))
+    u[0] = budget_price(inst) / unit[0]
+    for _ in range(500):
+        step = projected_newton_step(inst, u, unit, ref)
+        if step is None:
+            break
+        u = step
+    lam = newton_polish(inst, u * unit)
     value, _, x = dual(inst, lam)
     primal = float(inst.conversions(x).sum())
     return Exact(x, primal, lam, (value - primal) / primal, rows.violation(x, primal))
+
+
+def budget_price(inst: Instance) -> float:
+    """The budget row's multiplier without KPI rows: bisection on Σ x(p) = budget."""
+    ones = np.ones(inst.cells)
+    if best_response(inst, 1.0, 0.0 * ones).sum() <= inst.budget:
+        return 0.0
+    low, high = 0.0, float(np.max(inst.marginal(inst.lower)))
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if best_response(inst, 1.0, mid * ones).sum() > inst.budget else (low, mid)
+    return high
+
+
+def projected_newton_step(inst: Instance, u: np.ndarray, unit: np.ndarray, ref: float) -> np.ndarray | None:
+    """One Newton step on the scaled dual over u ≥ 0 with Armijo backtracking; None when converged."""
+
+    def state(at: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        value, grad, x = dual(inst, at * unit)
+        return value / ref, grad * unit / ref, x
+
+    value, grad, x = state(u)
+    free = (u > 0) | (grad < 0)
+    if not free.any() or np.max(np.abs(grad[free])) < 1e-14:
+        return None
+    hess = -row_jacobian(inst, u * unit, x) * np.outer(unit, unit) / ref
+    direction = np.zeros_like(u)
+    direction[free] = -np.linalg.lstsq(hess[np.ix_(free, free)], grad[free], rcond=None)[0]
+    if not np.all(np.isfinite(direction)) or grad @ direction >= 0:
+        direction = np.where(free, -grad, 0.0)
+    t = 1.0
+    while t > 1e-14:
+        trial = np.maximum(u + t * direction, 0.0)
+        if state(trial)[0] <= value + 1e-4 * grad @ (trial - u):
+            return trial
+        t /= 2
+    return None
 
 
 def newton_polish(inst: Instance, lam: np.ndarray) -> np.ndarray:

@@ -81,29 +81,65 @@ def validate_command(scenario: str, as_json: bool) -> None:
     variants = sorted(loaded.variants)
     cells = cell_keys(loaded)
     if as_json:
-        click.echo(json.dumps({"scenario": loaded.name, "path": str(path), "valid": True,
-                               "channels": list(loaded.channels), "cells": cells, "variants": variants}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "scenario": loaded.name,
+                    "path": str(path),
+                    "valid": True,
+                    "channels": list(loaded.channels),
+                    "cells": cells,
+                    "variants": variants,
+                },
+                indent=2,
+            )
+        )
         return
     listing = ", ".join(variants) if variants else "none"
-    click.echo(f"{path}: valid scenario '{loaded.name}': {len(loaded.channels)} channels, "
-               f"{len(cells)} cells, variants: {listing}")
+    click.echo(
+        f"{path}: valid scenario '{loaded.name}': {len(loaded.channels)} channels, "
+        f"{len(cells)} cells, variants: {listing}"
+    )
 
 
 @cli.command("optimize")
 @click.argument("scenario")
 @click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
-@click.option("--budget", type=click.FloatRange(min=0, min_open=True), metavar="AMOUNT",
-              help="Total paid budget over the horizon, in the scenario's currency (overrides budget.total).")
-@click.option("--objective", type=click.Choice(OBJECTIVES), help="What to optimise (overrides the scenario's objective).")
-@click.option("--tolerance", type=click.FloatRange(min=1e-7, max=0.5), default=1e-3, show_default=True,
-              help="Largest accepted proven gap to the true optimum, as a fraction (1e-4 = 0.01 %).")
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True,
-              help="LP solver.")
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="AMOUNT",
+    help="Total paid budget over the horizon, in the scenario's currency (overrides budget.total).",
+)
+@click.option(
+    "--objective", type=click.Choice(OBJECTIVES), help="What to optimise (overrides the scenario's objective)."
+)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=1e-7, max=0.5),
+    default=1e-3,
+    show_default=True,
+    help="Largest accepted proven gap to the true optimum, as a fraction (1e-4 = 0.01 %).",
+)
+@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True, help="LP solver.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout and nothing else there.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="DIR",
-              help="Write allocation.csv, result.json and the resolved scenario.yaml into DIR.")
-def optimize_command(scenario: str, variant: str | None, budget: float | None, objective: str | None,
-                     tolerance: float, solver: str, as_json: bool, output: Path | None) -> None:
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Write allocation.csv, result.json and the resolved scenario.yaml into DIR.",
+)
+def optimize_command(
+    scenario: str,
+    variant: str | None,
+    budget: float | None,
+    objective: str | None,
+    tolerance: float,
+    solver: str,
+    as_json: bool,
+    output: Path | None,
+) -> None:
     """Find the allocation of the paid budget that maximises the objective.
 
     SCENARIO is a YAML file or the name of a bundled scenario. The plan meets
@@ -144,8 +180,18 @@ def optimize_command(scenario: str, variant: str | None, budget: float | None, o
 def _infeasible(error: InfeasibleError, scenario: str, variant: str | None, as_json: bool) -> NoReturn:
     if as_json:
         relaxations: list[dict[str, Any]] = [r.to_dict() for r in error.relaxations]  # type: ignore[attr-defined]
-        click.echo(json.dumps({"scenario": scenario, "variant": variant, "status": "infeasible",
-                               "message": str(error), "relaxations": relaxations}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "scenario": scenario,
+                    "variant": variant,
+                    "status": "infeasible",
+                    "message": str(error),
+                    "relaxations": relaxations,
+                },
+                indent=2,
+            )
+        )
     click.echo(f"Error: {error}", err=True)
     sys.exit(EXIT_INFEASIBLE)
 

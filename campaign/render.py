@@ -38,8 +38,12 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
     cur = result.currency
     conv = f"{scenario.business.conversion}s"
     t = result.totals
-    verb = {"conversions": f"maximise {conv}", "profit": "maximise profit", "reach": "maximise reach",
-            "min_spend": f"reach {number(scenario.kpis.min_conversions or 0)} {conv} at least cost"}[result.objective]
+    verb = {
+        "conversions": f"maximise {conv}",
+        "profit": "maximise profit",
+        "reach": "maximise reach",
+        "min_spend": f"reach {number(scenario.kpis.min_conversions or 0)} {conv} at least cost",
+    }[result.objective]
     variant = f" (variant {result.variant})" if result.variant else ""
     horizon = f"{scenario.periods.count} {scenario.periods.unit}{'s' if scenario.periods.count != 1 else ''}"
     s = result.solver
@@ -52,22 +56,44 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
     spend = t["spend"] or 1.0
     for c in result.allocation:
         cpa = c.spend / c.conversions if c.conversions > 1e-9 else math.nan
-        rows.append([c.channel, c.format, number(c.spend), percent(c.spend / spend), number(c.conversions, 1),
-                     number(cpa, 2), number(c.impressions), number(c.clicks)])
-    rows.append(["total", "", number(t["spend"]), percent(t["spend"] / spend), number(t["conversions"], 1),
-                 number(t["cpa"], 2), number(t["impressions"]), number(t["clicks"])])
+        rows.append(
+            [
+                c.channel,
+                c.format,
+                number(c.spend),
+                percent(c.spend / spend),
+                number(c.conversions, 1),
+                number(cpa, 2),
+                number(c.impressions),
+                number(c.clicks),
+            ]
+        )
+    rows.append(
+        [
+            "total",
+            "",
+            number(t["spend"]),
+            percent(t["spend"] / spend),
+            number(t["conversions"], 1),
+            number(t["cpa"], 2),
+            number(t["impressions"]),
+            number(t["clicks"]),
+        ]
+    )
     headers = ["channel", "format", f"spend ({cur})", "share", conv, f"CPA ({cur})", "impressions", "clicks"]
     out.append(table(headers, rows, [False, False, True, True, True, True, True, True]))
-    out += [
-        "",
+    summary = (
         f"revenue {number(t['revenue'])} {cur} · ROAS {t['roas']:.2f} · profit after fixed costs "
         f"{number(t['profit'])} {cur} · paid reach {number(t['reach'])} people · new followers "
-        f"{number(t['new_followers'])} · bounce rate {percent(t['bounce_rate'])}",
-    ]
+        f"{number(t['new_followers'])} · bounce rate {percent(t['bounce_rate'])}"
+    )
+    out += ["", summary]
     if result.kpis:
         out += ["", "KPIs"]
-        rows = [[k.name, f"{k.sense} {_kpi_number(k.target)}", _kpi_number(k.value), "met" if k.met else "MISSED"]
-                for k in result.kpis]
+        rows = [
+            [k.name, f"{k.sense} {_kpi_number(k.target)}", _kpi_number(k.value), "met" if k.met else "MISSED"]
+            for k in result.kpis
+        ]
         out.append(table(["kpi", "target", "plan", "status"], rows, [False, True, True, False]))
     binding = [c for c in result.constraints if c.binding]
     if binding:

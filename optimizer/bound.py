@@ -23,9 +23,7 @@ def reach_curves(problem: Problem) -> tuple[Curves, np.ndarray]:
     """Reach per channel as curves over impressions, and each channel's impression range."""
     market = problem.market
     audience = market.audience
-    top = np.bincount(
-        market.channel_of, weights=problem.upper * market.impressions_per_unit, minlength=len(audience)
-    )
+    top = np.bincount(market.channel_of, weights=problem.upper * market.impressions_per_unit, minlength=len(audience))
     return Curves.exponential(audience, audience), top
 
 

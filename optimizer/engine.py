@@ -26,7 +26,7 @@ from optimizer.problem import Problem, build_problem
 from optimizer.pwl import Segments, curvature_breakpoints, refine
 from optimizer.result import CellPlan, KpiStatus, OptimizationResult, SolverReport
 from scenarios.errors import InfeasibleError, SolverError
-from scenarios.market import Market, Outcomes, build_market
+from scenarios.market import Outcomes, build_market
 from scenarios.schema import OBJECTIVES, Scenario
 
 DEFAULT_TOLERANCE = 1e-3
@@ -46,7 +46,9 @@ class Optimizer:
         Initial segments per curve; by default chosen from `tolerance`.
     """
 
-    def __init__(self, tolerance: float = DEFAULT_TOLERANCE, solver: str = "highs", segments: int | None = None) -> None:
+    def __init__(
+        self, tolerance: float = DEFAULT_TOLERANCE, solver: str = "highs", segments: int | None = None
+    ) -> None:
         self.tolerance = tolerance
         self.solver = solver
         self.segments = segments
@@ -179,7 +181,9 @@ def spend_estimate(problem: Problem) -> np.ndarray | None:
     return spend_at(high)
 
 
-def segments_of(problem: Problem, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray]) -> tuple[Segments | None, Segments | None]:
+def segments_of(
+    problem: Problem, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray]
+) -> tuple[Segments | None, Segments | None]:
     """Segments of the conversion and reach curves for the given breakpoints."""
     conv = Segments.from_breakpoints(problem.market.curves, conv_bp) if conv_bp else None
     reach = Segments.from_breakpoints(reach_curves(problem)[0], reach_bp) if reach_bp else None
@@ -194,7 +198,9 @@ def refined_breakpoints(
     near = [np.array([x]) for x in solution.spend]
     conv_bp = refine(conv_bp, near) if conv_bp else conv_bp
     if reach_bp:
-        impressions = np.bincount(market.channel_of, weights=market.impressions(solution.spend), minlength=len(market.channels))
+        impressions = np.bincount(
+            market.channel_of, weights=market.impressions(solution.spend), minlength=len(market.channels)
+        )
         reach_bp = refine(reach_bp, [np.array([t]) for t in impressions])
     return conv_bp, reach_bp
 
@@ -294,12 +300,16 @@ def explain_infeasible(problem: Problem, count: int, solver: str) -> InfeasibleE
     relaxed = cell_bound_rows(problem)
     conv_bp, reach_bp = initial_breakpoints(relaxed, count)
     conv, reach = segments_of(relaxed, conv_bp, reach_bp)
-    weights = {k: 1.0 / max(abs(row.rhs), abs(row.limit), problem.budget if row.rhs == 0 else 1.0, 1.0)
-               for k, row in enumerate(relaxed.rows)}
+    weights = {
+        k: 1.0 / max(abs(row.rhs), abs(row.limit), problem.budget if row.rhs == 0 else 1.0, 1.0)
+        for k, row in enumerate(relaxed.rows)
+    }
     elastic = solve_lp(relaxed, conv, reach, solver, elastic=weights)
     if elastic.status != "optimal":
-        return InfeasibleError("the problem is infeasible and the elastic re-solve failed too "
-                               f"(status: {elastic.status}); check the scenario's bounds")
+        return InfeasibleError(
+            "the problem is infeasible and the elastic re-solve failed too "
+            f"(status: {elastic.status}); check the scenario's bounds"
+        )
     violation, shadow = elastic.violation, elastic.shadow
     conflict = [k for k in range(len(relaxed.rows)) if violation[k] > 1e-7 or abs(shadow[k]) > 1e-9]
 
@@ -314,12 +324,12 @@ def explain_infeasible(problem: Problem, count: int, solver: str) -> InfeasibleE
         direct = float(alone.violation[k]) if alone.status == "optimal" else None
         limit = smallest_relaxation(relaxed, k, feasible, direct)
         relaxations.append(Relaxation(row.name, row.label, row.sense, row.limit, limit, row.unit))
-    lines = ["No plan meets every constraint. These constraints conflict; the smallest change of each that "
-             "alone makes a plan possible:"]
+    heading = (
+        "No plan meets every constraint. These constraints conflict; the smallest change of each that "
+        "alone makes a plan possible:"
+    )
+    lines = [heading]
     lines += [f"  - {r.sentence()}" for r in relaxations]
     if not relaxations:
         lines = ["No plan meets every constraint, and no single constraint could be named as the cause."]
     return InfeasibleError("\n".join(lines), tuple(relaxations))
-
-
-

@@ -78,8 +78,16 @@ def constraint_reports(problem: Problem, shadow: np.ndarray, outcomes: Outcomes)
         close = abs(value - row.limit) <= 1e-4 * max(1.0, abs(row.limit))
         binding = bool(close or abs(shadow[k]) > 1e-9)
         reports.append(
-            ConstraintReport(row.name, row.sense, row.limit, value, binding, price, row.unit,
-                             _sentence(row, price, binding, unit, problem.currency, problem.objective.name))
+            ConstraintReport(
+                row.name,
+                row.sense,
+                row.limit,
+                value,
+                binding,
+                price,
+                row.unit,
+                _sentence(row, price, binding, unit, problem.currency, problem.objective.name),
+            )
         )
     return reports
 
@@ -124,7 +132,8 @@ def zero_spend_reasons(problem: Problem, spend: np.ndarray, first_unit: np.ndarr
         if loss <= 1e-9:
             continue
         if problem.objective.name == "min_spend":
-            text = f"{cells[c]} gets nothing: reaching the target through it costs {loss:.3g} {problem.currency} more per 100 {problem.currency}"
+            cur = problem.currency
+            text = f"{cells[c]} gets nothing: reaching the target through it costs {loss:.3g} {cur} more per 100 {cur}"
         else:
             text = f"{cells[c]} gets nothing: each 100 {problem.currency} moved there would cost {loss:.3g} {unit}"
         reasons.append(ZeroSpend(cells[c], loss, text))
@@ -151,8 +160,10 @@ class Relaxation:
             return f"{self.name} ({self.label}): relaxing it alone is not enough"
         verb = "raise" if self.relaxed_limit > self.limit else "lower"
         if self.unit == "share":
-            return (f"{self.name} ({self.label}): {verb} it from {100 * self.limit:.1f} % to "
-                    f"{100 * self.relaxed_limit:.1f} %")
+            return (
+                f"{self.name} ({self.label}): {verb} it from {100 * self.limit:.1f} % to "
+                f"{100 * self.relaxed_limit:.1f} %"
+            )
         change = abs(self.relaxed_limit - self.limit) / abs(self.limit) if self.limit else math.inf
         pct = f" ({change:.1%})" if math.isfinite(change) else ""
         unit = "" if self.unit == "x" else f" {self.unit}"
@@ -160,8 +171,13 @@ class Relaxation:
 
     def to_dict(self) -> dict[str, object]:
         """JSON form."""
-        return {"name": self.name, "sense": self.sense, "limit": self.limit,
-                "relaxed_limit": self.relaxed_limit, "unit": self.unit}
+        return {
+            "name": self.name,
+            "sense": self.sense,
+            "limit": self.limit,
+            "relaxed_limit": self.relaxed_limit,
+            "unit": self.unit,
+        }
 
 
 def _fmt(value: float) -> str:
@@ -207,7 +223,11 @@ def smallest_relaxation(
         good = 1.0 if row.unit == "share" or row.kind == BOUNCE else row.limit * 2 + 1
         if not feasible(_swap(problem, k, with_limit(row, good, problem))):
             good = row.limit * 1e3 + 1e3
-            if row.unit == "share" or row.kind == BOUNCE or not feasible(_swap(problem, k, with_limit(row, good, problem))):
+            if (
+                row.unit == "share"
+                or row.kind == BOUNCE
+                or not feasible(_swap(problem, k, with_limit(row, good, problem)))
+            ):
                 return None
     bad = row.limit
     for _ in range(30):
@@ -233,10 +253,30 @@ def cell_bound_rows(problem: Problem) -> Problem:
     cells = market.cells
     for c in range(len(cells)):
         if market.lower[c] > 0:
-            rows.append(Row(f"cell.{cells[c]}.min", ">=", float(market.lower[c]), float(market.lower[c]),
-                            np.array([c]), np.array([1.0]), label=f"the {cells[c]} minimum spend", unit=cur))
+            rows.append(
+                Row(
+                    f"cell.{cells[c]}.min",
+                    ">=",
+                    float(market.lower[c]),
+                    float(market.lower[c]),
+                    np.array([c]),
+                    np.array([1.0]),
+                    label=f"the {cells[c]} minimum spend",
+                    unit=cur,
+                )
+            )
         if math.isfinite(market.upper[c]):
-            rows.append(Row(f"cell.{cells[c]}.max", "<=", float(market.upper[c]), float(market.upper[c]),
-                            np.array([c]), np.array([1.0]), label=f"the {cells[c]} spend cap", unit=cur))
+            rows.append(
+                Row(
+                    f"cell.{cells[c]}.max",
+                    "<=",
+                    float(market.upper[c]),
+                    float(market.upper[c]),
+                    np.array([c]),
+                    np.array([1.0]),
+                    label=f"the {cells[c]} spend cap",
+                    unit=cur,
+                )
+            )
     roomy = np.full(len(cells), problem.budget * 10 + float(market.lower.sum()))
     return replace(problem, rows=tuple(rows), lower=np.zeros(len(cells)), upper=roomy)

@@ -204,6 +204,7 @@ def build_matrix(
                 put(np.array([u0 + k]), np.array([col]), np.array([s]))
                 slack_cols.append(col)
                 slack_rows.append(k)
+
     def cat(parts: list[np.ndarray], dtype: type = float) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
@@ -214,10 +215,20 @@ def build_matrix(
         keep[slack_cols] = True
         objective[~keep] = 0.0
     return Matrix(
-        cost=objective, col_lower=cat(lo), col_upper=cat(hi), row_lower=cat(row_lo), row_upper=cat(row_hi),
-        rows=cat(r_idx, np.int64), cols=cat(c_idx, np.int64), values=cat(vals),
-        seg_cols=seg_cols, reach_cols=reach_cols, user_rows=user_rows, reach_link_rows=reach_link,
-        slack_cols=np.array(slack_cols, dtype=np.int64), slack_rows=np.array(slack_rows, dtype=np.int64),
+        cost=objective,
+        col_lower=cat(lo),
+        col_upper=cat(hi),
+        row_lower=cat(row_lo),
+        row_upper=cat(row_hi),
+        rows=cat(r_idx, np.int64),
+        cols=cat(c_idx, np.int64),
+        values=cat(vals),
+        seg_cols=seg_cols,
+        reach_cols=reach_cols,
+        user_rows=user_rows,
+        reach_link_rows=reach_link,
+        slack_cols=np.array(slack_cols, dtype=np.int64),
+        slack_rows=np.array(slack_rows, dtype=np.int64),
     )
 
 
@@ -302,7 +313,12 @@ def _run_pulp(matrix: Matrix) -> RawSolution:
     constraints = []
     for r in range(len(matrix.row_lower)):
         expr = pulp.LpAffineExpression(
-            [(variables[c], v) for c, v in zip(cols[starts[r]:starts[r + 1]].tolist(), values[starts[r]:starts[r + 1]].tolist(), strict=True)]
+            [
+                (variables[c], v)
+                for c, v in zip(
+                    cols[starts[r] : starts[r + 1]].tolist(), values[starts[r] : starts[r + 1]].tolist(), strict=True
+                )
+            ]
         )
         low, up = matrix.row_lower[r], matrix.row_upper[r]
         if low == up:
@@ -313,7 +329,9 @@ def _run_pulp(matrix: Matrix) -> RawSolution:
             con = pulp.LpConstraint(expr, pulp.LpConstraintGE, f"r{r}", float(low))
         model.addConstraint(con)
         constraints.append(con)
-    model.setObjective(pulp.LpAffineExpression([(v, c) for v, c in zip(variables, matrix.cost.tolist(), strict=True) if c != 0]))
+    model.setObjective(
+        pulp.LpAffineExpression([(v, c) for v, c in zip(variables, matrix.cost.tolist(), strict=True) if c != 0])
+    )
     try:
         model.solve(engine)
     except pulp.PulpSolverError as exc:
@@ -396,8 +414,16 @@ def solve_lp(
     raw = run_solver(matrix, solver)
     n, k, m = len(problem.lower), len(problem.rows), len(problem.market.channels)
     if raw.status != "optimal":
-        return LinearSolution(raw.status, np.zeros(n), float("nan"), np.zeros(k), np.zeros(m), np.zeros(n),
-                              np.zeros(k), time.perf_counter() - started)
+        return LinearSolution(
+            raw.status,
+            np.zeros(n),
+            float("nan"),
+            np.zeros(k),
+            np.zeros(m),
+            np.zeros(n),
+            np.zeros(k),
+            time.perf_counter() - started,
+        )
     spend = np.clip(raw.col_value[:n], problem.lower, problem.upper)
     shadow = raw.row_dual[matrix.user_rows].copy()
     link_shadow = np.zeros(m)
@@ -407,12 +433,14 @@ def solve_lp(
     violation = np.zeros(k)
     if len(matrix.slack_cols):
         np.add.at(violation, matrix.slack_rows, raw.col_value[matrix.slack_cols])
-    return LinearSolution("optimal", spend, raw.objective, shadow, link_shadow, first, violation,
-                          time.perf_counter() - started)
+    return LinearSolution(
+        "optimal", spend, raw.objective, shadow, link_shadow, first, violation, time.perf_counter() - started
+    )
 
 
-def _first_unit(problem: Problem, matrix: Matrix, raw: RawSolution, conv: Segments | None,
-                reach: Segments | None) -> np.ndarray:
+def _first_unit(
+    problem: Problem, matrix: Matrix, raw: RawSolution, conv: Segments | None, reach: Segments | None
+) -> np.ndarray:
     """Price out one more currency unit in each cell: x, its next segment, its channel's reach."""
     market = problem.market
     n = len(problem.lower)

@@ -111,9 +111,7 @@ class Problem:
     @property
     def needs_reach(self) -> bool:
         """Whether any row or the objective involves reach."""
-        return bool(np.any(self.objective.reach)) or any(
-            r.reach is not None and np.any(r.reach) for r in self.rows
-        )
+        return bool(np.any(self.objective.reach)) or any(r.reach is not None and np.any(r.reach) for r in self.rows)
 
     @property
     def needs_conversions(self) -> bool:
@@ -141,17 +139,37 @@ def build_problem(
     cur = scenario.currency
     all_cells = np.arange(n)
     ones = np.ones(n)
-    rows: list[Row] = [
-        Row("budget.total", "<=", budget, budget, all_cells, ones, label="the total budget", unit=cur)
-    ]
+    rows: list[Row] = [Row("budget.total", "<=", budget, budget, all_cells, ones, label="the total budget", unit=cur)]
     for j, name in enumerate(market.channels):
         cells = np.flatnonzero(market.channel_of == j)
         if market.channel_lower[j] > 0:
             lim = float(market.channel_lower[j])
-            rows.append(Row(f"channel.{name}.min", ">=", lim, lim, cells, np.ones(len(cells)), label=f"the {name} minimum spend", unit=cur))
+            rows.append(
+                Row(
+                    f"channel.{name}.min",
+                    ">=",
+                    lim,
+                    lim,
+                    cells,
+                    np.ones(len(cells)),
+                    label=f"the {name} minimum spend",
+                    unit=cur,
+                )
+            )
         if math.isfinite(market.channel_upper[j]):
             lim = float(market.channel_upper[j])
-            rows.append(Row(f"channel.{name}.max", "<=", lim, lim, cells, np.ones(len(cells)), label=f"the {name} spend cap", unit=cur))
+            rows.append(
+                Row(
+                    f"channel.{name}.max",
+                    "<=",
+                    lim,
+                    lim,
+                    cells,
+                    np.ones(len(cells)),
+                    label=f"the {name} spend cap",
+                    unit=cur,
+                )
+            )
     formats = np.array(market.formats)
     groups = [("channel", name, market.channel_of == j) for j, name in enumerate(market.channels)]
     shares = {("channel", k): v for k, v in scenario.rules.channel_share.items()}
@@ -166,8 +184,16 @@ def build_problem(
             if (bound == "min" and value > 0) or (bound == "max" and value < 1):
                 coef = mask.astype(float) - value
                 rows.append(
-                    Row(f"{group}.{name}.share.{bound}", sense, value, 0.0, all_cells, coef,
-                        label=f"the {name} {bound}imum share of spend", unit="share")
+                    Row(
+                        f"{group}.{name}.share.{bound}",
+                        sense,
+                        value,
+                        0.0,
+                        all_cells,
+                        coef,
+                        label=f"the {name} {bound}imum share of spend",
+                        unit="share",
+                    )
                 )
     rows += _kpi_rows(scenario, market)
     obj = _objective(objective, market, n, m)
@@ -206,32 +232,129 @@ def _kpi_rows(scenario: Scenario, market: Market) -> list[Row]:
     cur = scenario.currency
     conv = scenario.business.conversion
     if k.min_reach is not None:
-        rows.append(Row("kpi.min_reach", ">=", k.min_reach, k.min_reach, cells, np.zeros(n),
-                        reach=np.ones(len(market.channels)), label="the reach floor", unit="people"))
+        rows.append(
+            Row(
+                "kpi.min_reach",
+                ">=",
+                k.min_reach,
+                k.min_reach,
+                cells,
+                np.zeros(n),
+                reach=np.ones(len(market.channels)),
+                label="the reach floor",
+                unit="people",
+            )
+        )
     if k.min_clicks is not None:
-        rows.append(Row("kpi.min_clicks", ">=", k.min_clicks, k.min_clicks, cells, imp * market.ctr,
-                        label="the clicks floor", unit="clicks"))
+        rows.append(
+            Row(
+                "kpi.min_clicks",
+                ">=",
+                k.min_clicks,
+                k.min_clicks,
+                cells,
+                imp * market.ctr,
+                label="the clicks floor",
+                unit="clicks",
+            )
+        )
     if k.min_engagement is not None:
-        rows.append(Row("kpi.min_engagement", ">=", k.min_engagement, k.min_engagement - organic_eng, cells,
-                        imp * market.engagement_rate, label="the engagement floor", unit="engagements"))
+        rows.append(
+            Row(
+                "kpi.min_engagement",
+                ">=",
+                k.min_engagement,
+                k.min_engagement - organic_eng,
+                cells,
+                imp * market.engagement_rate,
+                label="the engagement floor",
+                unit="engagements",
+            )
+        )
     if k.min_new_followers is not None:
         per_unit = imp * market.engagement_rate * market.follow_rate[market.channel_of]
-        rows.append(Row("kpi.min_new_followers", ">=", k.min_new_followers, k.min_new_followers - organic_new,
-                        cells, per_unit, label="the new-followers floor", unit="followers"))
+        rows.append(
+            Row(
+                "kpi.min_new_followers",
+                ">=",
+                k.min_new_followers,
+                k.min_new_followers - organic_new,
+                cells,
+                per_unit,
+                label="the new-followers floor",
+                unit="followers",
+            )
+        )
     if k.min_conversions is not None:
-        rows.append(Row("kpi.min_conversions", ">=", k.min_conversions, k.min_conversions, cells, np.zeros(n),
-                        conversions=1.0, label=f"the {conv} target", unit=f"{conv}s"))
+        rows.append(
+            Row(
+                "kpi.min_conversions",
+                ">=",
+                k.min_conversions,
+                k.min_conversions,
+                cells,
+                np.zeros(n),
+                conversions=1.0,
+                label=f"the {conv} target",
+                unit=f"{conv}s",
+            )
+        )
     if k.max_cpa is not None:
-        rows.append(Row("kpi.max_cpa", "<=", k.max_cpa, 0.0, cells, np.ones(n), conversions=-k.max_cpa,
-                        kind=CPA, label="the CPA cap", unit=cur))
+        rows.append(
+            Row(
+                "kpi.max_cpa",
+                "<=",
+                k.max_cpa,
+                0.0,
+                cells,
+                np.ones(n),
+                conversions=-k.max_cpa,
+                kind=CPA,
+                label="the CPA cap",
+                unit=cur,
+            )
+        )
     if k.min_roas is not None:
-        rows.append(Row("kpi.min_roas", "<=", k.min_roas, 0.0, cells, np.full(n, k.min_roas),
-                        conversions=-market.value_per_conversion, kind=ROAS, label="the ROAS floor", unit="x"))
+        rows.append(
+            Row(
+                "kpi.min_roas",
+                "<=",
+                k.min_roas,
+                0.0,
+                cells,
+                np.full(n, k.min_roas),
+                conversions=-market.value_per_conversion,
+                kind=ROAS,
+                label="the ROAS floor",
+                unit="x",
+            )
+        )
     if k.max_bounce_rate is not None:
         coef = imp * market.ctr * (market.bounce_rate - k.max_bounce_rate)
-        rows.append(Row("kpi.max_bounce_rate", "<=", k.max_bounce_rate, 0.0, cells, coef, kind=BOUNCE,
-                        label="the bounce-rate cap", unit="share"))
+        rows.append(
+            Row(
+                "kpi.max_bounce_rate",
+                "<=",
+                k.max_bounce_rate,
+                0.0,
+                cells,
+                coef,
+                kind=BOUNCE,
+                label="the bounce-rate cap",
+                unit="share",
+            )
+        )
     if k.max_negative_feedback is not None:
-        rows.append(Row("kpi.max_negative_feedback", "<=", k.max_negative_feedback, k.max_negative_feedback,
-                        cells, imp * market.negative_rate, label="the negative-feedback cap", unit="reports"))
+        rows.append(
+            Row(
+                "kpi.max_negative_feedback",
+                "<=",
+                k.max_negative_feedback,
+                k.max_negative_feedback,
+                cells,
+                imp * market.negative_rate,
+                label="the negative-feedback cap",
+                unit="reports",
+            )
+        )
     return rows

@@ -95,7 +95,9 @@ def curvature_breakpoints(curves: Curves, upper: np.ndarray, count: int) -> list
         out_others = _numeric_breakpoints(curves.take(others), upper[others], count)
         for row, i in zip(out_others, others, strict=True):
             out[i] = row
-    return [np.unique(b) if len(b) > 1 and upper[i] > 0 else np.array([0.0, max(upper[i], 0.0)]) for i, b in enumerate(out)]
+    return [
+        np.unique(b) if len(b) > 1 and upper[i] > 0 else np.array([0.0, max(upper[i], 0.0)]) for i, b in enumerate(out)
+    ]
 
 
 def _numeric_breakpoints(curves: Curves, upper: np.ndarray, count: int) -> list[np.ndarray]:

@@ -23,6 +23,8 @@ from scenarios.schema import Scenario
 
 MAX_FILE_BYTES = 2_000_000
 MAX_ALIASES = 100
+MAX_DEPTH = 32
+MAX_VALUES = 100_000
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
@@ -46,41 +48,241 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise ScenarioError(source, [Problem("", f"cannot be read: {exc.strerror}")]) from None
 
 
+class _PlainLoader(yaml.SafeLoader):
+    """A safe loader for plain data: text, numbers, true/false, null, lists and mappings.
+
+    Compared with `yaml.SafeLoader` it refuses the `!!binary`, `!!set`,
+    `!!omap` and `!!pairs` tags, keeps dates as text (the schema parses them,
+    so a bad date is reported with its key path instead of crashing), and
+    refuses a key given twice in one mapping (YAML would silently keep the last).
+    """
+
+    yaml_constructors = {  # noqa: RUF012 - PyYAML's class-level registry
+        tag: constructor
+        for tag, constructor in yaml.SafeLoader.yaml_constructors.items()
+        if tag not in {f"tag:yaml.org,2002:{name}" for name in ("binary", "set", "omap", "pairs")}
+    }
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[tuple[str, str], yaml.Mark] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = (key_node.tag, key_node.value)
+            if key in seen:
+                raise _DuplicateKey(key_node, seen[key])
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
+_PlainLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    def __init__(self, key_node: yaml.ScalarNode, first: yaml.Mark) -> None:
+        super().__init__(None, None, f"duplicate key '{key_node.value}'", key_node.start_mark)
+        self.key_node = key_node
+        self.first = first
+
+
+class _Rejected(Exception):
+    """A YAML document refused before it is built into Python objects."""
+
+    def __init__(self, node: yaml.Node | None, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
+
+
 def parse_yaml(text: str, source: str) -> dict[str, Any]:
-    """Parse YAML text into a mapping, refusing tags, alias bombs and non-mappings."""
+    """Parse YAML text into a mapping, refusing tags, alias bombs, deep nesting and non-mappings."""
     if not text.strip():
-        raise ScenarioError(source, [Problem("", "is empty; expected a YAML mapping of scenario keys")])
+        raise ScenarioError(source, [Problem("", f"the file is empty; expected {_TOP_LEVEL}")])
+    root: yaml.Node | None = None
     try:
-        aliases = sum(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text))
-        if aliases > MAX_ALIASES:
-            raise ScenarioError(
-                source,
-                [Problem("", f"uses {aliases} YAML aliases; at most {MAX_ALIASES} are allowed")],
-            )
-        data = yaml.safe_load(text)
-    except yaml.constructor.ConstructorError as exc:
-        where = _mark(exc.problem_mark)
-        tag = str(exc.problem).removeprefix("could not determine a constructor for the tag ")
-        raise ScenarioError(
-            source,
-            [Problem("", f"{where}YAML tag {tag} is not allowed: scenario files hold plain data")],
-        ) from None
-    except yaml.YAMLError as exc:
-        where = _mark(getattr(exc, "problem_mark", None))
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(source, [Problem("", f"{where}is not valid YAML: {problem}")]) from None
-    if data is None:
-        raise ScenarioError(source, [Problem("", "is empty; expected a YAML mapping of scenario keys")])
-    if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
-        raise ScenarioError(
-            source, [Problem("", f"top level is {kind}; expected a mapping of scenario keys")]
+        _scan(text)
+        loader = _PlainLoader(text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                data = None
+            else:
+                _check_expansion(root)
+                data = loader.construct_document(root)
+        finally:
+            loader.dispose()
+    except _Rejected as exc:
+        raise ScenarioError(source, [Problem(_node_path(root, exc.node), exc.message)]) from None
+    except _DuplicateKey as exc:
+        first = exc.first.line + 1
+        message = (
+            f"is given twice: at line {first} and again at line {exc.key_node.start_mark.line + 1}; "
+            "YAML would silently keep only the last one, so remove one of them"
         )
+        raise ScenarioError(source, [Problem(_node_path(root, exc.key_node), message)]) from None
+    except yaml.constructor.ConstructorError as exc:
+        raise ScenarioError(source, [_constructor_problem(exc, root)]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(source, [Problem("", _syntax_message(exc))]) from None
+    if data is None:
+        raise ScenarioError(source, [Problem("", f"the file holds no data; expected {_TOP_LEVEL}")])
+    if not isinstance(data, dict):
+        raise ScenarioError(source, [Problem("", f"the top level is {_kind(data)}; expected {_TOP_LEVEL}")])
     return data
 
 
-def _mark(mark: yaml.Mark | None) -> str:
+_TOP_LEVEL = "a YAML mapping of scenario keys such as name, budget and channels"
+
+
+def _scan(text: str) -> None:
+    """Count aliases and nesting on the event stream, before any node is built."""
+    aliases = depth = 0
+    for event in yaml.parse(text, Loader=_PlainLoader):
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise _Rejected(
+                    None,
+                    f"the file uses more than {MAX_ALIASES} YAML aliases (*name); "
+                    f"at most {MAX_ALIASES} are allowed",
+                )
+        elif isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Rejected(
+                    None,
+                    f"{_at(event.start_mark)}lists and mappings nest more than {MAX_DEPTH} levels deep; "
+                    "a scenario nests a few levels",
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse recursive aliases and aliases that expand to more than `MAX_VALUES` values."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise _Rejected(
+                node,
+                f"{_at(node.start_mark)}an alias (*name) refers to a value that contains it; "
+                "recursive YAML structures are not allowed",
+            )
+        open_nodes.add(key)
+        total = 1
+        children = node.value if isinstance(node, yaml.SequenceNode) else []
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        for child in children:
+            total += size(child)
+            if total > MAX_VALUES:
+                raise _Rejected(
+                    None,
+                    f"the file's YAML aliases (*name) expand to more than {MAX_VALUES:,} values; "
+                    f"at most {MAX_VALUES:,} are allowed",
+                )
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root)
+
+
+def _node_path(root: yaml.Node | None, target: yaml.Node | None) -> str:
+    """The dotted key path of `target` inside `root` (the key itself for a key node), or ""."""
+    if root is None or target is None:
+        return ""
+    seen: set[int] = set()
+
+    def walk(node: yaml.Node, path: list[str]) -> list[str] | None:
+        if node is target:
+            return path
+        if id(node) in seen:
+            return None
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                name = [*path, str(key.value) if isinstance(key, yaml.ScalarNode) else "?"]
+                if key is target:
+                    return name
+                found = walk(value, name)
+                if found is not None:
+                    return found
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                found = walk(item, [*path, str(index)])
+                if found is not None:
+                    return found
+        return None
+
+    return ".".join(walk(root, []) or [])
+
+
+def _node_at(root: yaml.Node | None, mark: yaml.Mark | None) -> yaml.Node | None:
+    """The node of `root` that starts at `mark`, if any."""
+    if root is None or mark is None:
+        return None
+    stack, seen, found = [root], set(), None
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.start_mark.index == mark.index:
+            found = node  # keep looking: a deeper node may start at the same place
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(child for pair in node.value for child in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return found
+
+
+def _constructor_problem(exc: yaml.constructor.ConstructorError, root: yaml.Node | None) -> Problem:
+    path = _node_path(root, _node_at(root, exc.problem_mark))
+    where = _at(exc.problem_mark)
+    problem = str(exc.problem)
+    prefix = "could not determine a constructor for the tag "
+    if problem.startswith(prefix):
+        tag = problem.removeprefix(prefix).strip("'").replace("tag:yaml.org,2002:", "!!")
+        return Problem(
+            path,
+            f"{where}the YAML tag {tag} is not allowed: scenario files hold plain data "
+            "(text, numbers, true/false, lists and mappings)",
+        )
+    if "unhashable key" in problem:
+        return Problem(path, f"{where}a list or mapping cannot be a key; keys are names")
+    return Problem(path, f"{where}cannot be read: {problem}")
+
+
+def _syntax_message(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    message = f"{_at(mark)}the file is not valid YAML: {problem}"
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context_mark is not None and context_mark != mark:
+        message += f" ({context} started at line {context_mark.line + 1}, column {context_mark.column + 1})"
+    return message
+
+
+def _at(mark: yaml.Mark | None) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"text ({_show(value)})"
+    if isinstance(value, bool):
+        return f"a boolean ({_show(value)})"
+    if isinstance(value, int | float):
+        return f"a number ({_show(value)})"
+    return f"a {type(value).__name__}"
 
 
 def merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:

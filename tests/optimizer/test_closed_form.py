@@ -20,34 +20,34 @@ from optimizer import Optimizer
 from scenarios.schema import Scenario
 
 
-def exponential_optimum(S: np.ndarray, s: np.ndarray, budget: float) -> float:
+def exponential_optimum(saturation: np.ndarray, s: np.ndarray, budget: float) -> float:
     """max Σ S(1 − exp(−x/s)) s.t. Σx ≤ budget, x ≥ 0, by bisection on λ."""
 
     def spend(lam: float) -> np.ndarray:
-        return np.maximum(0.0, s * np.log(S / (s * lam)))
+        return np.maximum(0.0, s * np.log(saturation / (s * lam)))
 
-    lo, hi = 1e-15, float(np.max(S / s))
+    lo, hi = 1e-15, float(np.max(saturation / s))
     if spend(lo).sum() <= budget:
-        return float(S.sum())
+        return float(saturation.sum())
     for _ in range(200):
         mid = math.sqrt(lo * hi)
         lo, hi = (mid, hi) if spend(mid).sum() > budget else (lo, mid)
     x = spend(hi)
-    return float(np.sum(S * -np.expm1(-x / s)))
+    return float(np.sum(saturation * -np.expm1(-x / s)))
 
 
-def hill_optimum(M: np.ndarray, k: np.ndarray, budget: float) -> float:
+def hill_optimum(maximum: np.ndarray, k: np.ndarray, budget: float) -> float:
     """max Σ M·x/(x + k) s.t. Σx ≤ budget, x ≥ 0, by bisection on λ."""
 
     def spend(lam: float) -> np.ndarray:
-        return np.maximum(0.0, np.sqrt(M * k / lam) - k)
+        return np.maximum(0.0, np.sqrt(maximum * k / lam) - k)
 
-    lo, hi = 1e-15, float(np.max(M / k))
+    lo, hi = 1e-15, float(np.max(maximum / k))
     for _ in range(200):
         mid = math.sqrt(lo * hi)
         lo, hi = (mid, hi) if spend(mid).sum() > budget else (lo, mid)
     x = spend(hi)
-    return float(np.sum(M * x / (x + k)))
+    return float(np.sum(maximum * x / (x + k)))
 
 
 def scenario_with_curves(curves: list[dict], budget: float) -> Scenario:
@@ -65,7 +65,7 @@ def scenario_with_curves(curves: list[dict], budget: float) -> Scenario:
 
 
 def test_exponential_water_filling_small_case_by_hand():
-    # Two identical curves share a budget equally: 2·S·(1 − exp(−B/(2s))).
+    # Two identical curves share a budget equally: 2·saturation·(1 − exp(−B/(2s))).
     curve = {"curve": "exponential", "max": 500.0, "scale": 4000.0}
     result = Optimizer().optimize(scenario_with_curves([curve, curve], 6000.0))
     assert [c.spend for c in result.allocation] == pytest.approx([3000.0, 3000.0], rel=1e-3)
@@ -79,11 +79,11 @@ curve_params = st.tuples(st.floats(50.0, 5000.0), st.floats(500.0, 100_000.0))
 @settings(max_examples=25, deadline=None)
 @given(params=st.lists(curve_params, min_size=2, max_size=12), budget=st.floats(1000.0, 300_000.0))
 def test_exponential_water_filling(params, budget):
-    S = np.array([p[0] for p in params])
+    saturation = np.array([p[0] for p in params])
     s = np.array([p[1] for p in params])
     curves = [{"curve": "exponential", "max": float(a), "scale": float(b)} for a, b in params]
     result = Optimizer().optimize(scenario_with_curves(curves, budget))
-    exact = exponential_optimum(S, s, budget)
+    exact = exponential_optimum(saturation, s, budget)
     achieved = result.totals["conversions"]
     assert achieved <= exact * (1 + 1e-9)
     assert achieved >= exact * (1 - 1e-3)
@@ -95,11 +95,14 @@ def test_exponential_water_filling(params, budget):
 @settings(max_examples=25, deadline=None)
 @given(params=st.lists(curve_params, min_size=2, max_size=12), budget=st.floats(1000.0, 300_000.0))
 def test_hill_alpha_one_water_filling(params, budget):
-    M = np.array([p[0] for p in params])
+    maximum = np.array([p[0] for p in params])
     k = np.array([p[1] for p in params]) / 10
-    curves = [{"curve": "hill", "alpha": 1.0, "max": float(a), "half_saturation": float(b)} for a, b in zip(M, k, strict=True)]
+    curves = [
+        {"curve": "hill", "alpha": 1.0, "max": float(a), "half_saturation": float(b)}
+        for a, b in zip(maximum, k, strict=True)
+    ]
     result = Optimizer().optimize(scenario_with_curves(curves, budget))
-    exact = hill_optimum(M, k, budget)
+    exact = hill_optimum(maximum, k, budget)
     achieved = result.totals["conversions"]
     assert exact * (1 - 1e-3) <= achieved <= exact * (1 + 1e-9)
     assert result.solver.bound >= exact * (1 - 1e-9)
@@ -107,11 +110,11 @@ def test_hill_alpha_one_water_filling(params, budget):
 
 def test_tighter_tolerance_reaches_one_in_ten_thousand():
     rng = np.random.default_rng(3)
-    S = rng.uniform(100, 3000, 40)
+    saturation = rng.uniform(100, 3000, 40)
     s = rng.uniform(1000, 80000, 40)
-    curves = [{"curve": "exponential", "max": float(a), "scale": float(b)} for a, b in zip(S, s, strict=True)]
+    curves = [{"curve": "exponential", "max": float(a), "scale": float(b)} for a, b in zip(saturation, s, strict=True)]
     scenario = scenario_with_curves(curves, 150_000.0)
-    exact = exponential_optimum(S, s, 150_000.0)
+    exact = exponential_optimum(saturation, s, 150_000.0)
     default = Optimizer().optimize(scenario)
     tight = Optimizer(tolerance=1e-4).optimize(scenario)
     assert default.solver.approximation_error <= 1e-3
@@ -140,8 +143,14 @@ def test_two_channel_scenario_matches_a_general_solver(two_channels):
     ]
     best = -math.inf
     for start in (np.full(4, 0.25), np.array([0.7, 0.1, 0.1, 0.1]), np.array([0.1, 0.1, 0.1, 0.7])):
-        found = scipy_optimize.minimize(negative, start, method="SLSQP", bounds=[(0, 1)] * 4,
-                                        constraints=constraints, options={"ftol": 1e-12, "maxiter": 500})
+        found = scipy_optimize.minimize(
+            negative,
+            start,
+            method="SLSQP",
+            bounds=[(0, 1)] * 4,
+            constraints=constraints,
+            options={"ftol": 1e-12, "maxiter": 500},
+        )
         # SLSQP may stop on a line-search warning at a good point: judge it by feasibility.
         if all(c["fun"](found.x) >= -1e-9 for c in constraints) and np.all(found.x >= -1e-12):
             best = max(best, -found.fun)

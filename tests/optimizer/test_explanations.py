@@ -39,8 +39,10 @@ def test_budget_shadow_price_matches_a_finite_difference(two_channels):
         ({"kpis": {"min_reach": 160000.0}}, "kpi.min_reach", 500.0),
         ({"kpis": {"max_cpa": 25.0}}, "kpi.max_cpa", 0.05),
         (
-            {"channels": {"instagram": {"bounce_rate": 0.7}, "tiktok": {"bounce_rate": 0.5}},
-             "kpis": {"max_bounce_rate": 0.65}},
+            {
+                "channels": {"instagram": {"bounce_rate": 0.7}, "tiktok": {"bounce_rate": 0.5}},
+                "kpis": {"max_bounce_rate": 0.65},
+            },
             "kpi.max_bounce_rate",
             0.002,
         ),
@@ -107,15 +109,17 @@ def test_infeasible_ratio_kpi_is_bisected_on_its_limit():
         Optimizer().optimize(s)
     fixes = {r.name: r for r in caught.value.relaxations}
     cpa = fixes["kpi.max_cpa"].relaxed_limit
-    assert cpa is not None and cpa > 10.0
+    assert cpa is not None
+    assert cpa > 10.0
     Optimizer().optimize(scenario(kpis={"max_cpa": cpa * 1.001, "min_clicks": 1000.0}))
     with pytest.raises(InfeasibleError):
         Optimizer().optimize(scenario(kpis={"max_cpa": cpa * 0.98, "min_clicks": 1000.0}))
 
 
 def test_cell_minimums_that_exceed_the_budget_are_named():
-    s = scenario(channels={"tiktok": {"formats": {"video": {"spend": {"min": 15000.0}},
-                                                  "spark": {"spend": {"min": 10000.0}}}}})
+    s = scenario(
+        channels={"tiktok": {"formats": {"video": {"spend": {"min": 15000.0}}, "spark": {"spend": {"min": 10000.0}}}}}
+    )
     with pytest.raises(InfeasibleError) as caught:
         Optimizer().optimize(s)
     names = {r.name for r in caught.value.relaxations}

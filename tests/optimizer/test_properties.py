@@ -67,8 +67,11 @@ def test_more_budget_never_lowers_the_optimum(budget, extra):
 @given(budget=budgets, clicks=st.floats(100.0, 20_000.0), share=shares)
 def test_an_added_constraint_never_raises_the_optimum(budget, clicks, share):
     free = solve(scenario(budget={"total": budget}))
-    bound = solve(scenario(budget={"total": budget}, kpis={"min_clicks": clicks},
-                           rules={"format_share": {"reel": {"min": share}}}))
+    bound = solve(
+        scenario(
+            budget={"total": budget}, kpis={"min_clicks": clicks}, rules={"format_share": {"reel": {"min": share}}}
+        )
+    )
     assert free is not None
     if bound is None:
         return
@@ -79,9 +82,19 @@ def test_an_added_constraint_never_raises_the_optimum(budget, clicks, share):
 
 @pytest.mark.parametrize("objective", ["conversions", "profit", "reach", "min_spend"])
 def test_every_objective_meets_every_kpi(objective):
-    s = scenario(kpis={"min_conversions": 300.0, "min_reach": 60_000.0, "max_cpa": 40.0, "min_clicks": 3000.0,
-                       "max_bounce_rate": 0.66, "max_negative_feedback": 5000.0, "min_roas": 0.8,
-                       "min_new_followers": 200.0, "min_engagement": 1000.0})
+    s = scenario(
+        kpis={
+            "min_conversions": 300.0,
+            "min_reach": 60_000.0,
+            "max_cpa": 40.0,
+            "min_clicks": 3000.0,
+            "max_bounce_rate": 0.66,
+            "max_negative_feedback": 5000.0,
+            "min_roas": 0.8,
+            "min_new_followers": 200.0,
+            "min_engagement": 1000.0,
+        }
+    )
     result = Optimizer().optimize(s, objective=objective)
     assert all(k.met for k in result.kpis), [k for k in result.kpis if not k.met]
     assert result.totals["spend"] <= s.budget.total * (1 + 1e-9)

@@ -21,7 +21,8 @@ def test_bundled_scenario_shape(bundled):
     path, description = bundled_scenarios()[bundled]
     scenario = load_scenario(path)
     assert scenario.name == bundled
-    assert description and "\n" not in description
+    assert description
+    assert "\n" not in description
     assert len(scenario.channels) >= 4
     assert all(len(channel.formats) >= 3 for channel in scenario.channels.values())
     assert len(scenario.variants) == 2

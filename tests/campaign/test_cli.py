@@ -1,0 +1,223 @@
+"""The command line through click's CliRunner: exit codes, messages, files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from campaign.cli import cli
+from scenarios.loader import load_scenario
+from tests.conftest import BASE, merged
+
+COMMANDS = ["scenarios", "validate", "optimize"]
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def write(tmp_path: Path, data: dict, name: str = "scenario.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(runner, command):
+    result = runner.invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example: campaign " in result.output
+
+
+def test_group_help_lists_every_command(runner):
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in COMMANDS:
+        assert command in result.output
+
+
+def test_scenarios_lists_the_library(runner):
+    result = runner.invoke(cli, ["scenarios"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert len(lines) == 3
+    assert any(line.startswith("cafe-chain-q1") and line.endswith("(default)") for line in lines)
+    listed = json.loads(runner.invoke(cli, ["scenarios", "--json"]).output)
+    assert {s["name"] for s in listed["scenarios"]} == {"cafe-chain-q1", "b2b-saas-leads", "fashion-holiday"}
+
+
+def test_validate_a_good_file(runner, tmp_path):
+    path = write(tmp_path, merged(BASE, {"variants": {"lean": {"budget": {"total": 15000}}}}))
+    result = runner.invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 0
+    assert result.output == f"{path}: valid scenario 'two-channels': 2 channels, 4 cells, variants: lean\n"
+
+
+def test_optimize_prints_an_explained_plan(runner):
+    result = runner.invoke(cli, ["optimize", "cafe-chain-q1"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.startswith("cafe-chain-q1: maximise pre-orders; budget 18,000 EUR over 13 weeks\n")
+    assert "proven within" in out
+    assert "Binding constraints" in out
+    assert "one more EUR of budget buys" in out
+    assert "KPIs" in out
+
+
+def test_optimize_json_follows_the_contract(runner):
+    result = runner.invoke(cli, ["optimize", "cafe-chain-q1", "--json"])
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert {"scenario", "variant", "status", "objective", "totals", "allocation", "constraints", "solver"} <= doc.keys()
+    assert (doc["scenario"], doc["variant"], doc["status"]) == ("cafe-chain-q1", None, "optimal")
+    assert doc["objective"]["name"] == "conversions"
+    assert doc["objective"]["value"] == pytest.approx(doc["totals"]["conversions"])
+    for key in (
+        "spend",
+        "conversions",
+        "impressions",
+        "reach",
+        "clicks",
+        "new_followers",
+        "revenue",
+        "profit",
+        "cpa",
+        "roas",
+    ):
+        assert isinstance(doc["totals"][key], float), key
+    row = doc["allocation"][0]
+    assert set(row) == {"channel", "format", "period", "spend", "conversions", "impressions", "reach", "clicks"}
+    assert sum(r["spend"] for r in doc["allocation"]) == pytest.approx(doc["totals"]["spend"])
+    budget = next(c for c in doc["constraints"] if c["name"] == "budget.total")
+    assert {"name", "sense", "limit", "value", "binding", "shadow_price"} <= budget.keys()
+    assert budget["limit"] == 18000.0
+    assert budget["binding"] is True
+    assert {"name", "seconds", "approximation_error"} <= doc["solver"].keys()
+    assert doc["solver"]["name"] == "HiGHS"
+    assert doc["solver"]["approximation_error"] <= 1e-3
+
+
+def test_optimize_overrides_variant_budget_and_objective(runner):
+    lean = json.loads(runner.invoke(cli, ["optimize", "cafe-chain-q1", "--variant", "lean", "--json"]).stdout)
+    assert lean["variant"] == "lean"
+    budget = json.loads(runner.invoke(cli, ["optimize", "cafe-chain-q1", "--budget", "15000", "--json"]).stdout)
+    assert budget["totals"]["spend"] <= 15000 * (1 + 1e-9)
+    profit = json.loads(runner.invoke(cli, ["optimize", "cafe-chain-q1", "--objective", "profit", "--json"]).stdout)
+    assert profit["objective"]["name"] == "profit"
+    assert profit["objective"]["value"] == pytest.approx(profit["totals"]["profit"])
+
+
+def test_json_stdout_is_clean_in_a_real_process():
+    # HiGHS prints a banner on the process's stdout when first created: it must not reach --json output.
+    done = subprocess.run(
+        [sys.executable, "-m", "campaign", "optimize", "b2b-saas-leads", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["scenario"] == "b2b-saas-leads"
+    assert done.stderr == ""
+
+
+def test_output_folder_gets_three_files_that_reproduce_the_run(runner, tmp_path):
+    out = tmp_path / "plan"
+    result = runner.invoke(cli, ["optimize", "cafe-chain-q1", "--variant", "lean", "-o", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["allocation.csv", "result.json", "scenario.yaml"]
+    saved = json.loads((out / "result.json").read_text())
+    printed = json.loads(result.stdout)
+    assert saved == printed
+    header = (out / "allocation.csv").read_text().splitlines()[0]
+    assert header == "channel,format,period,spend,conversions,impressions,reach,clicks"
+    resolved = (out / "scenario.yaml").read_text()
+    assert "# variant: lean" in resolved
+    again = json.loads(runner.invoke(cli, ["optimize", str(out / "scenario.yaml"), "--json"]).stdout)
+    assert again["totals"]["conversions"] == pytest.approx(printed["totals"]["conversions"], rel=1e-9)
+    assert load_scenario(out / "scenario.yaml").budget.total == 18000 * 0.8
+
+
+def test_output_in_a_missing_folder_is_refused_before_any_work(runner, tmp_path):
+    target = tmp_path / "missing" / "plan"
+    result = runner.invoke(cli, ["optimize", "cafe-chain-q1", "-o", str(target)])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {target}: the folder {target.parent} does not exist; create it first\n"
+    assert not (tmp_path / "missing").exists()
+
+
+def test_missing_scenario_suggests_a_bundled_name(runner):
+    result = runner.invoke(cli, ["optimize", "cafe-chain"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: cafe-chain: no such file, and no bundled scenario of that name (did you mean 'cafe-chain-q1'?)"
+    )
+    assert "Traceback" not in result.output
+
+
+def test_unknown_variant_lists_the_valid_ones(runner):
+    result = runner.invoke(cli, ["optimize", "cafe-chain-q1", "--variant", "lena"])
+    assert result.exit_code == 1
+    path = Path(result.stderr.split(":")[1].strip())
+    assert result.stderr == (
+        f"Error: {path}: unknown variant 'lena' (did you mean 'lean'?); the file defines 'lean' or 'tiktok-push'\n"
+    )
+
+
+def test_bad_file_exits_one_with_every_problem(runner, tmp_path):
+    data = merged(BASE, {"budget": {"total": -5}, "channels": {"tiktok": {"ctr": 1.5}}})
+    path = write(tmp_path, data)
+    for command in (["validate", str(path)], ["optimize", str(path)]):
+        result = runner.invoke(cli, command)
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"Error: {path}: 2 problems\n"
+            "  - budget.total: -5 is out of range: must be greater than 0\n"
+            "  - channels.tiktok.ctr: 1.5 is out of range: a rate must be between 0 and 1\n"
+        )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragment"),
+    [
+        (["optimize", "cafe-chain-q1", "--objective", "revenue"], "Invalid value for '--objective'"),
+        (["optimize", "cafe-chain-q1", "--budget", "-5"], "Invalid value for '--budget'"),
+        (["optimize", "cafe-chain-q1", "--budget", "0"], "Invalid value for '--budget'"),
+        (["optimize", "cafe-chain-q1", "--tolerance", "2"], "Invalid value for '--tolerance'"),
+        (["optimize"], "Missing argument 'SCENARIO'"),
+        (["optimise", "cafe-chain-q1"], "No such command 'optimise'"),
+    ],
+)
+def test_usage_errors_exit_two(runner, arguments, fragment):
+    result = runner.invoke(cli, arguments)
+    assert result.exit_code == 2
+    assert fragment in result.stderr
+
+
+def test_infeasible_exits_three_with_the_explanation(runner, tmp_path):
+    path = write(tmp_path, merged(BASE, {"kpis": {"min_clicks": 40000}}))
+    result = runner.invoke(cli, ["optimize", str(path)])
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: No plan meets every constraint.")
+    assert "kpi.min_clicks (the clicks floor): lower it from 40,000 to 31,515 clicks (21.2%)" in result.stderr
+    as_json = runner.invoke(cli, ["optimize", str(path), "--json"])
+    assert as_json.exit_code == 3
+    doc = json.loads(as_json.stdout)
+    assert doc["status"] == "infeasible"
+    assert {r["name"] for r in doc["relaxations"]} >= {"budget.total", "kpi.min_clicks"}
+
+
+def test_python_dash_m_runs_the_cli():
+    done = subprocess.run(
+        [sys.executable, "-m", "campaign", "scenarios"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0
+    assert "cafe-chain-q1" in done.stdout
