@@ -91,7 +91,7 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
     if result.kpis:
         out += ["", "KPIs"]
         rows = [
-            [k.name, f"{k.sense} {_kpi_number(k.target)}", _kpi_number(k.value), "met" if k.met else "MISSED"]
+            [k.name, f"{k.sense} {_kpi_number(k.name, k.target)}", _kpi_number(k.name, k.value), _met(k.met)]
             for k in result.kpis
         ]
         out.append(table(["kpi", "target", "plan", "status"], rows, [False, True, True, False]))
@@ -108,14 +108,19 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
     return "\n".join(out)
 
 
-def _kpi_number(value: float) -> str:
+def _kpi_number(name: str, value: float) -> str:
+    """A KPI value: currency with cents for CPA, ratios with three digits, counts whole."""
     if value is None or not math.isfinite(value):
         return "-"
-    if abs(value) < 10:
-        return f"{value:.3g}"
-    if abs(value) < 1000:
+    if name.endswith("cpa"):
         return number(value, 2)
+    if name.endswith(("roas", "bounce_rate")):
+        return f"{value:.3g}"
     return number(value)
+
+
+def _met(met: bool) -> str:
+    return "met" if met else "MISSED"
 
 
 def _budget(result: OptimizationResult) -> float:

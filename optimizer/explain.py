@@ -102,6 +102,8 @@ def _step(row: Row, currency: str) -> tuple[float, str]:
         return 0.1, "0.1"
     if row.limit >= 10_000:
         return 1000.0, f"1,000 {row.unit}"
+    if row.limit >= 100:
+        return 100.0, f"100 {row.unit}"
     return 1.0, f"1 {row.unit.removesuffix('s')}"
 
 

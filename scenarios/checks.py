@@ -53,14 +53,19 @@ def _check_response(scenario: Scenario) -> list[Problem]:
         path = f"response.{key}"
         if key not in cells:
             problems.append(
-                Problem(path, f"no cell '{key}' in this scenario{did_you_mean(key, cells)}; cells are channel.format: {', '.join(cells)}")
+                Problem(
+                    path,
+                    f"unknown cell '{key}'{did_you_mean(key, cells)}; "
+                    f"expected a channel.format cell of this scenario: {one_of(cells)}",
+                )
             )
             continue
         if isinstance(curve, HillCurve) and curve.alpha > 1:
             problems.append(
                 Problem(
                     f"{path}.alpha",
-                    f"{curve.alpha:g} makes the Hill curve S-shaped; the LP engine needs a concave curve (alpha <= 1)",
+                    f"{curve.alpha:g} makes the Hill curve S-shaped (returns rise before they diminish); "
+                    "the LP engine needs a concave curve, so expected a number greater than 0 and at most 1",
                 )
             )
         if isinstance(curve, PointsCurve):
@@ -71,14 +76,38 @@ def _check_response(scenario: Scenario) -> list[Problem]:
 def _check_points(path: str, curve: PointsCurve) -> list[Problem]:
     spend, conv = curve.spend, curve.conversions
     if len(spend) != len(conv):
-        return [Problem(path, f"'spend' has {len(spend)} points but 'conversions' has {len(conv)}; give one conversions value per spend value")]
+        return [
+            Problem(
+                path,
+                f"'spend' has {len(spend)} points but 'conversions' has {len(conv)}; "
+                "expected one conversions value per spend value",
+            )
+        ]
     for i in range(1, len(spend)):
         if spend[i] <= spend[i - 1]:
-            return [Problem(f"{path}.spend", f"must increase strictly: {spend[i]:g} follows {spend[i - 1]:g}")]
+            return [
+                Problem(
+                    f"{path}.spend",
+                    f"{_numbers(spend)} is not valid: {spend[i]:g} follows {spend[i - 1]:g}; "
+                    "expected spend values that increase strictly",
+                )
+            ]
         if conv[i] < conv[i - 1]:
-            return [Problem(f"{path}.conversions", f"must not decrease with spend: {conv[i]:g} at spend {spend[i]:g} follows {conv[i - 1]:g} at {spend[i - 1]:g}")]
+            return [
+                Problem(
+                    f"{path}.conversions",
+                    f"{_numbers(conv)} is not valid: {conv[i]:g} at spend {spend[i]:g} follows "
+                    f"{conv[i - 1]:g} at spend {spend[i - 1]:g}; "
+                    "expected conversions that never decrease as spend grows",
+                )
+            ]
     if spend[0] == 0 and conv[0] != 0:
-        return [Problem(f"{path}.conversions", f"must be 0 at spend 0 (paid response only), got {conv[0]:g}")]
+        return [
+            Problem(
+                f"{path}.conversions",
+                f"{conv[0]:g} at spend 0 is not valid; expected 0 (the curve is the paid response only)",
+            )
+        ]
     xs = ([0.0] if spend[0] > 0 else []) + list(spend)
     ys = ([0.0] if spend[0] > 0 else []) + list(conv)
     slopes = [(ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]) for i in range(len(xs) - 1)]
@@ -94,6 +123,10 @@ def _check_points(path: str, curve: PointsCurve) -> list[Problem]:
     return []
 
 
+def _numbers(values: list[float]) -> str:
+    return "[" + ", ".join(f"{value:g}" for value in values) + "]"
+
+
 def _check_rules(scenario: Scenario) -> list[Problem]:
     problems = []
     channels = list(scenario.channels)
@@ -101,12 +134,20 @@ def _check_rules(scenario: Scenario) -> list[Problem]:
     for name in scenario.rules.channel_share:
         if name not in channels:
             problems.append(
-                Problem(f"rules.channel_share.{name}", f"unknown channel '{name}'{did_you_mean(name, channels)}; channels are {one_of(channels)}")
+                Problem(
+                    f"rules.channel_share.{name}",
+                    f"unknown channel '{name}'{did_you_mean(name, channels)}; "
+                    f"expected a channel of this scenario: {one_of(channels)}",
+                )
             )
     for name in scenario.rules.format_share:
         if name not in formats:
             problems.append(
-                Problem(f"rules.format_share.{name}", f"unknown format '{name}'{did_you_mean(name, formats)}; formats are {one_of(formats)}")
+                Problem(
+                    f"rules.format_share.{name}",
+                    f"unknown format '{name}'{did_you_mean(name, formats)}; "
+                    f"expected a format of this scenario: {one_of(formats)}",
+                )
             )
     return problems
 
@@ -115,24 +156,52 @@ def _check_objective(scenario: Scenario) -> list[Problem]:
     problems = []
     value = scenario.business.value_per_conversion
     if scenario.objective == "min_spend" and scenario.kpis.min_conversions is None:
-        problems.append(Problem("kpis.min_conversions", "is required when the objective is min_spend: it is the conversion target to reach at least cost"))
+        problems.append(
+            Problem(
+                "kpis.min_conversions",
+                "is required when the objective is min_spend; "
+                "expected the number of conversions to reach at the least spend",
+            )
+        )
     if scenario.objective == "profit" and value <= 0:
-        problems.append(Problem("business.value_per_conversion", "must be greater than 0 when the objective is profit"))
+        problems.append(
+            Problem(
+                "business.value_per_conversion",
+                f"{value:g} is not valid when the objective is profit; "
+                "expected a number greater than 0 (what one conversion is worth)",
+            )
+        )
     if scenario.kpis.min_roas is not None and value <= 0:
-        problems.append(Problem("business.value_per_conversion", "must be greater than 0 when kpis.min_roas is set: ROAS is revenue per unit of spend"))
+        problems.append(
+            Problem(
+                "business.value_per_conversion",
+                f"{value:g} is not valid when kpis.min_roas is set; expected a number greater than 0 "
+                "(ROAS is revenue per unit of spend, revenue being conversions times this value)",
+            )
+        )
     return problems
 
 
 def _check_sources(scenario: Scenario) -> list[Problem]:
     problems = []
-    fields = list(Channel.model_fields)
+    fields = [field for field in Channel.model_fields if field != "sources"]
     for name, channel in scenario.channels.items():
         for key in channel.sources:
             if key not in fields:
-                problems.append(Problem(f"channels.{name}.sources.{key}", f"names no parameter of the channel{did_you_mean(key, fields)}"))
+                hint = did_you_mean(key, fields)
+                listing = "" if hint else f"; expected a key of the channel: {one_of(fields)}"
+                problems.append(
+                    Problem(f"channels.{name}.sources.{key}", f"'{key}' names no key of the channel{hint}{listing}")
+                )
     for key in scenario.sources:
         if not _resolves(scenario, key.split(".")):
-            problems.append(Problem(f"sources.{key}", "names no parameter of this scenario; keys are dotted paths such as business.value_per_conversion"))
+            problems.append(
+                Problem(
+                    f"sources.{key}",
+                    f"'{key}' names no key of this scenario; "
+                    "expected a dotted key path such as business.value_per_conversion",
+                )
+            )
     return problems
 
 

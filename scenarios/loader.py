@@ -8,18 +8,22 @@ tests can feed them strings.
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import difflib
 import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from scenarios.checks import check_scenario
 from scenarios.errors import Problem, ScenarioError, UsageError, did_you_mean, one_of
-from scenarios.schema import Scenario
+from scenarios.schema import CURVES, Scenario
 
 MAX_FILE_BYTES = 2_000_000
 MAX_ALIASES = 100
@@ -85,7 +89,7 @@ class _DuplicateKey(yaml.constructor.ConstructorError):
         self.first = first
 
 
-class _Rejected(Exception):
+class _RejectedError(Exception):
     """A YAML document refused before it is built into Python objects."""
 
     def __init__(self, node: yaml.Node | None, message: str) -> None:
@@ -111,7 +115,7 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
                 data = loader.construct_document(root)
         finally:
             loader.dispose()
-    except _Rejected as exc:
+    except _RejectedError as exc:
         raise ScenarioError(source, [Problem(_node_path(root, exc.node), exc.message)]) from None
     except _DuplicateKey as exc:
         first = exc.first.line + 1
@@ -141,7 +145,7 @@ def _scan(text: str) -> None:
         if isinstance(event, yaml.AliasEvent):
             aliases += 1
             if aliases > MAX_ALIASES:
-                raise _Rejected(
+                raise _RejectedError(
                     None,
                     f"the file uses more than {MAX_ALIASES} YAML aliases (*name); "
                     f"at most {MAX_ALIASES} are allowed",
@@ -149,7 +153,7 @@ def _scan(text: str) -> None:
         elif isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise _Rejected(
+                raise _RejectedError(
                     None,
                     f"{_at(event.start_mark)}lists and mappings nest more than {MAX_DEPTH} levels deep; "
                     "a scenario nests a few levels",
@@ -168,7 +172,7 @@ def _check_expansion(root: yaml.Node) -> None:
         if key in sizes:
             return sizes[key]
         if key in open_nodes:
-            raise _Rejected(
+            raise _RejectedError(
                 node,
                 f"{_at(node.start_mark)}an alias (*name) refers to a value that contains it; "
                 "recursive YAML structures are not allowed",
@@ -181,7 +185,7 @@ def _check_expansion(root: yaml.Node) -> None:
         for child in children:
             total += size(child)
             if total > MAX_VALUES:
-                raise _Rejected(
+                raise _RejectedError(
                     None,
                     f"the file's YAML aliases (*name) expand to more than {MAX_VALUES:,} values; "
                     f"at most {MAX_VALUES:,} are allowed",
@@ -207,7 +211,7 @@ def _node_path(root: yaml.Node | None, target: yaml.Node | None) -> str:
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                name = [*path, str(key.value) if isinstance(key, yaml.ScalarNode) else "?"]
+                name = [*path, str(key.value)] if isinstance(key, yaml.ScalarNode) else path
                 if key is target:
                     return name
                 found = walk(value, name)
@@ -301,11 +305,13 @@ def validate_mapping(data: Mapping[str, Any], prefix: str = "") -> tuple[Scenari
     try:
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
-        return None, [_problem(error, prefix) for error in exc.errors()]
-    problems = check_scenario(scenario)
-    if prefix:
-        problems = [Problem(_join(prefix, p.path), p.message) for p in problems]
+        return None, [_join_problem(prefix, p) for p in _problems(exc.errors())]
+    problems = [_join_problem(prefix, p) for p in check_scenario(scenario)]
     return (scenario if not problems else None), problems
+
+
+def _join_problem(prefix: str, problem: Problem) -> Problem:
+    return Problem(_join(prefix, problem.path), problem.message) if prefix else problem
 
 
 def load_scenario(path: str | os.PathLike[str], variant: str | None = None) -> Scenario:
@@ -339,7 +345,10 @@ def resolve(data: Mapping[str, Any], source: str, variant: str | None = None) ->
         if not isinstance(overlay, Mapping):
             continue  # the base validation already reported it
         if "variants" in overlay:
-            problems.append(Problem(f"variants.{name}.variants", "variants cannot be nested"))
+            problems.append(
+                Problem(f"variants.{name}.variants", "a variant cannot have variants of its own; "
+                        "define every variant directly under the top-level variants")
+            )
             continue
         merged = merge({k: v for k, v in data.items() if k != "variants"}, overlay)
         scenario, found = validate_mapping(merged, prefix=f"variants.{name}")
@@ -347,7 +356,7 @@ def resolve(data: Mapping[str, Any], source: str, variant: str | None = None) ->
         # the rest would repeat the base's problems once per variant.
         own = _paths(overlay)
         problems.extend(
-            p for p in found if base is not None or p.path.split(".", 2)[-1] in own
+            p for p in found if base is not None or p.path.removeprefix(f"variants.{name}.") in own
         )
         if scenario is not None:
             resolved[name] = scenario
@@ -357,10 +366,8 @@ def resolve(data: Mapping[str, Any], source: str, variant: str | None = None) ->
     if variant is None:
         return base
     if variant not in resolved:
-        raise UsageError(
-            f"{source}: unknown variant '{variant}'{did_you_mean(variant, variants)}; "
-            f"the file defines {one_of(variants) if variants else 'no variants'}"
-        )
+        listing = f"expected {one_of(variants)}" if variants else "the file defines no variants"
+        raise UsageError(f"{source}: unknown variant '{variant}'{did_you_mean(variant, variants)}; {listing}")
     return resolved[variant]
 
 
@@ -386,103 +393,255 @@ def _join(prefix: str, path: str) -> str:
     return f"{prefix}.{path}" if prefix and path else prefix or path
 
 
-def _problem(error: Any, prefix: str) -> Problem:
-    """Turn one pydantic error into a `Problem` with a readable message."""
-    loc = [str(part) for part in error["loc"]]
+def _problems(errors: list[Any]) -> list[Problem]:
+    """Turn pydantic errors into problems; a missing key explained by a misspelt sibling is dropped."""
+    located = [(error, _locate(error["loc"])) for error in errors]
+    unknown: dict[tuple[str, ...], list[str]] = {}
+    for error, (path, _, _) in located:
+        if error["type"] == "extra_forbidden":
+            unknown.setdefault(tuple(path[:-1]), []).append(path[-1])
+    problems = []
+    for error, (path, annotation, metadata) in located:
+        if error["type"] == "missing" and difflib.get_close_matches(
+            path[-1], unknown.get(tuple(path[:-1]), []), n=1, cutoff=0.6
+        ):
+            continue  # the unknown sibling's "did you mean" says it
+        problems.append(_problem(error, path, annotation, metadata))
+    return problems
+
+
+def _problem(error: Any, path: list[str], annotation: Any, metadata: list[Any]) -> Problem:
+    """Turn one pydantic error into a `Problem` naming the bad value and what would be valid."""
     kind = error["type"]
     value = error.get("input")
-    if kind == "extra_forbidden":
-        field = loc[-1]
-        valid = _fields_at(loc[:-1])
-        hint = did_you_mean(field, valid)
-        listing = f"; valid keys here: {', '.join(valid)}" if valid and not hint else ""
-        message = f"unknown key '{field}'{hint}{listing}"
-    elif kind == "missing":
-        message = "is required but missing"
-    elif kind == "union_tag_invalid":
-        message = f"unknown curve {_show(error.get('ctx', {}).get('tag', value))}; valid curves: exponential, hill, points"
-        loc = [*loc, "curve"]
-    elif kind == "union_tag_not_found":
-        message = "needs a 'curve' key: one of exponential, hill, points"
-    elif kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        message = f"{_show(value)} is not valid; expected {expected}"
-        if isinstance(value, str):
-            options = [o.strip().strip("'") for o in expected.replace(" or ", ",").split(",")]
-            message += did_you_mean(value, options)
-    elif kind in {"finite_number"}:
-        message = f"{_show(value)} is not a finite number"
-    elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
-        message = f"{_show(value)} is out of range: {_range_text(loc, error)}"
-    elif kind.endswith("_type") or kind.endswith("_parsing"):
-        message = f"{_show(value)} is not valid: {error['msg'][0].lower()}{error['msg'][1:]}"
-    elif kind == "value_error":
-        message = str(error.get("ctx", {}).get("error", error["msg"]))
-    elif kind == "too_short":
-        message = f"{_show(value)} is too short: {error['msg'][0].lower()}{error['msg'][1:]}"
-    elif kind == "string_pattern_mismatch":
-        message = f"{_show(value)} is not valid: {_pattern_text(loc)}"
-    else:
-        message = f"{_show(value)}: {error['msg']}"
-    return Problem(_join(prefix, ".".join(loc)), message)
-
-
-def _range_text(loc: list[str], error: Any) -> str:
     ctx = error.get("ctx", {})
-    words = {"gt": "greater than", "ge": "at least", "lt": "less than", "le": "at most"}
-    parts = [f"{words[k]} {v:g}" if isinstance(v, float) else f"{words[k]} {v}" for k, v in ctx.items() if k in words]
-    if ctx.get("ge") == 0 and ctx.get("le") == 1:
-        return "a rate must be between 0 and 1"
-    return "must be " + " and ".join(parts)
+    shown = _show(value)
+    expected = _expected(annotation, metadata, path)
+    if kind == "extra_forbidden":
+        valid = _keys(_locate(error["loc"][:-1])[1])
+        hint = did_you_mean(path[-1], valid)
+        listing = f"; valid keys here: {', '.join(valid)}" if valid and not hint else ""
+        message = f"unknown key '{path[-1]}'{hint}{listing}"
+    elif kind == "missing":
+        message = f"is required but missing; expected {expected}"
+    elif kind == "union_tag_invalid":
+        tag = ctx.get("tag", value)
+        path = [*path, "curve"]
+        message = f"unknown curve {_show(tag)}{did_you_mean(str(tag), CURVES)}; expected {one_of(CURVES)}"
+    elif kind == "union_tag_not_found":
+        path = [*path, "curve"]
+        message = f"is required but missing; expected {one_of(CURVES)}"
+    elif kind == "literal_error":
+        options = [str(option) for option in get_args(annotation)]
+        hint = did_you_mean(value, options) if isinstance(value, str) else ""
+        message = f"{shown} is not valid{hint}; expected {expected}"
+    elif path and path[-1] == "[key]":
+        path = path[:-1]
+        message = (
+            f"the name {shown} is not text (YAML reads unquoted digits as numbers and "
+            "yes/no/on/off/true/false as booleans); put the name in quotes"
+        )
+    elif kind == "finite_number":
+        message = f"{shown} is not a finite number; expected {expected}"
+    elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
+        message = f"{shown} is out of range; expected {expected}{_percent_hint(value, metadata)}"
+    elif kind == "value_error":
+        message = str(ctx.get("error", error["msg"]))
+    elif kind in {"too_short", "string_too_short"}:
+        noun = _ITEMS.get(path[-1] if path else "", "value")
+        count = ctx.get("actual_length", len(value) if hasattr(value, "__len__") else 0)
+        has = "is empty" if not count else f"has only {count} {noun}{'s' if count != 1 else ''}"
+        wanted = ctx.get("min_length", 1)
+        message = f"{has}; expected at least {wanted} {noun}{'s' if wanted != 1 else ''}"
+        if noun == "format":
+            message += ", such as feed: {}"
+    elif kind == "string_pattern_mismatch":
+        message = f"{shown} is not valid; expected {expected}"
+    elif (noun := _type_noun(kind)) is not None:
+        message = f"{shown} is not {noun}; expected {expected}"
+        if kind == "string_type" and isinstance(value, int | float):
+            message += " (put it in quotes)"
+    else:
+        message = f"{shown} is not valid: {error['msg']}"
+    return Problem(".".join(path), message)
 
 
-def _pattern_text(loc: list[str]) -> str:
-    if loc[-1] == "currency":
-        return "must be a three-letter ISO 4217 code in capitals, such as EUR or USD"
-    if loc[-1] == "name":
-        return "must be letters, digits, '-', '_' or '.', starting with a letter or digit"
-    return "does not match the expected form"
+_ITEMS = {"channels": "channel", "formats": "format", "spend": "point", "conversions": "point", "name": "character"}
+
+_TYPE_NOUNS = {
+    "float": "a number",
+    "int": "a whole number",
+    "bool": "true or false",
+    "string": "text",
+    "dict": "a mapping",
+    "model": "a mapping",
+    "list": "a list",
+    "date": "a valid date",
+}
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
+def _type_noun(kind: str) -> str | None:
+    """What a pydantic type error says the value is not (`float_parsing`: "a number")."""
+    if kind == "model_attributes_type":
         return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    head = kind.split("_", 1)[0]
+    if head in _TYPE_NOUNS and (kind.endswith(("_type", "_parsing")) or kind == "int_from_float"):
+        return _TYPE_NOUNS[head]
+    return None
 
 
-def _fields_at(loc: list[str]) -> list[str]:
-    """The valid keys of the model found by walking `loc` from `Scenario`."""
-    model: Any = Scenario
-    for part in loc:
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            field = model.model_fields.get(part)
+def _locate(loc: tuple[Any, ...] | list[Any]) -> tuple[list[str], Any, list[Any]]:
+    """Walk a pydantic error location from `Scenario`.
+
+    Returns the dotted-path parts (without the union tags pydantic inserts,
+    such as ``hill`` in ``response.x.hill.alpha``), the annotation reached and
+    the constraints (``Gt``, ``Le``, ...) on it; annotation ``None`` when the
+    location leaves the schema.
+    """
+    parts = [str(part) for part in loc]
+    node: Any = Scenario
+    metadata: list[Any] = []
+    path: list[str] = []
+    for index, part in enumerate(parts):
+        node, more = _strip(node)
+        metadata = metadata + more
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = node.model_fields.get(part)
             if field is None:
-                return []
-            model = field.annotation
-        elif get_origin(model) is dict:
-            model = get_args(model)[1]
+                return path + parts[index:], None, []
+            node, metadata = field.annotation, list(field.metadata)
+        elif get_origin(node) is dict:
+            node, metadata = get_args(node)[0 if part == "[key]" else 1], []
+        elif get_origin(node) is list:
+            node, metadata = get_args(node)[0], []
+        elif (member := _union_member(node, part)) is not None:
+            node, metadata = member, []
+            continue  # pydantic's tag of the union member, not a key of the file
         else:
-            return []
-        model = _unwrap(model)
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
+            return path + parts[index:], None, []
+        path.append(part)
+    node, more = _strip(node)
+    return path, node, metadata + more
+
+
+def _strip(annotation: Any) -> tuple[Any, list[Any]]:
+    """Remove `Annotated` and `Optional` wrappers; return the type and the constraints found."""
+    metadata: list[Any] = []
+    while True:
+        if get_origin(annotation) is Annotated:
+            annotation, *extra = get_args(annotation)
+            for item in extra:
+                metadata.extend(item.metadata if isinstance(item, FieldInfo) else [item])
+            continue
+        if get_origin(annotation) in (Union, UnionType):
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            if len(args) == 1:
+                annotation = args[0]
+                continue
+        return annotation, metadata
+
+
+def _union_member(annotation: Any, tag: str) -> Any:
+    """The member of a tagged union of models whose `Literal` field holds `tag`."""
+    if get_origin(annotation) not in (Union, UnionType):
+        return None
+    for member in get_args(annotation):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            for field in member.model_fields.values():
+                if get_origin(field.annotation) is Literal and tag in get_args(field.annotation):
+                    return member
+    return None
+
+
+def _keys(annotation: Any) -> list[str]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
     return []
 
 
-def _unwrap(annotation: Any) -> Any:
-    """Strip Optional / Annotated so a model or dict type remains."""
-    while True:
-        origin = get_origin(annotation)
-        if origin is None:
-            return annotation
-        if origin is dict:
-            return annotation
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        if not args:
-            return annotation
-        annotation = args[0]
+def _bounds(metadata: list[Any]) -> dict[str, float]:
+    return {
+        name: getattr(item, name)
+        for item in metadata
+        for name in ("gt", "ge", "lt", "le")
+        if getattr(item, name, None) is not None
+    }
+
+
+_MAPPINGS = {
+    "channels": "a mapping of channel names to their settings",
+    "formats": "a mapping of format names to their settings",
+    "response": "a mapping of channel.format cells to response curves",
+    "channel_share": "a mapping of channel names to share bounds (min, max)",
+    "format_share": "a mapping of format names to share bounds (min, max)",
+    "sources": "a mapping of parameter names to text",
+    "variants": "a mapping of variant names to the scenario keys each one changes",
+}
+
+
+def _expected(annotation: Any, metadata: list[Any], path: list[str]) -> str:
+    """What a valid value at `path` looks like, in words."""
+    if len(path) == 2 and path[0] == "variants":
+        return "a mapping of the scenario keys this variant changes"
+    if annotation is bool:
+        return "true or false"
+    if annotation in (int, float):
+        return _number_text(annotation, _bounds(metadata))
+    if annotation is str:
+        for item in metadata:
+            if getattr(item, "pattern", None) == r"^[A-Z]{3}$":
+                return "a three-letter ISO 4217 currency code in capitals, such as EUR or USD"
+            if getattr(item, "pattern", None):
+                return "a name of letters, digits, '-', '_' or '.', starting with a letter or digit"
+        return "text"
+    if annotation is dt.date:
+        return "a date written YYYY-MM-DD, such as 2027-01-04"
+    if get_origin(annotation) is Literal:
+        return one_of(str(option) for option in get_args(annotation))
+    if (keys := _keys(annotation)):
+        return f"a mapping with keys {', '.join(keys)}"
+    if get_origin(annotation) is dict:
+        return _MAPPINGS.get(path[-1] if path else "", "a mapping")
+    if get_origin(annotation) is list:
+        return "a list of numbers"
+    if get_origin(annotation) in (Union, UnionType):
+        return f"a mapping with a 'curve' key: {one_of(CURVES)}"
+    return "a valid value"
+
+
+def _number_text(kind: type, bounds: dict[str, float]) -> str:
+    noun = "a whole number" if kind is int else "a number"
+    if kind is float and bounds == {"ge": 0, "le": 1}:
+        return "a fraction between 0 and 1"
+    if "ge" in bounds and "le" in bounds:
+        return f"{noun} from {bounds['ge']:g} to {bounds['le']:g}"
+    if set(bounds) == {"ge"}:
+        return f"{noun} of {bounds['ge']:g} or more"
+    words = {"gt": "greater than", "ge": "at least", "lt": "less than", "le": "at most"}
+    parts = [f"{words[name]} {bound:g}" for name, bound in bounds.items()]
+    return f"{noun} {' and '.join(parts)}" if parts else noun
+
+
+def _percent_hint(value: Any, metadata: list[Any]) -> str:
+    """For a rate given as a percentage (1.5 for 1.5 %), show the fraction to write."""
+    if _bounds(metadata) == {"ge": 0, "le": 1} and isinstance(value, int | float) and 1 < value <= 100:
+        return f" (a rate is a fraction: for {value:g} % write {value / 100:g})"
+    return ""
+
+
+def _show(value: Any) -> str:
+    """A value as the user wrote it in YAML."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and math.isnan(value):
+        return ".nan"
+    if isinstance(value, float) and math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
