@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optimizer import Optimizer
-from scenarios.schema import Scenario
+from scenarios.schema import Business, Scenario
 
 
 def exponential_optimum(saturation: np.ndarray, s: np.ndarray, budget: float) -> float:
@@ -157,3 +157,45 @@ def test_two_channel_scenario_matches_a_general_solver(two_channels):
     assert best > 0
     assert result.totals["conversions"] >= best * (1 - 1e-4)
     assert result.totals["clicks"] >= 30000.0 * (1 - 1e-9)
+
+
+def test_profit_objective_stops_where_the_margin_of_a_conversion_pays_the_euro():
+    # Profit-optimal spend on an exponential curve: f'(x) = 1 / (margin · value), so x = s·ln(S·m·v / s).
+    curve = {"curve": "exponential", "max": 800.0, "scale": 20000.0}
+    business = Business(value_per_conversion=60.0, gross_margin=0.5)
+    scenario = scenario_with_curves([curve], 1_000_000.0).model_copy(update={"business": business})
+    result = Optimizer(tolerance=1e-5).optimize(scenario, objective="profit")
+    expected = 20000.0 * math.log(800.0 * 0.5 * 60.0 / 20000.0)
+    assert result.allocation[0].spend == pytest.approx(expected, rel=1e-3)
+
+
+def test_min_spend_reaches_the_target_at_the_water_filling_cost():
+    rng = np.random.default_rng(11)
+    saturation = rng.uniform(200, 2000, 8)
+    scale = rng.uniform(2000, 40000, 8)
+    curves = [
+        {"curve": "exponential", "max": float(a), "scale": float(b)} for a, b in zip(saturation, scale, strict=True)
+    ]
+    budget = 60_000.0
+    target = 0.8 * exponential_optimum(saturation, scale, budget)
+    scenario = scenario_with_curves(curves, budget)
+    scenario = scenario.model_copy(update={"kpis": scenario.kpis.model_copy(update={"min_conversions": target})})
+    result = Optimizer(tolerance=1e-4).optimize(scenario, objective="min_spend")
+    # The least spend for a target is the budget whose water-filling optimum equals the target.
+    lo, hi = 0.0, budget
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if exponential_optimum(saturation, scale, mid) < target else (lo, mid)
+    assert result.totals["conversions"] >= target * (1 - 1e-9)
+    assert result.totals["spend"] == pytest.approx(hi, rel=1e-3)
+    assert result.objective_value == pytest.approx(result.totals["spend"])
+
+
+def test_reach_objective_buys_the_cheapest_impressions():
+    formats = {"cheap": {"cpm_factor": 0.5}, "dear": {"cpm_factor": 2.0}}
+    channel = {"audience": 50000.0, "in_market": 0.05, "cpm": 10.0, "ctr": 0.01, "cvr": 0.05, "formats": formats}
+    scenario = Scenario.model_validate({"name": "reach", "budget": {"total": 2000.0}, "channels": {"web": channel}})
+    result = Optimizer(tolerance=1e-5).optimize(scenario, objective="reach")
+    impressions = 1000 * 2000.0 / 5.0
+    assert result.totals["reach"] == pytest.approx(50000 * (1 - math.exp(-impressions / 50000)), rel=1e-5)
+    assert [c.spend for c in result.allocation] == pytest.approx([2000.0, 0.0], abs=1e-6)
