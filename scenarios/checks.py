@@ -64,8 +64,8 @@ def _check_response(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     f"{path}.alpha",
-                    f"{curve.alpha:g} makes the Hill curve S-shaped (returns rise before they diminish); "
-                    "the LP engine needs a concave curve, so expected a number greater than 0 and at most 1",
+                    f"{curve.alpha:g} is out of range for the LP engine: must be at most 1 "
+                    "(above 1 the Hill curve is S-shaped, and the engine needs a concave curve)",
                 )
             )
         if isinstance(curve, PointsCurve):
@@ -184,7 +184,7 @@ def _check_objective(scenario: Scenario) -> list[Problem]:
 
 def _check_sources(scenario: Scenario) -> list[Problem]:
     problems = []
-    fields = [field for field in Channel.model_fields if field != "sources"]
+    fields = list(Channel.model_fields)
     for name, channel in scenario.channels.items():
         for key in channel.sources:
             if key not in fields:

@@ -38,7 +38,7 @@ def read_text(path: str | os.PathLike[str]) -> str:
     if not file.exists():
         raise ScenarioError(source, [Problem("", "no such file")])
     if file.is_dir():
-        raise ScenarioError(source, [Problem("", "is a directory, expected a YAML scenario file")])
+        raise ScenarioError(source, [Problem("", "is a directory, not a file; expected a YAML scenario file")])
     size = file.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ScenarioError(
@@ -56,9 +56,8 @@ class _PlainLoader(yaml.SafeLoader):
     """A safe loader for plain data: text, numbers, true/false, null, lists and mappings.
 
     Compared with `yaml.SafeLoader` it refuses the `!!binary`, `!!set`,
-    `!!omap` and `!!pairs` tags, keeps dates as text (the schema parses them,
-    so a bad date is reported with its key path instead of crashing), and
-    refuses a key given twice in one mapping (YAML would silently keep the last).
+    `!!omap` and `!!pairs` tags and keeps dates as text: the schema parses
+    them, so a bad date is reported with its key path instead of crashing.
     """
 
     yaml_constructors = {  # noqa: RUF012 - PyYAML's class-level registry
@@ -67,26 +66,8 @@ class _PlainLoader(yaml.SafeLoader):
         if tag not in {f"tag:yaml.org,2002:{name}" for name in ("binary", "set", "omap", "pairs")}
     }
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[tuple[str, str], yaml.Mark] = {}
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = (key_node.tag, key_node.value)
-            if key in seen:
-                raise _DuplicateKey(key_node, seen[key])
-            seen[key] = key_node.start_mark
-        return super().construct_mapping(node, deep=deep)
-
 
 _PlainLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
-
-
-class _DuplicateKey(yaml.constructor.ConstructorError):
-    def __init__(self, key_node: yaml.ScalarNode, first: yaml.Mark) -> None:
-        super().__init__(None, None, f"duplicate key '{key_node.value}'", key_node.start_mark)
-        self.key_node = key_node
-        self.first = first
 
 
 class _RejectedError(Exception):
@@ -99,7 +80,13 @@ class _RejectedError(Exception):
 
 
 def parse_yaml(text: str, source: str) -> dict[str, Any]:
-    """Parse YAML text into a mapping, refusing tags, alias bombs, deep nesting and non-mappings."""
+    """Parse YAML text into a mapping.
+
+    Refuses (with a `ScenarioError`) what is not plain data or could hang or
+    crash the loader: tags, more than `MAX_ALIASES` aliases, aliases expanding
+    to more than `MAX_VALUES` values, recursive aliases, nesting deeper than
+    `MAX_DEPTH`, keys given twice, several documents and a non-mapping top level.
+    """
     if not text.strip():
         raise ScenarioError(source, [Problem("", f"the file is empty; expected {_TOP_LEVEL}")])
     root: yaml.Node | None = None
@@ -112,18 +99,14 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
                 data = None
             else:
                 _check_expansion(root)
+                duplicates = _duplicate_keys(root)
+                if duplicates:
+                    raise ScenarioError(source, duplicates)
                 data = loader.construct_document(root)
         finally:
             loader.dispose()
     except _RejectedError as exc:
         raise ScenarioError(source, [Problem(_node_path(root, exc.node), exc.message)]) from None
-    except _DuplicateKey as exc:
-        first = exc.first.line + 1
-        message = (
-            f"is given twice: at line {first} and again at line {exc.key_node.start_mark.line + 1}; "
-            "YAML would silently keep only the last one, so remove one of them"
-        )
-        raise ScenarioError(source, [Problem(_node_path(root, exc.key_node), message)]) from None
     except yaml.constructor.ConstructorError as exc:
         raise ScenarioError(source, [_constructor_problem(exc, root)]) from None
     except yaml.YAMLError as exc:
@@ -163,38 +146,81 @@ def _scan(text: str) -> None:
 
 
 def _check_expansion(root: yaml.Node) -> None:
-    """Refuse recursive aliases and aliases that expand to more than `MAX_VALUES` values."""
-    sizes: dict[int, int] = {}
+    """Refuse recursive aliases, and aliases that expand to too many values or nest too deep.
+
+    Sizes and heights are memoised per node, so the walk is linear in the
+    file, and it stops at `MAX_DEPTH` levels, so it cannot exhaust the stack.
+    """
+    measured: dict[int, tuple[int, int]] = {}  # node id: (values, height) once expanded
     open_nodes: set[int] = set()
 
-    def size(node: yaml.Node) -> int:
+    def measure(node: yaml.Node, depth: int) -> tuple[int, int]:
         key = id(node)
-        if key in sizes:
-            return sizes[key]
         if key in open_nodes:
             raise _RejectedError(
                 node,
                 f"{_at(node.start_mark)}an alias (*name) refers to a value that contains it; "
                 "recursive YAML structures are not allowed",
             )
-        open_nodes.add(key)
-        total = 1
-        children = node.value if isinstance(node, yaml.SequenceNode) else []
-        if isinstance(node, yaml.MappingNode):
-            children = [child for pair in node.value for child in pair]
-        for child in children:
-            total += size(child)
-            if total > MAX_VALUES:
-                raise _RejectedError(
-                    None,
-                    f"the file's YAML aliases (*name) expand to more than {MAX_VALUES:,} values; "
-                    f"at most {MAX_VALUES:,} are allowed",
-                )
-        open_nodes.discard(key)
-        sizes[key] = total
-        return total
+        if key not in measured:
+            open_nodes.add(key)
+            children = node.value if isinstance(node, yaml.SequenceNode) else []
+            if isinstance(node, yaml.MappingNode):
+                children = [child for pair in node.value for child in pair]
+            total, height = 1, 1
+            for child in children:
+                values, levels = measure(child, depth + 1)
+                total, height = total + values, max(height, levels + 1)
+                if total > MAX_VALUES:
+                    raise _RejectedError(
+                        None,
+                        f"the file's YAML aliases (*name) expand to more than {MAX_VALUES:,} values; "
+                        f"at most {MAX_VALUES:,} are allowed",
+                    )
+            open_nodes.discard(key)
+            measured[key] = (total, height)
+        if depth + measured[key][1] > MAX_DEPTH + 1:
+            raise _RejectedError(
+                node,
+                f"{_at(node.start_mark)}the YAML aliases (*name) make lists and mappings nest more than "
+                f"{MAX_DEPTH} levels deep; a scenario nests a few levels",
+            )
+        return measured[key]
 
-    size(root)
+    measure(root, 0)
+
+
+def _duplicate_keys(root: yaml.Node) -> list[Problem]:
+    """A problem for every key given twice in one mapping, in file order."""
+    found: list[tuple[int, Problem]] = []
+    seen_nodes: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: dict[tuple[str, str], yaml.Mark] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = (key_node.tag, key_node.value)
+                if key in keys:
+                    found.append((key_node.start_mark.index, _duplicate_problem(root, key_node, keys[key])))
+                keys.setdefault(key, key_node.start_mark)
+            stack.extend(child for pair in reversed(node.value) for child in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return [problem for _, problem in sorted(found, key=lambda item: item[0])]
+
+
+def _duplicate_problem(root: yaml.Node | None, key_node: yaml.ScalarNode, first: yaml.Mark) -> Problem:
+    message = (
+        f"is given twice: at line {first.line + 1} and again at line {key_node.start_mark.line + 1}; "
+        "YAML would silently keep only the last one, so remove one of them"
+    )
+    return Problem(_node_path(root, key_node), message)
 
 
 def _node_path(root: yaml.Node | None, target: yaml.Node | None) -> str:
@@ -266,10 +292,14 @@ def _constructor_problem(exc: yaml.constructor.ConstructorError, root: yaml.Node
 def _syntax_message(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
-    message = f"{_at(mark)}the file is not valid YAML: {problem}"
     context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if problem == "but found another document":
+        return f"{_at(mark)}a second YAML document starts here; expected a single document (no second '---')"
+    message = f"{_at(mark)}the file is not valid YAML: {problem}"
     if context and context_mark is not None and context_mark != mark:
         message += f" ({context} started at line {context_mark.line + 1}, column {context_mark.column + 1})"
+    if "<block" in problem:
+        message += "; check the indentation"
     return message
 
 
@@ -366,8 +396,10 @@ def resolve(data: Mapping[str, Any], source: str, variant: str | None = None) ->
     if variant is None:
         return base
     if variant not in resolved:
-        listing = f"expected {one_of(variants)}" if variants else "the file defines no variants"
-        raise UsageError(f"{source}: unknown variant '{variant}'{did_you_mean(variant, variants)}; {listing}")
+        raise UsageError(
+            f"{source}: unknown variant '{variant}'{did_you_mean(variant, variants)}; "
+            f"the file defines {one_of(variants) if variants else 'no variants'}"
+        )
     return resolved[variant]
 
 
@@ -444,7 +476,7 @@ def _problem(error: Any, path: list[str], annotation: Any, metadata: list[Any]) 
     elif kind == "finite_number":
         message = f"{shown} is not a finite number; expected {expected}"
     elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
-        message = f"{shown} is out of range; expected {expected}{_percent_hint(value, metadata)}"
+        message = f"{shown} is out of range: {_range_text(annotation, metadata, path)}"
     elif kind == "value_error":
         message = str(ctx.get("error", error["msg"]))
     elif kind in {"too_short", "string_too_short"}:
@@ -622,11 +654,16 @@ def _number_text(kind: type, bounds: dict[str, float]) -> str:
     return f"{noun} {' and '.join(parts)}" if parts else noun
 
 
-def _percent_hint(value: Any, metadata: list[Any]) -> str:
-    """For a rate given as a percentage (1.5 for 1.5 %), show the fraction to write."""
-    if _bounds(metadata) == {"ge": 0, "le": 1} and isinstance(value, int | float) and 1 < value <= 100:
-        return f" (a rate is a fraction: for {value:g} % write {value / 100:g})"
-    return ""
+def _range_text(annotation: Any, metadata: list[Any], path: list[str]) -> str:
+    """The full range rule of a number (every bound, not only the one broken)."""
+    bounds = _bounds(metadata)
+    if annotation is float and bounds == {"ge": 0, "le": 1}:
+        kind = "a share" if {"channel_share", "format_share"} & set(path) else "a rate"
+        return f"{kind} must be between 0 and 1"
+    if "ge" in bounds and "le" in bounds:
+        return f"must be between {bounds['ge']:g} and {bounds['le']:g}"
+    words = {"gt": "greater than", "ge": "at least", "lt": "less than", "le": "at most"}
+    return "must be " + " and ".join(f"{words[name]} {bound:g}" for name, bound in bounds.items())
 
 
 def _show(value: Any) -> str:
