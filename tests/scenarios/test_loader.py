@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 from scenarios.errors import Problem, ScenarioError, UsageError
-from scenarios.loader import MAX_ALIASES, MAX_DEPTH, load_scenario, merge, parse_yaml, resolve
+from scenarios.loader import load_scenario, merge, parse_yaml, resolve
 from scenarios.schema import Scenario
+from scenarios.yamlsafe import MAX_ALIASES, MAX_DEPTH
 
 MINIMAL = dedent(
     """\
