@@ -221,3 +221,14 @@ def test_python_dash_m_runs_the_cli():
     )
     assert done.returncode == 0
     assert "cafe-chain-q1" in done.stdout
+
+
+def test_a_bad_scenario_writes_nothing(runner, tmp_path):
+    path = write(tmp_path, merged(BASE, {"budget": {"total": 0}}))
+    out = tmp_path / "plan"
+    result = runner.invoke(cli, ["optimize", str(path), "-o", str(out)])
+    assert result.exit_code == 1
+    assert not out.exists()
+    infeasible = write(tmp_path, merged(BASE, {"kpis": {"min_clicks": 40000}}), "infeasible.yaml")
+    assert runner.invoke(cli, ["optimize", str(infeasible), "-o", str(out)]).exit_code == 3
+    assert not out.exists()
