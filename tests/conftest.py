@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from scenarios.library import bundled_scenarios
-from scenarios.loader import resolve
+from scenarios.loader import merge, resolve
 from scenarios.schema import Scenario
 
 BASE: dict[str, Any] = {
@@ -59,14 +58,8 @@ BASE: dict[str, Any] = {
 
 
 def merged(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    """Deep-merge for test data (mappings merge, everything else replaces)."""
-    out = copy.deepcopy(base)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merged(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
+    """Deep-merge test data the way variants merge (mappings merge, everything else replaces)."""
+    return merge(base, overlay)
 
 
 @pytest.fixture
