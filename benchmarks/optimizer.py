@@ -17,17 +17,20 @@ What is measured, for random scenarios of 10, 100, 1,000 and 10,000 cells
   maximisation is closed-form per cell (x = clip(s·ln(S·w / (s·p)), lo, hi)),
   minimised over the row multipliers, then polished by Newton's method on the
   binding rows so that the recovered primal plan is feasible and its value
-  equals the dual value to ~1e-12. The gap of a plan is (exact − achieved) / exact.
+  equals the dual value to ~1e-12 or better. The gap of a plan is (exact − achieved) / exact.
 
 Every instance has a budget row and three KPI rows that are linear in spend or
 in total conversions (a clicks floor, a negative-feedback cap, a CPA cap), at
 least one binding; one more 1,000-cell instance is budget-only (no KPI rows).
+Each cell's spend is capped at 5 curve scales (99.3 % of its saturation):
+without caps the clicks floor pushes the cheapest-click cell hundreds of scales
+deep, where the oracle's prices fall below double precision.
 
 Run it from the repository root::
 
-    .venv/bin/python benchmarks/optimizer.py                 # about a minute
+    .venv/bin/python benchmarks/optimizer.py                 # under a minute
     .venv/bin/python benchmarks/optimizer.py --sizes 10,100  # a subset
-    .venv/bin/python benchmarks/optimizer.py --full          # also SLSQP at 1,000 cells (~35 s each)
+    .venv/bin/python benchmarks/optimizer.py --full          # also SLSQP at 1,000 cells (~1 min each)
 
 Timing targets are informational (machines are noisy): the script exits 0.
 """
@@ -40,6 +43,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -61,8 +65,11 @@ FORMATS_PER_CHANNEL = 10
 REPEATS = 3
 TIGHT_TOLERANCE = 1e-4
 SLSQP_FULL_ONLY = 1_000  # SLSQP at this size runs only with --full
-SLSQP_SECONDS_AT_1000 = 35.0  # measured; SLSQP grows about as N³
+SLSQP_FTOL = 1e-6  # SciPy's default; 1e-8 cuts SLSQP's gap ~20× and doubles its time
+SLSQP_SECONDS_AT_1000 = 50.0  # measured 54-60 s on 2 cores; SLSQP grows about as N³
 CELL_CAP = 5.0  # cell spend cap, in units of the cell's curve scale
+CLICK_PUSH = 0.25  # KPI levels: share of the way from the budget-only optimum to the most clicks
+ORACLE_TOLERANCE = 1e-9  # the oracle's certified duality gap and row violation
 FEASIBLE = 1e-6  # largest relative row violation accepted as feasible
 
 
@@ -121,7 +128,7 @@ class Instance:
         return self.market.curves.derivative(spend)
 
 
-def scenario_dict(cells: int, rng: np.random.Generator) -> dict[str, object]:
+def scenario_dict(cells: int, rng: np.random.Generator) -> dict[str, Any]:
     """A random scenario without budget and KPIs: cells/10 channels × 10 formats."""
     channels = {}
     for j in range(max(1, cells // FORMATS_PER_CHANNEL)):
@@ -173,7 +180,7 @@ def array_rows(market: Market, budget: float, kpis: dict[str, float]) -> Rows:
     return Rows(tuple(names), np.array(a), np.array(b), np.array(rhs), np.array(scale))
 
 
-def make_instance(label: str, data: dict[str, object], budget: float, kpis: dict[str, float]) -> Instance:
+def make_instance(label: str, data: dict[str, Any], budget: float, kpis: dict[str, float]) -> Instance:
     """Validate the scenario and derive its arrays."""
     scenario = Scenario.model_validate({**data, "budget": {"total": budget}, "kpis": kpis})
     market = build_market(scenario)
@@ -184,23 +191,25 @@ def make_instance(label: str, data: dict[str, object], budget: float, kpis: dict
     return Instance(label, scenario, market, array_rows(market, budget, kpis), lower, upper)
 
 
-def with_cell_caps(data: dict[str, object], caps: np.ndarray) -> dict[str, object]:
+def with_cell_caps(data: dict[str, Any], caps: np.ndarray) -> dict[str, Any]:
     """A copy of the scenario dict with a spend cap on every cell (cells in file order)."""
-    channels: dict[str, dict[str, object]] = {}
+    channels: dict[str, dict[str, Any]] = {}
     flat = iter(caps.tolist())
-    for name, channel in data["channels"].items():  # type: ignore[attr-defined]
+    for name, channel in data["channels"].items():
         formats = {f: {**fmt, "spend": {"max": next(flat)}} for f, fmt in channel["formats"].items()}
         channels[name] = {**channel, "formats": formats}
     return {**data, "channels": channels}
 
 
 def build_instance(cells: int, seed: int, budget_only: bool, cell_cap: float | None = CELL_CAP) -> Instance:
-    """A seeded instance with three KPI rows (or none), at least one of them binding.
+    """A seeded, feasible instance with three KPI rows (or none), at least one of them binding.
 
     The budget is 30 % of the spend that would reach 63 % of every cell's
     saturation; each cell's spend is capped at `cell_cap` times that spend
-    (5: 99.3 % of saturation); KPI levels are set from the budget-only optimum:
-    25 % more clicks, 10 % more negative feedback and a 40 % higher CPA than it has.
+    (5: 99.3 % of saturation). The KPI levels are those of a known plan that
+    moves `CLICK_PUSH` of the budget-only optimum towards the most-clicks plan:
+    that plan meets them, so the instance is feasible, and the budget-only
+    optimum misses the clicks floor, so a KPI row binds. The CPA cap has 40 % room.
     """
     rng = np.random.default_rng([seed, cells])
     data = scenario_dict(cells, rng)
@@ -211,12 +220,23 @@ def build_instance(cells: int, seed: int, budget_only: bool, cell_cap: float | N
     plain = make_instance(f"{cells:,} (budget only)", data, budget, {})
     if budget_only:
         return plain
-    x0 = exact_optimum(plain).spend
-    clicks = float(plain.market.impressions(x0) @ plain.market.ctr)
-    negative = float(plain.market.impressions(x0) @ plain.market.negative_rate)
-    cpa = float(x0.sum() / plain.conversions(x0).sum())
-    kpis = {"min_clicks": round(1.25 * clicks), "max_negative_feedback": round(1.1 * negative), "max_cpa": 1.4 * cpa}
+    plan = (1 - CLICK_PUSH) * exact_optimum(plain).spend + CLICK_PUSH * most_clicks(plain)
+    impressions = plain.market.impressions(plan)
+    kpis = {
+        "min_clicks": float(np.floor(impressions @ plain.market.ctr)),
+        "max_negative_feedback": float(np.ceil(impressions @ plain.market.negative_rate)),
+        "max_cpa": 1.4 * float(plan.sum() / plain.conversions(plan).sum()),
+    }
     return make_instance(f"{cells:,}", data, budget, kpis)
+
+
+def most_clicks(inst: Instance) -> np.ndarray:
+    """The plan with the most clicks: the budget poured into the cells with the cheapest clicks, up to their caps."""
+    order = np.argsort(-inst.market.impressions_per_unit * inst.market.ctr)
+    room = (inst.upper - inst.lower)[order]
+    spend = inst.lower.copy()
+    spend[order] += np.clip(inst.budget - spend.sum() - (np.cumsum(room) - room), 0.0, room)
+    return spend
 
 
 # ------------------------------------------------------------------- oracle
@@ -281,7 +301,13 @@ def exact_optimum(inst: Instance) -> Exact:
     lam = newton_polish(inst, u * unit)
     value, _, x = dual(inst, lam)
     primal = float(inst.conversions(x).sum())
-    return Exact(x, primal, lam, (value - primal) / primal, rows.violation(x, primal))
+    exact = Exact(x, primal, lam, (value - primal) / primal, rows.violation(x, primal))
+    if abs(exact.duality_gap) > ORACLE_TOLERANCE or exact.violation > ORACLE_TOLERANCE:
+        raise RuntimeError(
+            f"oracle failed on {inst.label} cells (infeasible instance?): duality gap "
+            f"{exact.duality_gap:.1e}, row violation {exact.violation:.1e}"
+        )
+    return exact
 
 
 def budget_price(inst: Instance) -> float:
@@ -328,7 +354,7 @@ def newton_polish(inst: Instance, lam: np.ndarray) -> np.ndarray:
     lam = np.where(active, lam, 0.0)
     for _ in range(4 * len(lam) + 1):
         lam = newton_on(inst, lam, active)
-        _, grad, x = dual(inst, lam)
+        _, grad, _ = dual(inst, lam)
         slack = grad / rows.scale  # rhs − lhs: > 0 where the row is met with room
         violated = ~active & (slack < -1e-13)
         dropped = active & (lam < 0)
@@ -426,10 +452,15 @@ def run_slsqp(inst: Instance) -> Run:
         return -(rows.a + rows.b[:, None] * inst.marginal(x)[None, :]) * unit / rows.scale[:, None]
 
     started = time.perf_counter()
-    found = minimize(objective, even / unit, jac=True, method="SLSQP",
-                     bounds=Bounds(inst.lower / unit, inst.upper / unit),
-                     constraints=[{"type": "ineq", "fun": constraints, "jac": jacobian}],
-                     options={"maxiter": 1000, "ftol": 1e-10})
+    found = minimize(
+        objective,
+        even / unit,
+        jac=True,
+        method="SLSQP",
+        bounds=Bounds(inst.lower / unit, inst.upper / unit),
+        constraints=[{"type": "ineq", "fun": constraints, "jac": jacobian}],
+        options={"maxiter": 1000, "ftol": SLSQP_FTOL},
+    )
     seconds = time.perf_counter() - started
     x = np.clip(unit * np.asarray(found.x), inst.lower, inst.upper)
     value = float(inst.conversions(x).sum())
@@ -443,7 +474,7 @@ def slsqp_skip_reason(cells: int, full: bool) -> str | None:
     if cells > SLSQP_FULL_ONLY:
         return f"skipped: > {expected:,.0f} s expected"
     if cells == SLSQP_FULL_ONLY and not full:
-        return f"skipped: > {expected:,.0f} s expected (--full)"
+        return f"skipped: > {expected:,.0f} s expected (use --full)"
     return None
 
 
@@ -462,10 +493,20 @@ class Outcome:
     skip: str | None
 
     @property
+    def kind(self) -> str:
+        """``with KPIs`` or ``budget only``."""
+        return "with KPIs" if len(self.inst.rows.names) > 1 else "budget only"
+
+    @property
     def binding(self) -> int:
         """KPI rows with a positive multiplier at the exact optimum."""
-        return int(sum(lam > 0 for name, lam in zip(self.inst.rows.names, self.exact.multipliers, strict=True)
-                       if name != "budget"))
+        return int(
+            sum(
+                lam > 0
+                for name, lam in zip(self.inst.rows.names, self.exact.multipliers, strict=True)
+                if name != "budget"
+            )
+        )
 
 
 def measure(inst: Instance, full: bool) -> Outcome:
@@ -537,13 +578,13 @@ def targets(outcomes: list[Outcome]) -> list[str]:
     lines.append(f"{verdict(worst <= 1e-4)} gap ≤ 0.01 % at tol 1e-4: worst {pct(worst)}")
     for cells, limit in ((1_000, 0.3), (10_000, 3.0)):
         runs = [o for o in outcomes if o.inst.cells == cells]
-        times = ", ".join(f"{o.default.seconds:.3f} s ({o.inst.label})" for o in runs) or "not run"
+        times = ", ".join(f"{o.default.seconds:.3f} s {o.kind}" for o in runs) or "not run"
         ok = all(o.default.seconds < limit for o in runs) if runs else None
         lines.append(f"{verdict(ok)} {cells:,} cells < {limit:g} s: {times}")
-    ratios = [(o.slsqp.seconds / o.default.seconds, o.inst.label) for o in outcomes if o.slsqp is not None]
-    low = min(ratios) if ratios else None
-    text = f"smallest ratio {ratio_text(low[0])} at {low[1]} cells" if low else "SLSQP not run"
-    lines.append(f"{verdict(low[0] >= 100 if low else None)} ≥ 100× faster than SLSQP where measured: {text}")
+    # The speed target is set at 1,000 cells: at 10 cells both take milliseconds and fixed costs dominate.
+    ratios = [o.slsqp.seconds / o.default.seconds for o in outcomes if o.slsqp is not None and o.inst.cells == 1_000]
+    text = f"{ratio_text(min(ratios))} at 1,000 cells" if ratios else "SLSQP not run at 1,000 cells (use --full)"
+    lines.append(f"{verdict(min(ratios) >= 100 if ratios else None)} ≥ 100× faster than SLSQP at 1,000 cells: {text}")
     return lines
 
 
@@ -554,11 +595,15 @@ def correctness(outcomes: list[Outcome]) -> list[str]:
         for tol, run in ((1e-3, o.default), (TIGHT_TOLERANCE, o.tight)):
             slack = 1e-9 + abs(o.exact.duality_gap)
             if run.gap(o.exact) > run.certified_bound + slack:
-                lines.append(f"BUG {o.inst.label} cells, tol {tol:g}: gap {pct(run.gap(o.exact))} "
-                             f"> certified bound {pct(run.certified_bound)}")
+                lines.append(
+                    f"BUG {o.inst.label} cells, tol {tol:g}: gap {pct(run.gap(o.exact))} "
+                    f"> certified bound {pct(run.certified_bound)}"
+                )
             if run.bound < o.exact.value * (1 - slack):
-                lines.append(f"BUG {o.inst.label} cells, tol {tol:g}: reported upper bound {run.bound:.10g} "
-                             f"< exact optimum {o.exact.value:.10g}")
+                lines.append(
+                    f"BUG {o.inst.label} cells, tol {tol:g}: reported upper bound {run.bound:.10g} "
+                    f"< exact optimum {o.exact.value:.10g}"
+                )
             if run.violation > FEASIBLE:
                 lines.append(f"BUG {o.inst.label} cells, tol {tol:g}: plan violates a row by {run.violation:.1e}")
     return lines
@@ -568,7 +613,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated cell counts")
-    parser.add_argument("--full", action="store_true", help="also run SLSQP at 1,000 cells (~35 s per instance)")
+    parser.add_argument("--full", action="store_true", help="also run SLSQP at 1,000 cells (~1 min per instance)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the instances")
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -593,8 +638,14 @@ def main(argv: list[str] | None = None) -> int:
         print(table_row(out))
     oracle_gap = max(abs(o.exact.duality_gap) for o in outcomes)
     oracle_violation = max(o.exact.violation for o in outcomes)
-    print(f"\nExact optimum: Lagrangian dual + Newton primal recovery; worst duality gap {oracle_gap:.1e}, "
-          f"worst row violation {oracle_violation:.1e} (relative).")
+    print(
+        f"\ngap = (exact − achieved) / exact on the true curves; times are build + solve, median of {REPEATS} "
+        "runs for this optimizer. A gap below 0 by < 1e-8 is the LP's 1e-9 feasibility tolerance on a binding row."
+    )
+    print(
+        f"Exact optimum: Lagrangian dual + Newton primal recovery; worst duality gap {oracle_gap:.1e}, "
+        f"worst row violation {oracle_violation:.1e} (relative)."
+    )
     print("\nTargets (timings are informational):")
     for line in targets(outcomes):
         print(f"- {line}")

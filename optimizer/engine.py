@@ -282,7 +282,7 @@ def kpi_statuses(problem: Problem, outcomes: Outcomes) -> list[KpiStatus]:
     for row in problem.rows:
         if not row.name.startswith("kpi."):
             continue
-        value = row_value(row, outcomes, problem.market.channel_of)
+        value = row_value(row, outcomes)
         floor = row.name.startswith("kpi.min_")
         slack = 1e-6 * max(1.0, abs(row.limit))
         met = bool(value >= row.limit - slack if floor else value <= row.limit + slack)

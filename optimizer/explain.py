@@ -27,7 +27,7 @@ def objective_unit(problem: Problem) -> str:
     return "people reached"
 
 
-def row_value(row: Row, outcomes: Outcomes, market_channel_of: np.ndarray) -> float:
+def row_value(row: Row, outcomes: Outcomes) -> float:
     """The quantity a row limits, at a plan, in the user's terms (a CPA, a share, a total)."""
     totals = outcomes.totals
     if row.name.startswith("kpi."):
@@ -71,7 +71,7 @@ def constraint_reports(problem: Problem, shadow: np.ndarray, outcomes: Outcomes)
     unit = objective_unit(problem)
     reports = []
     for k, row in enumerate(problem.rows):
-        value = row_value(row, outcomes, problem.market.channel_of)
+        value = row_value(row, outcomes)
         price = sign * shadow_per_limit(row, float(shadow[k]), outcomes)
         if abs(price) < 1e-12:
             price = 0.0

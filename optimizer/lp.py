@@ -100,7 +100,6 @@ def build_matrix(
     problem: Problem,
     conv: Segments | None,
     reach: Segments | None,
-    extra_lower: dict[int, float] | None = None,
     elastic: dict[int, float] | None = None,
 ) -> Matrix:
     """Assemble the LP of `problem` (see the module docstring for its columns and rows).
@@ -146,10 +145,7 @@ def build_matrix(
         c_idx.append(np.asarray(cols, dtype=np.int64)[keep])
         vals.append(np.asarray(values, dtype=float)[keep])
 
-    lower = problem.lower.copy()
-    for c, floor in (extra_lower or {}).items():
-        lower[c] = max(lower[c], floor)
-    x0 = add_cols(sign * obj.spend.astype(float), lower, problem.upper.astype(float))
+    x0 = add_cols(sign * obj.spend.astype(float), problem.lower.astype(float), problem.upper.astype(float))
     x = np.arange(n) + x0
 
     seg0 = n_cols
@@ -394,7 +390,6 @@ def solve_lp(
     conv: Segments | None,
     reach: Segments | None,
     solver: str = "highs",
-    extra_lower: dict[int, float] | None = None,
     elastic: dict[int, float] | None = None,
 ) -> LinearSolution:
     """Build and solve the LP of `problem` with the given segments.
@@ -404,13 +399,11 @@ def solve_lp(
     conv, reach : Segments or None
         Conversion segments per cell and reach segments per channel (over
         impressions); None when the problem does not need them.
-    extra_lower : dict, optional
-        Cell index -> spend floor, to measure forced moves.
     elastic : dict, optional
         Row index -> weight: minimise the weighted violation of these rows.
     """
     started = time.perf_counter()
-    matrix = build_matrix(problem, conv, reach, extra_lower, elastic)
+    matrix = build_matrix(problem, conv, reach, elastic)
     raw = run_solver(matrix, solver)
     n, k, m = len(problem.lower), len(problem.rows), len(problem.market.channels)
     if raw.status != "optimal":

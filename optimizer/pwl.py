@@ -56,16 +56,6 @@ class Segments:
         gap = expanded.value(x) - (expanded.value(self.start) + self.slope * (x - self.start))
         return np.maximum(gap, 0.0)
 
-    def curve_error(self, curves: Curves) -> np.ndarray:
-        """Worst interpolation error per curve (y units)."""
-        return _group_max(self.owner, self.max_gap(curves), len(curves))
-
-
-def _group_max(owner: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    out = np.zeros(n)
-    np.maximum.at(out, owner, values)
-    return out
-
 
 def curvature_breakpoints(curves: Curves, upper: np.ndarray, count: int) -> list[np.ndarray]:
     """`count` curvature-spaced segments per curve on ``[0, upper]``.

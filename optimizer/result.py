@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -140,7 +140,6 @@ class OptimizationResult:
     kpis: tuple[KpiStatus, ...]
     solver: SolverReport
     status: str = "optimal"
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
         """The `optimize --json` document (DESIGN §6 contract, extended)."""
