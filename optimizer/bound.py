@@ -13,6 +13,8 @@ With the LP's shadow prices the bound is tight to second order, so
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from optimizer.problem import Problem
@@ -32,8 +34,22 @@ def lagrangian_bound(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarr
     return lagrangian(problem, shadow, link_shadow)[0]
 
 
-def lagrangian(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray) -> tuple[float, np.ndarray]:
-    """The Lagrangian's value at the given multipliers and the spend that attains it."""
+@dataclass(frozen=True)
+class Prices:
+    """The Lagrangian's linear pieces at some multipliers (max-sense).
+
+    The Lagrangian is ``constant + φ · Σ f_c(x_c) + κ · x + Σ_j [ρ_j R_j(t_j) − ν_j t_j]``.
+    """
+
+    constant: float
+    phi: float
+    kappa: np.ndarray
+    rho: np.ndarray
+    nu: np.ndarray
+
+
+def prices(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray) -> Prices:
+    """Collect the multipliers (clamped to their valid signs) into per-cell and per-channel prices."""
     market = problem.market
     obj = problem.objective
     s = np.array(shadow, dtype=float)
@@ -43,7 +59,6 @@ def lagrangian(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray) ->
         elif row.sense == ">=":
             s[k] = min(s[k], 0.0)
     nu = np.maximum(np.asarray(link_shadow, dtype=float), 0.0)
-    m = len(market.channels)
     kappa = obj.sign * obj.spend.astype(float).copy()
     phi = obj.sign * obj.conversions
     rho = obj.sign * obj.reach.astype(float).copy()
@@ -58,11 +73,29 @@ def lagrangian(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray) ->
             rho -= s[k] * row.reach
     if problem.needs_reach:
         kappa = kappa + nu[market.channel_of] * market.impressions_per_unit
-    weight = np.full(len(kappa), phi)
-    x = market.curves.best_response(weight, -kappa, problem.lower, problem.upper)
-    total = constant + float(phi * market.curves.value(x).sum() + kappa @ x)
+    return Prices(constant, float(phi), kappa, rho, nu)
+
+
+def marginal_values(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray, spend: np.ndarray) -> np.ndarray:
+    """Objective change per extra currency unit in each cell at `spend`, net of what the unit costs elsewhere.
+
+    The derivative of the Lagrangian, on the true curves: what one more unit
+    earns in the cell, minus the shadow prices of the budget, shares and KPI
+    rows it uses. Negative for cells the plan leaves empty.
+    """
+    p = prices(problem, shadow, link_shadow)
+    return p.phi * problem.market.curves.derivative(spend) + p.kappa
+
+
+def lagrangian(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray) -> tuple[float, np.ndarray]:
+    """The Lagrangian's value at the given multipliers and the spend that attains it."""
+    market = problem.market
+    p = prices(problem, shadow, link_shadow)
+    weight = np.full(len(p.kappa), p.phi)
+    x = market.curves.best_response(weight, -p.kappa, problem.lower, problem.upper)
+    total = p.constant + float(p.phi * market.curves.value(x).sum() + p.kappa @ x)
     if problem.needs_reach:
         curves, top = reach_curves(problem)
-        t = curves.best_response(rho, nu, np.zeros(m), top)
-        total += float(rho @ curves.value(t) - nu @ t)
+        t = curves.best_response(p.rho, p.nu, np.zeros(len(market.channels)), top)
+        total += float(p.rho @ curves.value(t) - p.nu @ t)
     return total, x

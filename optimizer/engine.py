@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from optimizer.bound import lagrangian_bound, reach_curves
+from optimizer.bound import lagrangian_bound, marginal_values, reach_curves
 from optimizer.explain import (
     Relaxation,
     cell_bound_rows,
@@ -255,8 +255,9 @@ def assemble(
         )
         for c in range(len(market.channel_of))
     )
-    constraints = tuple(constraint_reports(problem, solution.shadow, outcomes))
-    zero = tuple(zero_spend_reasons(problem, outcomes.spend, solution.first_unit))
+    marginal = marginal_values(problem, solution.shadow, solution.link_shadow, outcomes.spend)
+    constraints = tuple(constraint_reports(problem, solution.shadow, outcomes, marginal))
+    zero = tuple(zero_spend_reasons(problem, outcomes.spend, marginal))
     kpis = tuple(kpi_statuses(problem, outcomes))
     objective_value = problem.objective.value(outcomes.spend, outcomes.totals["conversions"], outcomes.reach)
     if problem.objective.name == "profit":

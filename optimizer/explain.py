@@ -65,31 +65,38 @@ def is_floor(row: Row) -> bool:
     return row.sense == ">=" or row.kind == ROAS
 
 
-def constraint_reports(problem: Problem, shadow: np.ndarray, outcomes: Outcomes) -> list[ConstraintReport]:
-    """One report per row: value, binding flag, shadow price and a sentence."""
+def constraint_reports(
+    problem: Problem, shadow: np.ndarray, outcomes: Outcomes, marginal: np.ndarray
+) -> list[ConstraintReport]:
+    """One report per constraint: the rows, then the cells' own spend bounds.
+
+    A row's shadow price comes from the LP's dual; a cell bound's from the
+    marginal value of one more unit in the cell (`marginal`, max-sense), which
+    is what moving a binding bound by one unit is worth.
+    """
     sign = problem.objective.sign
     unit = objective_unit(problem)
     reports = []
     for k, row in enumerate(problem.rows):
         value = row_value(row, outcomes)
         price = sign * shadow_per_limit(row, float(shadow[k]), outcomes)
-        if abs(price) < 1e-12:
-            price = 0.0
         close = abs(value - row.limit) <= 1e-4 * max(1.0, abs(row.limit))
-        binding = bool(close or abs(shadow[k]) > 1e-9)
-        reports.append(
-            ConstraintReport(
-                row.name,
-                row.sense,
-                row.limit,
-                value,
-                binding,
-                price,
-                row.unit,
-                _sentence(row, price, binding, unit, problem.currency, problem.objective.name),
-            )
-        )
+        reports.append(_report(row, value, bool(close or abs(shadow[k]) > 1e-9), price, unit, problem))
+    for row in cell_rows(problem):
+        c = int(row.index[0])
+        value = float(outcomes.spend[c])
+        binding = abs(value - row.limit) <= 1e-6 * max(1.0, row.limit)
+        gain = float(marginal[c])
+        # A binding cap is worth the unit's net value if positive; a binding floor costs it.
+        price = sign * (max(gain, 0.0) if row.sense == "<=" else min(gain, 0.0)) if binding else 0.0
+        reports.append(_report(row, value, binding, price, unit, problem))
     return reports
+
+
+def _report(row: Row, value: float, binding: bool, price: float, unit: str, problem: Problem) -> ConstraintReport:
+    price = 0.0 if abs(price) < 1e-12 else price
+    sentence = _sentence(row, price, binding, unit, problem.currency, problem.objective.name)
+    return ConstraintReport(row.name, row.sense, row.limit, value, binding, price, row.unit, sentence)
 
 
 def _step(row: Row, currency: str) -> tuple[float, str]:
@@ -124,13 +131,13 @@ def _sentence(row: Row, price: float, binding: bool, unit: str, currency: str, o
     return f"{verb} {row.label} by {step_name} would add {change:.4g} {unit}"
 
 
-def zero_spend_reasons(problem: Problem, spend: np.ndarray, first_unit: np.ndarray) -> list[ZeroSpend]:
-    """Why each empty cell gets nothing, from its priced-out first 100 currency units."""
+def zero_spend_reasons(problem: Problem, spend: np.ndarray, marginal: np.ndarray) -> list[ZeroSpend]:
+    """Why each empty cell gets nothing: what its first 100 currency units would cost (from `marginal`)."""
     unit = objective_unit(problem)
     cells = problem.market.cells
     reasons = []
     for c in np.flatnonzero((spend <= 1e-6) & (problem.upper > 0)):
-        loss = -100.0 * float(first_unit[c])
+        loss = -100.0 * float(marginal[c])
         if loss <= 1e-9:
             continue
         if problem.objective.name == "min_spend":
@@ -247,38 +254,27 @@ def _swap(problem: Problem, k: int, row: Row) -> Problem:
     return replace(problem, rows=tuple(rows))
 
 
+def cell_rows(problem: Problem) -> list[Row]:
+    """The cells' own spend bounds from the scenario, as rows (``cell.CHANNEL.FORMAT.min/max``)."""
+    market = problem.market
+    cur = problem.currency
+    rows = []
+    for c, cell in enumerate(market.cells):
+        one, index = np.array([1.0]), np.array([c])
+        if market.lower[c] > 0:
+            low = float(market.lower[c])
+            rows.append(
+                Row(f"cell.{cell}.min", ">=", low, low, index, one, label=f"the {cell} minimum spend", unit=cur)
+            )
+        if math.isfinite(market.upper[c]):
+            up = float(market.upper[c])
+            rows.append(Row(f"cell.{cell}.max", "<=", up, up, index, one, label=f"the {cell} spend cap", unit=cur))
+    return rows
+
+
 def cell_bound_rows(problem: Problem) -> Problem:
     """Move the cells' own spend bounds into rows, so an elastic LP can relax them."""
     market = problem.market
-    cur = problem.currency
-    rows = list(problem.rows)
-    cells = market.cells
-    for c in range(len(cells)):
-        if market.lower[c] > 0:
-            rows.append(
-                Row(
-                    f"cell.{cells[c]}.min",
-                    ">=",
-                    float(market.lower[c]),
-                    float(market.lower[c]),
-                    np.array([c]),
-                    np.array([1.0]),
-                    label=f"the {cells[c]} minimum spend",
-                    unit=cur,
-                )
-            )
-        if math.isfinite(market.upper[c]):
-            rows.append(
-                Row(
-                    f"cell.{cells[c]}.max",
-                    "<=",
-                    float(market.upper[c]),
-                    float(market.upper[c]),
-                    np.array([c]),
-                    np.array([1.0]),
-                    label=f"the {cells[c]} spend cap",
-                    unit=cur,
-                )
-            )
-    roomy = np.full(len(cells), problem.budget * 10 + float(market.lower.sum()))
-    return replace(problem, rows=tuple(rows), lower=np.zeros(len(cells)), upper=roomy)
+    roomy = np.full(len(market.cells), problem.budget * 10 + float(market.lower.sum()))
+    rows = (*problem.rows, *cell_rows(problem))
+    return replace(problem, rows=rows, lower=np.zeros(len(market.cells)), upper=roomy)

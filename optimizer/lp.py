@@ -53,9 +53,6 @@ class LinearSolution:
         d(objective)/d(rhs) of each problem row.
     link_shadow : float array
         d(objective)/d(rhs) of each channel's reach link row (0 without reach).
-    first_unit : float array
-        Objective change per extra currency unit forced into each cell, priced
-        out through the reduced costs (negative for cells left empty).
     violation : float array
         Violation of each problem row (elastic solves only; zeros otherwise).
     seconds : float
@@ -67,7 +64,6 @@ class LinearSolution:
     value: float
     shadow: np.ndarray
     link_shadow: np.ndarray
-    first_unit: np.ndarray
     violation: np.ndarray
     seconds: float
 
@@ -407,51 +403,15 @@ def solve_lp(
     raw = run_solver(matrix, solver)
     n, k, m = len(problem.lower), len(problem.rows), len(problem.market.channels)
     if raw.status != "optimal":
-        return LinearSolution(
-            raw.status,
-            np.zeros(n),
-            float("nan"),
-            np.zeros(k),
-            np.zeros(m),
-            np.zeros(n),
-            np.zeros(k),
-            time.perf_counter() - started,
-        )
+        seconds = time.perf_counter() - started
+        return LinearSolution(raw.status, np.zeros(n), float("nan"), np.zeros(k), np.zeros(m), np.zeros(k), seconds)
     spend = np.clip(raw.col_value[:n], problem.lower, problem.upper)
     shadow = raw.row_dual[matrix.user_rows].copy()
     link_shadow = np.zeros(m)
     if reach is not None:
         link_shadow = raw.row_dual[matrix.reach_link_rows].copy()
-    first = _first_unit(problem, matrix, raw, conv, reach)
     violation = np.zeros(k)
     if len(matrix.slack_cols):
         np.add.at(violation, matrix.slack_rows, raw.col_value[matrix.slack_cols])
-    return LinearSolution(
-        "optimal", spend, raw.objective, shadow, link_shadow, first, violation, time.perf_counter() - started
-    )
-
-
-def _first_unit(
-    problem: Problem, matrix: Matrix, raw: RawSolution, conv: Segments | None, reach: Segments | None
-) -> np.ndarray:
-    """Price out one more currency unit in each cell: x, its next segment, its channel's reach."""
-    market = problem.market
-    n = len(problem.lower)
-    out = raw.col_dual[:n].copy()
-    if conv is not None:
-        values = raw.col_value[matrix.seg_cols]
-        out += _next_open(conv, values, raw.col_dual[matrix.seg_cols], n)
-    if reach is not None:
-        values = raw.col_value[matrix.reach_cols]
-        per_channel = _next_open(reach, values, raw.col_dual[matrix.reach_cols], len(market.channels))
-        out += per_channel[market.channel_of] * market.impressions_per_unit
-    return out
-
-
-def _next_open(segments: Segments, values: np.ndarray, dj: np.ndarray, owners: int) -> np.ndarray:
-    """Reduced cost of each owner's first segment that is not full (0 if all are full)."""
-    idx = np.flatnonzero(values < segments.width - 1e-9)
-    out = np.zeros(owners)
-    owner, first = np.unique(segments.owner[idx], return_index=True)
-    out[owner] = dj[idx[first]]
-    return out
+    seconds = time.perf_counter() - started
+    return LinearSolution("optimal", spend, raw.objective, shadow, link_shadow, violation, seconds)

@@ -48,6 +48,12 @@ def test_budget_shadow_price_matches_a_finite_difference(two_channels):
         ),
         ({"rules": {"channel_share": {"tiktok": {"min": 0.4}}}}, "channel.tiktok.share.min", 0.01),
         ({"channels": {"instagram": {"spend": {"max": 12000.0}}}}, "channel.instagram.max", 100.0),
+        (
+            {"channels": {"instagram": {"formats": {"reel": {"spend": {"max": 5000.0}}}}}},
+            "cell.instagram.reel.max",
+            100.0,
+        ),
+        ({"channels": {"tiktok": {"formats": {"video": {"spend": {"min": 3000.0}}}}}}, "cell.tiktok.video.min", 100.0),
     ],
 )
 def test_constraint_shadow_prices_match_finite_differences(overlay, name, step):
@@ -62,6 +68,11 @@ def test_constraint_shadow_prices_match_finite_differences(overlay, name, step):
             changed = scenario(**merged(overlay, {"kpis": {name.removeprefix("kpi."): limit}}))
         elif name == "channel.tiktok.share.min":
             changed = scenario(**merged(overlay, {"rules": {"channel_share": {"tiktok": {"min": limit}}}}))
+        elif name.startswith("cell."):
+            _, channel, fmt, bound = name.split(".")
+            changed = scenario(
+                **merged(overlay, {"channels": {channel: {"formats": {fmt: {"spend": {bound: limit}}}}}})
+            )
         else:
             changed = scenario(**merged(overlay, {"channels": {"instagram": {"spend": {"max": limit}}}}))
         return TIGHT.optimize(changed).totals["conversions"]
