@@ -8,6 +8,7 @@ problem (with the explanation).
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -20,8 +21,37 @@ from scenarios.schema import OBJECTIVES
 EXIT_INFEASIBLE = 3
 
 
-def _fail(error: CampaignError) -> NoReturn:
+def _fail(error: CampaignError, as_json: bool = False) -> NoReturn:
+    """Exit 1 with the error on stderr (and, under --json, as a JSON document on stdout)."""
+    if as_json:
+        click.echo(json.dumps({"status": "error", "message": str(error)}, indent=2))
     raise click.ClickException(str(error))
+
+
+class FiniteFloat(click.ParamType):
+    """A finite number within optional bounds (click's FloatRange lets infinity and NaN through)."""
+
+    name = "number"
+
+    def __init__(self, low: float | None = None, high: float | None = None, low_open: bool = False) -> None:
+        self.low, self.high, self.low_open = low, high, low_open
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        too_low = self.low is not None and (number <= self.low if self.low_open else number < self.low)
+        if too_low or (self.high is not None and number > self.high):
+            self.fail(f"{value} is not in the range {self._range()}", param, ctx)
+        return number
+
+    def _range(self) -> str:
+        low = "" if self.low is None else f"{self.low:g}{' <' if self.low_open else ' <='} "
+        high = "" if self.high is None else f" <= {self.high:g}"
+        return f"{low}x{high}"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,7 +107,7 @@ def validate_command(scenario: str, as_json: bool) -> None:
         path = locate_scenario(scenario)
         loaded = load_scenario(path)
     except CampaignError as error:
-        _fail(error)
+        _fail(error, as_json)
     variants = sorted(loaded.variants)
     cells = cell_keys(loaded)
     if as_json:
@@ -107,7 +137,7 @@ def validate_command(scenario: str, as_json: bool) -> None:
 @click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
 @click.option(
     "--budget",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloat(0.0, low_open=True),
     metavar="AMOUNT",
     help="Total paid budget over the horizon, in the scenario's currency (overrides budget.total).",
 )
@@ -116,7 +146,7 @@ def validate_command(scenario: str, as_json: bool) -> None:
 )
 @click.option(
     "--tolerance",
-    type=click.FloatRange(min=1e-7, max=0.5),
+    type=FiniteFloat(1e-7, 0.5),
     default=1e-3,
     show_default=True,
     help="Largest accepted proven gap to the true optimum, as a fraction (1e-4 = 0.01 %).",
@@ -152,17 +182,22 @@ def optimize_command(
     from campaign import render
     from campaign.files import check_output_dir, locate_scenario, write_outputs
     from optimizer import Optimizer
-    from scenarios.loader import load_scenario
+    from scenarios.loader import load_scenario, override
 
     try:
         if output is not None:
             check_output_dir(output)
         loaded = load_scenario(locate_scenario(scenario), variant)
-        result = Optimizer(tolerance=tolerance, solver=solver).optimize(loaded, objective, budget, variant)
+        # Overrides become part of the scenario, so the resolved scenario.yaml re-runs the same plan.
+        changes: dict[str, Any] = {"budget": {"total": budget}} if budget is not None else {}
+        if objective is not None:
+            changes["objective"] = objective
+        loaded = override(loaded, changes, "--budget/--objective")
+        result = Optimizer(tolerance=tolerance, solver=solver).optimize(loaded, variant=variant)
     except InfeasibleError as error:
         _infeasible(error, scenario, variant, as_json)
     except CampaignError as error:
-        _fail(error)
+        _fail(error, as_json)
     document = result.to_dict()
     if output is not None:
         try:

@@ -50,8 +50,15 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
     out = [
         f"{result.scenario}{variant}: {verb}; budget {number(_budget(result))} {cur} over {horizon}",
         f"optimal ({s.name}, {s.seconds:.2f} s; proven within {percent(s.approximation_error, 3)} of the true optimum)",
-        "",
     ]
+    if s.approximation_error > s.tolerance:
+        out.append(
+            f"note: the requested tolerance of {percent(s.tolerance, 3)} was not reached in {s.rounds} rounds of "
+            "refinement; the plan is feasible and the gap above is proven"
+        )
+    if t["spend"] <= 0:
+        out.append("note: the best plan spends nothing: no spend pays for itself under this objective")
+    out.append("")
     rows = []
     spend = t["spend"] or 1.0
     for c in result.allocation:
@@ -108,9 +115,11 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
     return "\n".join(out)
 
 
-def _kpi_number(name: str, value: float) -> str:
+def _kpi_number(name: str, value: float | None) -> str:
     """A KPI value: currency with cents for CPA, ratios with three digits, counts whole."""
-    if value is None or not math.isfinite(value):
+    if value is None:
+        return "n/a"
+    if not math.isfinite(value):
         return "-"
     if name.endswith("cpa"):
         return number(value, 2)

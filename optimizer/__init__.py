@@ -1,7 +1,7 @@
 """The LP engine: allocate a paid budget across cells, certify the answer, explain it."""
 
 from optimizer.engine import DEFAULT_TOLERANCE, Optimizer
-from optimizer.explain import Relaxation
+from optimizer.infeasible import Relaxation
 from optimizer.lp import SOLVERS
 from optimizer.problem import Problem, Row, build_problem
 from optimizer.result import (

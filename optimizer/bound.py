@@ -81,7 +81,8 @@ def marginal_values(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarra
 
     The derivative of the Lagrangian, on the true curves: what one more unit
     earns in the cell, minus the shadow prices of the budget, shares and KPI
-    rows it uses. Negative for cells the plan leaves empty.
+    rows it uses. At the optimum it is zero in cells strictly inside their
+    bounds, at most zero in empty cells and at least zero in capped ones.
     """
     p = prices(problem, shadow, link_shadow)
     return p.phi * problem.market.curves.derivative(spend) + p.kappa

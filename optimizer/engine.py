@@ -8,24 +8,23 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 
-from optimizer.bound import lagrangian_bound, marginal_values, reach_curves
+from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
+from optimizer.bound import lagrangian_bound, marginal_values
 from optimizer.explain import (
-    Relaxation,
-    cell_bound_rows,
     constraint_reports,
     row_value,
-    smallest_relaxation,
     zero_spend_reasons,
 )
+from optimizer.infeasible import elastic_plan, explain_infeasible, proven_infeasible, violation_weights
 from optimizer.lp import SOLVERS, LinearSolution, solve_lp
 from optimizer.polish import polish
-from optimizer.problem import Problem, build_problem
-from optimizer.pwl import Segments, curvature_breakpoints, refine
+from optimizer.problem import Problem, Row, build_problem
 from optimizer.result import CellPlan, KpiStatus, OptimizationResult, SolverReport
-from scenarios.errors import InfeasibleError, SolverError
+from scenarios.errors import SolverError
 from scenarios.market import Outcomes, build_market
 from scenarios.schema import OBJECTIVES, Scenario
 
@@ -102,7 +101,14 @@ class Optimizer:
             conv, reach = segments_of(problem, conv_bp, reach_bp)
             solution = solve_lp(problem, conv, reach, self.solver)
             if solution.status == "infeasible":
-                raise explain_infeasible(problem, count, self.solver)
+                # The chords lie below the curves: near the edge of what the curves allow, a feasible
+                # problem can look infeasible. Prove it with the tangents, or refine where a plan would be.
+                if rounds >= MAX_ROUNDS or proven_infeasible(problem, conv_bp, reach_bp, self.solver):
+                    raise explain_infeasible(problem, count, self.solver)
+                weights = violation_weights(problem)
+                closest, conv_bp, reach_bp = elastic_plan(problem, weights, conv_bp, reach_bp, self.solver)
+                conv_bp, reach_bp = refined_breakpoints(problem, closest.spend, conv_bp, reach_bp)
+                continue
             if solution.status != "optimal":
                 raise SolverError(f"the solver stopped without an optimal plan (status: {solution.status})")
             spend = polish(problem, solution.spend, solution.shadow, solution.link_shadow)
@@ -114,101 +120,71 @@ class Optimizer:
             gap = relative_gap(problem, bound, achieved, outcomes)
             if gap <= self.tolerance or rounds >= MAX_ROUNDS:
                 break
-            conv_bp, reach_bp = refined_breakpoints(problem, solution, conv_bp, reach_bp)
+            conv_bp, reach_bp = refined_breakpoints(problem, solution.spend, conv_bp, reach_bp)
+        if nothing_can_be_bought(problem, outcomes):
+            raise explain_infeasible(
+                with_some_spend(problem),
+                count,
+                self.solver,
+                hard={SOME_SPEND},
+                heading="No plan that spends anything meets every constraint: the rules only allow spending "
+                "nothing. The smallest change of each conflicting constraint that alone allows a plan:",
+            )
         seconds = time.perf_counter() - started
+        # For profit the bound covers the media contribution; fixed costs are the same for every plan.
+        fixed = market.fixed_costs if problem.objective.name == "profit" else 0.0
         report = SolverReport(
             name="HiGHS" if self.solver == "highs" else "CBC",
             seconds=seconds,
             approximation_error=float(gap),
-            bound=float(problem.objective.sign * bound),
+            bound=float(problem.objective.sign * bound - fixed),
             segments=int(sum(len(b) - 1 for b in conv_bp)) if conv_bp else 0,
             rounds=rounds,
+            tolerance=float(self.tolerance),
         )
         return assemble(scenario, variant, problem, solution, outcomes, report)
-
-
-def initial_breakpoints(problem: Problem, count: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Curvature-spaced breakpoints for the conversion curves and, if needed, reach.
-
-    Each conversion curve gets `count` segments over the range where its
-    spend is likely to fall (three times the budget-only water-filling
-    estimate, at least the even split), plus one chord to its upper bound.
-    Any breakpoints give a valid plan; the certified bound says whether they
-    were good enough.
-    """
-    conv_bp: list[np.ndarray] = []
-    if problem.needs_conversions:
-        upper = problem.upper
-        guess = spend_estimate(problem)
-        if guess is not None:
-            even = problem.budget / max(1, len(upper))
-            upper = np.minimum(upper, np.maximum(3.0 * guess, even))
-        conv_bp = curvature_breakpoints(problem.market.curves, upper, count)
-        conv_bp = [b if b[-1] >= top else np.append(b, top) for b, top in zip(conv_bp, problem.upper, strict=True)]
-    reach_bp: list[np.ndarray] = []
-    if problem.needs_reach:
-        curves, top = reach_curves(problem)
-        reach_bp = curvature_breakpoints(curves, top, count)
-    return conv_bp, reach_bp
-
-
-def spend_estimate(problem: Problem) -> np.ndarray | None:
-    """Spend per cell of the budget-only problem, by water-filling on the true curves.
-
-    None when the objective does not value conversions (reach).
-    """
-    obj = problem.objective
-    curves = problem.market.curves
-    lower, upper = problem.lower, problem.upper
-    if obj.name == "reach":
-        return None
-    weight = np.full(len(upper), obj.conversions if obj.conversions > 0 else 1.0)
-    unit_cost = -obj.sign * obj.spend if obj.name == "profit" else np.zeros(len(upper))
-
-    def spend_at(price: float) -> np.ndarray:
-        return curves.best_response(weight, unit_cost + price, lower, upper)
-
-    if obj.name != "min_spend" and spend_at(0.0).sum() <= problem.budget:
-        return spend_at(0.0)
-    low, high = 0.0, float(np.max(weight * curves.derivative(lower))) + 1.0
-    target = problem.budget
-    for _ in range(60):
-        mid = 0.5 * (low + high)
-        if spend_at(mid).sum() > target:
-            low = mid
-        else:
-            high = mid
-    return spend_at(high)
-
-
-def segments_of(
-    problem: Problem, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray]
-) -> tuple[Segments | None, Segments | None]:
-    """Segments of the conversion and reach curves for the given breakpoints."""
-    conv = Segments.from_breakpoints(problem.market.curves, conv_bp) if conv_bp else None
-    reach = Segments.from_breakpoints(reach_curves(problem)[0], reach_bp) if reach_bp else None
-    return conv, reach
-
-
-def refined_breakpoints(
-    problem: Problem, solution: LinearSolution, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray]
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Split the segments around the current plan, where the approximation matters."""
-    market = problem.market
-    near = [np.array([x]) for x in solution.spend]
-    conv_bp = refine(conv_bp, near) if conv_bp else conv_bp
-    if reach_bp:
-        impressions = np.bincount(
-            market.channel_of, weights=market.impressions(solution.spend), minlength=len(market.channels)
-        )
-        reach_bp = refine(reach_bp, [np.array([t]) for t in impressions])
-    return conv_bp, reach_bp
 
 
 def achieved_value(problem: Problem, outcomes: Outcomes) -> float:
     """The max-sense objective of a plan on the true curves."""
     obj = problem.objective
     return obj.sign * obj.value(outcomes.spend, outcomes.totals["conversions"], outcomes.reach)
+
+
+SOME_SPEND = "plan.spend.min"
+
+
+def nothing_can_be_bought(problem: Problem, outcomes: Outcomes) -> bool:
+    """Whether the plan spends nothing although spending would serve the objective.
+
+    With conversions or reach as the objective, any spend that the rules
+    allow raises it; an optimal plan of zero spend means the rules (a CPA cap
+    below any cell's best CPA, a share rule no mix can meet) forbid spending.
+    """
+    if problem.objective.name not in ("conversions", "reach") or outcomes.totals["spend"] > 0:
+        return False
+    market = problem.market
+    useful = market.curves.derivative(np.zeros(len(problem.upper))) > 0
+    if problem.objective.name == "reach":
+        useful = market.impressions_per_unit > 0
+    return bool(np.any(useful & (problem.upper > 0)))
+
+
+def with_some_spend(problem: Problem) -> Problem:
+    """The problem with one more row: spend at least 1 % of the budget."""
+    floor = 0.01 * problem.budget
+    n = len(problem.upper)
+    row = Row(
+        SOME_SPEND,
+        ">=",
+        floor,
+        floor,
+        np.arange(n),
+        np.ones(n),
+        label="spending anything at all",
+        unit=problem.currency,
+    )
+    return replace(problem, rows=(*problem.rows, row))
 
 
 def relative_gap(problem: Problem, bound: float, achieved: float, outcomes: Outcomes) -> float:
@@ -218,12 +194,13 @@ def relative_gap(problem: Problem, bound: float, achieved: float, outcomes: Outc
     gross margin earned for profit (profit itself can be near zero).
     """
     t = outcomes.totals
-    scale = {
-        "conversions": t["conversions"],
-        "reach": t["reach"],
-        "min_spend": t["spend"],
-        "profit": t["gross_margin"],
-    }[problem.objective.name]
+    if problem.objective.name == "min_spend":
+        # (spend − lower bound) / lower bound: the bound is on −spend.
+        lower = -bound
+        if lower <= 1e-12:
+            return 0.0 if achieved >= bound - 1e-9 else math.inf
+        return max(0.0, (-achieved - lower) / lower)
+    scale = {"conversions": t["conversions"], "reach": t["reach"], "profit": t["gross_margin"]}[problem.objective.name]
     if scale <= 1e-12:
         return 0.0 if bound - achieved <= 1e-9 else math.inf
     return max(0.0, (bound - achieved) / scale)
@@ -286,51 +263,7 @@ def kpi_statuses(problem: Problem, outcomes: Outcomes) -> list[KpiStatus]:
         value = row_value(row, outcomes)
         floor = row.name.startswith("kpi.min_")
         slack = 1e-6 * max(1.0, abs(row.limit))
-        met = bool(value >= row.limit - slack if floor else value <= row.limit + slack)
+        # A ratio of a plan that spends nothing (no CPA, no ROAS) breaks no cap or floor.
+        met = value is None or bool(value >= row.limit - slack if floor else value <= row.limit + slack)
         statuses.append(KpiStatus(row.name.removeprefix("kpi."), ">=" if floor else "<=", row.limit, value, met))
     return statuses
-
-
-def explain_infeasible(problem: Problem, count: int, solver: str) -> InfeasibleError:
-    """Name the conflicting constraints and the smallest relaxation of each.
-
-    An elastic LP (every row may be violated at a cost proportional to its
-    relative violation) finds the rows in conflict: those it violates or that
-    bind it. Each is then relaxed alone, the others kept hard.
-    """
-    relaxed = cell_bound_rows(problem)
-    conv_bp, reach_bp = initial_breakpoints(relaxed, count)
-    conv, reach = segments_of(relaxed, conv_bp, reach_bp)
-    weights = {
-        k: 1.0 / max(abs(row.rhs), abs(row.limit), problem.budget if row.rhs == 0 else 1.0, 1.0)
-        for k, row in enumerate(relaxed.rows)
-    }
-    elastic = solve_lp(relaxed, conv, reach, solver, elastic=weights)
-    if elastic.status != "optimal":
-        return InfeasibleError(
-            "the problem is infeasible and the elastic re-solve failed too "
-            f"(status: {elastic.status}); check the scenario's bounds"
-        )
-    violation, shadow = elastic.violation, elastic.shadow
-    conflict = [k for k in range(len(relaxed.rows)) if violation[k] > 1e-7 or abs(shadow[k]) > 1e-9]
-
-    def feasible(candidate: Problem) -> bool:
-        c_conv, c_reach = segments_of(candidate, conv_bp, reach_bp)
-        return solve_lp(candidate, c_conv, c_reach, solver).status == "optimal"
-
-    relaxations = []
-    for k in conflict:
-        row = relaxed.rows[k]
-        alone = solve_lp(relaxed, conv, reach, solver, elastic={k: 1.0})
-        direct = float(alone.violation[k]) if alone.status == "optimal" else None
-        limit = smallest_relaxation(relaxed, k, feasible, direct)
-        relaxations.append(Relaxation(row.name, row.label, row.sense, row.limit, limit, row.unit))
-    heading = (
-        "No plan meets every constraint. These constraints conflict; the smallest change of each that "
-        "alone makes a plan possible:"
-    )
-    lines = [heading]
-    lines += [f"  - {r.sentence()}" for r in relaxations]
-    if not relaxations:
-        lines = ["No plan meets every constraint, and no single constraint could be named as the cause."]
-    return InfeasibleError("\n".join(lines), tuple(relaxations))

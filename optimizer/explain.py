@@ -1,16 +1,10 @@
-"""Explanations in words: what each constraint costs, why a cell gets nothing,
-and why an infeasible problem is infeasible.
-"""
+"""Explanations in words: what each constraint costs and why a cell gets nothing."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-
 import numpy as np
 
-from optimizer.problem import BOUNCE, CPA, ROAS, Problem, Row
+from optimizer.problem import BOUNCE, CPA, ROAS, Problem, Row, cell_rows
 from optimizer.result import ConstraintReport, ZeroSpend
 from scenarios.market import Outcomes
 
@@ -27,16 +21,21 @@ def objective_unit(problem: Problem) -> str:
     return "people reached"
 
 
-def row_value(row: Row, outcomes: Outcomes) -> float:
-    """The quantity a row limits, at a plan, in the user's terms (a CPA, a share, a total)."""
+def row_value(row: Row, outcomes: Outcomes) -> float | None:
+    """The quantity a row limits, at a plan, in the user's terms (a CPA, a share, a total).
+
+    None for a ratio (CPA, ROAS, bounce rate, share) of a plan that spends nothing.
+    """
     totals = outcomes.totals
+    ratio = row.kind in (CPA, ROAS, BOUNCE) or is_share(row)
+    if ratio and totals["spend"] <= 0:
+        return None
     if row.name.startswith("kpi."):
         key = row.name.removeprefix("kpi.").removeprefix("min_").removeprefix("max_")
         return float(totals[key])
-    if row.name.endswith(".share.min") or row.name.endswith(".share.max"):
-        spend = totals["spend"]
+    if is_share(row):
         inside = float((row.coef + row.limit) @ outcomes.spend[row.index])
-        return inside / spend if spend > 0 else 0.0
+        return inside / totals["spend"]
     return float(row.coef @ outcomes.spend[row.index])
 
 
@@ -80,7 +79,7 @@ def constraint_reports(
     for k, row in enumerate(problem.rows):
         value = row_value(row, outcomes)
         price = sign * shadow_per_limit(row, float(shadow[k]), outcomes)
-        close = abs(value - row.limit) <= 1e-4 * max(1.0, abs(row.limit))
+        close = value is not None and abs(value - row.limit) <= 1e-4 * max(1.0, abs(row.limit))
         reports.append(_report(row, value, bool(close or abs(shadow[k]) > 1e-9), price, unit, problem))
     for row in cell_rows(problem):
         c = int(row.index[0])
@@ -93,7 +92,9 @@ def constraint_reports(
     return reports
 
 
-def _report(row: Row, value: float, binding: bool, price: float, unit: str, problem: Problem) -> ConstraintReport:
+def _report(
+    row: Row, value: float | None, binding: bool, price: float, unit: str, problem: Problem
+) -> ConstraintReport:
     price = 0.0 if abs(price) < 1e-12 else price
     sentence = _sentence(row, price, binding, unit, problem.currency, problem.objective.name)
     return ConstraintReport(row.name, row.sense, row.limit, value, binding, price, row.unit, sentence)
@@ -127,8 +128,8 @@ def _sentence(row: Row, price: float, binding: bool, unit: str, currency: str, o
     if abs(change) < 1e-12:
         return f"{row.label} is met exactly but costs nothing at the margin"
     if objective == "min_spend":
-        return f"{verb} {row.label} by {step_name} would save {abs(change):.4g} {currency} of spend"
-    return f"{verb} {row.label} by {step_name} would add {change:.4g} {unit}"
+        return f"{verb} {row.label} by {step_name} saves {abs(change):.4g} {currency} of spend at the margin"
+    return f"{verb} {row.label} by {step_name} adds {change:.4g} {unit} at the margin"
 
 
 def zero_spend_reasons(problem: Problem, spend: np.ndarray, marginal: np.ndarray) -> list[ZeroSpend]:
@@ -147,134 +148,3 @@ def zero_spend_reasons(problem: Problem, spend: np.ndarray, marginal: np.ndarray
             text = f"{cells[c]} gets nothing: each 100 {problem.currency} moved there would cost {loss:.3g} {unit}"
         reasons.append(ZeroSpend(cells[c], loss, text))
     return reasons
-
-
-@dataclass(frozen=True)
-class Relaxation:
-    """The smallest change of one constraint that makes the problem feasible on its own.
-
-    `relaxed_limit` is None when relaxing this constraint alone cannot help.
-    """
-
-    name: str
-    label: str
-    sense: str
-    limit: float
-    relaxed_limit: float | None
-    unit: str
-
-    def sentence(self) -> str:
-        """The relaxation in words."""
-        if self.relaxed_limit is None:
-            return f"{self.name} ({self.label}): relaxing it alone is not enough"
-        verb = "raise" if self.relaxed_limit > self.limit else "lower"
-        if self.unit == "share":
-            return (
-                f"{self.name} ({self.label}): {verb} it from {100 * self.limit:.1f} % to "
-                f"{100 * self.relaxed_limit:.1f} %"
-            )
-        change = abs(self.relaxed_limit - self.limit) / abs(self.limit) if self.limit else math.inf
-        pct = f" ({change:.1%})" if math.isfinite(change) else ""
-        unit = "" if self.unit == "x" else f" {self.unit}"
-        return f"{self.name} ({self.label}): {verb} it from {_fmt(self.limit)} to {_fmt(self.relaxed_limit)}{unit}{pct}"
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON form."""
-        return {
-            "name": self.name,
-            "sense": self.sense,
-            "limit": self.limit,
-            "relaxed_limit": self.relaxed_limit,
-            "unit": self.unit,
-        }
-
-
-def _fmt(value: float) -> str:
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
-
-
-def with_limit(row: Row, limit: float, problem: Problem) -> Row:
-    """The same row with another limit (rebuilds ratio rows' coefficients)."""
-    market = problem.market
-    if row.kind == CPA:
-        return replace(row, limit=limit, conversions=-limit)
-    if row.kind == ROAS:
-        return replace(row, limit=limit, coef=np.full(len(row.coef), limit))
-    if row.kind == BOUNCE:
-        coef = market.impressions_per_unit * market.ctr * (market.bounce_rate - limit)
-        return replace(row, limit=limit, coef=coef[row.index])
-    if is_share(row):
-        return replace(row, limit=limit, coef=row.coef + row.limit - limit)
-    return replace(row, limit=limit, rhs=row.rhs + (limit - row.limit))
-
-
-def smallest_relaxation(
-    problem: Problem, k: int, feasible: Callable[[Problem], bool], direct: float | None
-) -> float | None:
-    """The limit of row `k` closest to its own that makes `problem` feasible.
-
-    `direct` is the violation an elastic LP found when row `k` alone was
-    elastic (exact for rows whose limit is their right-hand side); ratio and
-    share rows are bisected on their limit with `feasible`.
-    """
-    row = problem.rows[k]
-    if direct is None:
-        return None
-    if row.kind not in (CPA, ROAS, BOUNCE) and not is_share(row):
-        return row.limit + direct if row.sense == "<=" else row.limit - direct
-    if is_floor(row):
-        good = 0.0
-        if not feasible(_swap(problem, k, with_limit(row, good, problem))):
-            return None
-    else:
-        good = 1.0 if row.unit == "share" or row.kind == BOUNCE else row.limit * 2 + 1
-        if not feasible(_swap(problem, k, with_limit(row, good, problem))):
-            good = row.limit * 1e3 + 1e3
-            if (
-                row.unit == "share"
-                or row.kind == BOUNCE
-                or not feasible(_swap(problem, k, with_limit(row, good, problem)))
-            ):
-                return None
-    bad = row.limit
-    for _ in range(30):
-        mid = 0.5 * (good + bad)
-        if feasible(_swap(problem, k, with_limit(row, mid, problem))):
-            good = mid
-        else:
-            bad = mid
-    return good
-
-
-def _swap(problem: Problem, k: int, row: Row) -> Problem:
-    rows = list(problem.rows)
-    rows[k] = row
-    return replace(problem, rows=tuple(rows))
-
-
-def cell_rows(problem: Problem) -> list[Row]:
-    """The cells' own spend bounds from the scenario, as rows (``cell.CHANNEL.FORMAT.min/max``)."""
-    market = problem.market
-    cur = problem.currency
-    rows = []
-    for c, cell in enumerate(market.cells):
-        one, index = np.array([1.0]), np.array([c])
-        if market.lower[c] > 0:
-            low = float(market.lower[c])
-            rows.append(
-                Row(f"cell.{cell}.min", ">=", low, low, index, one, label=f"the {cell} minimum spend", unit=cur)
-            )
-        if math.isfinite(market.upper[c]):
-            up = float(market.upper[c])
-            rows.append(Row(f"cell.{cell}.max", "<=", up, up, index, one, label=f"the {cell} spend cap", unit=cur))
-    return rows
-
-
-def cell_bound_rows(problem: Problem) -> Problem:
-    """Move the cells' own spend bounds into rows, so an elastic LP can relax them."""
-    market = problem.market
-    roomy = np.full(len(market.cells), problem.budget * 10 + float(market.lower.sum()))
-    rows = (*problem.rows, *cell_rows(problem))
-    return replace(problem, rows=rows, lower=np.zeros(len(market.cells)), upper=roomy)

@@ -169,7 +169,9 @@ def build_matrix(
         if conv is None:
             raise ValueError("rows on conversions need conversion segments")
         f_col = add_cols(np.zeros(1), np.zeros(1), np.full(1, INF))
-        d0 = add_rows(np.zeros(1), np.zeros(1))
+        # F = Σ slope·s + intercepts (intercepts are nonzero only for the outer approximation)
+        offset = -float(conv.intercept.sum()) if conv.intercept is not None else 0.0
+        d0 = add_rows(np.full(1, offset), np.full(1, offset))
         put(np.full(len(conv.slope), d0), seg_cols.start + np.arange(len(conv.slope)), conv.slope)
         put(np.array([d0]), np.array([f_col]), np.array([-1.0]))
 
@@ -177,7 +179,10 @@ def build_matrix(
     bounds = {"<=": (-INF, None), ">=": (None, INF), "==": (None, None)}
     for k, row in enumerate(problem.rows):
         low, up = bounds[row.sense]
-        add_rows(np.array([row.rhs if low is None else low]), np.array([row.rhs if up is None else up]))
+        rhs = row.rhs
+        if row.reach is not None and reach is not None and reach.intercept is not None:
+            rhs -= float(row.reach @ reach.intercept)
+        add_rows(np.array([rhs if low is None else low]), np.array([rhs if up is None else up]))
         put(np.full(len(row.index), u0 + k), x[row.index], row.coef)
         if row.conversions != 0:
             put(np.array([u0 + k]), np.array([f_col]), np.array([row.conversions]))

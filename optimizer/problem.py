@@ -197,9 +197,11 @@ def build_problem(
                 )
     rows += _kpi_rows(scenario, market)
     obj = _objective(objective, market, n, m)
+    # Cell minimums are never lowered to fit: a minimum above a cap makes the problem infeasible
+    # (and explained), so the box only widens where it must to stay a valid box.
+    lower = market.lower.astype(float)
     upper = np.minimum(market.upper, budget)
-    upper = np.minimum(upper, market.channel_upper[market.channel_of])
-    lower = np.minimum(market.lower, upper)
+    upper = np.maximum(np.minimum(upper, market.channel_upper[market.channel_of]), lower)
     constants = {
         "engagement": float(market.organic.engagement.sum()),
         "new_followers": float(market.organic.new_followers.sum()),
@@ -357,4 +359,22 @@ def _kpi_rows(scenario: Scenario, market: Market) -> list[Row]:
                 unit="reports",
             )
         )
+    return rows
+
+
+def cell_rows(problem: Problem) -> list[Row]:
+    """The cells' own spend bounds from the scenario, as rows (``cell.CHANNEL.FORMAT.min/max``)."""
+    market = problem.market
+    cur = problem.currency
+    rows = []
+    for c, cell in enumerate(market.cells):
+        one, index = np.array([1.0]), np.array([c])
+        if market.lower[c] > 0:
+            low = float(market.lower[c])
+            rows.append(
+                Row(f"cell.{cell}.min", ">=", low, low, index, one, label=f"the {cell} minimum spend", unit=cur)
+            )
+        if math.isfinite(market.upper[c]):
+            up = float(market.upper[c])
+            rows.append(Row(f"cell.{cell}.max", "<=", up, up, index, one, label=f"the {cell} spend cap", unit=cur))
     return rows

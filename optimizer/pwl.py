@@ -28,12 +28,15 @@ class Segments:
         Left end and length of each segment (x units).
     slope : float array (M,)
         Chord slope of each segment (y per x unit), non-increasing per curve.
+    intercept : float array (N,) or None
+        Value of each curve's approximation at 0 (None: all zero, as for chords).
     """
 
     owner: np.ndarray
     start: np.ndarray
     width: np.ndarray
     slope: np.ndarray
+    intercept: np.ndarray | None = None
 
     @staticmethod
     def from_breakpoints(curves: Curves, breakpoints: list[np.ndarray]) -> Segments:
@@ -47,6 +50,42 @@ class Segments:
         rise = expanded.value(right) - expanded.value(left)
         slope = np.divide(rise, width, out=np.zeros_like(rise), where=width > 0)
         return Segments(owner, left, width, slope)
+
+    @staticmethod
+    def tangents(curves: Curves, breakpoints: list[np.ndarray]) -> Segments:
+        """The outer approximation: the lowest of the tangents at the breakpoints.
+
+        It lies above a concave curve, so a problem infeasible with it is
+        infeasible on the true curves. Tangents where the slope is infinite
+        (a Hill curve with alpha < 1 at 0) are left out; the envelope's value
+        at 0 is then the intercept.
+        """
+        owners, starts, widths, slopes = [], [], [], []
+        intercept = np.zeros(len(breakpoints))
+        for i, points in enumerate(breakpoints):
+            one = curves.take(np.full(len(points), i))
+            value, slope = one.value(points), one.derivative(points)
+            keep = np.isfinite(slope) & (slope < 1e12)
+            points, value, slope = points[keep], value[keep], slope[keep]
+            if len(points) == 0:
+                continue
+            offset = value - slope * points  # each tangent's value at 0
+            intercept[i] = max(offset[0], 0.0)
+            drop = slope[:-1] - slope[1:]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                kinks = np.where(drop > 1e-15, (offset[1:] - offset[:-1]) / drop, points[1:])
+            edges = np.concatenate([[0.0], np.clip(kinks, 0.0, breakpoints[i][-1]), [breakpoints[i][-1]]])
+            edges = np.maximum.accumulate(edges)
+            owners.append(np.full(len(slope), i))
+            starts.append(edges[:-1])
+            widths.append(np.diff(edges))
+            slopes.append(slope)
+        if not owners:
+            empty = np.zeros(0)
+            return Segments(empty.astype(int), empty, empty, empty, intercept)
+        return Segments(
+            np.concatenate(owners), np.concatenate(starts), np.concatenate(widths), np.concatenate(slopes), intercept
+        )
 
     def max_gap(self, curves: Curves) -> np.ndarray:
         """Largest distance between each curve and its interpolant on each segment."""

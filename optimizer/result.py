@@ -49,7 +49,7 @@ class ConstraintReport:
     name: str
     sense: str
     limit: float
-    value: float
+    value: float | None
     binding: bool
     shadow_price: float
     unit: str
@@ -89,7 +89,7 @@ class KpiStatus:
     name: str
     sense: str
     target: float
-    value: float
+    value: float | None
     met: bool
 
     def to_dict(self) -> dict[str, Any]:
@@ -111,6 +111,7 @@ class SolverReport:
     bound: float
     segments: int
     rounds: int
+    tolerance: float = 1e-3
 
     def to_dict(self) -> dict[str, Any]:
         """The solver block of the JSON contract."""
@@ -121,6 +122,7 @@ class SolverReport:
             "bound": self.bound,
             "segments": self.segments,
             "rounds": self.rounds,
+            "tolerance": self.tolerance,
         }
 
 

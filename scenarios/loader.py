@@ -20,7 +20,7 @@ from scenarios.messages import pydantic_problems
 from scenarios.schema import Scenario
 from scenarios.yamlsafe import parse_yaml, read_text
 
-__all__ = ["load_scenario", "merge", "parse_yaml", "read_text", "resolve", "validate_mapping"]
+__all__ = ["load_scenario", "merge", "override", "parse_yaml", "read_text", "resolve", "validate_mapping"]
 
 
 def merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
@@ -128,3 +128,21 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 
 def _join(prefix: str, path: str) -> str:
     return f"{prefix}.{path}" if prefix and path else prefix or path
+
+
+def override(scenario: Scenario, changes: Mapping[str, Any], source: str = "command-line options") -> Scenario:
+    """The scenario with `changes` deep-merged over it and validated again.
+
+    Raises
+    ------
+    ScenarioError
+        The changed scenario is not valid (for example the profit objective
+        without a value per conversion); `source` names where the changes came from.
+    """
+    if not changes:
+        return scenario
+    data = merge(scenario.model_dump(mode="json", exclude={"variants"}), changes)
+    changed, problems = validate_mapping(data)
+    if changed is None:
+        raise ScenarioError(source, problems)
+    return changed

@@ -191,6 +191,9 @@ def test_bad_file_exits_one_with_every_problem(runner, tmp_path):
         (["optimize", "cafe-chain-q1", "--budget", "-5"], "Invalid value for '--budget'"),
         (["optimize", "cafe-chain-q1", "--budget", "0"], "Invalid value for '--budget'"),
         (["optimize", "cafe-chain-q1", "--tolerance", "2"], "Invalid value for '--tolerance'"),
+        (["optimize", "cafe-chain-q1", "--budget", "inf"], "'inf' is not a finite number"),
+        (["optimize", "cafe-chain-q1", "--budget", "nan"], "'nan' is not a finite number"),
+        (["optimize", "cafe-chain-q1", "--tolerance", "nan"], "'nan' is not a finite number"),
         (["optimize"], "Missing argument 'SCENARIO'"),
         (["optimise", "cafe-chain-q1"], "No such command 'optimise'"),
     ],
@@ -232,3 +235,39 @@ def test_a_bad_scenario_writes_nothing(runner, tmp_path):
     infeasible = write(tmp_path, merged(BASE, {"kpis": {"min_clicks": 40000}}), "infeasible.yaml")
     assert runner.invoke(cli, ["optimize", str(infeasible), "-o", str(out)]).exit_code == 3
     assert not out.exists()
+
+
+def test_overrides_are_written_into_the_resolved_scenario(runner, tmp_path):
+    out = tmp_path / "plan"
+    first = runner.invoke(
+        cli, ["optimize", "cafe-chain-q1", "--budget", "16000", "--objective", "profit", "-o", str(out), "--json"]
+    )
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(cli, ["optimize", str(out / "scenario.yaml"), "--json"])
+    a, b = json.loads(first.stdout), json.loads(again.stdout)
+    assert b["objective"]["name"] == "profit"
+    assert b["totals"]["spend"] == pytest.approx(a["totals"]["spend"], rel=1e-9)
+    assert b["objective"]["value"] == pytest.approx(a["objective"]["value"], rel=1e-9)
+
+
+def test_output_files_get_ordinary_permissions(runner, tmp_path):
+    import os
+
+    out = tmp_path / "plan"
+    assert runner.invoke(cli, ["optimize", "cafe-chain-q1", "-o", str(out)]).exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in out.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_an_override_that_breaks_the_scenario_is_a_clear_error(runner, tmp_path):
+    path = write(tmp_path, merged(BASE, {"business": {"value_per_conversion": 0.0}}))
+    result = runner.invoke(cli, ["optimize", str(path), "--objective", "profit", "--json"])
+    assert result.exit_code == 1
+    message = (
+        "--budget/--objective: 1 problem\n  - business.value_per_conversion: 0 is not valid when the objective "
+        "is profit; expected a number greater than 0 (what one conversion is worth)"
+    )
+    assert message in result.stderr
+    assert json.loads(result.stdout) == {"status": "error", "message": result.stderr.removeprefix("Error: ").rstrip()}

@@ -135,3 +135,59 @@ def test_cell_minimums_that_exceed_the_budget_are_named():
         Optimizer().optimize(s)
     names = {r.name for r in caught.value.relaxations}
     assert {"budget.total", "cell.tiktok.video.min", "cell.tiktok.spark.min"} <= names
+
+
+def test_a_reach_floor_near_saturation_is_reached_not_declared_infeasible():
+    # The chords under-estimate reach near saturation; the tangents prove feasibility, refinement finds the plan.
+    most = Optimizer(tolerance=1e-6).optimize(scenario(), objective="reach").totals["reach"]
+    floor = most - 100.0
+    result = Optimizer().optimize(scenario(kpis={"min_reach": floor}))
+    assert result.totals["reach"] >= floor * (1 - 1e-9)
+    assert all(k.met for k in result.kpis)
+
+
+def test_a_cpa_cap_below_every_cells_best_is_infeasible_not_a_plan_of_nothing():
+    # At zero spend the CPA row holds trivially; spending anything breaks it.
+    with pytest.raises(InfeasibleError) as caught:
+        Optimizer().optimize(scenario(kpis={"max_cpa": 15.0}))
+    assert str(caught.value).startswith("No plan that spends anything meets every constraint")
+    fixes = {r.name: r.relaxed_limit for r in caught.value.relaxations}
+    assert "plan.spend.min" not in fixes
+    assert fixes["kpi.max_cpa"] > 15.0
+    Optimizer().optimize(scenario(kpis={"max_cpa": fixes["kpi.max_cpa"] * 1.01}))
+
+
+def test_a_cell_minimum_above_its_channel_cap_is_infeasible():
+    s = scenario(channels={"tiktok": {"spend": {"max": 3000.0}, "formats": {"video": {"spend": {"min": 5000.0}}}}})
+    with pytest.raises(InfeasibleError) as caught:
+        Optimizer().optimize(s)
+    names = {r.name for r in caught.value.relaxations}
+    assert {"channel.tiktok.max", "cell.tiktok.video.min"} <= names
+
+
+def test_a_budget_many_times_larger_is_found_when_a_floor_needs_it():
+    s = scenario(kpis={"min_clicks": 300_000.0})
+    with pytest.raises(InfeasibleError) as caught:
+        Optimizer().optimize(s)
+    budget = {r.name: r.relaxed_limit for r in caught.value.relaxations}["budget.total"]
+    assert budget is not None
+    assert budget > 5 * 20_000
+    Optimizer().optimize(s, budget=budget * 1.001)
+    with pytest.raises(InfeasibleError):
+        Optimizer().optimize(s, budget=budget * 0.99)
+
+
+def test_profit_plan_of_nothing_is_reported_with_ratio_kpis_not_applicable():
+    s = scenario(business={"value_per_conversion": 5.0}, kpis={"max_cpa": 40.0, "min_roas": 0.5})
+    result = Optimizer().optimize(s, objective="profit")
+    assert result.totals["spend"] == 0.0
+    assert all(k.met for k in result.kpis)
+    assert {k.name: k.value for k in result.kpis} == {"max_cpa": None, "min_roas": None}
+
+
+def test_min_spend_gap_is_measured_against_the_lower_bound():
+    s = scenario(kpis={"min_conversions": 600.0})
+    coarse = Optimizer(tolerance=0.5, segments=2).optimize(s, objective="min_spend")
+    exact = Optimizer(tolerance=1e-7).optimize(s, objective="min_spend").totals["spend"]
+    true_gap = (coarse.totals["spend"] - exact) / exact
+    assert coarse.solver.approximation_error >= true_gap - 1e-6

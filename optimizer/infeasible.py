@@ -1,0 +1,214 @@
+"""Why an infeasible problem is infeasible, and the smallest fix of each conflicting constraint.
+
+The inner (chord) approximation can make a feasible problem look infeasible
+near the edge of what the curves allow, so infeasibility is first *proven*
+with the outer (tangent) approximation, a relaxation of the true problem.
+An elastic LP, in which every row may be violated at a cost proportional to
+its relative violation, then finds the rows in conflict; each is relaxed
+alone, the others kept hard, with breakpoints refined around the relaxed
+plan so the change found is close to the smallest on the true curves.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
+from optimizer.explain import is_floor, is_share
+from optimizer.lp import LinearSolution, solve_lp
+from optimizer.problem import BOUNCE, CPA, ROAS, Problem, Row, cell_rows
+from scenarios.errors import InfeasibleError
+
+REFINE_ROUNDS = 4
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """The smallest change of one constraint that makes the problem feasible on its own.
+
+    `relaxed_limit` is None when relaxing this constraint alone cannot help.
+    """
+
+    name: str
+    label: str
+    sense: str
+    limit: float
+    relaxed_limit: float | None
+    unit: str
+
+    def sentence(self) -> str:
+        """The relaxation in words."""
+        if self.relaxed_limit is None:
+            return f"{self.name} ({self.label}): relaxing it alone is not enough"
+        verb = "raise" if self.relaxed_limit > self.limit else "lower"
+        if self.unit == "share":
+            return (
+                f"{self.name} ({self.label}): {verb} it from {100 * self.limit:.1f} % to "
+                f"{100 * self.relaxed_limit:.1f} %"
+            )
+        change = abs(self.relaxed_limit - self.limit) / abs(self.limit) if self.limit else math.inf
+        pct = f" ({change:.1%})" if math.isfinite(change) else ""
+        unit = "" if self.unit == "x" else f" {self.unit}"
+        return f"{self.name} ({self.label}): {verb} it from {_fmt(self.limit)} to {_fmt(self.relaxed_limit)}{unit}{pct}"
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form."""
+        return {
+            "name": self.name,
+            "sense": self.sense,
+            "limit": self.limit,
+            "relaxed_limit": self.relaxed_limit,
+            "unit": self.unit,
+        }
+
+
+def _fmt(value: float) -> str:
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def with_limit(row: Row, limit: float, problem: Problem) -> Row:
+    """The same row with another limit (rebuilds ratio rows' coefficients)."""
+    market = problem.market
+    if row.kind == CPA:
+        return replace(row, limit=limit, conversions=-limit)
+    if row.kind == ROAS:
+        return replace(row, limit=limit, coef=np.full(len(row.coef), limit))
+    if row.kind == BOUNCE:
+        coef = market.impressions_per_unit * market.ctr * (market.bounce_rate - limit)
+        return replace(row, limit=limit, coef=coef[row.index])
+    if is_share(row):
+        return replace(row, limit=limit, coef=row.coef + row.limit - limit)
+    return replace(row, limit=limit, rhs=row.rhs + (limit - row.limit))
+
+
+def smallest_relaxation(
+    problem: Problem, k: int, feasible: Callable[[Problem], bool], direct: float | None
+) -> float | None:
+    """The limit of row `k` closest to its own that makes `problem` feasible.
+
+    `direct` is the violation an elastic LP found when row `k` alone was
+    elastic (exact for rows whose limit is their right-hand side); ratio and
+    share rows are bisected on their limit with `feasible`.
+    """
+    row = problem.rows[k]
+    if direct is None:
+        return None
+    if row.kind not in (CPA, ROAS, BOUNCE) and not is_share(row):
+        return row.limit + direct if row.sense == "<=" else row.limit - direct
+    if is_floor(row):
+        good = 0.0
+        if not feasible(_swap(problem, k, with_limit(row, good, problem))):
+            return None
+    else:
+        good = 1.0 if row.unit == "share" or row.kind == BOUNCE else row.limit * 2 + 1
+        if not feasible(_swap(problem, k, with_limit(row, good, problem))):
+            good = row.limit * 1e3 + 1e3
+            if (
+                row.unit == "share"
+                or row.kind == BOUNCE
+                or not feasible(_swap(problem, k, with_limit(row, good, problem)))
+            ):
+                return None
+    bad = row.limit
+    for _ in range(30):
+        mid = 0.5 * (good + bad)
+        if feasible(_swap(problem, k, with_limit(row, mid, problem))):
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
+def _swap(problem: Problem, k: int, row: Row) -> Problem:
+    rows = list(problem.rows)
+    rows[k] = row
+    return replace(problem, rows=tuple(rows))
+
+
+def cell_bound_rows(problem: Problem) -> Problem:
+    """Move the cells' own spend bounds into rows, so an elastic LP can relax them."""
+    market = problem.market
+    roomy = np.full(len(market.cells), problem.budget * 10 + float(market.lower.sum()))
+    rows = (*problem.rows, *cell_rows(problem))
+    return replace(problem, rows=rows, lower=np.zeros(len(market.cells)), upper=roomy)
+
+
+def proven_infeasible(problem: Problem, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray], solver: str) -> bool:
+    """Whether the outer (tangent) approximation, a relaxation, has no feasible plan either."""
+    conv, reach = segments_of(problem, conv_bp, reach_bp, outer=True)
+    return solve_lp(problem, conv, reach, solver).status == "infeasible"
+
+
+def elastic_plan(
+    problem: Problem,
+    weights: dict[int, float],
+    conv_bp: list[np.ndarray],
+    reach_bp: list[np.ndarray],
+    solver: str,
+) -> tuple[LinearSolution, list[np.ndarray], list[np.ndarray]]:
+    """The plan of least weighted violation, with breakpoints refined around it."""
+    for round_ in range(REFINE_ROUNDS):
+        conv, reach = segments_of(problem, conv_bp, reach_bp)
+        solution = solve_lp(problem, conv, reach, solver, elastic=weights)
+        if solution.status != "optimal" or round_ == REFINE_ROUNDS - 1:
+            break
+        conv_bp, reach_bp = refined_breakpoints(problem, solution.spend, conv_bp, reach_bp)
+    return solution, conv_bp, reach_bp
+
+
+def violation_weights(problem: Problem, hard: Collection[str] = ()) -> dict[int, float]:
+    """One weight per soft row: a unit of violation costs 1 / the row's scale."""
+    return {
+        k: 1.0 / max(abs(row.rhs), abs(row.limit), problem.budget if row.rhs == 0 else 1.0, 1.0)
+        for k, row in enumerate(problem.rows)
+        if row.name not in hard
+    }
+
+
+def explain_infeasible(
+    problem: Problem, count: int, solver: str, hard: Collection[str] = (), heading: str | None = None
+) -> InfeasibleError:
+    """Name the conflicting constraints and the smallest relaxation of each.
+
+    Rows named in `hard` are never relaxed (they state what the user asked
+    for, such as spending anything at all).
+    """
+    relaxed = cell_bound_rows(problem)
+    conv_bp, reach_bp = initial_breakpoints(relaxed, count)
+    weights = violation_weights(relaxed, hard)
+    elastic, conv_bp, reach_bp = elastic_plan(relaxed, weights, conv_bp, reach_bp, solver)
+    if elastic.status != "optimal":
+        return InfeasibleError(
+            "No plan meets every constraint, and the search for the smallest fix failed too "
+            f"(solver status: {elastic.status}); check the scenario's bounds"
+        )
+    conflict = [k for k in weights if elastic.violation[k] > 1e-7 or abs(elastic.shadow[k]) > 1e-9]
+
+    def feasible(candidate: Problem) -> bool:
+        c_conv, c_reach = segments_of(candidate, conv_bp, reach_bp)
+        return solve_lp(candidate, c_conv, c_reach, solver).status == "optimal"
+
+    relaxations = []
+    for k in conflict:
+        row = relaxed.rows[k]
+        alone, _, _ = elastic_plan(relaxed, {k: 1.0}, conv_bp, reach_bp, solver)
+        direct = float(alone.violation[k]) if alone.status == "optimal" else None
+        limit = smallest_relaxation(relaxed, k, feasible, direct)
+        if limit is not None and abs(limit) < 1e-9 * max(1.0, abs(row.limit)):
+            limit = 0.0  # solver round-off
+        relaxations.append(Relaxation(row.name, row.label, row.sense, row.limit, limit, row.unit))
+    lines = [
+        heading
+        or "No plan meets every constraint. These constraints conflict; the smallest change of each that "
+        "alone makes a plan possible:"
+    ]
+    lines += [f"  - {r.sentence()}" for r in relaxations]
+    if not relaxations:
+        lines.append("  (no single constraint could be named as the cause)")
+    return InfeasibleError("\n".join(lines), tuple(relaxations))
