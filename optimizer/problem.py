@@ -142,34 +142,7 @@ def build_problem(
     rows: list[Row] = [Row("budget.total", "<=", budget, budget, all_cells, ones, label="the total budget", unit=cur)]
     for j, name in enumerate(market.channels):
         cells = np.flatnonzero(market.channel_of == j)
-        if market.channel_lower[j] > 0:
-            lim = float(market.channel_lower[j])
-            rows.append(
-                Row(
-                    f"channel.{name}.min",
-                    ">=",
-                    lim,
-                    lim,
-                    cells,
-                    np.ones(len(cells)),
-                    label=f"the {name} minimum spend",
-                    unit=cur,
-                )
-            )
-        if math.isfinite(market.channel_upper[j]):
-            lim = float(market.channel_upper[j])
-            rows.append(
-                Row(
-                    f"channel.{name}.max",
-                    "<=",
-                    lim,
-                    lim,
-                    cells,
-                    np.ones(len(cells)),
-                    label=f"the {name} spend cap",
-                    unit=cur,
-                )
-            )
+        rows += spend_bounds(f"channel.{name}", name, cells, market.channel_lower[j], market.channel_upper[j], cur)
     formats = np.array(market.formats)
     groups = [("channel", name, market.channel_of == j) for j, name in enumerate(market.channels)]
     shares = {("channel", k): v for k, v in scenario.rules.channel_share.items()}
@@ -179,7 +152,7 @@ def build_problem(
         share = shares.get((group, name))
         if share is None:
             continue
-        # share·Σx ≤ Σ_group x  ⇔  Σ_c (share − [c ∈ group]) x_c ≤ 0
+        # Σ_group x ≥ share·Σx  ⇔  Σ_c ([c ∈ group] − share)·x_c ≥ 0 (and ≤ for a maximum share)
         for bound, sense, value in (("min", ">=", share.min), ("max", "<=", share.max)):
             if (bound == "min" and value > 0) or (bound == "max" and value < 1):
                 coef = mask.astype(float) - value
@@ -362,19 +335,36 @@ def _kpi_rows(scenario: Scenario, market: Market) -> list[Row]:
     return rows
 
 
+def spend_bounds(name: str, what: str, index: np.ndarray, low: float, high: float, currency: str) -> list[Row]:
+    """Rows ``NAME.min`` / ``NAME.max`` bounding the spend on the cells in `index` (none when unbounded)."""
+    ones = np.ones(len(index))
+    rows = []
+    if low > 0:
+        rows.append(
+            Row(
+                f"{name}.min",
+                ">=",
+                float(low),
+                float(low),
+                index,
+                ones,
+                label=f"the {what} minimum spend",
+                unit=currency,
+            )
+        )
+    if math.isfinite(high):
+        rows.append(
+            Row(
+                f"{name}.max", "<=", float(high), float(high), index, ones, label=f"the {what} spend cap", unit=currency
+            )
+        )
+    return rows
+
+
 def cell_rows(problem: Problem) -> list[Row]:
     """The cells' own spend bounds from the scenario, as rows (``cell.CHANNEL.FORMAT.min/max``)."""
     market = problem.market
-    cur = problem.currency
     rows = []
     for c, cell in enumerate(market.cells):
-        one, index = np.array([1.0]), np.array([c])
-        if market.lower[c] > 0:
-            low = float(market.lower[c])
-            rows.append(
-                Row(f"cell.{cell}.min", ">=", low, low, index, one, label=f"the {cell} minimum spend", unit=cur)
-            )
-        if math.isfinite(market.upper[c]):
-            up = float(market.upper[c])
-            rows.append(Row(f"cell.{cell}.max", "<=", up, up, index, one, label=f"the {cell} spend cap", unit=cur))
+        rows += spend_bounds(f"cell.{cell}", cell, np.array([c]), market.lower[c], market.upper[c], problem.currency)
     return rows
