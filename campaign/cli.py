@@ -212,6 +212,93 @@ def optimize_command(
             click.echo("\nWrote " + ", ".join(str(p) for p in written))
 
 
+@cli.command("frontier")
+@click.argument("scenario")
+@click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
+@click.option(
+    "--from",
+    "start",
+    type=FiniteFloat(0.0, low_open=True),
+    metavar="AMOUNT",
+    help="Smallest budget (default: a quarter of the scenario's budget).",
+)
+@click.option(
+    "--to",
+    "stop",
+    type=FiniteFloat(0.0, low_open=True),
+    metavar="AMOUNT",
+    help="Largest budget (default: twice the scenario's budget).",
+)
+@click.option(
+    "--points", type=click.IntRange(2, 1000), default=20, show_default=True, help="Number of evenly spaced budgets."
+)
+@click.option(
+    "--tolerance",
+    type=FiniteFloat(1e-7, 0.5),
+    default=1e-3,
+    show_default=True,
+    help="Largest accepted proven gap to the true optimum at every point.",
+)
+@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True, help="LP solver.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout and nothing else there.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Write frontier.csv, frontier.json and the resolved scenario.yaml into DIR.",
+)
+def frontier_command(
+    scenario: str,
+    variant: str | None,
+    start: float | None,
+    stop: float | None,
+    points: int,
+    tolerance: float,
+    solver: str,
+    as_json: bool,
+    output: Path | None,
+) -> None:
+    """Trace the best conversions, profit, reach and marginal CPA over a range of budgets.
+
+    Every point is the conversions-optimal plan under all the scenario's rules
+    and KPIs (budgets too small to meet them are marked infeasible). Marks
+    the profit-maximising budget (where the marginal CPA reaches the gross
+    margin a conversion earns) and the budget beyond which the marginal CPA
+    exceeds the revenue of a conversion.
+
+    Example: campaign frontier cafe-chain-q1 --from 5000 --to 40000 --points 50
+    """
+    from campaign import render
+    from campaign.files import check_output_dir, locate_scenario, write_frontier
+    from optimizer.frontier import Frontier, budget_grid
+    from scenarios.loader import load_scenario
+
+    try:
+        if output is not None:
+            check_output_dir(output)
+        loaded = load_scenario(locate_scenario(scenario), variant)
+        budget = loaded.budget.total
+        budgets = budget_grid(
+            start if start is not None else budget / 4, stop if stop is not None else budget * 2, points
+        )
+        result = Frontier(tolerance, solver).compute(loaded, budgets, variant)
+    except CampaignError as error:
+        _fail(error, as_json)
+    document = result.to_dict()
+    if output is not None:
+        try:
+            written = write_frontier(output, result, loaded, document)
+        except OSError as error:
+            raise click.ClickException(f"{output}: cannot write the results: {error.strerror}") from None
+    if as_json:
+        click.echo(json.dumps(document, indent=2))
+    else:
+        click.echo(render.frontier(result))
+        if output is not None:
+            click.echo("\nWrote " + ", ".join(str(p) for p in written))
+
+
 def _infeasible(error: InfeasibleError, scenario: str, variant: str | None, as_json: bool) -> NoReturn:
     if as_json:
         relaxations: list[dict[str, Any]] = [r.to_dict() for r in error.relaxations]  # type: ignore[attr-defined]

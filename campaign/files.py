@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from optimizer.frontier import FrontierResult
 from optimizer.result import OptimizationResult
 from scenarios.errors import UsageError, did_you_mean
 from scenarios.library import bundled_scenarios, library_path
@@ -95,14 +96,55 @@ def allocation_csv(result: OptimizationResult) -> str:
     return buffer.getvalue()
 
 
+def frontier_csv(result: FrontierResult) -> str:
+    """The frontier as CSV (one row per budget)."""
+    buffer = io.StringIO()
+    fields = [
+        "budget",
+        "status",
+        "spend",
+        "conversions",
+        "profit",
+        "reach",
+        "cpa",
+        "marginal_cpa",
+        "approximation_error",
+    ]
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for point in result.points:
+        row = point.to_dict()
+        writer.writerow({k: ("" if v is None else round(v, 6) if isinstance(v, float) else v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
 def write_outputs(folder: Path, result: OptimizationResult, scenario: Scenario, document: dict[str, Any]) -> list[Path]:
     """Write allocation.csv, result.json and scenario.yaml into `folder`, each atomically."""
+    return write_files(
+        folder,
+        {
+            "allocation.csv": allocation_csv(result),
+            "result.json": json.dumps(document, indent=2) + "\n",
+            "scenario.yaml": resolved_scenario_yaml(scenario, result.variant),
+        },
+    )
+
+
+def write_frontier(folder: Path, result: FrontierResult, scenario: Scenario, document: dict[str, Any]) -> list[Path]:
+    """Write frontier.csv, frontier.json and scenario.yaml into `folder`, each atomically."""
+    return write_files(
+        folder,
+        {
+            "frontier.csv": frontier_csv(result),
+            "frontier.json": json.dumps(document, indent=2) + "\n",
+            "scenario.yaml": resolved_scenario_yaml(scenario, result.variant),
+        },
+    )
+
+
+def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
+    """Write each named text into `folder` (created if missing), atomically."""
     folder.mkdir(exist_ok=True)
-    files = {
-        "allocation.csv": allocation_csv(result),
-        "result.json": json.dumps(document, indent=2) + "\n",
-        "scenario.yaml": resolved_scenario_yaml(scenario, result.variant),
-    }
     written = []
     for name, text in files.items():
         target = folder / name

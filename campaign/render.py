@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from optimizer.frontier import FrontierResult
 from optimizer.result import OptimizationResult
 from scenarios.schema import Scenario
 
@@ -137,3 +138,57 @@ def _budget(result: OptimizationResult) -> float:
         if c.name == "budget.total":
             return c.limit
     return result.totals["spend"]
+
+
+def frontier(result: FrontierResult) -> str:
+    """The frontier as a table, with the marked budgets."""
+    cur = result.currency
+    conv = f"{result.conversion}s"
+    variant = f" (variant {result.variant})" if result.variant else ""
+    worst = max((p.approximation_error or 0.0 for p in result.points), default=0.0)
+    heading = (
+        f"{result.scenario}{variant}: best {conv} by budget ({len(result.points)} budgets, {result.seconds:.2f} s; "
+        f"every point proven within {percent(worst, 3)} of its optimum)"
+    )
+    out = [heading, ""]
+    rows = []
+    for p in result.points:
+        if p.status != "optimal":
+            rows.append([number(p.budget), "infeasible", "", "", "", "", ""])
+            continue
+        rows.append(
+            [
+                number(p.budget),
+                number(p.spend),
+                number(p.conversions, 1),
+                number(p.cpa, 2),
+                number(p.marginal_cpa, 2),
+                number(p.profit),
+                number(p.reach),
+            ]
+        )
+    headers = [
+        f"budget ({cur})",
+        f"spend ({cur})",
+        conv,
+        f"CPA ({cur})",
+        f"marginal CPA ({cur})",
+        f"profit ({cur})",
+        "reach",
+    ]
+    out.append(table(headers, rows, [True] * len(headers)))
+    out.append("")
+    if result.profit_max_budget is None:
+        out.append("no value per conversion in the scenario: profit cannot be maximised")
+    else:
+        edge = " (at the edge of the range: widen it)" if result.profit_max_at_edge else ""
+        out.append(
+            f"profit peaks at a budget of {number(result.profit_max_budget)} {cur}{edge}: "
+            f"{number(result.profit_max)} {cur} after fixed costs"
+        )
+        edge = " (at the edge of the range)" if result.value_budget_at_edge else ""
+        out.append(
+            f"past {number(result.marginal_cpa_above_value_budget)} {cur}{edge}, the marginal CPA exceeds "
+            f"the revenue of a {result.conversion}"
+        )
+    return "\n".join(out)

@@ -24,7 +24,7 @@ from optimizer.lp import SOLVERS, LinearSolution, solve_lp
 from optimizer.polish import polish
 from optimizer.problem import Problem, Row, build_problem
 from optimizer.result import CellPlan, KpiStatus, OptimizationResult, SolverReport
-from scenarios.errors import SolverError
+from scenarios.errors import InfeasibleError, SolverError
 from scenarios.market import Outcomes, build_market
 from scenarios.schema import OBJECTIVES, Scenario
 
@@ -43,14 +43,22 @@ class Optimizer:
         ``highs`` (default) or ``cbc``.
     segments : int, optional
         Initial segments per curve; by default chosen from `tolerance`.
+    explain : bool
+        Explain infeasible problems (names the conflict and the smallest fixes;
+        costs extra solves). Without it, an `InfeasibleError` only says so.
     """
 
     def __init__(
-        self, tolerance: float = DEFAULT_TOLERANCE, solver: str = "highs", segments: int | None = None
+        self,
+        tolerance: float = DEFAULT_TOLERANCE,
+        solver: str = "highs",
+        segments: int | None = None,
+        explain: bool = True,
     ) -> None:
         self.tolerance = tolerance
         self.solver = solver
         self.segments = segments
+        self.explain = explain
 
     def _check(self) -> int:
         if not (isinstance(self.tolerance, float | int) and 1e-7 <= self.tolerance <= 0.5):
@@ -104,6 +112,8 @@ class Optimizer:
                 # The chords lie below the curves: near the edge of what the curves allow, a feasible
                 # problem can look infeasible. Prove it with the tangents, or refine where a plan would be.
                 if rounds >= MAX_ROUNDS or proven_infeasible(problem, conv_bp, reach_bp, self.solver):
+                    if not self.explain:
+                        raise InfeasibleError("No plan meets every constraint.")
                     raise explain_infeasible(problem, count, self.solver)
                 weights = violation_weights(problem)
                 closest, conv_bp, reach_bp = elastic_plan(problem, weights, conv_bp, reach_bp, self.solver)
@@ -122,6 +132,8 @@ class Optimizer:
                 break
             conv_bp, reach_bp = refined_breakpoints(problem, solution.spend, conv_bp, reach_bp)
         if nothing_can_be_bought(problem, outcomes):
+            if not self.explain:
+                raise InfeasibleError("No plan that spends anything meets every constraint.")
             raise explain_infeasible(
                 with_some_spend(problem),
                 count,

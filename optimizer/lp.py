@@ -25,7 +25,7 @@ import contextlib
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -250,6 +250,11 @@ def run_solver(matrix: Matrix, solver: str) -> RawSolution:
 
 
 def _run_highs(matrix: Matrix) -> RawSolution:
+    return _read_highs(_highs_model(matrix), matrix)
+
+
+def _highs_model(matrix: Matrix):
+    """A HiGHS instance holding `matrix`, solved once."""
     import highspy
 
     _silence_highs_banner()
@@ -274,14 +279,20 @@ def _run_highs(matrix: Matrix) -> RawSolution:
     lp.sense_ = highspy.ObjSense.kMaximize
     h.passModel(lp)
     h.run()
-    status = h.getModelStatus()
+    return h
+
+
+def _read_highs(h, matrix: Matrix) -> RawSolution:
+    import highspy
+
+    n_cols, n_rows = len(matrix.cost), len(matrix.row_lower)
     names = {
         highspy.HighsModelStatus.kOptimal: "optimal",
         highspy.HighsModelStatus.kInfeasible: "infeasible",
         highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasible",
         highspy.HighsModelStatus.kUnbounded: "unbounded",
     }
-    name = names.get(status, "not solved")
+    name = names.get(h.getModelStatus(), "not solved")
     if name != "optimal":
         return RawSolution(name, np.zeros(n_cols), np.zeros(n_cols), np.zeros(n_rows), float("nan"))
     solution = h.getSolution()
@@ -405,18 +416,63 @@ def solve_lp(
     """
     started = time.perf_counter()
     matrix = build_matrix(problem, conv, reach, elastic)
-    raw = run_solver(matrix, solver)
+    return _solution(problem, matrix, run_solver(matrix, solver), reach is not None, started)
+
+
+def _solution(problem: Problem, matrix: Matrix, raw: RawSolution, with_reach: bool, started: float) -> LinearSolution:
+    """Read the problem's quantities out of a raw solver answer."""
     n, k, m = len(problem.lower), len(problem.rows), len(problem.market.channels)
     if raw.status != "optimal":
         seconds = time.perf_counter() - started
         return LinearSolution(raw.status, np.zeros(n), float("nan"), np.zeros(k), np.zeros(m), np.zeros(k), seconds)
     spend = np.clip(raw.col_value[:n], problem.lower, problem.upper)
     shadow = raw.row_dual[matrix.user_rows].copy()
-    link_shadow = np.zeros(m)
-    if reach is not None:
-        link_shadow = raw.row_dual[matrix.reach_link_rows].copy()
+    link_shadow = raw.row_dual[matrix.reach_link_rows].copy() if with_reach else np.zeros(m)
     violation = np.zeros(k)
     if len(matrix.slack_cols):
         np.add.at(violation, matrix.slack_rows, raw.col_value[matrix.slack_cols])
     seconds = time.perf_counter() - started
     return LinearSolution("optimal", spend, raw.objective, shadow, link_shadow, violation, seconds)
+
+
+class LinearModel:
+    """One LP kept in the solver and re-solved as its rows' right-hand sides change.
+
+    With HiGHS the model stays loaded and each re-solve starts from the last
+    basis (a warm start); CBC rebuilds it. Use for sweeps such as the budget
+    frontier, where only the budget row moves.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem whose rows define the model (its right-hand sides are the starting ones).
+    conv, reach : Segments or None
+        As for `solve_lp`.
+    """
+
+    def __init__(self, problem: Problem, conv: Segments | None, reach: Segments | None, solver: str = "highs"):
+        self.problem = problem
+        self.solver = solver
+        self.with_reach = reach is not None
+        self.matrix = build_matrix(problem, conv, reach)
+        self._highs = None
+
+    def solve(self, problem: Problem) -> LinearSolution:
+        """Solve with the right-hand sides of `problem`'s rows (same rows, same order as the model's)."""
+        started = time.perf_counter()
+        rows = self.matrix.user_rows.start + np.arange(len(problem.rows))
+        low, up = self.matrix.row_lower.copy(), self.matrix.row_upper.copy()
+        for r, row in zip(rows, problem.rows, strict=True):
+            if row.sense in ("<=", "=="):
+                up[r] = row.rhs
+            if row.sense in (">=", "=="):
+                low[r] = row.rhs
+        matrix = replace(self.matrix, row_lower=low, row_upper=up)
+        if self.solver != "highs":
+            return _solution(problem, matrix, run_solver(matrix, self.solver), self.with_reach, started)
+        if self._highs is None:
+            self._highs = _highs_model(matrix)
+        else:
+            self._highs.changeRowsBounds(len(rows), rows.astype(np.int32), low[rows], up[rows])
+            self._highs.run()
+        return _solution(problem, matrix, _read_highs(self._highs, matrix), self.with_reach, started)

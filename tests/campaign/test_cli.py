@@ -15,7 +15,7 @@ from campaign.cli import cli
 from scenarios.loader import load_scenario
 from tests.conftest import BASE, merged
 
-COMMANDS = ["scenarios", "validate", "optimize"]
+COMMANDS = ["scenarios", "validate", "optimize", "frontier"]
 
 
 @pytest.fixture
@@ -271,3 +271,56 @@ def test_an_override_that_breaks_the_scenario_is_a_clear_error(runner, tmp_path)
     )
     assert message in result.stderr
     assert json.loads(result.stdout) == {"status": "error", "message": result.stderr.removeprefix("Error: ").rstrip()}
+
+
+def test_frontier_prints_a_table_and_the_marked_budgets(runner):
+    result = runner.invoke(cli, ["frontier", "cafe-chain-q1", "--from", "12000", "--to", "30000", "--points", "7"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("cafe-chain-q1: best pre-orders by budget (7 budgets, ")
+    assert lines[2].split() == [
+        "budget",
+        "(EUR)",
+        "spend",
+        "(EUR)",
+        "pre-orders",
+        "CPA",
+        "(EUR)",
+        "marginal",
+        "CPA",
+        "(EUR)",
+        "profit",
+        "(EUR)",
+        "reach",
+    ]
+    assert any(line.startswith("profit peaks at a budget of ") for line in lines)
+    assert any("the marginal CPA exceeds the revenue of a pre-order" in line for line in lines)
+
+
+def test_frontier_json_and_files(runner, tmp_path):
+    out = tmp_path / "frontier"
+    result = runner.invoke(cli, ["frontier", "cafe-chain-q1", "--points", "5", "--json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert len(doc["points"]) == 5
+    assert {"budget", "conversions", "profit", "reach", "cpa", "marginal_cpa"} <= doc["points"][-1].keys()
+    assert doc["profit_max_budget"] > 0
+    assert sorted(p.name for p in out.iterdir()) == ["frontier.csv", "frontier.json", "scenario.yaml"]
+    assert json.loads((out / "frontier.json").read_text()) == doc
+    rows = (out / "frontier.csv").read_text().splitlines()
+    assert rows[0] == "budget,status,spend,conversions,profit,reach,cpa,marginal_cpa,approximation_error"
+    assert len(rows) == 6
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "message"),
+    [
+        (["--from", "30000", "--to", "10000"], 1, "Error: the budget range must end above its start: 10000 <= 30000"),
+        (["--points", "1"], 2, "Invalid value for '--points'"),
+        (["--to", "inf"], 2, "'inf' is not a finite number"),
+    ],
+)
+def test_frontier_bad_ranges(runner, arguments, code, message):
+    result = runner.invoke(cli, ["frontier", "cafe-chain-q1", *arguments])
+    assert result.exit_code == code
+    assert message in result.stderr

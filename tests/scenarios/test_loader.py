@@ -234,17 +234,36 @@ def test_parse_yaml_top_level_must_be_a_mapping(text, kind):
 @pytest.mark.parametrize(
     ("text", "line"),
     [
-        ("a: {b: 1\nc: 2\n", ("line 2, column 2: the file is not valid YAML: expected ',' or '}', but got ':' "
-                             "(while parsing a flow mapping started at line 1, column 4)")),
-        ("a: 'open\n", ("line 2, column 1: the file is not valid YAML: found unexpected end of stream "
-                       "(while scanning a quoted scalar started at line 1, column 4)")),
-        ("a: 1\n\tb: 2\n", ("line 2, column 1: the file is not valid YAML: found character '\\t' that cannot start "
-                           "any token")),
-        ("a:\n  b: 1\n c: 2\n", ("line 3, column 2: the file is not valid YAML: expected <block end>, but found "
-                                "'<block mapping start>' (while parsing a block mapping started at line 1, column 1); "
-                                "check the indentation")),
-        ("a: 1\n---\nb: 2\n", ("line 2, column 1: a second YAML document starts here; "
-                              "expected a single document (no second '---')")),
+        (
+            "a: {b: 1\nc: 2\n",
+            (
+                "line 2, column 2: the file is not valid YAML: expected ',' or '}', but got ':' "
+                "(while parsing a flow mapping started at line 1, column 4)"
+            ),
+        ),
+        (
+            "a: 'open\n",
+            (
+                "line 2, column 1: the file is not valid YAML: found unexpected end of stream "
+                "(while scanning a quoted scalar started at line 1, column 4)"
+            ),
+        ),
+        (
+            "a: 1\n\tb: 2\n",
+            ("line 2, column 1: the file is not valid YAML: found character '\\t' that cannot start any token"),
+        ),
+        (
+            "a:\n  b: 1\n c: 2\n",
+            (
+                "line 3, column 2: the file is not valid YAML: expected <block end>, but found "
+                "'<block mapping start>' (while parsing a block mapping started at line 1, column 1); "
+                "check the indentation"
+            ),
+        ),
+        (
+            "a: 1\n---\nb: 2\n",
+            ("line 2, column 1: a second YAML document starts here; expected a single document (no second '---')"),
+        ),
     ],
 )
 def test_parse_yaml_syntax_errors_name_line_and_column(text, line):
@@ -278,10 +297,14 @@ def test_parse_yaml_keeps_dates_as_text_for_the_schema():
 def test_parse_yaml_refuses_every_key_given_twice():
     text = "a: 1\nb:\n  c: 1\n  c: 2\na: 3\n"
     assert [str(problem) for problem in problems(text)] == [
-        ("b.c: is given twice: at line 3 and again at line 4; "
-        "YAML would silently keep only the last one, so remove one of them"),
-        ("a: is given twice: at line 1 and again at line 5; "
-        "YAML would silently keep only the last one, so remove one of them"),
+        (
+            "b.c: is given twice: at line 3 and again at line 4; "
+            "YAML would silently keep only the last one, so remove one of them"
+        ),
+        (
+            "a: is given twice: at line 1 and again at line 5; "
+            "YAML would silently keep only the last one, so remove one of them"
+        ),
     ]
 
 
@@ -397,7 +420,11 @@ def test_a_valid_scenario_loads_with_defaults_filled_in(tmp_path):
     assert facebook.organic.extra_post_decay == 0.8
     feed = facebook.formats["feed"]
     assert (feed.cpm_factor, feed.ctr_factor, feed.cvr_factor, feed.engagement_factor, feed.audience_share) == (
-        1.0, 1.0, 1.0, 1.0, 1.0,
+        1.0,
+        1.0,
+        1.0,
+        1.0,
+        1.0,
     )
     assert scenario.response == {}
     assert all(value is None for value in scenario.kpis.model_dump().values())
@@ -428,23 +455,31 @@ def test_the_bundled_scenarios_still_load():
     [
         (
             {"rules": {"format_share": {"reels": {"max": 0.5}}}},
-            ("rules.format_share.reels: unknown format 'reels' (did you mean 'reel'?); "
-            "expected a format of this scenario: 'feed' or 'reel'"),
+            (
+                "rules.format_share.reels: unknown format 'reels' (did you mean 'reel'?); "
+                "expected a format of this scenario: 'feed' or 'reel'"
+            ),
         ),
         (
             {"objective": "profit"},
-            ("business.value_per_conversion: 0 is not valid when the objective is profit; "
-            "expected a number greater than 0 (what one conversion is worth)"),
+            (
+                "business.value_per_conversion: 0 is not valid when the objective is profit; "
+                "expected a number greater than 0 (what one conversion is worth)"
+            ),
         ),
         (
             {"kpis": {"min_roas": 2}},
-            ("business.value_per_conversion: 0 is not valid when kpis.min_roas is set; expected a number greater "
-            "than 0 (ROAS is revenue per unit of spend, revenue being conversions times this value)"),
+            (
+                "business.value_per_conversion: 0 is not valid when kpis.min_roas is set; expected a number greater "
+                "than 0 (ROAS is revenue per unit of spend, revenue being conversions times this value)"
+            ),
         ),
         (
             {"sources": {"budget.totl": "a note"}},
-            ("sources.budget.totl: 'budget.totl' names no key of this scenario; "
-            "expected a dotted key path such as business.value_per_conversion"),
+            (
+                "sources.budget.totl: 'budget.totl' names no key of this scenario; "
+                "expected a dotted key path such as business.value_per_conversion"
+            ),
         ),
         (
             {"channels": {"facebook": {"sources": {"cmp": "a note"}}}},
@@ -452,28 +487,38 @@ def test_the_bundled_scenarios_still_load():
         ),
         (
             {"response": {"facebook.feed": {"curve": "points", "spend": [0, 100, 200], "conversions": [0, 10]}}},
-            ("response.facebook.feed: 'spend' has 3 points but 'conversions' has 2; "
-            "expected one conversions value per spend value"),
+            (
+                "response.facebook.feed: 'spend' has 3 points but 'conversions' has 2; "
+                "expected one conversions value per spend value"
+            ),
         ),
         (
             {"response": {"facebook.feed": {"curve": "points", "spend": [0, 100, 100], "conversions": [0, 10, 12]}}},
-            ("response.facebook.feed.spend: [0, 100, 100] is not valid: 100 follows 100; "
-            "expected spend values that increase strictly"),
+            (
+                "response.facebook.feed.spend: [0, 100, 100] is not valid: 100 follows 100; "
+                "expected spend values that increase strictly"
+            ),
         ),
         (
             {"response": {"facebook.feed": {"curve": "points", "spend": [0, 100], "conversions": [5, 10]}}},
-            ("response.facebook.feed.conversions: 5 at spend 0 is not valid; "
-            "expected 0 (the curve is the paid response only)"),
+            (
+                "response.facebook.feed.conversions: 5 at spend 0 is not valid; "
+                "expected 0 (the curve is the paid response only)"
+            ),
         ),
         (
             {"response": {"facebook.feed": {"curve": "points", "spend": [0, 100, 200], "conversions": [0, 10, 30]}}},
-            ("response.facebook.feed: is not concave: the slope rises from 0.1 to 0.2 conversions per unit at "
-            "spend 100; the LP engine needs diminishing returns"),
+            (
+                "response.facebook.feed: is not concave: the slope rises from 0.1 to 0.2 conversions per unit at "
+                "spend 100; the LP engine needs diminishing returns"
+            ),
         ),
         (
             {"response": {"facebook.feed": {"curve": "hil", "max": 1}}},
-            ("response.facebook.feed.curve: unknown curve 'hil' (did you mean 'hill'?); "
-            "expected 'exponential', 'hill' or 'points'"),
+            (
+                "response.facebook.feed.curve: unknown curve 'hil' (did you mean 'hill'?); "
+                "expected 'exponential', 'hill' or 'points'"
+            ),
         ),
         (
             {"periods": {"count": 2.5, "unit": "weeks"}},
