@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.bound import lagrangian
+from optimizer.bound import lagrangian, prices
 from optimizer.problem import Problem
 from scenarios.market import Market
 
@@ -71,11 +71,14 @@ def _target(problem: Problem, spend: np.ndarray, shadow: np.ndarray, link_shadow
         return lagrangian(problem, shadow, link_shadow)[1]
     k = names.index("budget.total")
     total = float(spend.sum())
-    prices = np.array(shadow, dtype=float)
+    base = prices(problem, shadow, link_shadow)
+    curves = problem.market.curves
+    weight = np.full(len(spend), base.phi)
 
     def spend_at(price: float) -> np.ndarray:
-        prices[k] = price
-        return lagrangian(problem, prices, link_shadow)[1]
+        # The budget row costs `price` per unit in every cell instead of its shadow price.
+        kappa = base.kappa + (shadow[k] - price)
+        return curves.best_response(weight, -kappa, problem.lower, problem.upper)
 
     lo, hi = 0.0, max(2.0 * shadow[k], 1e-12)
     for _ in range(60):
