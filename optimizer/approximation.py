@@ -71,10 +71,15 @@ def spend_estimate(problem: Problem) -> np.ndarray | None:
 
 
 def segments_of(
-    problem: Problem, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray], outer: bool = False
+    problem: Problem, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray], kind: str = "inner"
 ) -> tuple[Segments | None, Segments | None]:
-    """Segments of the conversion and reach curves: chords (inner), or tangents with `outer`."""
-    build = Segments.tangents if outer else Segments.from_breakpoints
+    """Segments of the conversion and reach curves for the given breakpoints.
+
+    `kind` is ``inner`` (on or below the curves: plans are feasible), ``envelope``
+    (the concave envelope's tangents: an LP relaxation) or ``upper`` (on or above the
+    curves, as tight as the breakpoints allow: a MILP relaxation).
+    """
+    build = {"inner": Segments.from_breakpoints, "envelope": Segments.tangents, "upper": Segments.upper_chain}[kind]
     conv = build(problem.market.curves, conv_bp) if conv_bp else None
     reach = build(reach_curves(problem)[0], reach_bp) if reach_bp else None
     return conv, reach

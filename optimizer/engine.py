@@ -127,10 +127,20 @@ class Optimizer:
             outcomes = market.outcomes(spend)
             achieved = achieved_value(problem, outcomes)
             bound = lagrangian_bound(problem, solution.shadow, solution.link_shadow)
+            relaxed_plan = None
             gap = relative_gap(problem, bound, achieved, outcomes)
+            if solution.integer and gap > self.tolerance:
+                # With S-shaped curves the Lagrangian can keep a duality gap; the MILP over the
+                # upper chains (on or above every curve) bounds the true optimum too.
+                upper, relaxed_plan = upper_bound(problem, conv_bp, reach_bp, self.solver)
+                bound = min(bound, upper)
+                gap = relative_gap(problem, bound, achieved, outcomes)
             if gap <= self.tolerance or rounds >= MAX_ROUNDS:
                 break
             conv_bp, reach_bp = refined_breakpoints(problem, solution.spend, conv_bp, reach_bp)
+            if relaxed_plan is not None:
+                # Refining where the relaxation's plan lies is what lowers its bound.
+                conv_bp, reach_bp = refined_breakpoints(problem, relaxed_plan, conv_bp, reach_bp)
         if nothing_can_be_bought(problem, outcomes):
             if not self.explain:
                 raise InfeasibleError("No plan that spends anything meets every constraint.")
@@ -146,7 +156,7 @@ class Optimizer:
         # For profit the bound covers the media contribution; fixed costs are the same for every plan.
         fixed = market.fixed_costs if problem.objective.name == "profit" else 0.0
         report = SolverReport(
-            name="HiGHS" if self.solver == "highs" else "CBC",
+            name=("HiGHS" if self.solver == "highs" else "CBC") + (" MILP" if solution.integer else ""),
             seconds=seconds,
             approximation_error=float(gap),
             bound=float(problem.objective.sign * bound - fixed),
@@ -161,6 +171,22 @@ def achieved_value(problem: Problem, outcomes: Outcomes) -> float:
     """The max-sense objective of a plan on the true curves."""
     obj = problem.objective
     return obj.sign * obj.value(outcomes.spend, outcomes.totals["conversions"], outcomes.reach)
+
+
+def upper_bound(
+    problem: Problem, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray], solver: str
+) -> tuple[float, np.ndarray | None]:
+    """The proven optimum over the upper chains (at least the true optimum, max-sense) and its plan."""
+    conv, reach = segments_of(problem, conv_bp, reach_bp, kind="upper")
+    outer = solve_lp(problem, conv, reach, solver)
+    if outer.status != "optimal":
+        return math.inf, None
+    obj = problem.objective
+    # The chains' values at zero spend (Hill curves with alpha < 1) are constants the LP leaves out.
+    constant = obj.sign * obj.conversions * float(conv.intercept.sum()) if conv and conv.intercept is not None else 0.0
+    if reach is not None and reach.intercept is not None:
+        constant += obj.sign * float(obj.reach @ reach.intercept)
+    return outer.dual_bound + constant, outer.spend
 
 
 SOME_SPEND = "plan.spend.min"

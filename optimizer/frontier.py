@@ -237,8 +237,17 @@ class _Tracer:
         price = max(budget_row.shadow_price, 0.0)
         self._lambda[budget] = price
         t = result.totals
-        return FrontierPoint(budget, "optimal", t["spend"], t["conversions"], t["profit"], t["reach"], t["cpa"],
-                             1.0 / price if price > 0 else math.inf, result.solver.approximation_error)
+        return FrontierPoint(
+            budget,
+            "optimal",
+            t["spend"],
+            t["conversions"],
+            t["profit"],
+            t["reach"],
+            t["cpa"],
+            1.0 / price if price > 0 else math.inf,
+            result.solver.approximation_error,
+        )
 
     def crossing(self, budgets: np.ndarray, worth: float) -> tuple[float | None, bool]:
         """The budget where `worth` · λ(B) falls through 1 (marginal CPA = `worth`), and whether it is at an edge."""

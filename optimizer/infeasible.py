@@ -141,7 +141,7 @@ def cell_bound_rows(problem: Problem) -> Problem:
 
 def proven_infeasible(problem: Problem, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray], solver: str) -> bool:
     """Whether the outer (tangent) approximation, a relaxation, has no feasible plan either."""
-    conv, reach = segments_of(problem, conv_bp, reach_bp, outer=True)
+    conv, reach = segments_of(problem, conv_bp, reach_bp, kind="envelope")
     return solve_lp(problem, conv, reach, solver).status == "infeasible"
 
 

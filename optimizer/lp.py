@@ -57,6 +57,13 @@ class LinearSolution:
         Violation of each problem row (elastic solves only; zeros otherwise).
     seconds : float
         Wall-clock build and solve time.
+    integer : bool
+        Whether binaries were needed (S-shaped curves): then `shadow` comes from the LP
+        re-solved with the binaries fixed at their optimal values.
+    mip_gap : float
+        The MILP's proven relative gap on the approximation (0 for an LP).
+    dual_bound : float
+        The solver's proven bound on the approximation's optimum (the objective for an LP).
     """
 
     status: str
@@ -66,6 +73,9 @@ class LinearSolution:
     link_shadow: np.ndarray
     violation: np.ndarray
     seconds: float
+    integer: bool = False
+    mip_gap: float = 0.0
+    dual_bound: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,7 @@ class Matrix:
     reach_link_rows: slice
     slack_cols: np.ndarray
     slack_rows: np.ndarray
+    integer_cols: np.ndarray
 
 
 def build_matrix(
@@ -152,6 +163,30 @@ def build_matrix(
         put(link0 + conv.owner, seg0 + np.arange(len(conv.width)), np.ones(len(conv.width)))
         put(link0 + np.arange(n), x, -np.ones(n))
     seg_cols = slice(seg0, seg0 + (len(conv.width) if conv is not None else 0))
+
+    # Convex stretches (S-shaped curves) fill in order: z_k = 1 when segment k is full,
+    # s_k ≥ w_k·z_k, and the segment after it may only start then, s_(k+1) ≤ w_(k+1)·z_k.
+    # Past the last binary of a curve every later segment waits for it: the concave tail
+    # fills in order by itself, but only once it may start at all.
+    ordered = conv.ordered() if conv is not None else np.zeros(0, dtype=np.int64)
+    integer_cols = np.zeros(0, dtype=np.int64)
+    if ordered.size:
+        z0 = add_cols(np.zeros(len(ordered)), np.zeros(len(ordered)), np.ones(len(ordered)))
+        integer_cols = z0 + np.arange(len(ordered))
+        full0 = add_rows(np.zeros(len(ordered)), np.full(len(ordered), INF))
+        put(full0 + np.arange(len(ordered)), seg0 + ordered, np.ones(len(ordered)))
+        put(full0 + np.arange(len(ordered)), integer_cols, -conv.width[ordered])
+        gate, gated = [], []
+        ends = np.searchsorted(conv.owner, conv.owner[ordered], side="right")
+        last = np.append(conv.owner[ordered][1:] != conv.owner[ordered][:-1], True)
+        for z, k, end, final in zip(integer_cols, ordered, ends, last, strict=True):
+            following = np.arange(k + 1, end if final else k + 2)
+            gate += [z] * len(following)
+            gated += list(following)
+        gate_cols, gated_segs = np.array(gate, dtype=np.int64), np.array(gated, dtype=np.int64)
+        next0 = add_rows(np.full(len(gated_segs), -INF), np.zeros(len(gated_segs)))
+        put(next0 + np.arange(len(gated_segs)), seg0 + gated_segs, np.ones(len(gated_segs)))
+        put(next0 + np.arange(len(gated_segs)), gate_cols, -conv.width[gated_segs])
 
     r0 = n_cols
     reach_link = slice(0, 0)
@@ -226,6 +261,7 @@ def build_matrix(
         reach_link_rows=reach_link,
         slack_cols=np.array(slack_cols, dtype=np.int64),
         slack_rows=np.array(slack_rows, dtype=np.int64),
+        integer_cols=integer_cols,
     )
 
 
@@ -238,15 +274,30 @@ class RawSolution:
     col_dual: np.ndarray
     row_dual: np.ndarray
     objective: float
+    mip_gap: float = 0.0
+    dual_bound: float = float("nan")
 
 
 def run_solver(matrix: Matrix, solver: str) -> RawSolution:
-    """Solve `matrix` with the named backend; duals are d(objective)/d(bound) in max-sense."""
-    if solver == "highs":
-        return _run_highs(matrix)
-    if solver == "cbc":
-        return _run_pulp(matrix)
-    raise SolverError(f"unknown solver '{solver}'; valid solvers: {', '.join(SOLVERS)}")
+    """Solve `matrix` with the named backend; duals are d(objective)/d(bound) in max-sense.
+
+    With integer columns the MILP is solved first; its integers are then fixed
+    and the LP re-solved, which gives the duals (shadow prices given those
+    on/off decisions) and keeps the MILP's proven relative gap.
+    """
+    if solver not in SOLVERS:
+        raise SolverError(f"unknown solver '{solver}'; valid solvers: {', '.join(SOLVERS)}")
+    run = _run_highs if solver == "highs" else _run_pulp
+    if not len(matrix.integer_cols):
+        return run(matrix)
+    first = run(matrix)
+    if first.status != "optimal":
+        return first
+    fixed = np.round(first.col_value[matrix.integer_cols])
+    low, up = matrix.col_lower.copy(), matrix.col_upper.copy()
+    low[matrix.integer_cols] = up[matrix.integer_cols] = fixed
+    second = run(replace(matrix, col_lower=low, col_upper=up, integer_cols=np.zeros(0, dtype=np.int64)))
+    return replace(second, mip_gap=first.mip_gap, dual_bound=first.dual_bound)
 
 
 def _run_highs(matrix: Matrix) -> RawSolution:
@@ -277,6 +328,12 @@ def _highs_model(matrix: Matrix):
     lp.a_matrix_.index_ = matrix.rows[order].astype(np.int32)
     lp.a_matrix_.value_ = matrix.values[order]
     lp.sense_ = highspy.ObjSense.kMaximize
+    if len(matrix.integer_cols):
+        integrality = [highspy.HighsVarType.kContinuous] * n_cols
+        for col in matrix.integer_cols:
+            integrality[col] = highspy.HighsVarType.kInteger
+        lp.integrality_ = integrality
+        h.setOptionValue("mip_rel_gap", 1e-6)
     h.passModel(lp)
     h.run()
     return h
@@ -296,25 +353,30 @@ def _read_highs(h, matrix: Matrix) -> RawSolution:
     if name != "optimal":
         return RawSolution(name, np.zeros(n_cols), np.zeros(n_cols), np.zeros(n_rows), float("nan"))
     solution = h.getSolution()
+    info = h.getInfo()
     return RawSolution(
         name,
         np.asarray(solution.col_value),
         np.asarray(solution.col_dual),
         np.asarray(solution.row_dual),
-        float(h.getInfo().objective_function_value),
+        float(info.objective_function_value),
+        float(info.mip_gap) if len(matrix.integer_cols) else 0.0,
+        float(info.mip_dual_bound) if len(matrix.integer_cols) else float(info.objective_function_value),
     )
 
 
 def _run_pulp(matrix: Matrix) -> RawSolution:
     import pulp
 
-    engine = _cbc()
+    engine = _cbc(mip_gap=1e-6 if len(matrix.integer_cols) else None)
     model = pulp.LpProblem("allocation", pulp.LpMaximize)
     finite = np.isfinite
     variables = [
         model.add_variable(f"v{i}", lo if finite(lo) else None, hi if finite(hi) else None)
         for i, (lo, hi) in enumerate(zip(matrix.col_lower.tolist(), matrix.col_upper.tolist(), strict=True))
     ]
+    for col in matrix.integer_cols:
+        variables[col].cat = pulp.LpInteger
     order = np.argsort(matrix.rows, kind="stable")
     rows, cols, values = matrix.rows[order], matrix.cols[order], matrix.values[order]
     starts = np.searchsorted(rows, np.arange(len(matrix.row_lower) + 1))
@@ -345,6 +407,9 @@ def _run_pulp(matrix: Matrix) -> RawSolution:
     except pulp.PulpSolverError as exc:
         raise SolverError(f"the CBC solver failed: {exc}") from None
     name = {1: "optimal", -1: "infeasible", -2: "unbounded"}.get(model.status, "not solved")
+    value = float(pulp.value(model.objective) or 0.0)
+    # PuLP passes on no dual bound from CBC; CBC stops within its relative gap setting.
+    mip_gap = 1e-6 if len(matrix.integer_cols) else 0.0
     if name != "optimal":
         zeros = np.zeros(len(variables))
         return RawSolution(name, zeros, zeros, np.zeros(len(constraints)), float("nan"))
@@ -353,21 +418,23 @@ def _run_pulp(matrix: Matrix) -> RawSolution:
         np.array([v.varValue or 0.0 for v in variables]),
         np.array([v.dj or 0.0 for v in variables]),
         np.array([c.pi or 0.0 for c in constraints]),
-        float(pulp.value(model.objective) or 0.0),
+        value,
+        mip_gap,
+        value + mip_gap * abs(value),
     )
 
 
-def _cbc():
+def _cbc(mip_gap: float | None = None):
     """CBC from a `cbc` on the PATH (pulp[cbc]) or, failing that, the binary PuLP bundles."""
     import warnings
 
     import pulp
 
-    engine = pulp.COIN_CMD(msg=False)
+    engine = pulp.COIN_CMD(msg=False, gapRel=mip_gap)
     if not engine.available():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            engine = pulp.PULP_CBC_CMD(msg=False)
+            engine = pulp.PULP_CBC_CMD(msg=False, gapRel=mip_gap)
     if not engine.available():
         raise SolverError("the CBC solver is not installed (pip install 'pulp[cbc]'); use --solver highs")
     return engine
@@ -432,7 +499,10 @@ def _solution(problem: Problem, matrix: Matrix, raw: RawSolution, with_reach: bo
     if len(matrix.slack_cols):
         np.add.at(violation, matrix.slack_rows, raw.col_value[matrix.slack_cols])
     seconds = time.perf_counter() - started
-    return LinearSolution("optimal", spend, raw.objective, shadow, link_shadow, violation, seconds)
+    integer = bool(len(matrix.integer_cols))
+    return LinearSolution(
+        "optimal", spend, raw.objective, shadow, link_shadow, violation, seconds, integer, raw.mip_gap, raw.dual_bound
+    )
 
 
 class LinearModel:
@@ -468,7 +538,7 @@ class LinearModel:
             if row.sense in (">=", "=="):
                 low[r] = row.rhs
         matrix = replace(self.matrix, row_lower=low, row_upper=up)
-        if self.solver != "highs":
+        if self.solver != "highs" or len(matrix.integer_cols):
             return _solution(problem, matrix, run_solver(matrix, self.solver), self.with_reach, started)
         if self._highs is None:
             self._highs = _highs_model(matrix)

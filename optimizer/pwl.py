@@ -1,10 +1,13 @@
-"""Piecewise-linear approximation of concave curves, with its error.
+"""Piecewise-linear approximations of response curves: inner chains and outer envelopes.
 
 Breakpoints are spaced by curvature: equal steps of ``∫ sqrt(|f''|) dx``,
 which equalises the interpolation error ``h² |f''| / 8`` across segments
-(the minimax spacing for smooth concave curves). The interpolant lies below
-a concave curve, so a plan feasible for it is feasible for the true curve;
-`Segments.max_gap` gives the exact worst gap per segment.
+(the minimax spacing for smooth curves). The inner chain lies on or below
+each curve, so a plan feasible for it is feasible on the true curves; the
+outer envelope (tangents, or the concave envelope of an S-shaped curve)
+lies above, so a problem infeasible with it is infeasible. S-shaped curves
+also need their convex stretch filled in order: `Segments.ordered` says
+which segments need a binary.
 """
 
 from __future__ import annotations
@@ -40,16 +43,75 @@ class Segments:
 
     @staticmethod
     def from_breakpoints(curves: Curves, breakpoints: list[np.ndarray]) -> Segments:
-        """Chords of `curves` between consecutive breakpoints (one array per curve)."""
+        """The inner approximation: a chain through nodes on or below each curve (one array of spends per curve).
+
+        On concave stretches the nodes are on the curve (chords lie below it). On the
+        convex stretch of an S-shaped curve, where chords would lie above it, each
+        segment follows the tangent at its midpoint and each node takes the lower of
+        its two segments' tangents, so the chain stays below the curve there too.
+        """
         counts = np.array([len(b) - 1 for b in breakpoints])
         owner = np.repeat(np.arange(len(breakpoints)), counts)
-        left = np.concatenate([b[:-1] for b in breakpoints]) if len(breakpoints) else np.zeros(0)
-        right = np.concatenate([b[1:] for b in breakpoints]) if len(breakpoints) else np.zeros(0)
-        expanded = curves.take(owner)
+        if not len(breakpoints):
+            empty = np.zeros(0)
+            return Segments(owner, empty, empty, empty)
+        left = np.concatenate([b[:-1] for b in breakpoints])
+        right = np.concatenate([b[1:] for b in breakpoints])
+        heights = [_inner_values(curves, i, b) for i, b in enumerate(breakpoints)]
+        rise = np.concatenate([np.diff(h) for h in heights])
         width = right - left
-        rise = expanded.value(right) - expanded.value(left)
         slope = np.divide(rise, width, out=np.zeros_like(rise), where=width > 0)
         return Segments(owner, left, width, slope)
+
+    @staticmethod
+    def upper_chain(curves: Curves, breakpoints: list[np.ndarray]) -> Segments:
+        """The tight outer approximation: on or above each curve, with the same breakpoints.
+
+        Concave curves get their tangent envelope; an S-shaped curve gets chords on its
+        convex stretch (they lie above it there) and tangents past its inflection. Not
+        concave, so a problem with it needs the binaries of `ordered`: its MILP optimum
+        bounds the true optimum from above.
+        """
+        concave = curves.concave
+        envelope = Segments.tangents(curves, breakpoints)
+        parts = []
+        for i, points in enumerate(breakpoints):
+            if concave[i] or curves.kind[i] == POINTS:
+                mine = envelope.owner == i
+                parts.append((envelope.start[mine], envelope.width[mine], envelope.slope[mine]))
+                continue
+            turn = min(curves.inflection[i], points[-1])
+            left = np.unique(np.append(points[points <= turn], turn))
+            one = curves.take(np.full(len(left), i))
+            chord_slopes = np.divide(np.diff(one.value(left)), np.diff(left))
+            touching = np.unique(np.append(points[points >= turn], turn))
+            edges, right, _ = _tangent_envelope(curves, i, touching, points[-1])
+            # The first tangent touches at the inflection: the envelope's part before it is cut off.
+            starts = np.maximum(edges[:-1], turn)
+            widths = np.maximum(edges[1:] - starts, 0.0)
+            parts.append(
+                (np.concatenate([left[:-1], starts]), np.concatenate([np.diff(left), widths]),
+                 np.concatenate([chord_slopes, right]))
+            )
+        owner = np.concatenate([np.full(len(p[0]), i) for i, p in enumerate(parts)]) if parts else np.zeros(0, int)
+        stack = [np.concatenate([p[k] for p in parts]) if parts else np.zeros(0) for k in range(3)]
+        return Segments(owner, stack[0], stack[1], stack[2], envelope.intercept)
+
+    def ordered(self) -> np.ndarray:
+        """Indices k of the segments that must be full before segment k + 1 may start.
+
+        A maximisation fills concave chains (falling slopes) in order by itself; a
+        rise in slope (the convex stretch of an S-shaped curve) needs a binary per
+        segment up to the last rise, and only there.
+        """
+        same = self.owner[1:] == self.owner[:-1]
+        rising = same & (self.slope[1:] > self.slope[:-1] * (1 + 1e-12) + 1e-15)
+        need = np.zeros(len(self.owner), dtype=bool)
+        for i in np.unique(self.owner[1:][rising]):
+            mine = np.flatnonzero(self.owner == i)
+            last_rise = mine[:-1][rising[mine[:-1]]].max()
+            need[mine[0] : last_rise + 1] = True
+        return np.flatnonzero(need)
 
     @staticmethod
     def tangents(curves: Curves, breakpoints: list[np.ndarray]) -> Segments:
@@ -62,20 +124,24 @@ class Segments:
         """
         owners, starts, widths, slopes = [], [], [], []
         intercept = np.zeros(len(breakpoints))
+        concave = curves.concave
+        touch = curves.ray_tangency
         for i, points in enumerate(breakpoints):
-            one = curves.take(np.full(len(points), i))
-            value, slope = one.value(points), one.derivative(points)
-            keep = np.isfinite(slope) & (slope < 1e12)
-            points, value, slope = points[keep], value[keep], slope[keep]
-            if len(points) == 0:
-                continue
-            offset = value - slope * points  # each tangent's value at 0
-            intercept[i] = max(offset[0], 0.0)
-            drop = slope[:-1] - slope[1:]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                kinks = np.where(drop > 1e-15, (offset[1:] - offset[:-1]) / drop, points[1:])
-            edges = np.concatenate([[0.0], np.clip(kinks, 0.0, breakpoints[i][-1]), [breakpoints[i][-1]]])
-            edges = np.maximum.accumulate(edges)
+            if not concave[i]:
+                # Above an S-shaped curve: its concave envelope, the ray from 0 to where it touches, then the curve.
+                if curves.kind[i] == POINTS:
+                    hull_x, hull_y = _upper_hull(*curves.points[i])
+                    keep = hull_x <= points[-1]
+                    hull_x = np.append(hull_x[keep], points[-1])
+                    hull_y = np.append(hull_y[keep], np.interp(points[-1], hull_x[:-1], hull_y[keep]))
+                    rise, run = np.diff(hull_y), np.diff(hull_x)
+                    owners.append(np.full(len(run), i))
+                    starts.append(hull_x[:-1])
+                    widths.append(run)
+                    slopes.append(np.divide(rise, run, out=np.zeros_like(rise), where=run > 0))
+                    continue
+                points = np.unique(np.concatenate([[min(touch[i], points[-1])], points[points > touch[i]]]))
+            edges, slope, intercept[i] = _tangent_envelope(curves, i, points, points[-1])
             owners.append(np.full(len(slope), i))
             starts.append(edges[:-1])
             widths.append(np.diff(edges))
@@ -87,13 +153,24 @@ class Segments:
             np.concatenate(owners), np.concatenate(starts), np.concatenate(widths), np.concatenate(slopes), intercept
         )
 
-    def max_gap(self, curves: Curves) -> np.ndarray:
-        """Largest distance between each curve and its interpolant on each segment."""
-        expanded = curves.take(self.owner)
-        end = self.start + self.width
-        x = expanded.best_response(np.ones(len(self.owner)), self.slope, self.start, end)
-        gap = expanded.value(x) - (expanded.value(self.start) + self.slope * (x - self.start))
-        return np.maximum(gap, 0.0)
+
+def _tangent_envelope(curves: Curves, i: int, points: np.ndarray, end: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """The lowest of curve `i`'s tangents at `points`, on [0, end]: edges, slopes and value at 0.
+
+    Tangents where the slope is infinite (a Hill curve with alpha < 1 at 0) are left out.
+    """
+    one = curves.take(np.full(len(points), i))
+    value, slope = one.value(points), one.derivative(points)
+    keep = np.isfinite(slope) & (slope < 1e12)
+    points, value, slope = points[keep], value[keep], slope[keep]
+    if len(points) == 0:
+        return np.array([0.0, end]), np.zeros(1), 0.0
+    offset = value - slope * points  # each tangent's value at 0
+    drop = slope[:-1] - slope[1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kinks = np.where(drop > 1e-15, (offset[1:] - offset[:-1]) / drop, points[1:])
+    edges = np.maximum.accumulate(np.concatenate([[0.0], np.clip(kinks, 0.0, end), [end]]))
+    return edges, slope, max(offset[0], 0.0)
 
 
 def curvature_breakpoints(curves: Curves, upper: np.ndarray, count: int) -> list[np.ndarray]:
@@ -124,6 +201,13 @@ def curvature_breakpoints(curves: Curves, upper: np.ndarray, count: int) -> list
         out_others = _numeric_breakpoints(curves.take(others), upper[others], count)
         for row, i in zip(out_others, others, strict=True):
             out[i] = row
+    # An S-shaped curve gets a node at its inflection, so no segment straddles it, and `count`
+    # more up to where the ray from the origin touches it: the stretch where chains above and
+    # below the curve differ most, and where binaries decide whether a cell is worth entering.
+    turn, touch = curves.inflection, curves.ray_tangency
+    for i in np.flatnonzero((turn > 0) & (curves.kind != POINTS)):
+        top = min(touch[i], upper[i])
+        out[i] = np.concatenate([out[i], np.linspace(0.0, top, count + 1), [turn[i]] if turn[i] < upper[i] else []])
     return [
         np.unique(b) if len(b) > 1 and upper[i] > 0 else np.array([0.0, max(upper[i], 0.0)]) for i, b in enumerate(out)
     ]
@@ -161,3 +245,38 @@ def refine(breakpoints: list[np.ndarray], near: list[np.ndarray], parts: int = 4
                     extra.append(np.linspace(b[jj], b[jj + 1], parts + 1)[1:-1])
         refined.append(np.unique(np.concatenate([b, *extra])) if extra else b)
     return refined
+
+
+def _inner_values(curves: Curves, i: int, nodes: np.ndarray) -> np.ndarray:
+    """Heights of the inner chain at `nodes` for curve `i` (see `Segments.from_breakpoints`)."""
+    one = curves.take(np.full(len(nodes), i))
+    heights = one.value(nodes)
+    if curves.concave[i] or curves.kind[i] == POINTS:
+        return heights
+    turn = curves.inflection[i]
+    mids = 0.5 * (nodes[:-1] + nodes[1:])
+    mid_curve = curves.take(np.full(len(mids), i))
+    # The first segment starts at the origin with the slope there (0 for an S-shaped Hill curve).
+    mids[0] = nodes[0]
+    mid_value, mid_slope = mid_curve.value(mids), mid_curve.derivative(mids)
+    convex = nodes[1:] <= turn * (1 + 1e-12)
+    for j in np.flatnonzero(convex):
+        for node in (j, j + 1):
+            line = mid_value[j] + mid_slope[j] * (nodes[node] - mids[j])
+            heights[node] = min(heights[node], line)
+    return heights
+
+
+def _upper_hull(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The upper convex hull of points sorted by x: the concave envelope of a point table."""
+    hull: list[int] = []
+    for k in range(len(xs)):
+        while len(hull) >= 2:
+            a, b = hull[-2], hull[-1]
+            cross = (xs[b] - xs[a]) * (ys[k] - ys[a]) - (ys[b] - ys[a]) * (xs[k] - xs[a])
+            if cross >= 0:
+                hull.pop()
+            else:
+                break
+        hull.append(k)
+    return xs[hull], ys[hull]

@@ -11,7 +11,7 @@ import re
 from pydantic import BaseModel
 
 from scenarios.errors import Problem, did_you_mean, one_of
-from scenarios.schema import Channel, HillCurve, PointsCurve, Scenario
+from scenarios.schema import Channel, PointsCurve, Scenario
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -60,14 +60,6 @@ def _check_response(scenario: Scenario) -> list[Problem]:
                 )
             )
             continue
-        if isinstance(curve, HillCurve) and curve.alpha > 1:
-            problems.append(
-                Problem(
-                    f"{path}.alpha",
-                    f"{curve.alpha:g} is out of range for the LP engine: must be at most 1 "
-                    "(above 1 the Hill curve is S-shaped, and the engine needs a concave curve)",
-                )
-            )
         if isinstance(curve, PointsCurve):
             problems += _check_points(path, curve)
     return problems
@@ -108,18 +100,6 @@ def _check_points(path: str, curve: PointsCurve) -> list[Problem]:
                 f"{conv[0]:g} at spend 0 is not valid; expected 0 (the curve is the paid response only)",
             )
         ]
-    xs = ([0.0] if spend[0] > 0 else []) + list(spend)
-    ys = ([0.0] if spend[0] > 0 else []) + list(conv)
-    slopes = [(ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]) for i in range(len(xs) - 1)]
-    for i in range(1, len(slopes)):
-        if slopes[i] > slopes[i - 1] * (1 + 1e-9) + 1e-12:
-            return [
-                Problem(
-                    path,
-                    f"is not concave: the slope rises from {slopes[i - 1]:.4g} to {slopes[i]:.4g} "
-                    f"conversions per unit at spend {xs[i]:g}; the LP engine needs diminishing returns",
-                )
-            ]
     return []
 
 

@@ -140,7 +140,10 @@ class Curves:
         x[exp] = root[exp]
         hill = np.flatnonzero((self.kind == HILL) & (weight > 0))
         if hill.size:
-            lo, hi = lower[hill].astype(float).copy(), upper[hill].astype(float).copy()
+            # f' decreases past the inflection point (from 0 when alpha <= 1): bisect there.
+            lo = np.maximum(lower[hill], self.inflection[hill]).astype(float)
+            lo = np.minimum(lo, upper[hill])
+            hi = upper[hill].astype(float).copy()
             for _ in range(100):
                 mid = 0.5 * (lo + hi)
                 d = self.derivative(_scatter(len(self), hill, mid))[hill]
@@ -149,6 +152,10 @@ class Curves:
                 hi = np.where(above, hi, mid)
             x[hill] = 0.5 * (lo + hi)
         x = np.clip(np.nan_to_num(x, nan=0.0, posinf=np.inf, neginf=0.0), lower, upper)
+        # S-shaped curves: the stationary point of the concave part may lose to an end of the range.
+        for i in np.flatnonzero(~self.concave & (self.kind == HILL) & (weight > 0)):
+            cand = np.array([lower[i], upper[i], x[i]], dtype=float)
+            x[i] = cand[int(np.argmax(weight[i] * self._value_one(i, cand) - price[i] * cand))]
         # Point tables and non-concave objectives: best of the candidate vertices.
         others = [i for i in range(len(self)) if self.kind[i] == POINTS or weight[i] <= 0]
         for i in others:
@@ -160,6 +167,49 @@ class Curves:
             vals = weight[i] * self._value_one(i, cand) - price[i] * cand
             x[i] = cand[int(np.argmax(vals))]
         return x
+
+    @property
+    def concave(self) -> np.ndarray:
+        """Whether each curve is concave (exponential, Hill with alpha <= 1, tables of falling slopes)."""
+        out = (self.kind == EXPONENTIAL) | ((self.kind == HILL) & (self.alpha <= 1.0))
+        for i, (xs, ys) in self.points.items():
+            slopes = np.diff(ys) / np.diff(xs)
+            out[i] = bool(np.all(np.diff(slopes) <= 1e-12 * np.maximum(1.0, np.abs(slopes[1:]))))
+        return out
+
+    @property
+    def inflection(self) -> np.ndarray:
+        """Spend where each curve turns from convex to concave (0 for concave curves).
+
+        Hill: ``k · ((α − 1) / (α + 1))^(1/α)``; point tables: the start of the steepest segment
+        after the last rise in slope.
+        """
+        out = np.zeros(len(self))
+        hill = (self.kind == HILL) & (self.alpha > 1.0)
+        a = self.alpha[hill]
+        out[hill] = self.scale[hill] * ((a - 1.0) / (a + 1.0)) ** (1.0 / a)
+        for i, (xs, ys) in self.points.items():
+            slopes = np.diff(ys) / np.diff(xs)
+            rises = np.flatnonzero(np.diff(slopes) > 1e-12 * np.maximum(1.0, np.abs(slopes[1:])))
+            out[i] = xs[rises[-1] + 1] if rises.size else 0.0
+        return out
+
+    @property
+    def ray_tangency(self) -> np.ndarray:
+        """Spend where the ray from the origin touches each curve (0 for concave curves).
+
+        Below it, the curve's concave envelope is that ray. Hill: ``k · (α − 1)^(1/α)``;
+        point tables: the point of highest conversions per unit of spend.
+        """
+        out = np.zeros(len(self))
+        hill = (self.kind == HILL) & (self.alpha > 1.0)
+        a = self.alpha[hill]
+        out[hill] = self.scale[hill] * (a - 1.0) ** (1.0 / a)
+        for i, (xs, ys) in self.points.items():
+            if not self.concave[i]:
+                ratio = np.divide(ys[1:], xs[1:])
+                out[i] = xs[1 + int(np.argmax(ratio))]
+        return out
 
     def _value_one(self, i: int, x: np.ndarray) -> np.ndarray:
         """Values of curve `i` at several spends."""

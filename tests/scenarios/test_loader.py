@@ -507,13 +507,6 @@ def test_the_bundled_scenarios_still_load():
             ),
         ),
         (
-            {"response": {"facebook.feed": {"curve": "points", "spend": [0, 100, 200], "conversions": [0, 10, 30]}}},
-            (
-                "response.facebook.feed: is not concave: the slope rises from 0.1 to 0.2 conversions per unit at "
-                "spend 100; the LP engine needs diminishing returns"
-            ),
-        ),
-        (
             {"response": {"facebook.feed": {"curve": "hil", "max": 1}}},
             (
                 "response.facebook.feed.curve: unknown curve 'hil' (did you mean 'hill'?); "

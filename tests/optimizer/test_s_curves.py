@@ -1,0 +1,122 @@
+"""S-shaped response curves: a proven global optimum from the MILP, checked by brute force and SLSQP."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimizer import Optimizer
+from scenarios.schema import Scenario
+
+
+def scenario(curves: list[dict], budget: float, kpis: dict | None = None) -> Scenario:
+    """One channel with one format per curve; CTR 1 % at CPM 10 gives 1 click per currency unit."""
+    formats = {f"f{i}": {} for i in range(len(curves))}
+    channel = {"audience": 1e6, "in_market": 0.05, "cpm": 10.0, "ctr": 0.01, "cvr": 0.05, "formats": formats}
+    data = {
+        "name": "s-curves",
+        "budget": {"total": budget},
+        "channels": {"web": channel},
+        "response": {f"web.f{i}": c for i, c in enumerate(curves)},
+        "kpis": kpis or {},
+    }
+    return Scenario.model_validate(data)
+
+
+def hill(x: np.ndarray, alpha: float, half: float, top: float) -> np.ndarray:
+    ratio = (np.maximum(x, 0.0) / half) ** alpha
+    return top * ratio / (1.0 + ratio)
+
+
+CURVES = [
+    {"curve": "hill", "alpha": 2.5, "half_saturation": 3000.0, "max": 500.0},
+    {"curve": "hill", "alpha": 1.8, "half_saturation": 1500.0, "max": 200.0},
+    {"curve": "hill", "alpha": 3.0, "half_saturation": 6000.0, "max": 900.0},
+]
+
+
+def brute_force_two(budget: float) -> float:
+    """Best split of `budget` between the first two curves, on a fine grid (spending all of it or less)."""
+    a, b = CURVES[0], CURVES[1]
+    x = np.linspace(0.0, budget, 40001)
+    first = hill(x, a["alpha"], a["half_saturation"], a["max"])
+    second = hill(budget - x, b["alpha"], b["half_saturation"], b["max"])
+    # With less than the whole budget spent, one of the two would be better off with more: the
+    # curves only rise, so the best plan spends everything (or nothing on one of them).
+    return float(np.max(first + second))
+
+
+@pytest.mark.parametrize("budget", [800.0, 2500.0, 4000.0, 9000.0])
+def test_two_s_curves_match_brute_force(budget):
+    result = Optimizer().optimize(scenario(CURVES[:2], budget))
+    exact = brute_force_two(budget)
+    achieved = result.totals["conversions"]
+    assert achieved >= exact * (1 - 1e-3)
+    assert achieved <= exact * (1 + 1e-6) + 1e-9
+    assert result.solver.bound >= exact * (1 - 1e-6)
+    assert result.solver.name == "HiGHS MILP"
+
+
+def test_s_curve_with_a_clicks_floor_matches_a_grid_search():
+    # Three curves, budget 9,000, at least 7,000 clicks (1 click per unit): a 2-D grid over the first two.
+    budget, floor = 9000.0, 7000.0
+    result = Optimizer().optimize(scenario(CURVES, budget, {"min_clicks": floor}))
+    grid = np.linspace(0.0, budget, 601)
+    x1, x2 = np.meshgrid(grid, grid, indexing="ij")
+    x3 = budget - x1 - x2
+    ok = x3 >= 0
+    values = sum(hill(x, c["alpha"], c["half_saturation"], c["max"]) for x, c in zip((x1, x2, x3), CURVES, strict=True))
+    best = float(np.max(np.where(ok, values, -np.inf)))
+    assert result.totals["clicks"] >= floor * (1 - 1e-9)
+    assert result.totals["conversions"] >= best * (1 - 1e-3)
+    assert result.solver.bound >= best * (1 - 1e-6)
+
+
+def test_s_shaped_point_table_by_brute_force():
+    table = {"curve": "points", "spend": [0, 1000, 2000, 4000], "conversions": [0, 10, 80, 120]}
+    concave = {"curve": "exponential", "max": 300.0, "scale": 8000.0}
+    result = Optimizer().optimize(scenario([table, concave], 3000.0))
+    x = np.linspace(0.0, 3000.0, 30001)
+    values = np.interp(x, table["spend"], table["conversions"]) + 300.0 * -np.expm1(-(3000.0 - x) / 8000.0)
+    assert result.totals["conversions"] == pytest.approx(float(values.max()), rel=1e-3)
+    assert result.allocation[0].spend == pytest.approx(2000.0, rel=1e-3)  # the table's kink is the place to stop
+
+
+def test_many_s_curves_beat_multi_start_slsqp():
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    rng = np.random.default_rng(5)
+    n, budget = 20, 60000.0
+    params = [
+        (float(rng.uniform(1.5, 3.0)), float(rng.uniform(1000, 8000)), float(rng.uniform(100, 1000))) for _ in range(n)
+    ]
+    curves = [{"curve": "hill", "alpha": a, "half_saturation": k, "max": m} for a, k, m in params]
+    result = Optimizer().optimize(scenario(curves, budget))
+
+    def negative(z: np.ndarray) -> float:
+        return -float(sum(hill(np.array(budget * zi), a, k, m) for zi, (a, k, m) in zip(z, params, strict=True)))
+
+    best = -np.inf
+    for start in range(20):
+        z0 = rng.dirichlet(np.ones(n)) if start else np.full(n, 1.0 / n)
+        found = scipy_optimize.minimize(
+            negative,
+            z0,
+            method="SLSQP",
+            bounds=[(0, 1)] * n,
+            constraints=[{"type": "ineq", "fun": lambda z: 1.0 - z.sum()}],
+        )
+        if found.x.sum() <= 1 + 1e-9 and np.all(found.x >= -1e-9):
+            best = max(best, -found.fun)
+    assert result.totals["conversions"] >= best * (1 - 1e-9)
+    assert result.solver.approximation_error <= 1e-3
+
+
+def test_budget_shadow_price_of_an_s_curve_plan_matches_a_finite_difference():
+    s = scenario(CURVES, 12000.0)
+    tight = Optimizer(tolerance=1e-5)
+    base = tight.optimize(s)
+    price = next(c for c in base.constraints if c.name == "budget.total").shadow_price
+    step = 20.0
+    up = tight.optimize(s, budget=12000.0 + step).totals["conversions"]
+    down = tight.optimize(s, budget=12000.0 - step).totals["conversions"]
+    assert price == pytest.approx((up - down) / (2 * step), rel=0.02)
