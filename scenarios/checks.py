@@ -24,6 +24,7 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     problems += _check_rules(scenario)
     problems += _check_objective(scenario)
     problems += _check_sources(scenario)
+    problems += _check_periods(scenario)
     return problems
 
 
@@ -194,3 +195,41 @@ def _resolves(node: object, parts: list[str]) -> bool:
         else:
             return False
     return True
+
+
+def _check_periods(scenario: Scenario) -> list[Problem]:
+    """Per-period lists and period numbers must fit the horizon."""
+    problems = []
+    count = scenario.periods.count
+    for key in ("cpm", "cvr"):
+        values = getattr(scenario.seasonality, key)
+        if values is not None and len(values) != count:
+            problems.append(
+                Problem(
+                    f"seasonality.{key}",
+                    f"has {len(values)} values; expected one per period: {count} (periods.count)",
+                )
+            )
+    for name, channel in scenario.channels.items():
+        for key, value in (("start", channel.flight.start), ("end", channel.flight.end)):
+            if value is not None and value > count:
+                problems.append(
+                    Problem(f"channels.{name}.flight.{key}", f"{value} is after the last period; expected 1 to {count}")
+                )
+        late = [p for p in channel.blackout if p > count]
+        if late:
+            problems.append(
+                Problem(
+                    f"channels.{name}.blackout",
+                    f"{', '.join(map(str, late))} after the last period; expected periods 1 to {count}",
+                )
+            )
+    low = scenario.budget.per_period.min
+    if low * count > scenario.budget.total:
+        problems.append(
+            Problem(
+                "budget.per_period.min",
+                f"{low:g} over {count} periods is {low * count:g}, more than budget.total ({scenario.budget.total:g})",
+            )
+        )
+    return problems

@@ -73,9 +73,37 @@ class Share(Closed):
 
 
 class Budget(Closed):
-    """Paid media budget over the whole horizon, in currency."""
+    """Paid media budget over the whole horizon, in currency; `per_period` bounds each period's spend."""
 
     total: PositiveMoney
+    per_period: Bounds = Bounds()
+
+
+class Flight(Closed):
+    """The periods (1-based, inclusive) a channel may run in."""
+
+    start: Annotated[int, Field(ge=1)] = 1
+    end: Annotated[int, Field(ge=1)] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Flight:
+        if self.end is not None and self.start > self.end:
+            raise ValueError(f"start ({self.start}) must not be after end ({self.end})")
+        return self
+
+
+class Seasonality(Closed):
+    """Multipliers per period (one value per period) on every channel's CPM and CVR."""
+
+    cpm: Annotated[list[Factor], Field(min_length=1)] | None = None
+    cvr: Annotated[list[Factor], Field(min_length=1)] | None = None
+
+
+class Ramp(Closed):
+    """Largest change of a channel's spend from one period to the next, in currency."""
+
+    max_increase: Money | None = None
+    max_decrease: Money | None = None
 
 
 class MonthlyCosts(Closed):
@@ -142,7 +170,8 @@ class Channel(Closed):
     `engagement_rate` engagements per paid impression;
     `negative_feedback_rate` hides, reports and negative comments per paid
     impression; `in_market` the share of the audience that could convert
-    within the horizon.
+    within the horizon. `flight` and `blackout` name the periods (1-based)
+    the channel may run in and those it must stay dark.
     """
 
     audience: Annotated[float, Field(gt=0.0)]
@@ -156,6 +185,8 @@ class Channel(Closed):
     followers: Annotated[float, Field(ge=0.0)] = 0.0
     organic: Organic = Organic()
     spend: Bounds = Bounds()
+    flight: Flight = Flight()
+    blackout: list[Annotated[int, Field(ge=1)]] = []
     formats: Annotated[dict[str, Format], Field(min_length=1)]
     sources: dict[str, str] = {}
 
@@ -220,6 +251,7 @@ class Rules(Closed):
 
     channel_share: dict[str, Share] = {}
     format_share: dict[str, Share] = {}
+    ramp: Ramp = Ramp()
 
 
 class Scenario(Closed):
@@ -233,6 +265,7 @@ class Scenario(Closed):
     seed: Annotated[int, Field(ge=0)] = 0
     objective: Objective = "conversions"
     budget: Budget
+    seasonality: Seasonality = Seasonality()
     business: Business = Business()
     channels: Annotated[dict[str, Channel], Field(min_length=1)]
     response: dict[str, ResponseCurve] = {}
