@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 from optimizer.frontier import FrontierResult
-from optimizer.result import OptimizationResult
+from optimizer.result import CellPlan, OptimizationResult
 from scenarios.schema import Scenario
 
 
@@ -62,7 +63,8 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
     out.append("")
     rows = []
     spend = t["spend"] or 1.0
-    for c in result.allocation:
+    cells = by_cell(result)
+    for c in cells:
         cpa = c.spend / c.conversions if c.conversions > 1e-9 else math.nan
         rows.append(
             [
@@ -90,6 +92,8 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
     )
     headers = ["channel", "format", f"spend ({cur})", "share", conv, f"CPA ({cur})", "impressions", "clicks"]
     out.append(table(headers, rows, [False, False, True, True, True, True, True, True]))
+    if scenario.periods.count > 1:
+        out += ["", f"Spend by {scenario.periods.unit} ({cur})", by_period(result, scenario.periods.count)]
     summary = (
         f"revenue {number(t['revenue'])} {cur} · ROAS {t['roas']:.2f} · profit after fixed costs "
         f"{number(t['profit'])} {cur} · paid reach {number(t['reach'])} people · new followers "
@@ -114,6 +118,37 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
         out += ["", "Cells left empty"]
         out += [f"  - {z.explanation}" for z in result.zero_spend]
     return "\n".join(out)
+
+
+def by_cell(result: OptimizationResult) -> list[CellPlan]:
+    """The allocation summed over periods, one row per cell in plan order."""
+    totals: dict[tuple[str, str], CellPlan] = {}
+    for c in result.allocation:
+        key = (c.channel, c.format)
+        if key not in totals:
+            totals[key] = replace(c, period=0)
+        else:
+            old = totals[key]
+            totals[key] = replace(
+                old,
+                spend=old.spend + c.spend,
+                conversions=old.conversions + c.conversions,
+                impressions=old.impressions + c.impressions,
+                clicks=old.clicks + c.clicks,
+            )
+    return list(totals.values())
+
+
+def by_period(result: OptimizationResult, periods: int) -> str:
+    """Spend per cell (rows) and period (columns), whole currency units."""
+    spend: dict[str, list[float]] = {}
+    for c in result.allocation:
+        spend.setdefault(f"{c.channel}.{c.format}", [0.0] * periods)[c.period - 1] += c.spend
+    headers = ["cell", *(str(p) for p in range(1, periods + 1))]
+    rows = [[cell, *(number(v) for v in values)] for cell, values in spend.items()]
+    week_totals = [sum(v[p] for v in spend.values()) for p in range(periods)]
+    rows.append(["total", *(number(v) for v in week_totals)])
+    return table(headers, rows, [False] + [True] * periods)
 
 
 def _kpi_number(name: str, value: float | None) -> str:

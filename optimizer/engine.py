@@ -21,7 +21,7 @@ from optimizer.explain import (
 )
 from optimizer.infeasible import elastic_plan, explain_infeasible, proven_infeasible, violation_weights
 from optimizer.lp import SOLVERS, LinearSolution, solve_lp
-from optimizer.polish import polish
+from optimizer.polish import even_out, polish
 from optimizer.problem import Problem, Row, build_problem
 from optimizer.result import CellPlan, KpiStatus, OptimizationResult, SolverReport
 from scenarios.errors import InfeasibleError, SolverError
@@ -121,7 +121,7 @@ class Optimizer:
                 continue
             if solution.status != "optimal":
                 raise SolverError(f"the solver stopped without an optimal plan (status: {solution.status})")
-            spend = polish(problem, solution.spend, solution.shadow, solution.link_shadow)
+            spend = even_out(problem, polish(problem, solution.spend, solution.shadow, solution.link_shadow))
             # Solver round-off: fractions of a cent are no spend.
             spend = np.where((spend < 1e-6) & (problem.lower <= 0), 0.0, spend)
             outcomes = market.outcomes(spend)
@@ -261,7 +261,7 @@ def assemble(
         CellPlan(
             channel=market.channels[market.channel_of[c]],
             format=market.formats[c],
-            period=1,
+            period=int(market.period_of[c]) + 1,
             spend=float(outcomes.spend[c]),
             conversions=float(outcomes.conversions[c]),
             impressions=float(outcomes.impressions[c]),
@@ -271,7 +271,7 @@ def assemble(
         for c in range(len(market.channel_of))
     )
     marginal = marginal_values(problem, solution.shadow, solution.link_shadow, outcomes.spend)
-    constraints = tuple(constraint_reports(problem, solution.shadow, outcomes, marginal))
+    constraints = tuple(constraint_reports(problem, solution.shadow, outcomes))
     zero = tuple(zero_spend_reasons(problem, outcomes.spend, marginal))
     kpis = tuple(kpi_statuses(problem, outcomes))
     objective_value = problem.objective.value(outcomes.spend, outcomes.totals["conversions"], outcomes.reach)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.problem import BOUNCE, CPA, ROAS, Problem, Row, cell_rows
+from optimizer.problem import BOUNCE, CPA, ROAS, Problem, Row
 from optimizer.result import ConstraintReport, ZeroSpend
 from scenarios.market import Outcomes
 
@@ -64,15 +64,8 @@ def is_floor(row: Row) -> bool:
     return row.sense == ">=" or row.kind == ROAS
 
 
-def constraint_reports(
-    problem: Problem, shadow: np.ndarray, outcomes: Outcomes, marginal: np.ndarray
-) -> list[ConstraintReport]:
-    """One report per constraint: the rows, then the cells' own spend bounds.
-
-    A row's shadow price comes from the LP's dual; a cell bound's from the
-    marginal value of one more unit in the cell (`marginal`, max-sense), which
-    is what moving a binding bound by one unit is worth.
-    """
+def constraint_reports(problem: Problem, shadow: np.ndarray, outcomes: Outcomes) -> list[ConstraintReport]:
+    """One report per constraint: its value, binding flag, shadow price (from the LP's dual) and a sentence."""
     sign = problem.objective.sign
     unit = objective_unit(problem)
     reports = []
@@ -81,14 +74,6 @@ def constraint_reports(
         price = sign * shadow_per_limit(row, float(shadow[k]), outcomes)
         close = value is not None and abs(value - row.limit) <= 1e-4 * max(1.0, abs(row.limit))
         reports.append(_report(row, value, bool(close or abs(shadow[k]) > 1e-9), price, unit, problem))
-    for row in cell_rows(problem):
-        c = int(row.index[0])
-        value = float(outcomes.spend[c])
-        binding = abs(value - row.limit) <= 1e-6 * max(1.0, row.limit)
-        gain = float(marginal[c])
-        # A binding cap is worth the unit's net value if positive; a binding floor costs it.
-        price = sign * (max(gain, 0.0) if row.sense == "<=" else min(gain, 0.0)) if binding else 0.0
-        reports.append(_report(row, value, binding, price, unit, problem))
     return reports
 
 
@@ -133,18 +118,28 @@ def _sentence(row: Row, price: float, binding: bool, unit: str, currency: str, o
 
 
 def zero_spend_reasons(problem: Problem, spend: np.ndarray, marginal: np.ndarray) -> list[ZeroSpend]:
-    """Why each empty cell gets nothing: what its first 100 currency units would cost (from `marginal`)."""
+    """Why each empty cell gets nothing: what its first 100 currency units would cost (from `marginal`).
+
+    With several periods, a cell is empty when it gets nothing in any period; the
+    cost is that of its best period.
+    """
+    market = problem.market
     unit = objective_unit(problem)
-    cells = problem.market.cells
+    cur = problem.currency
     reasons = []
-    for c in np.flatnonzero((spend <= 1e-6) & (problem.upper > 0)):
-        loss = -100.0 * float(marginal[c])
+    for c, cell in enumerate(market.cell_keys):
+        units = np.flatnonzero((market.cell_of == c) & (problem.upper > 0))
+        if not units.size or spend[market.cell_of == c].sum() > 1e-6:
+            continue
+        best = units[int(np.argmax(marginal[units]))]
+        loss = -100.0 * float(marginal[best])
         if loss <= 1e-9:
             continue
+        when = f" (in period {market.period_of[best] + 1}, its best)" if market.periods > 1 else ""
         if problem.objective.name == "min_spend":
-            cur = problem.currency
-            text = f"{cells[c]} gets nothing: reaching the target through it costs {loss:.3g} {cur} more per 100 {cur}"
+            text = f"{cell} gets nothing: reaching the target through it costs {loss:.3g} {cur} more per 100 {cur}"
+            text += when
         else:
-            text = f"{cells[c]} gets nothing: each 100 {problem.currency} moved there would cost {loss:.3g} {unit}"
-        reasons.append(ZeroSpend(cells[c], loss, text))
+            text = f"{cell} gets nothing: each 100 {cur} moved there would cost {loss:.3g} {unit}{when}"
+        reasons.append(ZeroSpend(cell, loss, text))
     return reasons

@@ -26,7 +26,7 @@ from optimizer.approximation import initial_breakpoints, refined_breakpoints, se
 from optimizer.bound import lagrangian_bound
 from optimizer.engine import MAX_ROUNDS, Optimizer, achieved_value, relative_gap
 from optimizer.lp import LinearModel
-from optimizer.polish import polish
+from optimizer.polish import even_out, polish
 from optimizer.problem import Problem, build_problem
 from optimizer.result import _finite
 from scenarios.errors import InfeasibleError, SolverError
@@ -201,7 +201,7 @@ class _Tracer:
             solution = self.model.solve(problem)
             if solution.status != "optimal":
                 return self._fallback(float(budget))
-            spend = polish(problem, solution.spend, solution.shadow, solution.link_shadow)
+            spend = even_out(problem, polish(problem, solution.spend, solution.shadow, solution.link_shadow))
             spend = np.where((spend < 1e-6) & (problem.lower <= 0), 0.0, spend)
             outcomes = problem.market.outcomes(spend)
             bound = lagrangian_bound(problem, solution.shadow, solution.link_shadow)

@@ -20,7 +20,7 @@ import numpy as np
 from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
 from optimizer.explain import is_floor, is_share
 from optimizer.lp import LinearSolution, solve_lp
-from optimizer.problem import BOUNCE, CPA, ROAS, Problem, Row, cell_rows
+from optimizer.problem import BOUNCE, CPA, ROAS, Problem, Row
 from scenarios.errors import InfeasibleError
 
 REFINE_ROUNDS = 4
@@ -131,12 +131,11 @@ def _swap(problem: Problem, k: int, row: Row) -> Problem:
     return replace(problem, rows=tuple(rows))
 
 
-def cell_bound_rows(problem: Problem) -> Problem:
-    """Move the cells' own spend bounds into rows, so an elastic LP can relax them."""
+def roomy(problem: Problem) -> Problem:
+    """The problem with each unit's box widened, so relaxing a spend-bound row can take effect."""
     market = problem.market
-    roomy = np.full(len(market.cells), problem.budget * 10 + float(market.lower.sum()))
-    rows = (*problem.rows, *cell_rows(problem))
-    return replace(problem, rows=rows, lower=np.zeros(len(market.cells)), upper=roomy)
+    room = problem.budget * 10 + float(market.cell_lower.sum() + market.channel_lower.sum())
+    return replace(problem, upper=np.where(market.available, room, 0.0))
 
 
 def proven_infeasible(problem: Problem, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray], solver: str) -> bool:
@@ -179,7 +178,7 @@ def explain_infeasible(
     Rows named in `hard` are never relaxed (they state what the user asked
     for, such as spending anything at all).
     """
-    relaxed = cell_bound_rows(problem)
+    relaxed = roomy(problem)
     conv_bp, reach_bp = initial_breakpoints(relaxed, count)
     weights = violation_weights(relaxed, hard)
     elastic, conv_bp, reach_bp = elastic_plan(relaxed, weights, conv_bp, reach_bp, solver)

@@ -109,3 +109,33 @@ def _golden_max(f, lo: float, hi: float, iterations: int = 60) -> float:
             fc = f(c)
     candidates = [(f(lo), lo), (fc, c), (fd, d), (f(hi), hi)]
     return max(candidates)[1]
+
+
+def even_out(problem: Problem, spend: np.ndarray) -> np.ndarray:
+    """Spread each cell's spend evenly over periods that are interchangeable, where that stays feasible.
+
+    Periods with the same prices, rates and availability are the same market:
+    the LP's vertex answer may still load one more than another. Averaging a
+    cell over such periods keeps every total (so reach and linear KPIs stay put)
+    and, the curves being concave, never loses conversions; it is kept only if
+    every row still holds and the objective did not fall (ramp limits, S-curves).
+    """
+    market = problem.market
+    if market.periods <= 1:
+        return spend
+    signature: dict[bytes, list[int]] = {}
+    for t in range(market.periods):
+        units = market.period_of == t
+        key = np.concatenate([market.cpm[units], market.cvr[units], market.available[units]]).tobytes()
+        signature.setdefault(key, []).append(t)
+    candidate = spend.copy()
+    for periods in signature.values():
+        if len(periods) < 2:
+            continue
+        group = np.isin(market.period_of, periods)
+        for c in range(len(market.cell_keys)):
+            units = group & (market.cell_of == c)
+            candidate[units] = spend[units].mean()
+    if feasible(problem, candidate) and objective(problem, candidate) >= objective(problem, spend):
+        return candidate
+    return spend

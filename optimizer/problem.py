@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scenarios.errors import SolverError
 from scenarios.market import Market
 from scenarios.schema import Scenario
 
@@ -134,7 +135,7 @@ def build_problem(
     objective = objective or scenario.objective
     budget = float(budget if budget is not None else scenario.budget.total)
     if not (budget > 0 and math.isfinite(budget)):
-        raise ValueError(f"budget must be a finite number > 0, got {budget}")
+        raise SolverError(f"the budget must be a finite number above 0, got {budget}")
     n, m = len(market.channel_of), len(market.channels)
     cur = scenario.currency
     all_cells = np.arange(n)
@@ -143,6 +144,10 @@ def build_problem(
     for j, name in enumerate(market.channels):
         cells = np.flatnonzero(market.channel_of == j)
         rows += spend_bounds(f"channel.{name}", name, cells, market.channel_lower[j], market.channel_upper[j], cur)
+    for c, cell in enumerate(market.cell_keys):
+        units = np.flatnonzero(market.cell_of == c)
+        rows += spend_bounds(f"cell.{cell}", cell, units, market.cell_lower[c], market.cell_upper[c], cur)
+    rows += _period_rows(scenario, market)
     formats = np.array(market.formats)
     groups = [("channel", name, market.channel_of == j) for j, name in enumerate(market.channels)]
     shares = {("channel", k): v for k, v in scenario.rules.channel_share.items()}
@@ -170,16 +175,48 @@ def build_problem(
                 )
     rows += _kpi_rows(scenario, market)
     obj = _objective(objective, market, n, m)
-    # Cell minimums are never lowered to fit: a minimum above a cap makes the problem infeasible
-    # (and explained), so the box only widens where it must to stay a valid box.
-    lower = market.lower.astype(float)
-    upper = np.minimum(market.upper, budget)
-    upper = np.maximum(np.minimum(upper, market.channel_upper[market.channel_of]), lower)
+    # Spend bounds are rows (so they are explained and can be relaxed); the box only caps each
+    # unit at what the rows allow, which keeps the curves' approximation ranges short. It is
+    # kept a hair looser than those rows, so a binding cap shows as the row's dual, not the box's.
+    per_period = scenario.budget.per_period.max if market.periods > 1 else None
+    upper = np.minimum(market.cell_upper[market.cell_of], budget)
+    upper = np.minimum(upper, market.channel_upper[market.channel_of])
+    if per_period is not None:
+        upper = np.minimum(upper, per_period)
+    upper = np.where(market.available, upper * (1 + 1e-6), 0.0)
+    lower = np.zeros(n)
     constants = {
         "engagement": float(market.organic.engagement.sum()),
         "new_followers": float(market.organic.new_followers.sum()),
     }
     return Problem(market, budget, lower, upper, tuple(rows), obj, cur, scenario.business.conversion, constants)
+
+
+def _period_rows(scenario: Scenario, market: Market) -> list[Row]:
+    """Per-period budget floors and caps, and ramp limits on each channel from one period to the next."""
+    if market.periods <= 1:
+        return []
+    cur = scenario.currency
+    rows: list[Row] = []
+    bounds = scenario.budget.per_period
+    for t in range(market.periods):
+        units = np.flatnonzero(market.period_of == t)
+        rows += spend_bounds(f"budget.period.{t + 1}", f"period {t + 1} budget", units, bounds.min,
+                             bounds.max if bounds.max is not None else math.inf, cur)
+    ramp = scenario.rules.ramp
+    for j, name in enumerate(market.channels):
+        for t in range(1, market.periods):
+            now = np.flatnonzero((market.channel_of == j) & (market.period_of == t))
+            before = np.flatnonzero((market.channel_of == j) & (market.period_of == t - 1))
+            index = np.concatenate([now, before])
+            coef = np.concatenate([np.ones(len(now)), -np.ones(len(before))])
+            if ramp.max_increase is not None:
+                rows.append(Row(f"ramp.{name}.{t + 1}.up", "<=", ramp.max_increase, ramp.max_increase, index, coef,
+                                label=f"the {name} ramp-up limit into period {t + 1}", unit=cur))
+            if ramp.max_decrease is not None:
+                rows.append(Row(f"ramp.{name}.{t + 1}.down", "<=", ramp.max_decrease, ramp.max_decrease, index, -coef,
+                                label=f"the {name} ramp-down limit into period {t + 1}", unit=cur))
+    return rows
 
 
 def _objective(name: str, market: Market, n: int, m: int) -> Objective:
@@ -358,13 +395,4 @@ def spend_bounds(name: str, what: str, index: np.ndarray, low: float, high: floa
                 f"{name}.max", "<=", float(high), float(high), index, ones, label=f"the {what} spend cap", unit=currency
             )
         )
-    return rows
-
-
-def cell_rows(problem: Problem) -> list[Row]:
-    """The cells' own spend bounds from the scenario, as rows (``cell.CHANNEL.FORMAT.min/max``)."""
-    market = problem.market
-    rows = []
-    for c, cell in enumerate(market.cells):
-        rows += spend_bounds(f"cell.{cell}", cell, np.array([c]), market.lower[c], market.upper[c], problem.currency)
     return rows

@@ -75,6 +75,12 @@ class Curves:
         points = {new: self.points[int(old)] for new, old in enumerate(index) if int(old) in self.points}
         return Curves(self.kind[index], self.maximum[index], self.scale[index], self.alpha[index], points)
 
+    def scaled(self, value_factor: np.ndarray, spend_factor: np.ndarray) -> Curves:
+        """Curves ``a · f(b · x)`` for per-curve factors a (`value_factor`) and b (`spend_factor`)."""
+        a, b = np.asarray(value_factor, dtype=float), np.asarray(spend_factor, dtype=float)
+        points = {i: (xs / b[i], ys * a[i]) for i, (xs, ys) in self.points.items()}
+        return Curves(self.kind, self.maximum * a, self.scale / b, self.alpha, points)
+
     def value(self, x: np.ndarray) -> np.ndarray:
         """Conversions at spend `x` (currency), one value per cell."""
         x = np.maximum(np.asarray(x, dtype=float), 0.0)

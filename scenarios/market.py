@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scenarios.curves import EXPONENTIAL, HILL, POINTS, Curves
-from scenarios.schema import ExponentialCurve, HillCurve, PointsCurve, Scenario
+from scenarios.schema import Channel, ExponentialCurve, HillCurve, PointsCurve, Scenario
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,18 @@ class Outcomes:
 
 @dataclass(frozen=True)
 class Market:
-    """The market of one scenario as arrays over cells and channels.
+    """The market of one scenario as arrays over decision units, cells and channels.
 
-    Money is in the scenario's currency over the whole horizon. Cell arrays
-    have one entry per (channel, format) cell in file order; `channel_of` maps
-    each cell to its channel's index. `lower` and `upper` are the cells' own
-    spend bounds (`upper` is infinite where the scenario sets none);
-    `channel_lower` and `channel_upper` the channels'.
+    A *unit* is one cell (channel × format) in one period; with one period,
+    units and cells coincide. Unit arrays (`formats` ... `curves`,
+    `available`) have one entry per unit, cell-major (unit = cell × periods +
+    period); `channel_of`, `cell_of` and `period_of` map units to their
+    channel, cell and period (0-based). Money is in the scenario's currency:
+    a unit's curve is what spend in that period buys. `cell_lower` /
+    `cell_upper` bound a cell's spend over the horizon (`cell_upper` infinite
+    where the scenario sets none); `channel_lower` / `channel_upper` a
+    channel's; `available` is False in periods outside a channel's flight or
+    in its blackouts.
     """
 
     channels: tuple[str, ...]
@@ -86,9 +91,14 @@ class Market:
     bounce_rate: np.ndarray
     engagement_rate: np.ndarray
     negative_rate: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
     curves: Curves
+    cell_keys: tuple[str, ...]
+    cell_of: np.ndarray
+    period_of: np.ndarray
+    periods: int
+    available: np.ndarray
+    cell_lower: np.ndarray
+    cell_upper: np.ndarray
     audience: np.ndarray
     follow_rate: np.ndarray
     channel_lower: np.ndarray
@@ -102,18 +112,19 @@ class Market:
         n = len(self.channel_of)
         if len(self.formats) != n:
             raise ValueError(f"Market needs one format per cell: {len(self.formats)} formats for {n} cells")
-        for name in ("cpm", "ctr", "cvr", "bounce_rate", "engagement_rate", "negative_rate", "lower", "upper"):
+        for name in ("cpm", "ctr", "cvr", "bounce_rate", "engagement_rate", "negative_rate", "cell_of", "period_of",
+                     "available"):
             if getattr(self, name).shape != (n,):
-                raise ValueError(f"Market.{name} must have one value per cell ({n})")
+                raise ValueError(f"Market.{name} must have one value per unit ({n})")
         if np.any(self.cpm <= 0):
-            raise ValueError("Market.cpm must be > 0 in every cell")
-        if np.any(self.lower > self.upper):
-            raise ValueError("Market.lower must not exceed Market.upper")
+            raise ValueError("Market.cpm must be > 0 in every unit")
+        if np.any(self.cell_lower > self.cell_upper):
+            raise ValueError("Market.cell_lower must not exceed Market.cell_upper")
 
     @property
     def cells(self) -> list[str]:
-        """Cell keys ``channel.format`` in order."""
-        return [f"{self.channels[c]}.{f}" for c, f in zip(self.channel_of, self.formats, strict=True)]
+        """The cell key ``channel.format`` of each unit."""
+        return [self.cell_keys[c] for c in self.cell_of]
 
     @property
     def impressions_per_unit(self) -> np.ndarray:
@@ -205,6 +216,8 @@ def build_market(scenario: Scenario) -> Market:
     channel_of, formats = [], []
     cpm, ctr, cvr, bounce, eng, neg, lower, upper = ([] for _ in range(8))
     kind, maximum, scale, alpha = [], [], [], []
+    keys: list[str] = []
+    available: list[np.ndarray] = []
     points: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for j, name in enumerate(names):
         ch = scenario.channels[name]
@@ -223,6 +236,8 @@ def build_market(scenario: Scenario) -> Market:
             neg.append(ch.negative_feedback_rate)
             lower.append(fmt.spend.min)
             upper.append(fmt.spend.max if fmt.spend.max is not None else math.inf)
+            keys.append(f"{name}.{fmt_name}")
+            available.append(_running(ch, scenario.periods.count))
             curve = scenario.response.get(f"{name}.{fmt_name}")
             if isinstance(curve, HillCurve):
                 kind.append(HILL)
@@ -257,26 +272,47 @@ def build_market(scenario: Scenario) -> Market:
                 alpha.append(1.0)
     curves = Curves(np.array(kind), np.array(maximum, float), np.array(scale, float), np.array(alpha, float), points)
     channels = [scenario.channels[n] for n in names]
-    organic = organic_outlook(scenario)
+    # Expand cells to units (cell × period). A cell's curve covers the horizon; a period of it
+    # buys the curve scaled so an even split over T periods gives the horizon's curve back:
+    # f_t(x) = m_cvr,t / T · f(T · x / m_cpm,t), with the season's CPM and CVR multipliers.
+    count = scenario.periods.count
+    season_cpm = np.asarray(scenario.seasonality.cpm or [1.0] * count, dtype=float)
+    season_cvr = np.asarray(scenario.seasonality.cvr or [1.0] * count, dtype=float)
+    cell_of = np.repeat(np.arange(len(keys)), count)
+    period_of = np.tile(np.arange(count), len(keys))
+    unit_curves = curves.take(cell_of).scaled(season_cvr[period_of] / count, count / season_cpm[period_of])
+    per_cell = np.array(channel_of, dtype=int)
     return Market(
         channels=tuple(names),
-        formats=tuple(formats),
-        channel_of=np.array(channel_of, dtype=int),
-        cpm=np.array(cpm),
-        ctr=np.array(ctr),
-        cvr=np.array(cvr),
-        bounce_rate=np.array(bounce),
-        engagement_rate=np.array(eng),
-        negative_rate=np.array(neg),
-        lower=np.array(lower, dtype=float),
-        upper=np.array(upper, dtype=float),
-        curves=curves,
+        formats=tuple(formats[c] for c in cell_of),
+        channel_of=per_cell[cell_of],
+        cpm=np.array(cpm)[cell_of] * season_cpm[period_of],
+        ctr=np.array(ctr)[cell_of],
+        cvr=np.minimum(1.0, np.array(cvr)[cell_of] * season_cvr[period_of]),
+        bounce_rate=np.array(bounce)[cell_of],
+        engagement_rate=np.array(eng)[cell_of],
+        negative_rate=np.array(neg)[cell_of],
+        curves=unit_curves,
+        cell_keys=tuple(keys),
+        cell_of=cell_of,
+        period_of=period_of,
+        periods=count,
+        available=np.concatenate(available) if available else np.zeros(0, dtype=bool),
+        cell_lower=np.array(lower, dtype=float),
+        cell_upper=np.array(upper, dtype=float),
         audience=np.array([c.audience for c in channels], dtype=float),
         follow_rate=np.array([c.organic.follow_rate for c in channels]),
         channel_lower=np.array([c.spend.min for c in channels], dtype=float),
         channel_upper=np.array([c.spend.max if c.spend.max is not None else math.inf for c in channels]),
-        organic=organic,
+        organic=organic_outlook(scenario),
         value_per_conversion=scenario.business.value_per_conversion,
         gross_margin=scenario.business.gross_margin,
         fixed_costs=scenario.business.monthly_costs.total * scenario.periods.months,
     )
+
+
+def _running(channel: Channel, count: int) -> np.ndarray:
+    """Whether the channel may run in each of `count` periods (its flight, less its blackouts)."""
+    period = np.arange(1, count + 1)
+    end = channel.flight.end if channel.flight.end is not None else count
+    return (period >= channel.flight.start) & (period <= end) & ~np.isin(period, channel.blackout)

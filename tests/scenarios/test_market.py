@@ -108,7 +108,7 @@ def test_value_and_profit_by_hand(make_scenario):
         business={"value_per_conversion": 30.0, "gross_margin": 0.6, "monthly_costs": {"team": 3000, "tools": 100}},
     )
     market = build_market(scenario)
-    spend = np.array([1000.0, 2000.0, 0.0, 500.0])
+    spend = np.repeat(np.array([1000.0, 2000.0, 0.0, 500.0]) / 13, 13)  # one value per cell and week
     t = market.outcomes(spend).totals
     conversions = float(market.curves.value(spend).sum())
     months = 13 * 12 / 52
