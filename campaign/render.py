@@ -113,11 +113,26 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
         out += [f"  - {c.name}: {c.explanation}" for c in binding]
     slack = [c for c in result.constraints if not c.binding]
     if slack:
-        out += ["", "Constraints with room: " + ", ".join(c.name for c in slack)]
+        out += ["", "Constraints with room: " + ", ".join(compact(c.name for c in slack))]
     if result.zero_spend:
         out += ["", "Cells left empty"]
         out += [f"  - {z.explanation}" for z in result.zero_spend]
     return "\n".join(out)
+
+
+def compact(names) -> list[str]:
+    """Names with period numbers folded: budget.period.1.max, budget.period.2.max -> budget.period.N.max (2 periods)."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        parts = name.split(".")
+        key = ".".join("N" if p.isdigit() else p for p in parts)
+        groups.setdefault(key, []).append(name)
+    return [
+        key
+        if len(found) == 1 and "N" not in key.split(".")
+        else (found[0] if len(found) == 1 else f"{key} ({len(found)} periods)")
+        for key, found in groups.items()
+    ]
 
 
 def by_cell(result: OptimizationResult) -> list[CellPlan]:

@@ -135,7 +135,7 @@ def zero_spend_reasons(problem: Problem, spend: np.ndarray, marginal: np.ndarray
         loss = -100.0 * float(marginal[best])
         if loss <= 1e-9:
             continue
-        when = f" (in period {market.period_of[best] + 1}, its best)" if market.periods > 1 else ""
+        when = f" (in {market.period_unit} {market.period_of[best] + 1}, its best)" if market.periods > 1 else ""
         if problem.objective.name == "min_spend":
             text = f"{cell} gets nothing: reaching the target through it costs {loss:.3g} {cur} more per 100 {cur}"
             text += when

@@ -201,8 +201,14 @@ def _period_rows(scenario: Scenario, market: Market) -> list[Row]:
     bounds = scenario.budget.per_period
     for t in range(market.periods):
         units = np.flatnonzero(market.period_of == t)
-        rows += spend_bounds(f"budget.period.{t + 1}", f"period {t + 1} budget", units, bounds.min,
-                             bounds.max if bounds.max is not None else math.inf, cur)
+        rows += spend_bounds(
+            f"budget.period.{t + 1}",
+            f"{market.period_unit} {t + 1}",
+            units,
+            bounds.min,
+            bounds.max if bounds.max is not None else math.inf,
+            cur,
+        )
     ramp = scenario.rules.ramp
     for j, name in enumerate(market.channels):
         for t in range(1, market.periods):
@@ -211,11 +217,31 @@ def _period_rows(scenario: Scenario, market: Market) -> list[Row]:
             index = np.concatenate([now, before])
             coef = np.concatenate([np.ones(len(now)), -np.ones(len(before))])
             if ramp.max_increase is not None:
-                rows.append(Row(f"ramp.{name}.{t + 1}.up", "<=", ramp.max_increase, ramp.max_increase, index, coef,
-                                label=f"the {name} ramp-up limit into period {t + 1}", unit=cur))
+                rows.append(
+                    Row(
+                        f"ramp.{name}.{t + 1}.up",
+                        "<=",
+                        ramp.max_increase,
+                        ramp.max_increase,
+                        index,
+                        coef,
+                        label=f"the {name} ramp-up limit into {market.period_unit} {t + 1}",
+                        unit=cur,
+                    )
+                )
             if ramp.max_decrease is not None:
-                rows.append(Row(f"ramp.{name}.{t + 1}.down", "<=", ramp.max_decrease, ramp.max_decrease, index, -coef,
-                                label=f"the {name} ramp-down limit into period {t + 1}", unit=cur))
+                rows.append(
+                    Row(
+                        f"ramp.{name}.{t + 1}.down",
+                        "<=",
+                        ramp.max_decrease,
+                        ramp.max_decrease,
+                        index,
+                        -coef,
+                        label=f"the {name} ramp-down limit into {market.period_unit} {t + 1}",
+                        unit=cur,
+                    )
+                )
     return rows
 
 

@@ -90,8 +90,11 @@ class Segments:
             starts = np.maximum(edges[:-1], turn)
             widths = np.maximum(edges[1:] - starts, 0.0)
             parts.append(
-                (np.concatenate([left[:-1], starts]), np.concatenate([np.diff(left), widths]),
-                 np.concatenate([chord_slopes, right]))
+                (
+                    np.concatenate([left[:-1], starts]),
+                    np.concatenate([np.diff(left), widths]),
+                    np.concatenate([chord_slopes, right]),
+                )
             )
         owner = np.concatenate([np.full(len(p[0]), i) for i, p in enumerate(parts)]) if parts else np.zeros(0, int)
         stack = [np.concatenate([p[k] for p in parts]) if parts else np.zeros(0) for k in range(3)]

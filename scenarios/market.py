@@ -96,6 +96,7 @@ class Market:
     cell_of: np.ndarray
     period_of: np.ndarray
     periods: int
+    period_unit: str
     available: np.ndarray
     cell_lower: np.ndarray
     cell_upper: np.ndarray
@@ -112,8 +113,17 @@ class Market:
         n = len(self.channel_of)
         if len(self.formats) != n:
             raise ValueError(f"Market needs one format per cell: {len(self.formats)} formats for {n} cells")
-        for name in ("cpm", "ctr", "cvr", "bounce_rate", "engagement_rate", "negative_rate", "cell_of", "period_of",
-                     "available"):
+        for name in (
+            "cpm",
+            "ctr",
+            "cvr",
+            "bounce_rate",
+            "engagement_rate",
+            "negative_rate",
+            "cell_of",
+            "period_of",
+            "available",
+        ):
             if getattr(self, name).shape != (n,):
                 raise ValueError(f"Market.{name} must have one value per unit ({n})")
         if np.any(self.cpm <= 0):
@@ -297,6 +307,7 @@ def build_market(scenario: Scenario) -> Market:
         cell_of=cell_of,
         period_of=period_of,
         periods=count,
+        period_unit=scenario.periods.unit,
         available=np.concatenate(available) if available else np.zeros(0, dtype=bool),
         cell_lower=np.array(lower, dtype=float),
         cell_upper=np.array(upper, dtype=float),

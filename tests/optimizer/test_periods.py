@@ -1,0 +1,116 @@
+"""Weekly plans: period sums, caps, ramps, flights, blackouts and seasonality respected."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimizer import Optimizer
+from scenarios.errors import InfeasibleError
+from scenarios.loader import resolve
+from tests.conftest import BASE, merged
+
+WEEKS = {"periods": {"count": 6, "unit": "week"}}
+
+
+def scenario(**overlay):
+    return resolve(merged(merged(BASE, WEEKS), overlay), "<test>")
+
+
+def spend_table(result) -> dict[str, np.ndarray]:
+    """Spend per cell (rows) and week (columns)."""
+    table: dict[str, np.ndarray] = {}
+    for c in result.allocation:
+        table.setdefault(f"{c.channel}.{c.format}", np.zeros(6))[c.period - 1] = c.spend
+    return table
+
+
+def test_one_row_per_cell_and_week_summing_to_the_totals():
+    result = Optimizer().optimize(scenario())
+    assert len(result.allocation) == 4 * 6
+    assert sorted({c.period for c in result.allocation}) == [1, 2, 3, 4, 5, 6]
+    assert sum(c.spend for c in result.allocation) == pytest.approx(result.totals["spend"])
+    assert sum(c.conversions for c in result.allocation) == pytest.approx(result.totals["conversions"])
+
+
+def test_even_weeks_without_seasonality_match_the_single_period_plan():
+    weekly = Optimizer(tolerance=1e-5).optimize(scenario())
+    single = Optimizer(tolerance=1e-5).optimize(resolve(BASE, "<test>"))
+    assert weekly.totals["conversions"] == pytest.approx(single.totals["conversions"], rel=1e-4)
+    for spends in spend_table(weekly).values():
+        assert spends == pytest.approx(np.full(6, spends.mean()), rel=1e-6, abs=1e-6)
+
+
+def test_a_cheaper_week_with_better_conversion_gets_more():
+    result = Optimizer().optimize(scenario(seasonality={"cpm": [1, 1, 0.7, 1, 1.5, 1], "cvr": [1, 1, 1.3, 1, 1, 1]}))
+    week = np.sum(list(spend_table(result).values()), axis=0)
+    assert week[2] == max(week)
+    assert week[4] == min(week)
+
+
+def test_weekly_caps_and_floors_hold():
+    result = Optimizer().optimize(
+        scenario(
+            budget={"total": 20000, "per_period": {"min": 2000, "max": 4000}}, seasonality={"cvr": [2, 1, 1, 1, 1, 1]}
+        )
+    )
+    week = np.sum(list(spend_table(result).values()), axis=0)
+    assert np.all(week <= 4000 * (1 + 1e-6))
+    assert np.all(week >= 2000 * (1 - 1e-6))
+    assert week[0] == pytest.approx(4000, rel=1e-6)
+    binding = {c.name for c in result.constraints if c.binding}
+    assert "budget.period.1.max" in binding
+
+
+def test_ramp_limits_hold_week_to_week():
+    result = Optimizer().optimize(
+        scenario(
+            rules={"ramp": {"max_increase": 300, "max_decrease": 200}}, seasonality={"cvr": [0.5, 0.5, 2, 2, 0.5, 0.5]}
+        )
+    )
+    table = spend_table(result)
+    for channel in ("instagram", "tiktok"):
+        weekly = sum(v for k, v in table.items() if k.startswith(channel + "."))
+        steps = np.diff(weekly)
+        assert np.all(steps <= 300 * (1 + 1e-6) + 1e-6)
+        assert np.all(steps >= -200 * (1 + 1e-6) - 1e-6)
+
+
+def test_flights_and_blackouts_keep_channels_dark():
+    result = Optimizer().optimize(
+        scenario(
+            channels={"tiktok": {"flight": {"start": 2, "end": 4}, "blackout": [3]}, "instagram": {"blackout": [6]}},
+            rules={"channel_share": {"tiktok": {"min": 0.2}}},
+        )
+    )
+    table = spend_table(result)
+    tiktok = table["tiktok.video"] + table["tiktok.spark"]
+    assert tiktok[[0, 2, 4, 5]] == pytest.approx(0.0, abs=1e-9)
+    assert tiktok[[1, 3]].sum() > 0
+    instagram = table["instagram.reel"] + table["instagram.image"]
+    assert instagram[5] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_floor_that_needs_a_dark_week_is_infeasible_and_named():
+    s = scenario(
+        budget={"total": 20000, "per_period": {"min": 1000}},
+        channels={"instagram": {"blackout": [2]}, "tiktok": {"blackout": [2]}},
+    )
+    with pytest.raises(InfeasibleError) as caught:
+        Optimizer().optimize(s)
+    assert "budget.period.2.min" in {r.name for r in caught.value.relaxations}
+
+
+def test_weekly_cap_shadow_prices_match_a_finite_difference():
+    # Moving the common weekly cap moves every binding week's row at once: the sum of their
+    # shadow prices is the slope.
+    overlay = {"budget": {"total": 20000, "per_period": {"max": 4000}}, "seasonality": {"cvr": [2, 1, 1, 1, 1, 1]}}
+    tight = Optimizer(tolerance=1e-6)
+    base = tight.optimize(scenario(**overlay))
+    caps = [c for c in base.constraints if c.name.startswith("budget.period.") and c.name.endswith(".max")]
+    assert next(c for c in caps if c.name == "budget.period.1.max").shadow_price > 0
+    step = 50.0
+    up = tight.optimize(scenario(**merged(overlay, {"budget": {"per_period": {"max": 4000 + step}}})))
+    down = tight.optimize(scenario(**merged(overlay, {"budget": {"per_period": {"max": 4000 - step}}})))
+    slope = (up.totals["conversions"] - down.totals["conversions"]) / (2 * step)
+    assert sum(c.shadow_price for c in caps) == pytest.approx(slope, rel=0.02)
