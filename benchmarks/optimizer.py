@@ -186,8 +186,8 @@ def make_instance(label: str, data: dict[str, Any], budget: float, kpis: dict[st
     market = build_market(scenario)
     if np.any(market.curves.kind != EXPONENTIAL):
         raise ValueError("the oracle handles exponential curves only")
-    lower = np.minimum(market.lower, budget)
-    upper = np.minimum(market.upper, budget)
+    lower = np.minimum(market.cell_lower, budget)
+    upper = np.minimum(market.cell_upper, budget)
     return Instance(label, scenario, market, array_rows(market, budget, kpis), lower, upper)
 
 

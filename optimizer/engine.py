@@ -271,7 +271,7 @@ def assemble(
         for c in range(len(market.channel_of))
     )
     marginal = marginal_values(problem, solution.shadow, solution.link_shadow, outcomes.spend)
-    constraints = tuple(constraint_reports(problem, solution.shadow, outcomes))
+    constraints = tuple(constraint_reports(problem, solution.shadow, outcomes, marginal))
     zero = tuple(zero_spend_reasons(problem, outcomes.spend, marginal))
     kpis = tuple(kpi_statuses(problem, outcomes))
     objective_value = problem.objective.value(outcomes.spend, outcomes.totals["conversions"], outcomes.reach)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.problem import BOUNCE, CPA, ROAS, Problem, Row
+from optimizer.problem import BOUNCE, CPA, ROAS, Problem, Row, cell_rows
 from optimizer.result import ConstraintReport, ZeroSpend
 from scenarios.market import Outcomes
 
@@ -64,8 +64,15 @@ def is_floor(row: Row) -> bool:
     return row.sense == ">=" or row.kind == ROAS
 
 
-def constraint_reports(problem: Problem, shadow: np.ndarray, outcomes: Outcomes) -> list[ConstraintReport]:
-    """One report per constraint: its value, binding flag, shadow price (from the LP's dual) and a sentence."""
+def constraint_reports(
+    problem: Problem, shadow: np.ndarray, outcomes: Outcomes, marginal: np.ndarray
+) -> list[ConstraintReport]:
+    """One report per constraint: value, binding flag, shadow price and a sentence.
+
+    A row's shadow price is its LP dual. With one period, a cell's own bounds
+    are its variable's box: what moving a binding one by a unit is worth is the
+    cell's marginal value (`marginal`, max-sense).
+    """
     sign = problem.objective.sign
     unit = objective_unit(problem)
     reports = []
@@ -74,6 +81,15 @@ def constraint_reports(problem: Problem, shadow: np.ndarray, outcomes: Outcomes)
         price = sign * shadow_per_limit(row, float(shadow[k]), outcomes)
         close = value is not None and abs(value - row.limit) <= 1e-4 * max(1.0, abs(row.limit))
         reports.append(_report(row, value, bool(close or abs(shadow[k]) > 1e-9), price, unit, problem))
+    if problem.market.periods == 1:
+        for row in cell_rows(problem.market, problem.currency):
+            c = int(row.index[0])
+            value = float(outcomes.spend[c])
+            binding = abs(value - row.limit) <= 1e-6 * max(1.0, row.limit)
+            gain = float(marginal[c])
+            # A binding cap is worth the cell's net marginal value if positive; a binding floor costs it.
+            price = sign * (max(gain, 0.0) if row.sense == "<=" else min(gain, 0.0)) if binding else 0.0
+            reports.append(_report(row, value, binding, price, unit, problem))
     return reports
 
 

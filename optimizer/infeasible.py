@@ -20,7 +20,7 @@ import numpy as np
 from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
 from optimizer.explain import is_floor, is_share
 from optimizer.lp import LinearSolution, solve_lp
-from optimizer.problem import BOUNCE, CPA, ROAS, Problem, Row
+from optimizer.problem import BOUNCE, CPA, ROAS, Problem, Row, cell_rows
 from scenarios.errors import InfeasibleError
 
 REFINE_ROUNDS = 4
@@ -132,10 +132,12 @@ def _swap(problem: Problem, k: int, row: Row) -> Problem:
 
 
 def roomy(problem: Problem) -> Problem:
-    """The problem with each unit's box widened, so relaxing a spend-bound row can take effect."""
+    """The problem with every spend bound a row (relaxable) and each unit's box widened to let it move."""
     market = problem.market
     room = problem.budget * 10 + float(market.cell_lower.sum() + market.channel_lower.sum())
-    return replace(problem, upper=np.where(market.available, room, 0.0))
+    rows = problem.rows if market.periods > 1 else (*problem.rows, *cell_rows(market, problem.currency))
+    lower = np.zeros(len(problem.lower))
+    return replace(problem, rows=tuple(rows), lower=lower, upper=np.where(market.available, room, 0.0))
 
 
 def proven_infeasible(problem: Problem, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray], solver: str) -> bool:

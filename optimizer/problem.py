@@ -144,9 +144,8 @@ def build_problem(
     for j, name in enumerate(market.channels):
         cells = np.flatnonzero(market.channel_of == j)
         rows += spend_bounds(f"channel.{name}", name, cells, market.channel_lower[j], market.channel_upper[j], cur)
-    for c, cell in enumerate(market.cell_keys):
-        units = np.flatnonzero(market.cell_of == c)
-        rows += spend_bounds(f"cell.{cell}", cell, units, market.cell_lower[c], market.cell_upper[c], cur)
+    if market.periods > 1:
+        rows += cell_rows(market, cur)
     rows += _period_rows(scenario, market)
     formats = np.array(market.formats)
     groups = [("channel", name, market.channel_of == j) for j, name in enumerate(market.channels)]
@@ -175,16 +174,21 @@ def build_problem(
                 )
     rows += _kpi_rows(scenario, market)
     obj = _objective(objective, market, n, m)
-    # Spend bounds are rows (so they are explained and can be relaxed); the box only caps each
-    # unit at what the rows allow, which keeps the curves' approximation ranges short. It is
-    # kept a hair looser than those rows, so a binding cap shows as the row's dual, not the box's.
-    per_period = scenario.budget.per_period.max if market.periods > 1 else None
-    upper = np.minimum(market.cell_upper[market.cell_of], budget)
-    upper = np.minimum(upper, market.channel_upper[market.channel_of])
-    if per_period is not None:
-        upper = np.minimum(upper, per_period)
-    upper = np.where(market.available, upper * (1 + 1e-6), 0.0)
-    lower = np.zeros(n)
+    # With one period a cell is one variable and its own bounds are the variable's box (explained
+    # through its marginal value); with several they are rows over its periods. Caps that are rows
+    # also cap the box, a hair looser, so a binding cap shows as the row's dual and not the box's;
+    # they keep the curves' approximation ranges short.
+    cap = np.minimum(budget, market.channel_upper[market.channel_of])
+    if market.periods > 1 and scenario.budget.per_period.max is not None:
+        cap = np.minimum(cap, scenario.budget.per_period.max)
+    cap = cap * (1 + 1e-6)
+    if market.periods == 1:
+        lower = market.cell_lower[market.cell_of].astype(float)
+        upper = np.maximum(np.minimum(market.cell_upper[market.cell_of], cap), lower)
+    else:
+        lower = np.zeros(n)
+        upper = np.minimum(market.cell_upper[market.cell_of] * (1 + 1e-6), cap)
+    upper = np.where(market.available, upper, 0.0)
     constants = {
         "engagement": float(market.organic.engagement.sum()),
         "new_followers": float(market.organic.new_followers.sum()),
@@ -421,4 +425,13 @@ def spend_bounds(name: str, what: str, index: np.ndarray, low: float, high: floa
                 f"{name}.max", "<=", float(high), float(high), index, ones, label=f"the {what} spend cap", unit=currency
             )
         )
+    return rows
+
+
+def cell_rows(market: Market, currency: str) -> list[Row]:
+    """The cells' own spend bounds over the horizon, as rows (``cell.CHANNEL.FORMAT.min/max``)."""
+    rows = []
+    for c, cell in enumerate(market.cell_keys):
+        units = np.flatnonzero(market.cell_of == c)
+        rows += spend_bounds(f"cell.{cell}", cell, units, market.cell_lower[c], market.cell_upper[c], currency)
     return rows
