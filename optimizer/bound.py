@@ -38,7 +38,8 @@ def lagrangian_bound(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarr
 class Prices:
     """The Lagrangian's linear pieces at some multipliers (max-sense).
 
-    The Lagrangian is ``constant + φ · Σ f_c(x_c) + κ · x + Σ_j [ρ_j R_j(t_j) − ν_j t_j]``.
+    The Lagrangian is ``constant + φ · Σ f_c(x_c) + κ · x + Σ_j [ρ_j R_j(t_j) − ν_j t_j] + π · y``
+    with y the on/off switches (each 0 or 1).
     """
 
     constant: float
@@ -46,6 +47,7 @@ class Prices:
     kappa: np.ndarray
     rho: np.ndarray
     nu: np.ndarray
+    switch: np.ndarray
 
 
 def prices(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray) -> Prices:
@@ -62,6 +64,7 @@ def prices(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray) -> Pri
     kappa = obj.sign * obj.spend.astype(float).copy()
     phi = obj.sign * obj.conversions
     rho = obj.sign * obj.reach.astype(float).copy()
+    switch = np.zeros(len(problem.switches))
     constant = 0.0
     for k, row in enumerate(problem.rows):
         if s[k] == 0.0:
@@ -71,9 +74,11 @@ def prices(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray) -> Pri
         phi -= s[k] * row.conversions
         if row.reach is not None:
             rho -= s[k] * row.reach
+        if row.switch_index is not None:
+            np.subtract.at(switch, row.switch_index, s[k] * row.switch_coef)
     if problem.needs_reach:
         kappa = kappa + nu[market.channel_of] * market.impressions_per_unit
-    return Prices(constant, float(phi), kappa, rho, nu)
+    return Prices(constant, float(phi), kappa, rho, nu, switch)
 
 
 def marginal_values(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray, spend: np.ndarray) -> np.ndarray:
@@ -95,6 +100,7 @@ def lagrangian(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray) ->
     weight = np.full(len(p.kappa), p.phi)
     x = market.curves.best_response(weight, -p.kappa, problem.lower, problem.upper)
     total = p.constant + float(p.phi * market.curves.value(x).sum() + p.kappa @ x)
+    total += float(np.maximum(p.switch, 0.0).sum())  # each switch on or off, whichever pays
     if problem.needs_reach:
         curves, top = reach_curves(problem)
         t = curves.best_response(p.rho, p.nu, np.zeros(len(market.channels)), top)

@@ -17,13 +17,14 @@ from optimizer.bound import lagrangian_bound, marginal_values
 from optimizer.explain import (
     constraint_reports,
     row_value,
+    step_report,
     zero_spend_reasons,
 )
 from optimizer.infeasible import elastic_plan, explain_infeasible, proven_infeasible, violation_weights
 from optimizer.lp import SOLVERS, LinearSolution, solve_lp
 from optimizer.polish import even_out, polish
 from optimizer.problem import Problem, Row, build_problem
-from optimizer.result import CellPlan, KpiStatus, OptimizationResult, SolverReport
+from optimizer.result import CellPlan, ConstraintReport, KpiStatus, OptimizationResult, SolverReport
 from scenarios.errors import InfeasibleError, SolverError
 from scenarios.market import Outcomes, build_market
 from scenarios.schema import OBJECTIVES, Scenario
@@ -121,7 +122,11 @@ class Optimizer:
                 continue
             if solution.status != "optimal":
                 raise SolverError(f"the solver stopped without an optimal plan (status: {solution.status})")
-            spend = even_out(problem, polish(problem, solution.spend, solution.shadow, solution.link_shadow))
+            spend = even_out(
+                problem,
+                polish(problem, solution.spend, solution.shadow, solution.link_shadow, solution.switches),
+                solution.switches,
+            )
             # Solver round-off: fractions of a cent are no spend.
             spend = np.where((spend < 1e-6) & (problem.lower <= 0), 0.0, spend)
             outcomes = market.outcomes(spend)
@@ -164,7 +169,11 @@ class Optimizer:
             rounds=rounds,
             tolerance=float(self.tolerance),
         )
-        return assemble(scenario, variant, problem, solution, outcomes, report)
+        result = assemble(scenario, variant, problem, solution, outcomes, report)
+        if problem.switches:
+            steps = discrete_prices(problem, conv_bp, reach_bp, self.solver, achieved, result)
+            result = replace(result, constraints=steps)
+        return result
 
 
 def achieved_value(problem: Problem, outcomes: Outcomes) -> float:
@@ -187,6 +196,39 @@ def upper_bound(
     if reach is not None and reach.intercept is not None:
         constant += obj.sign * float(obj.reach @ reach.intercept)
     return outer.dual_bound + constant, outer.spend
+
+
+def discrete_prices(
+    problem: Problem,
+    conv_bp: list[np.ndarray],
+    reach_bp: list[np.ndarray],
+    solver: str,
+    achieved: float,
+    result: OptimizationResult,
+) -> tuple[ConstraintReport, ...]:
+    """Price binding on/off limits (active channels, team hours) by solving again with one more step.
+
+    Their duals say nothing once the on/off decisions are fixed; what a user wants to know is
+    what one more active channel, or the hours it takes, would be worth.
+    """
+    reports = list(result.constraints)
+    team_step = next((float(r.switch_coef[0]) for r in problem.rows if r.name == "team.hours"), 1.0)
+    for i, report in enumerate(reports):
+        if report.name not in ("rules.max_active_channels", "team.hours") or not report.binding:
+            continue
+        step = 1.0 if report.name == "rules.max_active_channels" else team_step
+        k = [r.name for r in problem.rows].index(report.name)
+        rows = list(problem.rows)
+        rows[k] = replace(rows[k], limit=rows[k].limit + step, rhs=rows[k].rhs + step)
+        looser = replace(problem, rows=tuple(rows))
+        conv, reach = segments_of(looser, conv_bp, reach_bp)
+        solution = solve_lp(looser, conv, reach, solver)
+        if solution.status != "optimal":
+            continue
+        spend = polish(looser, solution.spend, solution.shadow, solution.link_shadow, solution.switches)
+        gain = achieved_value(looser, looser.market.outcomes(spend)) - achieved
+        reports[i] = step_report(report, problem, step, problem.objective.sign * max(gain, 0.0))
+    return tuple(reports)
 
 
 SOME_SPEND = "plan.spend.min"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from optimizer.problem import BOUNCE, CPA, ROAS, Problem, Row, cell_rows
+from optimizer.problem import BOUNCE, CPA, IF_ACTIVE, ROAS, Problem, Row, cell_rows
 from optimizer.result import ConstraintReport, ZeroSpend
 from scenarios.market import Outcomes
 
@@ -21,12 +23,28 @@ def objective_unit(problem: Problem) -> str:
     return "people reached"
 
 
-def row_value(row: Row, outcomes: Outcomes) -> float | None:
-    """The quantity a row limits, at a plan, in the user's terms (a CPA, a share, a total).
+def switch_values(problem: Problem, spend: np.ndarray) -> np.ndarray:
+    """The on/off state of each switch at a plan: 1 where its cell or channel gets any spend."""
+    market = problem.market
+    values = np.zeros(len(problem.switches))
+    for k, name in enumerate(problem.switches):
+        kind, key = name.split(".", 1)
+        if kind == "cell":
+            mask = market.cell_of == market.cell_keys.index(key)
+        else:
+            mask = market.channel_of == market.channels.index(key)
+        values[k] = float(spend[mask].sum() > 1e-9)
+    return values
+
+
+def row_value(row: Row, outcomes: Outcomes, switches: np.ndarray | None = None) -> float | None:
+    """The quantity a row limits, at a plan, in the user's terms (a CPA, a share, a total, active channels).
 
     None for a ratio (CPA, ROAS, bounce rate, share) of a plan that spends nothing.
     """
     totals = outcomes.totals
+    if row.switch_index is not None and not len(row.index) and switches is not None:
+        return float(row.switch_coef @ switches[row.switch_index])
     ratio = row.kind in (CPA, ROAS, BOUNCE) or is_share(row)
     if ratio and totals["spend"] <= 0:
         return None
@@ -76,10 +94,18 @@ def constraint_reports(
     sign = problem.objective.sign
     unit = objective_unit(problem)
     reports = []
+    switches = switch_values(problem, outcomes.spend)
     for k, row in enumerate(problem.rows):
-        value = row_value(row, outcomes)
+        if row.internal:
+            continue
+        value = row_value(row, outcomes, switches)
+        if row.kind == IF_ACTIVE and value is not None and value <= 1e-9:
+            value = None  # the cell is off: its minimum does not apply
         price = sign * shadow_per_limit(row, float(shadow[k]), outcomes)
         close = value is not None and abs(value - row.limit) <= 1e-4 * max(1.0, abs(row.limit))
+        if row.switch_index is not None and not len(row.index) and value is not None:
+            # A limit on whole on/off decisions binds when the room left is less than one more of them.
+            close = row.limit - value < float(np.min(row.switch_coef)) - 1e-9
         reports.append(_report(row, value, bool(close or abs(shadow[k]) > 1e-9), price, unit, problem))
     if problem.market.periods == 1:
         for row in cell_rows(problem.market, problem.currency):
@@ -131,6 +157,24 @@ def _sentence(row: Row, price: float, binding: bool, unit: str, currency: str, o
     if objective == "min_spend":
         return f"{verb} {row.label} by {step_name} saves {abs(change):.4g} {currency} of spend at the margin"
     return f"{verb} {row.label} by {step_name} adds {change:.4g} {unit} at the margin"
+
+
+def step_report(report: ConstraintReport, problem: Problem, step: float, gain: float) -> ConstraintReport:
+    """A binding on/off limit priced by a discrete step: what loosening it by `step` would add."""
+    unit = objective_unit(problem)
+    if report.unit == "channels":
+        plural = "s" if report.limit != 1 else ""
+        head = f"the cap of {report.limit:g} active channel{plural} is reached: one more active channel"
+    else:
+        head = (
+            f"the team's {report.limit:g} hours a week leave no room for another channel: "
+            f"{step:g} more hours a week (one more active channel)"
+        )
+    if problem.objective.name == "min_spend":
+        text = f"{head} would save {abs(gain):.4g} {problem.currency} of spend"
+    else:
+        text = f"{head} would add {gain:.4g} {unit}"
+    return replace(report, shadow_price=gain / step, explanation=text)
 
 
 def zero_spend_reasons(problem: Problem, spend: np.ndarray, marginal: np.ndarray) -> list[ZeroSpend]:

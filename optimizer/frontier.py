@@ -201,7 +201,11 @@ class _Tracer:
             solution = self.model.solve(problem)
             if solution.status != "optimal":
                 return self._fallback(float(budget))
-            spend = even_out(problem, polish(problem, solution.spend, solution.shadow, solution.link_shadow))
+            spend = even_out(
+                problem,
+                polish(problem, solution.spend, solution.shadow, solution.link_shadow, solution.switches),
+                solution.switches,
+            )
             spend = np.where((spend < 1e-6) & (problem.lower <= 0), 0.0, spend)
             outcomes = problem.market.outcomes(spend)
             bound = lagrangian_bound(problem, solution.shadow, solution.link_shadow)

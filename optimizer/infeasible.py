@@ -20,7 +20,7 @@ import numpy as np
 from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
 from optimizer.explain import is_floor, is_share
 from optimizer.lp import LinearSolution, solve_lp
-from optimizer.problem import BOUNCE, CPA, ROAS, Problem, Row, cell_rows
+from optimizer.problem import BOUNCE, CPA, IF_ACTIVE, ROAS, Problem, Row, cell_rows
 from scenarios.errors import InfeasibleError
 
 REFINE_ROUNDS = 4
@@ -82,6 +82,8 @@ def with_limit(row: Row, limit: float, problem: Problem) -> Row:
     if row.kind == BOUNCE:
         coef = market.impressions_per_unit * market.ctr * (market.bounce_rate - limit)
         return replace(row, limit=limit, coef=coef[row.index])
+    if row.kind == IF_ACTIVE:
+        return replace(row, limit=limit, switch_coef=np.full(len(row.switch_coef), -limit))
     if is_share(row):
         return replace(row, limit=limit, coef=row.coef + row.limit - limit)
     return replace(row, limit=limit, rhs=row.rhs + (limit - row.limit))
@@ -99,7 +101,7 @@ def smallest_relaxation(
     row = problem.rows[k]
     if direct is None:
         return None
-    if row.kind not in (CPA, ROAS, BOUNCE) and not is_share(row):
+    if row.kind not in (CPA, ROAS, BOUNCE, IF_ACTIVE) and not is_share(row):
         return row.limit + direct if row.sense == "<=" else row.limit - direct
     if is_floor(row):
         good = 0.0
@@ -168,7 +170,7 @@ def violation_weights(problem: Problem, hard: Collection[str] = ()) -> dict[int,
     return {
         k: 1.0 / max(abs(row.rhs), abs(row.limit), problem.budget if row.rhs == 0 else 1.0, 1.0)
         for k, row in enumerate(problem.rows)
-        if row.name not in hard
+        if row.name not in hard and not row.internal
     }
 
 

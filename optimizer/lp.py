@@ -25,7 +25,7 @@ import contextlib
 import os
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -60,6 +60,8 @@ class LinearSolution:
     integer : bool
         Whether binaries were needed (S-shaped curves): then `shadow` comes from the LP
         re-solved with the binaries fixed at their optimal values.
+    switches : float array
+        The on/off decisions of the business rules (0 or 1, one per `Problem.switches`).
     mip_gap : float
         The MILP's proven relative gap on the approximation (0 for an LP).
     dual_bound : float
@@ -76,6 +78,7 @@ class LinearSolution:
     integer: bool = False
     mip_gap: float = 0.0
     dual_bound: float = float("nan")
+    switches: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ class Matrix:
     slack_cols: np.ndarray
     slack_rows: np.ndarray
     integer_cols: np.ndarray
+    switch_cols: slice = field(default_factory=lambda: slice(0, 0))
 
 
 def build_matrix(
@@ -210,6 +214,15 @@ def build_matrix(
         put(np.full(len(conv.slope), d0), seg_cols.start + np.arange(len(conv.slope)), conv.slope)
         put(np.array([d0]), np.array([f_col]), np.array([-1.0]))
 
+    # On/off switches of the business rules: binaries the rows refer to.
+    switch0 = n_cols
+    if problem.switches:
+        switch0 = add_cols(
+            np.zeros(len(problem.switches)), np.zeros(len(problem.switches)), np.ones(len(problem.switches))
+        )
+        integer_cols = np.concatenate([integer_cols, switch0 + np.arange(len(problem.switches))])
+    switch_cols = slice(switch0, switch0 + len(problem.switches))
+
     u0 = n_rows
     bounds = {"<=": (-INF, None), ">=": (None, INF), "==": (None, None)}
     for k, row in enumerate(problem.rows):
@@ -224,6 +237,8 @@ def build_matrix(
         if row.reach is not None and reach is not None:
             beta = row.reach[reach.owner] * reach.slope
             put(np.full(len(beta), u0 + k), reach_cols.start + np.arange(len(beta)), beta)
+        if row.switch_index is not None:
+            put(np.full(len(row.switch_index), u0 + k), switch0 + row.switch_index, row.switch_coef)
     user_rows = slice(u0, u0 + len(problem.rows))
 
     slack_cols: list[int] = []
@@ -262,6 +277,7 @@ def build_matrix(
         slack_cols=np.array(slack_cols, dtype=np.int64),
         slack_rows=np.array(slack_rows, dtype=np.int64),
         integer_cols=integer_cols,
+        switch_cols=switch_cols,
     )
 
 
@@ -500,8 +516,19 @@ def _solution(problem: Problem, matrix: Matrix, raw: RawSolution, with_reach: bo
         np.add.at(violation, matrix.slack_rows, raw.col_value[matrix.slack_cols])
     seconds = time.perf_counter() - started
     integer = bool(len(matrix.integer_cols))
+    switches = np.round(raw.col_value[matrix.switch_cols])
     return LinearSolution(
-        "optimal", spend, raw.objective, shadow, link_shadow, violation, seconds, integer, raw.mip_gap, raw.dual_bound
+        "optimal",
+        spend,
+        raw.objective,
+        shadow,
+        link_shadow,
+        violation,
+        seconds,
+        integer,
+        raw.mip_gap,
+        raw.dual_bound,
+        switches,
     )
 
 

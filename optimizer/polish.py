@@ -20,13 +20,13 @@ from scenarios.market import Market
 GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 
 
-def feasible(problem: Problem, spend: np.ndarray, tolerance: float = 1e-9) -> bool:
-    """Whether `spend` meets every row on the true curves (relative `tolerance`)."""
+def feasible(problem: Problem, spend: np.ndarray, tolerance: float = 1e-9, switches: np.ndarray | None = None) -> bool:
+    """Whether `spend` (with the on/off `switches`) meets every row on the true curves (relative `tolerance`)."""
     market = problem.market
     conversions = float(market.curves.value(spend).sum())
     reach = market.reach(spend)
     for row in problem.rows:
-        lhs = row.lhs(spend, conversions, reach)
+        lhs = row.lhs(spend, conversions, reach, switches)
         slack = tolerance * max(1.0, abs(row.rhs), abs(row.limit), float(np.abs(row.coef).sum()) * 1e-3)
         if row.sense in ("<=", "==") and lhs > row.rhs + slack:
             return False
@@ -43,23 +43,29 @@ def objective(problem: Problem, spend: np.ndarray) -> float:
     return obj.sign * obj.value(spend, conversions, market.reach(spend))
 
 
-def polish(problem: Problem, spend: np.ndarray, shadow: np.ndarray, link_shadow: np.ndarray) -> np.ndarray:
+def polish(
+    problem: Problem,
+    spend: np.ndarray,
+    shadow: np.ndarray,
+    link_shadow: np.ndarray,
+    switches: np.ndarray | None = None,
+) -> np.ndarray:
     """A plan at least as good as `spend` and feasible, moved towards the Lagrangian's choice."""
-    if not feasible(problem, spend, 1e-7):
+    if not feasible(problem, spend, 1e-7, switches):
         return spend
     target = _target(problem, spend, shadow, link_shadow)
     direction = target - spend
     if not np.any(np.abs(direction) > 1e-9):
         return spend
     lo, hi = 0.0, 1.0
-    if not feasible(problem, spend + direction):
+    if not feasible(problem, spend + direction, switches=switches):
         for _ in range(40):
             mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if feasible(problem, spend + mid * direction) else (lo, mid)
+            lo, hi = (mid, hi) if feasible(problem, spend + mid * direction, switches=switches) else (lo, mid)
         hi = lo
     best = _golden_max(lambda t: objective(problem, spend + t * direction), 0.0, hi)
     candidate = np.clip(spend + best * direction, problem.lower, problem.upper)
-    if feasible(problem, candidate) and objective(problem, candidate) >= objective(problem, spend):
+    if feasible(problem, candidate, switches=switches) and objective(problem, candidate) >= objective(problem, spend):
         return candidate
     return spend
 
@@ -111,7 +117,7 @@ def _golden_max(f, lo: float, hi: float, iterations: int = 60) -> float:
     return max(candidates)[1]
 
 
-def even_out(problem: Problem, spend: np.ndarray) -> np.ndarray:
+def even_out(problem: Problem, spend: np.ndarray, switches: np.ndarray | None = None) -> np.ndarray:
     """Spread each cell's spend evenly over periods that are interchangeable, where that stays feasible.
 
     Periods with the same prices, rates and availability are the same market:
@@ -136,6 +142,6 @@ def even_out(problem: Problem, spend: np.ndarray) -> np.ndarray:
         for c in range(len(market.cell_keys)):
             units = group & (market.cell_of == c)
             candidate[units] = spend[units].mean()
-    if feasible(problem, candidate) and objective(problem, candidate) >= objective(problem, spend):
+    if feasible(problem, candidate, switches=switches) and objective(problem, candidate) >= objective(problem, spend):
         return candidate
     return spend

@@ -19,7 +19,7 @@ from scenarios.market import Market
 from scenarios.schema import Scenario
 
 #: How the user's number enters a row, for shadow prices per unit of it.
-RHS, CPA, ROAS, BOUNCE = "rhs", "cpa", "roas", "bounce"
+RHS, CPA, ROAS, BOUNCE, IF_ACTIVE = "rhs", "cpa", "roas", "bounce", "if_active"
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,15 @@ class Row:
     reach : float array (channels,) or None
         Coefficients on paid reach per channel.
     kind : str
-        How `limit` enters the row (`RHS`, `CPA`, `ROAS`, `BOUNCE`).
+        How `limit` enters the row (`RHS`, `CPA`, `ROAS`, `BOUNCE`, `IF_ACTIVE`).
     label : str
         The constraint in words, for explanations.
     unit : str
         Unit of `limit` ("EUR", "people", "clicks", ...).
+    switch_index, switch_coef : arrays or None
+        Sparse coefficients on the problem's on/off switches (binaries).
+    internal : bool
+        A modelling row (a switch's link to its spend), neither reported nor relaxed.
     """
 
     name: str
@@ -61,6 +65,9 @@ class Row:
     kind: str = RHS
     label: str = ""
     unit: str = ""
+    switch_index: np.ndarray | None = None
+    switch_coef: np.ndarray | None = None
+    internal: bool = False
 
     def __post_init__(self) -> None:
         if self.sense not in ("<=", ">=", "=="):
@@ -68,11 +75,15 @@ class Row:
         if len(self.index) != len(self.coef):
             raise ValueError("Row.index and Row.coef must have the same length")
 
-    def lhs(self, spend: np.ndarray, conversions: float, reach: np.ndarray) -> float:
-        """Value of the left-hand side at a plan."""
+    def lhs(
+        self, spend: np.ndarray, conversions: float, reach: np.ndarray, switches: np.ndarray | None = None
+    ) -> float:
+        """Value of the left-hand side at a plan (with its on/off switches, where the row has any)."""
         value = float(self.coef @ spend[self.index]) + self.conversions * conversions
         if self.reach is not None:
             value += float(self.reach @ reach)
+        if self.switch_index is not None and switches is not None:
+            value += float(self.switch_coef @ switches[self.switch_index])
         return value
 
 
@@ -95,8 +106,9 @@ class Objective:
 class Problem:
     """An allocation problem: market, box bounds, rows and objective.
 
-    `lower`/`upper` are the spend bounds of each cell, finite; `constants`
-    holds KPI contributions the plan cannot change (the organic plan).
+    `lower`/`upper` are the spend bounds of each unit, finite; `constants`
+    holds KPI contributions the plan cannot change (the organic plan);
+    `switches` names the on/off decisions (binaries) the rows refer to.
     """
 
     market: Market
@@ -108,6 +120,7 @@ class Problem:
     currency: str
     conversion_name: str = "conversion"
     constants: dict[str, float] = field(default_factory=dict)
+    switches: tuple[str, ...] = ()
 
     @property
     def needs_reach(self) -> bool:
@@ -173,6 +186,8 @@ def build_problem(
                     )
                 )
     rows += _kpi_rows(scenario, market)
+    switch_rows, switches = _switch_rows(scenario, market, budget)
+    rows += switch_rows
     obj = _objective(objective, market, n, m)
     # With one period a cell is one variable and its own bounds are the variable's box (explained
     # through its marginal value); with several they are rows over its periods. Caps that are rows
@@ -193,7 +208,9 @@ def build_problem(
         "engagement": float(market.organic.engagement.sum()),
         "new_followers": float(market.organic.new_followers.sum()),
     }
-    return Problem(market, budget, lower, upper, tuple(rows), obj, cur, scenario.business.conversion, constants)
+    return Problem(
+        market, budget, lower, upper, tuple(rows), obj, cur, scenario.business.conversion, constants, switches
+    )
 
 
 def _period_rows(scenario: Scenario, market: Market) -> list[Row]:
@@ -435,3 +452,109 @@ def cell_rows(market: Market, currency: str) -> list[Row]:
         units = np.flatnonzero(market.cell_of == c)
         rows += spend_bounds(f"cell.{cell}", cell, units, market.cell_lower[c], market.cell_upper[c], currency)
     return rows
+
+
+def _switch_rows(scenario: Scenario, market: Market, budget: float) -> tuple[list[Row], tuple[str, ...]]:
+    """On/off rules: a minimum spend for any cell used, a cap on active channels, team hours per channel.
+
+    A cell switch y_c links to its spend by ``Σ x ≤ cap · y_c`` and ``Σ x ≥ minimum · y_c``; a
+    channel switch w_j by ``Σ x ≤ cap · w_j``; then ``Σ w ≤ max_active_channels`` and
+    ``hours_per_active_channel · Σ w ≤ hours_per_week``.
+    """
+    rules, team, cur = scenario.rules, scenario.team, scenario.currency
+    rows: list[Row] = []
+    names: list[str] = []
+    one = np.ones(1)
+    if rules.min_spend_if_active is not None:
+        floor = rules.min_spend_if_active
+        for c, cell in enumerate(market.cell_keys):
+            units = np.flatnonzero(market.cell_of == c)
+            cap = float(min(market.cell_upper[c], market.channel_upper[market.channel_of[units[0]]], budget))
+            k = np.array([len(names)])
+            names.append(f"cell.{cell}")
+            rows.append(
+                Row(
+                    f"active.cell.{cell}",
+                    "<=",
+                    0.0,
+                    0.0,
+                    units,
+                    np.ones(len(units)),
+                    switch_index=k,
+                    switch_coef=-cap * one,
+                    internal=True,
+                    label=f"{cell} is on",
+                    unit=cur,
+                )
+            )
+            rows.append(
+                Row(
+                    f"rules.min_spend_if_active.{cell}",
+                    ">=",
+                    floor,
+                    0.0,
+                    units,
+                    np.ones(len(units)),
+                    kind=IF_ACTIVE,
+                    switch_index=k,
+                    switch_coef=-floor * one,
+                    label=f"the minimum spend of {cell} if used",
+                    unit=cur,
+                )
+            )
+    needs_channels = rules.max_active_channels is not None or (team is not None and team.hours_per_active_channel > 0)
+    if needs_channels:
+        first = len(names)
+        for j, name in enumerate(market.channels):
+            units = np.flatnonzero(market.channel_of == j)
+            cap = float(min(market.channel_upper[j], budget))
+            names.append(f"channel.{name}")
+            rows.append(
+                Row(
+                    f"active.channel.{name}",
+                    "<=",
+                    0.0,
+                    0.0,
+                    units,
+                    np.ones(len(units)),
+                    switch_index=np.array([first + j]),
+                    switch_coef=-cap * one,
+                    internal=True,
+                    label=f"{name} is on",
+                    unit=cur,
+                )
+            )
+        channels = np.arange(first, first + len(market.channels))
+        empty = np.zeros(0, dtype=int)
+        if rules.max_active_channels is not None:
+            limit = float(rules.max_active_channels)
+            rows.append(
+                Row(
+                    "rules.max_active_channels",
+                    "<=",
+                    limit,
+                    limit,
+                    empty,
+                    np.zeros(0),
+                    switch_index=channels,
+                    switch_coef=np.ones(len(channels)),
+                    label="the cap on active channels",
+                    unit="channels",
+                )
+            )
+        if team is not None and team.hours_per_active_channel > 0:
+            rows.append(
+                Row(
+                    "team.hours",
+                    "<=",
+                    team.hours_per_week,
+                    team.hours_per_week,
+                    empty,
+                    np.zeros(0),
+                    switch_index=channels,
+                    switch_coef=np.full(len(channels), team.hours_per_active_channel),
+                    label="the team's weekly hours",
+                    unit="hours",
+                )
+            )
+    return rows, tuple(names)

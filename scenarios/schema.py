@@ -247,11 +247,29 @@ class Kpis(Closed):
 
 
 class Rules(Closed):
-    """Business rules on how spend is split, as shares of total paid spend."""
+    """Business rules: shares of total paid spend, ramps, and on/off rules.
+
+    `min_spend_if_active` is the least a cell may get over the horizon if it
+    gets anything (currency); `max_active_channels` caps how many channels
+    get any spend. On/off rules make the problem a MILP.
+    """
 
     channel_share: dict[str, Share] = {}
     format_share: dict[str, Share] = {}
     ramp: Ramp = Ramp()
+    min_spend_if_active: PositiveMoney | None = None
+    max_active_channels: Annotated[int, Field(ge=0)] | None = None
+
+
+class Team(Closed):
+    """The social media team's week: hours available, and hours each active channel takes.
+
+    An active channel (any paid spend on it) needs `hours_per_active_channel`
+    of community management every week.
+    """
+
+    hours_per_week: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+    hours_per_active_channel: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = 0.0
 
 
 class Scenario(Closed):
@@ -271,5 +289,6 @@ class Scenario(Closed):
     response: dict[str, ResponseCurve] = {}
     kpis: Kpis = Kpis()
     rules: Rules = Rules()
+    team: Team | None = None
     sources: dict[str, str] = {}
     variants: dict[str, dict[str, object]] = {}
