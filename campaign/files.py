@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import tempfile
 from importlib import metadata
@@ -114,8 +115,15 @@ def frontier_csv(result: FrontierResult) -> str:
     writer.writeheader()
     for point in result.points:
         row = point.to_dict()
-        writer.writerow({k: ("" if v is None else round(v, 6) if isinstance(v, float) else v) for k, v in row.items()})
+        writer.writerow({k: _csv_number(v) for k, v in row.items()})
     return buffer.getvalue()
+
+
+def _csv_number(value: Any) -> Any:
+    """A CSV cell: empty for a missing or infinite number (as JSON's null), numbers rounded."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    return round(value, 6) if isinstance(value, float) else value
 
 
 def write_outputs(folder: Path, result: OptimizationResult, scenario: Scenario, document: dict[str, Any]) -> list[Path]:

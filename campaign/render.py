@@ -121,18 +121,19 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
 
 
 def compact(names) -> list[str]:
-    """Names with period numbers folded: budget.period.1.max, budget.period.2.max -> budget.period.N.max (2 periods)."""
+    """Names folded where many share a pattern: budget.period.N.max (9), rules.min_spend_if_active.* (13)."""
+    names = list(names)
+    prefixes: dict[str, int] = {}
+    for name in names:
+        prefixes[".".join(name.split(".")[:2])] = prefixes.get(".".join(name.split(".")[:2]), 0) + 1
     groups: dict[str, list[str]] = {}
     for name in names:
         parts = name.split(".")
         key = ".".join("N" if p.isdigit() else p for p in parts)
+        if key == name and prefixes[".".join(parts[:2])] >= 4:
+            key = ".".join(parts[:2]) + ".*"
         groups.setdefault(key, []).append(name)
-    return [
-        key
-        if len(found) == 1 and "N" not in key.split(".")
-        else (found[0] if len(found) == 1 else f"{key} ({len(found)} periods)")
-        for key, found in groups.items()
-    ]
+    return [found[0] if len(found) == 1 else f"{key} ({len(found)})" for key, found in groups.items()]
 
 
 def by_cell(result: OptimizationResult) -> list[CellPlan]:
@@ -228,7 +229,9 @@ def frontier(result: FrontierResult) -> str:
     ]
     out.append(table(headers, rows, [True] * len(headers)))
     out.append("")
-    if result.profit_max_budget is None:
+    if not any(p.status == "optimal" for p in result.points):
+        out.append("no budget in this range meets every rule and KPI: try a range of larger budgets")
+    elif result.profit_max_budget is None:
         out.append("no value per conversion in the scenario: profit cannot be maximised")
     else:
         edge = " (at the edge of the range: widen it)" if result.profit_max_at_edge else ""

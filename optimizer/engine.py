@@ -108,7 +108,7 @@ class Optimizer:
         while True:
             rounds += 1
             conv, reach = segments_of(problem, conv_bp, reach_bp)
-            solution = solve_lp(problem, conv, reach, self.solver)
+            solution = solve_lp(problem, conv, reach, self.solver, mip_gap=self.tolerance / 10)
             if solution.status == "infeasible":
                 # The chords lie below the curves: near the edge of what the curves allow, a feasible
                 # problem can look infeasible. Prove it with the tangents, or refine where a plan would be.
@@ -137,7 +137,7 @@ class Optimizer:
             if solution.integer and gap > self.tolerance:
                 # With S-shaped curves the Lagrangian can keep a duality gap; the MILP over the
                 # upper chains (on or above every curve) bounds the true optimum too.
-                upper, relaxed_plan = upper_bound(problem, conv_bp, reach_bp, self.solver)
+                upper, relaxed_plan = upper_bound(problem, conv_bp, reach_bp, self.solver, self.tolerance / 10)
                 bound = min(bound, upper)
                 gap = relative_gap(problem, bound, achieved, outcomes)
             if gap <= self.tolerance or rounds >= MAX_ROUNDS:
@@ -171,7 +171,7 @@ class Optimizer:
         )
         result = assemble(scenario, variant, problem, solution, outcomes, report)
         if problem.switches:
-            steps = discrete_prices(problem, conv_bp, reach_bp, self.solver, achieved, result)
+            steps = discrete_prices(problem, count, self.solver, result)
             result = replace(result, constraints=steps)
         return result
 
@@ -183,11 +183,11 @@ def achieved_value(problem: Problem, outcomes: Outcomes) -> float:
 
 
 def upper_bound(
-    problem: Problem, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray], solver: str
+    problem: Problem, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray], solver: str, mip_gap: float = 1e-6
 ) -> tuple[float, np.ndarray | None]:
-    """The proven optimum over the upper chains (at least the true optimum, max-sense) and its plan."""
+    """The proven bound over the upper chains (at least the true optimum, max-sense) and the relaxation's plan."""
     conv, reach = segments_of(problem, conv_bp, reach_bp, kind="upper")
-    outer = solve_lp(problem, conv, reach, solver)
+    outer = solve_lp(problem, conv, reach, solver, mip_gap=mip_gap)
     if outer.status != "optimal":
         return math.inf, None
     obj = problem.objective
@@ -199,35 +199,40 @@ def upper_bound(
 
 
 def discrete_prices(
-    problem: Problem,
-    conv_bp: list[np.ndarray],
-    reach_bp: list[np.ndarray],
-    solver: str,
-    achieved: float,
-    result: OptimizationResult,
+    problem: Problem, count: int, solver: str, result: OptimizationResult
 ) -> tuple[ConstraintReport, ...]:
     """Price binding on/off limits (active channels, team hours) by solving again with one more step.
 
     Their duals say nothing once the on/off decisions are fixed; what a user wants to know is
-    what one more active channel, or the hours it takes, would be worth.
+    what one more active channel, or the hours it takes, would be worth. Both solves use the
+    initial breakpoints, so their difference is not blurred by different approximations.
     """
     reports = list(result.constraints)
+    names = [r.name for r in problem.rows]
     team_step = next((float(r.switch_coef[0]) for r in problem.rows if r.name == "team.hours"), 1.0)
+    conv_bp, reach_bp = initial_breakpoints(problem, count)
+
+    def value(candidate: Problem) -> float | None:
+        conv, reach = segments_of(candidate, conv_bp, reach_bp)
+        solution = solve_lp(candidate, conv, reach, solver, mip_gap=1e-5)
+        if solution.status != "optimal":
+            return None
+        spend = polish(candidate, solution.spend, solution.shadow, solution.link_shadow, solution.switches)
+        return achieved_value(candidate, candidate.market.outcomes(spend))
+
+    base: float | None = None
     for i, report in enumerate(reports):
         if report.name not in ("rules.max_active_channels", "team.hours") or not report.binding:
             continue
         step = 1.0 if report.name == "rules.max_active_channels" else team_step
-        k = [r.name for r in problem.rows].index(report.name)
+        k = names.index(report.name)
         rows = list(problem.rows)
         rows[k] = replace(rows[k], limit=rows[k].limit + step, rhs=rows[k].rhs + step)
-        looser = replace(problem, rows=tuple(rows))
-        conv, reach = segments_of(looser, conv_bp, reach_bp)
-        solution = solve_lp(looser, conv, reach, solver)
-        if solution.status != "optimal":
+        base = value(problem) if base is None else base
+        looser = value(replace(problem, rows=tuple(rows)))
+        if base is None or looser is None:
             continue
-        spend = polish(looser, solution.spend, solution.shadow, solution.link_shadow, solution.switches)
-        gain = achieved_value(looser, looser.market.outcomes(spend)) - achieved
-        reports[i] = step_report(report, problem, step, problem.objective.sign * max(gain, 0.0))
+        reports[i] = step_report(report, problem, step, problem.objective.sign * max(looser - base, 0.0))
     return tuple(reports)
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
 from optimizer.bound import lagrangian_bound
-from optimizer.engine import MAX_ROUNDS, Optimizer, achieved_value, relative_gap
+from optimizer.engine import MAX_ROUNDS, Optimizer, achieved_value, relative_gap, upper_bound
 from optimizer.lp import LinearModel
 from optimizer.polish import even_out, polish
 from optimizer.problem import Problem, build_problem
@@ -150,11 +150,21 @@ class Frontier:
         margin_value = market.value_per_conversion * market.gross_margin
         profit_budget = value_budget = profit_max = None
         profit_edge = value_edge = False
-        if margin_value > 0:
+        feasible = [p for p in points if p.status == "optimal"]
+        if margin_value > 0 and feasible and tracer.concave:
             profit_budget, profit_edge = tracer.crossing(budgets, margin_value)
             value_budget, value_edge = tracer.crossing(budgets, market.value_per_conversion)
             if profit_budget is not None:
                 profit_max = tracer.point(profit_budget).profit
+        elif margin_value > 0 and feasible:
+            # On/off rules or S-shaped curves: the budget's shadow price need not fall as the budget
+            # grows, so the marked budgets are read off the grid rather than bisected.
+            best = max(feasible, key=lambda p: p.profit)
+            profit_budget, profit_max = best.budget, best.profit
+            profit_edge = best is feasible[0] or best is feasible[-1]
+            past = [p for p in feasible if p.marginal_cpa is not None and p.marginal_cpa > market.value_per_conversion]
+            value_budget = past[0].budget if past else feasible[-1].budget
+            value_edge = not past or past[0] is feasible[0]
         return FrontierResult(
             scenario=scenario.name,
             variant=variant,
@@ -182,11 +192,13 @@ class _Tracer:
         self.conv_bp, self.reach_bp = initial_breakpoints(problem, count)
         self.model = self._model()
         self.budget_row = [r.name for r in problem.rows].index("budget.total")
+        # Concave curves and no on/off rules: conversions are concave in the budget.
+        self.concave = bool(problem.market.curves.concave.all()) and not problem.switches
         self._lambda: dict[float, float | None] = {}  # budget -> shadow price (None: infeasible)
 
     def _model(self) -> LinearModel:
         conv, reach = segments_of(self.problem, self.conv_bp, self.reach_bp)
-        return LinearModel(self.problem, conv, reach, self.solver)
+        return LinearModel(self.problem, conv, reach, self.solver, self.tolerance / 10)
 
     def at(self, budget: float) -> Problem:
         """The problem with the budget row moved to `budget`."""
@@ -209,7 +221,11 @@ class _Tracer:
             spend = np.where((spend < 1e-6) & (problem.lower <= 0), 0.0, spend)
             outcomes = problem.market.outcomes(spend)
             bound = lagrangian_bound(problem, solution.shadow, solution.link_shadow)
-            gap = relative_gap(problem, bound, achieved_value(problem, outcomes), outcomes)
+            achieved = achieved_value(problem, outcomes)
+            gap = relative_gap(problem, bound, achieved, outcomes)
+            if solution.integer and gap > self.tolerance:
+                upper, _ = upper_bound(problem, self.conv_bp, self.reach_bp, self.solver, self.tolerance / 10)
+                gap = relative_gap(problem, min(bound, upper), achieved, outcomes)
             if gap <= self.tolerance or round_ == MAX_ROUNDS:
                 break
             self.conv_bp, self.reach_bp = refined_breakpoints(problem, spend, self.conv_bp, self.reach_bp)

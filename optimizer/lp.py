@@ -105,6 +105,7 @@ class Matrix:
     slack_rows: np.ndarray
     integer_cols: np.ndarray
     switch_cols: slice = field(default_factory=lambda: slice(0, 0))
+    mip_gap: float = 1e-6
 
 
 def build_matrix(
@@ -112,6 +113,7 @@ def build_matrix(
     conv: Segments | None,
     reach: Segments | None,
     elastic: dict[int, float] | None = None,
+    mip_gap: float = 1e-6,
 ) -> Matrix:
     """Assemble the LP of `problem` (see the module docstring for its columns and rows).
 
@@ -278,6 +280,7 @@ def build_matrix(
         slack_rows=np.array(slack_rows, dtype=np.int64),
         integer_cols=integer_cols,
         switch_cols=switch_cols,
+        mip_gap=mip_gap,
     )
 
 
@@ -349,7 +352,9 @@ def _highs_model(matrix: Matrix):
         for col in matrix.integer_cols:
             integrality[col] = highspy.HighsVarType.kInteger
         lp.integrality_ = integrality
-        h.setOptionValue("mip_rel_gap", 1e-6)
+        h.setOptionValue("mip_rel_gap", matrix.mip_gap)
+        # Branch and bound needs presolve (and the cuts it enables); only plain LPs run without it.
+        h.setOptionValue("presolve", "on")
     h.passModel(lp)
     h.run()
     return h
@@ -384,7 +389,7 @@ def _read_highs(h, matrix: Matrix) -> RawSolution:
 def _run_pulp(matrix: Matrix) -> RawSolution:
     import pulp
 
-    engine = _cbc(mip_gap=1e-6 if len(matrix.integer_cols) else None)
+    engine = _cbc(mip_gap=matrix.mip_gap if len(matrix.integer_cols) else None)
     model = pulp.LpProblem("allocation", pulp.LpMaximize)
     finite = np.isfinite
     variables = [
@@ -425,7 +430,7 @@ def _run_pulp(matrix: Matrix) -> RawSolution:
     name = {1: "optimal", -1: "infeasible", -2: "unbounded"}.get(model.status, "not solved")
     value = float(pulp.value(model.objective) or 0.0)
     # PuLP passes on no dual bound from CBC; CBC stops within its relative gap setting.
-    mip_gap = 1e-6 if len(matrix.integer_cols) else 0.0
+    mip_gap = matrix.mip_gap if len(matrix.integer_cols) else 0.0
     if name != "optimal":
         zeros = np.zeros(len(variables))
         return RawSolution(name, zeros, zeros, np.zeros(len(constraints)), float("nan"))
@@ -486,6 +491,7 @@ def solve_lp(
     reach: Segments | None,
     solver: str = "highs",
     elastic: dict[int, float] | None = None,
+    mip_gap: float = 1e-6,
 ) -> LinearSolution:
     """Build and solve the LP of `problem` with the given segments.
 
@@ -496,9 +502,11 @@ def solve_lp(
         impressions); None when the problem does not need them.
     elastic : dict, optional
         Row index -> weight: minimise the weighted violation of these rows.
+    mip_gap : float
+        Relative gap at which a MILP (on/off rules, S-shaped curves) may stop.
     """
     started = time.perf_counter()
-    matrix = build_matrix(problem, conv, reach, elastic)
+    matrix = build_matrix(problem, conv, reach, elastic, mip_gap)
     return _solution(problem, matrix, run_solver(matrix, solver), reach is not None, started)
 
 
@@ -547,11 +555,18 @@ class LinearModel:
         As for `solve_lp`.
     """
 
-    def __init__(self, problem: Problem, conv: Segments | None, reach: Segments | None, solver: str = "highs"):
+    def __init__(
+        self,
+        problem: Problem,
+        conv: Segments | None,
+        reach: Segments | None,
+        solver: str = "highs",
+        mip_gap: float = 1e-6,
+    ):
         self.problem = problem
         self.solver = solver
         self.with_reach = reach is not None
-        self.matrix = build_matrix(problem, conv, reach)
+        self.matrix = build_matrix(problem, conv, reach, mip_gap=mip_gap)
         self._highs = None
 
     def solve(self, problem: Problem) -> LinearSolution:

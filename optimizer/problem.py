@@ -194,7 +194,7 @@ def build_problem(
     # also cap the box, a hair looser, so a binding cap shows as the row's dual and not the box's;
     # they keep the curves' approximation ranges short.
     cap = np.minimum(budget, market.channel_upper[market.channel_of])
-    if market.periods > 1 and scenario.budget.per_period.max is not None:
+    if scenario.budget.per_period.max is not None:
         cap = np.minimum(cap, scenario.budget.per_period.max)
     cap = cap * (1 + 1e-6)
     if market.periods == 1:
@@ -215,12 +215,10 @@ def build_problem(
 
 def _period_rows(scenario: Scenario, market: Market) -> list[Row]:
     """Per-period budget floors and caps, and ramp limits on each channel from one period to the next."""
-    if market.periods <= 1:
-        return []
     cur = scenario.currency
     rows: list[Row] = []
     bounds = scenario.budget.per_period
-    for t in range(market.periods):
+    for t in range(market.periods if bounds.min > 0 or bounds.max is not None else 0):
         units = np.flatnonzero(market.period_of == t)
         rows += spend_bounds(
             f"budget.period.{t + 1}",

@@ -75,8 +75,14 @@ class Segments:
         concave = curves.concave
         envelope = Segments.tangents(curves, breakpoints)
         parts = []
+        exact = Segments.from_breakpoints(curves, breakpoints)
         for i, points in enumerate(breakpoints):
-            if concave[i] or curves.kind[i] == POINTS:
+            if curves.kind[i] == POINTS:
+                # A point table is its own curve: the chain through its points is exact.
+                mine = exact.owner == i
+                parts.append((exact.start[mine], exact.width[mine], exact.slope[mine]))
+                continue
+            if concave[i]:
                 mine = envelope.owner == i
                 parts.append((envelope.start[mine], envelope.width[mine], envelope.slope[mine]))
                 continue
@@ -133,10 +139,11 @@ class Segments:
             if not concave[i]:
                 # Above an S-shaped curve: its concave envelope, the ray from 0 to where it touches, then the curve.
                 if curves.kind[i] == POINTS:
-                    hull_x, hull_y = _upper_hull(*curves.points[i])
-                    keep = hull_x <= points[-1]
-                    hull_x = np.append(hull_x[keep], points[-1])
-                    hull_y = np.append(hull_y[keep], np.interp(points[-1], hull_x[:-1], hull_y[keep]))
+                    full_x, full_y = _upper_hull(*curves.points[i])
+                    end = np.interp(points[-1], full_x, full_y)  # on the full hull, before cutting it
+                    keep = full_x < points[-1]
+                    hull_x = np.append(full_x[keep], points[-1])
+                    hull_y = np.append(full_y[keep], end)
                     rise, run = np.diff(hull_y), np.diff(hull_x)
                     owners.append(np.full(len(run), i))
                     starts.append(hull_x[:-1])
@@ -246,7 +253,8 @@ def refine(breakpoints: list[np.ndarray], near: list[np.ndarray], parts: int = 4
             for jj in (j - 1, j, j + 1):
                 if 0 <= jj < len(b) - 1:
                     extra.append(np.linspace(b[jj], b[jj + 1], parts + 1)[1:-1])
-        refined.append(np.unique(np.concatenate([b, *extra])) if extra else b)
+        merged = np.unique(np.concatenate([b, *extra])) if extra else b
+        refined.append(merged if len(merged) >= 2 else b)  # keep [0, 0] for a unit that cannot spend
     return refined
 
 
@@ -254,7 +262,7 @@ def _inner_values(curves: Curves, i: int, nodes: np.ndarray) -> np.ndarray:
     """Heights of the inner chain at `nodes` for curve `i` (see `Segments.from_breakpoints`)."""
     one = curves.take(np.full(len(nodes), i))
     heights = one.value(nodes)
-    if curves.concave[i] or curves.kind[i] == POINTS:
+    if curves.concave[i] or curves.kind[i] == POINTS or len(nodes) < 2:
         return heights
     turn = curves.inflection[i]
     mids = 0.5 * (nodes[:-1] + nodes[1:])

@@ -167,7 +167,8 @@ def test_unknown_variant_lists_the_valid_ones(runner):
     assert result.exit_code == 1
     path = Path(result.stderr.split(":")[1].strip())
     assert result.stderr == (
-        f"Error: {path}: unknown variant 'lena' (did you mean 'lean'?); the file defines 'lean' or 'tiktok-push'\n"
+        f"Error: {path}: unknown variant 'lena' (did you mean 'lean'?); "
+        "the file defines 'lean', 'solo' or 'tiktok-push'\n"
     )
 
 
@@ -274,32 +275,20 @@ def test_an_override_that_breaks_the_scenario_is_a_clear_error(runner, tmp_path)
 
 
 def test_frontier_prints_a_table_and_the_marked_budgets(runner):
-    result = runner.invoke(cli, ["frontier", "cafe-chain-q1", "--from", "12000", "--to", "30000", "--points", "7"])
+    arguments = ["frontier", "b2b-saas-leads", "--from", "60000", "--to", "150000", "--points", "7"]
+    result = runner.invoke(cli, arguments)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("cafe-chain-q1: best pre-orders by budget (7 budgets, ")
-    assert lines[2].split() == [
-        "budget",
-        "(EUR)",
-        "spend",
-        "(EUR)",
-        "pre-orders",
-        "CPA",
-        "(EUR)",
-        "marginal",
-        "CPA",
-        "(EUR)",
-        "profit",
-        "(EUR)",
-        "reach",
-    ]
+    assert lines[0].startswith("b2b-saas-leads: best qualified leads by budget (7 budgets, ")
+    assert lines[2].split()[:4] == ["budget", "(USD)", "spend", "(USD)"]
+    assert "marginal CPA (USD)" in lines[2]
     assert any(line.startswith("profit peaks at a budget of ") for line in lines)
-    assert any("the marginal CPA exceeds the revenue of a pre-order" in line for line in lines)
+    assert any("the marginal CPA exceeds the revenue of a qualified lead" in line for line in lines)
 
 
 def test_frontier_json_and_files(runner, tmp_path):
     out = tmp_path / "frontier"
-    result = runner.invoke(cli, ["frontier", "cafe-chain-q1", "--points", "5", "--json", "-o", str(out)])
+    result = runner.invoke(cli, ["frontier", "b2b-saas-leads", "--points", "5", "--json", "-o", str(out)])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert len(doc["points"]) == 5
@@ -321,6 +310,6 @@ def test_frontier_json_and_files(runner, tmp_path):
     ],
 )
 def test_frontier_bad_ranges(runner, arguments, code, message):
-    result = runner.invoke(cli, ["frontier", "cafe-chain-q1", *arguments])
+    result = runner.invoke(cli, ["frontier", "b2b-saas-leads", *arguments])
     assert result.exit_code == code
     assert message in result.stderr

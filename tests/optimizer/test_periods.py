@@ -114,3 +114,9 @@ def test_weekly_cap_shadow_prices_match_a_finite_difference():
     down = tight.optimize(scenario(**merged(overlay, {"budget": {"per_period": {"max": 4000 - step}}})))
     slope = (up.totals["conversions"] - down.totals["conversions"]) / (2 * step)
     assert sum(c.shadow_price for c in caps) == pytest.approx(slope, rel=0.02)
+
+
+def test_a_per_period_cap_applies_with_a_single_period_too():
+    result = Optimizer().optimize(resolve(merged(BASE, {"budget": {"total": 20000, "per_period": {"max": 5000}}}), "x"))
+    assert result.totals["spend"] == pytest.approx(5000.0, rel=1e-6)
+    assert next(c for c in result.constraints if c.name == "budget.period.1.max").binding

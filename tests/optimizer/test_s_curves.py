@@ -120,3 +120,46 @@ def test_budget_shadow_price_of_an_s_curve_plan_matches_a_finite_difference():
     up = tight.optimize(s, budget=12000.0 + step).totals["conversions"]
     down = tight.optimize(s, budget=12000.0 - step).totals["conversions"]
     assert price == pytest.approx((up - down) / (2 * step), rel=0.02)
+
+
+def test_a_point_table_cut_by_the_budget_keeps_a_valid_bound():
+    table = {"curve": "points", "spend": [1000, 3000, 5000, 20000], "conversions": [17.4, 42.1, 146.0, 2116.1]}
+    hill_curve = {"curve": "hill", "alpha": 3.04, "half_saturation": 2507.0, "max": 301.0}
+    result = Optimizer(tolerance=1e-4).optimize(scenario([hill_curve, table], 8362.0))
+    assert result.solver.bound >= result.totals["conversions"] * (1 - 1e-9)
+    assert result.solver.approximation_error <= 1e-4
+
+
+def test_an_s_curve_in_a_channel_with_a_dark_week_solves():
+    data = {
+        "name": "dark-week",
+        "periods": {"count": 3, "unit": "week"},
+        "budget": {"total": 6000.0},
+        "channels": {
+            "web": {
+                "audience": 1e5,
+                "in_market": 0.05,
+                "cpm": 10.0,
+                "ctr": 0.01,
+                "cvr": 0.05,
+                "blackout": [2],
+                "formats": {"a": {}},
+            }
+        },
+        "response": {"web.a": {"curve": "hill", "alpha": 3.0, "half_saturation": 9000.0, "max": 1500.0}},
+    }
+    result = Optimizer().optimize(Scenario.model_validate(data))
+    assert [c.spend for c in result.allocation if c.period == 2] == [0.0]
+    assert result.totals["spend"] == pytest.approx(6000.0)
+
+
+def test_frontier_over_s_curves_marks_the_best_grid_budget():
+    from optimizer.frontier import Frontier
+
+    s = scenario(CURVES[:2], 20000.0).model_copy(
+        update={"business": Scenario.model_fields["business"].annotation(value_per_conversion=40.0)}
+    )
+    result = Frontier().compute(s, np.linspace(1000.0, 20000.0, 8))
+    best = max(result.points, key=lambda p: p.profit)
+    assert result.profit_max_budget == best.budget
+    assert all(p.approximation_error <= 1e-3 for p in result.points)

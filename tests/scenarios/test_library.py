@@ -25,7 +25,7 @@ def test_bundled_scenario_shape(bundled):
     assert "\n" not in description
     assert len(scenario.channels) >= 4
     assert all(len(channel.formats) >= 3 for channel in scenario.channels.values())
-    assert len(scenario.variants) == 2
+    assert len(scenario.variants) >= 2
     assert scenario.kpis.model_dump(exclude_none=True)
     assert scenario.rules.channel_share or scenario.rules.format_share
     assert len(cell_keys(scenario)) >= 12
@@ -40,10 +40,12 @@ def test_every_core_figure_has_a_source(bundled):
     assert "business.value_per_conversion" in scenario.sources
 
 
-@pytest.mark.parametrize("variant", [None, 0, 1])
+@pytest.mark.parametrize("variant", [None, 0, 1, 2])
 def test_bundled_scenario_solves_with_every_kpi_met(bundled, variant):
     path = bundled_scenarios()[bundled][0]
     names = sorted(load_scenario(path).variants)
+    if variant is not None and variant >= len(names):
+        pytest.skip(f"{bundled} has {len(names)} variants")
     name = None if variant is None else names[variant]
     scenario = load_scenario(path, name)
     result = Optimizer().optimize(scenario, variant=name)
