@@ -54,6 +54,25 @@ class FiniteFloat(click.ParamType):
         return f"{low}x{high}"
 
 
+solver_option = click.option(
+    "--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True, help="LP solver."
+)
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document on stdout and nothing else there."
+)
+
+
+def output_option(files: str) -> Any:
+    """The -o/--output DIR option of a command that writes `files` and the resolved scenario."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path),
+        metavar="DIR",
+        help=f"Write {files} and the resolved scenario.yaml into DIR.",
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="campaign-planner", prog_name="campaign")
 def cli() -> None:
@@ -68,7 +87,7 @@ def cli() -> None:
 
 
 @cli.command("scenarios")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@json_option
 def scenarios_command(as_json: bool) -> None:
     """List the bundled scenarios with a one-line description.
 
@@ -91,7 +110,7 @@ def scenarios_command(as_json: bool) -> None:
 
 @cli.command("validate")
 @click.argument("scenario")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@json_option
 def validate_command(scenario: str, as_json: bool) -> None:
     """Check a scenario file and all its variants; list every problem.
 
@@ -151,15 +170,9 @@ def validate_command(scenario: str, as_json: bool) -> None:
     show_default=True,
     help="Largest accepted proven gap to the true optimum, as a fraction (1e-4 = 0.01 %).",
 )
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True, help="LP solver.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout and nothing else there.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    metavar="DIR",
-    help="Write allocation.csv, result.json and the resolved scenario.yaml into DIR.",
-)
+@solver_option
+@json_option
+@output_option("allocation.csv, result.json")
 def optimize_command(
     scenario: str,
     variant: str | None,
@@ -239,15 +252,9 @@ def optimize_command(
     show_default=True,
     help="Largest accepted proven gap to the true optimum at every point.",
 )
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True, help="LP solver.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout and nothing else there.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    metavar="DIR",
-    help="Write frontier.csv, frontier.json and the resolved scenario.yaml into DIR.",
-)
+@solver_option
+@json_option
+@output_option("frontier.csv, frontier.json")
 def frontier_command(
     scenario: str,
     variant: str | None,
