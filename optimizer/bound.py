@@ -29,9 +29,11 @@ def reach_curves(problem: Problem) -> tuple[Curves, np.ndarray]:
     return Curves.exponential(audience, audience), top
 
 
-def lagrangian_bound(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray) -> float:
-    """Upper bound on the max-sense objective over the true curves."""
-    return lagrangian(problem, shadow, link_shadow)[0]
+def lagrangian_bound(
+    problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray, fixed_switches: np.ndarray | None = None
+) -> float:
+    """Upper bound on the max-sense objective over the true curves (with the switches held, if given)."""
+    return lagrangian(problem, shadow, link_shadow, fixed_switches)[0]
 
 
 @dataclass(frozen=True)
@@ -93,14 +95,19 @@ def marginal_values(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarra
     return p.phi * problem.market.curves.derivative(spend) + p.kappa
 
 
-def lagrangian(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray) -> tuple[float, np.ndarray]:
+def lagrangian(
+    problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray, fixed_switches: np.ndarray | None = None
+) -> tuple[float, np.ndarray]:
     """The Lagrangian's value at the given multipliers and the spend that attains it."""
     market = problem.market
     p = prices(problem, shadow, link_shadow)
     weight = np.full(len(p.kappa), p.phi)
     x = market.curves.best_response(weight, -p.kappa, problem.lower, problem.upper)
     total = p.constant + float(p.phi * market.curves.value(x).sum() + p.kappa @ x)
-    total += float(np.maximum(p.switch, 0.0).sum())  # each switch on or off, whichever pays
+    if fixed_switches is None:
+        total += float(np.maximum(p.switch, 0.0).sum())  # each switch on or off, whichever pays
+    else:
+        total += float(p.switch @ fixed_switches)
     if problem.needs_reach:
         curves, top = reach_curves(problem)
         t = curves.best_response(p.rho, p.nu, np.zeros(len(market.channels)), top)

@@ -105,10 +105,16 @@ class Optimizer:
             raise SolverError("the min_spend objective needs a conversion target: set kpis.min_conversions")
         conv_bp, reach_bp = initial_breakpoints(problem, count)
         rounds = 0
+        # On/off rules: the first MILP picks a pattern; refinement rounds hold it (cheap LPs) and
+        # one MILP over the upper chains certifies it; a pattern that fails is released.
+        pattern: np.ndarray | None = None
         while True:
             rounds += 1
             conv, reach = segments_of(problem, conv_bp, reach_bp)
-            solution = solve_lp(problem, conv, reach, self.solver, mip_gap=self.tolerance / 10)
+            solution = solve_lp(problem, conv, reach, self.solver, mip_gap=self.tolerance / 10, fixed_switches=pattern)
+            if solution.status == "infeasible" and pattern is not None:
+                pattern = None  # the held pattern cannot meet the refined rows: let the MILP choose again
+                continue
             if solution.status == "infeasible":
                 # The chords lie below the curves: near the edge of what the curves allow, a feasible
                 # problem can look infeasible. Prove it with the tangents, or refine where a plan would be.
@@ -134,7 +140,14 @@ class Optimizer:
             bound = lagrangian_bound(problem, solution.shadow, solution.link_shadow)
             relaxed_plan = None
             gap = relative_gap(problem, bound, achieved, outcomes)
-            if solution.integer and gap > self.tolerance:
+            if problem.switches and gap > self.tolerance:
+                if pattern is None:
+                    pattern = solution.switches
+                held = lagrangian_bound(problem, solution.shadow, solution.link_shadow, pattern)
+                if relative_gap(problem, held, achieved, outcomes) > self.tolerance / 2 and rounds < MAX_ROUNDS:
+                    conv_bp, reach_bp = refined_breakpoints(problem, solution.spend, conv_bp, reach_bp)
+                    continue
+            if (solution.integer or problem.switches) and gap > self.tolerance:
                 # With S-shaped curves the Lagrangian can keep a duality gap; the MILP over the
                 # upper chains (on or above every curve) bounds the true optimum too.
                 upper, relaxed_plan = upper_bound(problem, conv_bp, reach_bp, self.solver, self.tolerance / 10)
@@ -142,6 +155,7 @@ class Optimizer:
                 gap = relative_gap(problem, bound, achieved, outcomes)
             if gap <= self.tolerance or rounds >= MAX_ROUNDS:
                 break
+            pattern = None
             conv_bp, reach_bp = refined_breakpoints(problem, solution.spend, conv_bp, reach_bp)
             if relaxed_plan is not None:
                 # Refining where the relaxation's plan lies is what lowers its bound.
@@ -161,7 +175,8 @@ class Optimizer:
         # For profit the bound covers the media contribution; fixed costs are the same for every plan.
         fixed = market.fixed_costs if problem.objective.name == "profit" else 0.0
         report = SolverReport(
-            name=("HiGHS" if self.solver == "highs" else "CBC") + (" MILP" if solution.integer else ""),
+            name=("HiGHS" if self.solver == "highs" else "CBC")
+            + (" MILP" if solution.integer or problem.switches else ""),
             seconds=seconds,
             approximation_error=float(gap),
             bound=float(problem.objective.sign * bound - fixed),

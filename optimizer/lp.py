@@ -114,6 +114,7 @@ def build_matrix(
     reach: Segments | None,
     elastic: dict[int, float] | None = None,
     mip_gap: float = 1e-6,
+    fixed_switches: np.ndarray | None = None,
 ) -> Matrix:
     """Assemble the LP of `problem` (see the module docstring for its columns and rows).
 
@@ -219,10 +220,13 @@ def build_matrix(
     # On/off switches of the business rules: binaries the rows refer to.
     switch0 = n_cols
     if problem.switches:
-        switch0 = add_cols(
-            np.zeros(len(problem.switches)), np.zeros(len(problem.switches)), np.ones(len(problem.switches))
-        )
-        integer_cols = np.concatenate([integer_cols, switch0 + np.arange(len(problem.switches))])
+        count = len(problem.switches)
+        if fixed_switches is None:
+            switch0 = add_cols(np.zeros(count), np.zeros(count), np.ones(count))
+            integer_cols = np.concatenate([integer_cols, switch0 + np.arange(count)])
+        else:  # an on/off pattern held fixed: the problem stays an LP (for the switches)
+            fixed = np.asarray(fixed_switches, dtype=float)
+            switch0 = add_cols(np.zeros(count), fixed.copy(), fixed.copy())
     switch_cols = slice(switch0, switch0 + len(problem.switches))
 
     u0 = n_rows
@@ -492,6 +496,7 @@ def solve_lp(
     solver: str = "highs",
     elastic: dict[int, float] | None = None,
     mip_gap: float = 1e-6,
+    fixed_switches: np.ndarray | None = None,
 ) -> LinearSolution:
     """Build and solve the LP of `problem` with the given segments.
 
@@ -504,9 +509,11 @@ def solve_lp(
         Row index -> weight: minimise the weighted violation of these rows.
     mip_gap : float
         Relative gap at which a MILP (on/off rules, S-shaped curves) may stop.
+    fixed_switches : array, optional
+        Hold the on/off switches at these values (0 or 1).
     """
     started = time.perf_counter()
-    matrix = build_matrix(problem, conv, reach, elastic, mip_gap)
+    matrix = build_matrix(problem, conv, reach, elastic, mip_gap, fixed_switches)
     return _solution(problem, matrix, run_solver(matrix, solver), reach is not None, started)
 
 
