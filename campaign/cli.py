@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -211,18 +212,13 @@ def optimize_command(
         _infeasible(error, scenario, variant, as_json)
     except CampaignError as error:
         _fail(error, as_json)
-    document = result.to_dict()
-    if output is not None:
-        try:
-            written = write_outputs(output, result, loaded, document)
-        except OSError as error:
-            raise click.ClickException(f"{output}: cannot write the results: {error.strerror}") from None
-    if as_json:
-        click.echo(json.dumps(document, indent=2))
-    else:
-        click.echo(render.optimization(result, loaded))
-        if output is not None:
-            click.echo("\nWrote " + ", ".join(str(p) for p in written))
+    _emit(
+        result.to_dict(),
+        lambda: render.optimization(result, loaded),
+        output,
+        as_json,
+        lambda folder, document: write_outputs(folder, result, loaded, document),
+    )
 
 
 @cli.command("frontier")
@@ -292,18 +288,35 @@ def frontier_command(
         result = Frontier(tolerance, solver).compute(loaded, budgets, variant)
     except CampaignError as error:
         _fail(error, as_json)
-    document = result.to_dict()
+    _emit(
+        result.to_dict(),
+        lambda: render.frontier(result),
+        output,
+        as_json,
+        lambda folder, document: write_frontier(folder, result, loaded, document),
+    )
+
+
+def _emit(
+    document: dict[str, Any],
+    text: Callable[[], str],
+    output: Path | None,
+    as_json: bool,
+    write: Callable[[Path, dict[str, Any]], list[Path]],
+) -> None:
+    """Write the output files (if asked), then print the JSON document or the human report."""
+    written: list[Path] = []
     if output is not None:
         try:
-            written = write_frontier(output, result, loaded, document)
+            written = write(output, document)
         except OSError as error:
             raise click.ClickException(f"{output}: cannot write the results: {error.strerror}") from None
     if as_json:
         click.echo(json.dumps(document, indent=2))
-    else:
-        click.echo(render.frontier(result))
-        if output is not None:
-            click.echo("\nWrote " + ", ".join(str(p) for p in written))
+        return
+    click.echo(text())
+    if written:
+        click.echo("\nWrote " + ", ".join(str(p) for p in written))
 
 
 def _infeasible(error: InfeasibleError, scenario: str, variant: str | None, as_json: bool) -> NoReturn:
