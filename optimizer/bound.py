@@ -66,7 +66,8 @@ def prices(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray) -> Pri
     kappa = obj.sign * obj.spend.astype(float).copy()
     phi = obj.sign * obj.conversions
     rho = obj.sign * obj.reach.astype(float).copy()
-    switch = np.zeros(len(problem.switches))
+    switch = obj.sign * obj.switch if obj.switch is not None else np.zeros(len(problem.switches))
+    switch = np.array(switch, dtype=float)
     constant = 0.0
     for k, row in enumerate(problem.rows):
         if s[k] == 0.0:

@@ -18,6 +18,7 @@ from optimizer.explain import (
     constraint_reports,
     row_value,
     step_report,
+    switch_values,
     zero_spend_reasons,
 )
 from optimizer.infeasible import elastic_plan, explain_infeasible, proven_infeasible, violation_weights
@@ -194,7 +195,8 @@ class Optimizer:
 def achieved_value(problem: Problem, outcomes: Outcomes) -> float:
     """The max-sense objective of a plan on the true curves."""
     obj = problem.objective
-    return obj.sign * obj.value(outcomes.spend, outcomes.totals["conversions"], outcomes.reach)
+    switches = switch_values(problem, outcomes.spend) if obj.switch is not None else None
+    return obj.sign * obj.value(outcomes.spend, outcomes.totals["conversions"], outcomes.reach, switches)
 
 
 def upper_bound(

@@ -221,12 +221,13 @@ def build_matrix(
     switch0 = n_cols
     if problem.switches:
         count = len(problem.switches)
+        switch_cost = sign * obj.switch if obj.switch is not None else np.zeros(count)
         if fixed_switches is None:
-            switch0 = add_cols(np.zeros(count), np.zeros(count), np.ones(count))
+            switch0 = add_cols(switch_cost, np.zeros(count), np.ones(count))
             integer_cols = np.concatenate([integer_cols, switch0 + np.arange(count)])
         else:  # an on/off pattern held fixed: the problem stays an LP (for the switches)
             fixed = np.asarray(fixed_switches, dtype=float)
-            switch0 = add_cols(np.zeros(count), fixed.copy(), fixed.copy())
+            switch0 = add_cols(switch_cost, fixed.copy(), fixed.copy())
     switch_cols = slice(switch0, switch0 + len(problem.switches))
 
     u0 = n_rows

@@ -10,7 +10,7 @@ so they cannot drift apart.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -96,10 +96,16 @@ class Objective:
     conversions: float
     reach: np.ndarray
     sign: float = 1.0
+    switch: np.ndarray | None = None
 
-    def value(self, spend: np.ndarray, conversions: float, reach: np.ndarray) -> float:
-        """The objective in its own sense (a minimised spend is positive)."""
-        return float(self.spend @ spend + self.conversions * conversions + self.reach @ reach)
+    def value(
+        self, spend: np.ndarray, conversions: float, reach: np.ndarray, switches: np.ndarray | None = None
+    ) -> float:
+        """The objective in its own sense (a minimised spend is positive), with the switches' costs."""
+        value = float(self.spend @ spend + self.conversions * conversions + self.reach @ reach)
+        if self.switch is not None and switches is not None:
+            value += float(self.switch @ switches)
+        return value
 
 
 @dataclass(frozen=True)
@@ -189,6 +195,31 @@ def build_problem(
     switch_rows, switches = _switch_rows(scenario, market, budget)
     rows += switch_rows
     obj = _objective(objective, market, n, m)
+    if np.any(market.production_cost > 0):
+        # The first switches are the cells' (see _switch_rows): a cell used pays for its creatives,
+        # out of the media budget or a production budget of its own.
+        cells = np.arange(len(market.cell_keys))
+        cost = market.production_cost
+        if scenario.budget.production is None:
+            rows[0] = replace(rows[0], switch_index=cells, switch_coef=cost)
+        else:
+            limit = scenario.budget.production
+            rows.append(
+                Row(
+                    "budget.production",
+                    "<=",
+                    limit,
+                    limit,
+                    np.zeros(0, dtype=int),
+                    np.zeros(0),
+                    switch_index=cells,
+                    switch_coef=cost,
+                    label="the production budget",
+                    unit=cur,
+                )
+            )
+        if obj.name == "profit":
+            obj = replace(obj, switch=-np.concatenate([cost, np.zeros(len(switches) - len(cells))]))
     # With one period a cell is one variable and its own bounds are the variable's box (explained
     # through its marginal value); with several they are rows over its periods. Caps that are rows
     # also cap the box, a hair looser, so a binding cap shows as the row's dual and not the box's;
@@ -463,8 +494,7 @@ def _switch_rows(scenario: Scenario, market: Market, budget: float) -> tuple[lis
     rows: list[Row] = []
     names: list[str] = []
     one = np.ones(1)
-    if rules.min_spend_if_active is not None:
-        floor = rules.min_spend_if_active
+    if rules.min_spend_if_active is not None or np.any(market.production_cost > 0):
         for c, cell in enumerate(market.cell_keys):
             units = np.flatnonzero(market.cell_of == c)
             cap = float(min(market.cell_upper[c], market.channel_upper[market.channel_of[units[0]]], budget))
@@ -485,6 +515,9 @@ def _switch_rows(scenario: Scenario, market: Market, budget: float) -> tuple[lis
                     unit=cur,
                 )
             )
+            if rules.min_spend_if_active is None:
+                continue
+            floor = rules.min_spend_if_active
             rows.append(
                 Row(
                     f"rules.min_spend_if_active.{cell}",

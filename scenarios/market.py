@@ -100,6 +100,7 @@ class Market:
     available: np.ndarray
     cell_lower: np.ndarray
     cell_upper: np.ndarray
+    production_cost: np.ndarray
     audience: np.ndarray
     follow_rate: np.ndarray
     channel_lower: np.ndarray
@@ -163,6 +164,8 @@ class Market:
         paid_followers = float(engagement @ self.follow_rate[self.channel_of])
         total_spend = float(spend.sum())
         total_conv = float(conversions.sum())
+        used = np.bincount(self.cell_of, weights=spend, minlength=len(self.cell_keys)) > 1e-9
+        production = float(self.production_cost @ used)
         revenue = total_conv * self.value_per_conversion
         total_clicks = float(clicks.sum())
         totals = {
@@ -178,7 +181,8 @@ class Market:
             "negative_feedback": float(negative.sum()),
             "revenue": revenue,
             "gross_margin": revenue * self.gross_margin,
-            "profit": revenue * self.gross_margin - total_spend - self.fixed_costs,
+            "production": production,
+            "profit": revenue * self.gross_margin - total_spend - production - self.fixed_costs,
             "cpa": total_spend / total_conv if total_conv > 0 else math.inf,
             "roas": revenue / total_spend if total_spend > 0 else 0.0,
         }
@@ -227,6 +231,7 @@ def build_market(scenario: Scenario) -> Market:
     cpm, ctr, cvr, bounce, eng, neg, lower, upper = ([] for _ in range(8))
     kind, maximum, scale, alpha = [], [], [], []
     keys: list[str] = []
+    production: list[float] = []
     available: list[np.ndarray] = []
     points: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for j, name in enumerate(names):
@@ -244,6 +249,7 @@ def build_market(scenario: Scenario) -> Market:
             bounce.append(ch.bounce_rate)
             eng.append(min(1.0, ch.engagement_rate * fmt.engagement_factor))
             neg.append(ch.negative_feedback_rate)
+            production.append(fmt.production_cost)
             lower.append(fmt.spend.min)
             upper.append(fmt.spend.max if fmt.spend.max is not None else math.inf)
             keys.append(f"{name}.{fmt_name}")
@@ -311,6 +317,7 @@ def build_market(scenario: Scenario) -> Market:
         available=np.concatenate(available) if available else np.zeros(0, dtype=bool),
         cell_lower=np.array(lower, dtype=float),
         cell_upper=np.array(upper, dtype=float),
+        production_cost=np.array(production, dtype=float),
         audience=np.array([c.audience for c in channels], dtype=float),
         follow_rate=np.array([c.organic.follow_rate for c in channels]),
         channel_lower=np.array([c.spend.min for c in channels], dtype=float),

@@ -73,10 +73,15 @@ class Share(Closed):
 
 
 class Budget(Closed):
-    """Paid media budget over the whole horizon, in currency; `per_period` bounds each period's spend."""
+    """Paid media budget over the whole horizon, in currency; `per_period` bounds each period's spend.
+
+    Production costs of the cells used count against `total` unless a separate
+    `production` budget is given.
+    """
 
     total: PositiveMoney
     per_period: Bounds = Bounds()
+    production: PositiveMoney | None = None
 
 
 class Flight(Closed):
@@ -151,7 +156,9 @@ class Format(Closed):
     """A content format on a channel, as multipliers on the channel's rates.
 
     `audience_share` is the share of the channel's audience this format's
-    placements can reach (stories, reels, feed).
+    placements can reach (stories, reels, feed). `production_cost` is what
+    the creatives of this cell cost over the horizon if it runs at all
+    (currency): an on/off decision, so the problem becomes a MILP.
     """
 
     cpm_factor: Factor = 1.0
@@ -160,6 +167,7 @@ class Format(Closed):
     engagement_factor: Factor = 1.0
     audience_share: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
     spend: Bounds = Bounds()
+    production_cost: Money = 0.0
 
 
 class Channel(Closed):

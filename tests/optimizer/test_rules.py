@@ -112,3 +112,36 @@ def test_no_active_channel_allowed_with_a_target_is_infeasible_and_named():
     fixes = {r.name: r.relaxed_limit for r in caught.value.relaxations}
     assert "rules.max_active_channels" in fixes
     assert fixes["rules.max_active_channels"] == pytest.approx(1.0, abs=1e-6)
+
+
+COSTS = {("tiktok", "video"): 800.0, ("tiktok", "spark"): 800.0, ("instagram", "reel"): 1200.0}
+
+
+def with_costs(extra: dict | None = None) -> dict:
+    channels: dict = {}
+    for (channel, fmt), cost in COSTS.items():
+        channels.setdefault(channel, {"formats": {}})["formats"][fmt] = {"production_cost": cost}
+    return merged({"channels": channels}, extra or {})
+
+
+def test_production_costs_match_enumeration_of_the_cells_used():
+    result = Optimizer(tolerance=1e-5).optimize(scenario(**with_costs()))
+    best = -math.inf
+    for pattern in itertools.product([0, 1], repeat=len(COSTS)):
+        off = {}
+        for (channel, fmt), on in zip(COSTS, pattern, strict=True):
+            if not on:  # a cell that is not used gets (next to) nothing
+                off = merged(off, {"channels": {channel: {"formats": {fmt: {"spend": {"max": 1e-9}}}}}})
+        paid = sum(cost for cost, on in zip(COSTS.values(), pattern, strict=True) if on)
+        plan = Optimizer(tolerance=1e-5).optimize(scenario(**merged(off, {"budget": {"total": 20000.0 - paid}})))
+        best = max(best, plan.totals["conversions"])
+    assert result.totals["conversions"] == pytest.approx(best, rel=1e-4)
+    used = {(c.channel, c.format) for c in result.allocation if c.spend > 1e-6}
+    assert result.totals["production"] == pytest.approx(sum(COSTS[k] for k in used if k in COSTS))
+    assert result.totals["spend"] + result.totals["production"] == pytest.approx(20000.0, rel=1e-6)
+
+
+def test_a_separate_production_budget_caps_the_creatives_not_the_media():
+    result = Optimizer().optimize(scenario(**with_costs({"budget": {"production": 1500.0}})))
+    assert result.totals["spend"] == pytest.approx(20000.0, rel=1e-6)
+    assert result.totals["production"] <= 1500.0
