@@ -99,6 +99,8 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
         f"{number(t['profit'])} {cur} · paid reach {number(t['reach'])} people · new followers "
         f"{number(t['new_followers'])} · bounce rate {percent(t['bounce_rate'])}"
     )
+    if t.get("production", 0.0) > 0:
+        summary += f" · production of the cells used {number(t['production'])} {cur}"
     out += ["", summary]
     if result.kpis:
         out += ["", "KPIs"]
