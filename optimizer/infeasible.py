@@ -198,6 +198,12 @@ def explain_infeasible(
         return solve_lp(candidate, c_conv, c_reach, solver).status == "optimal"
 
     relaxations = []
+    # The per-period rows all come from one setting (budget.per_period): relax them together.
+    for bound in ("min", "max"):
+        group = [k for k in conflict if _per_period(relaxed.rows[k].name) == bound]
+        if group:
+            relaxations.append(_per_period_relaxation(relaxed, bound, feasible))
+            conflict = [k for k in conflict if k not in group]
     for k in conflict:
         row = relaxed.rows[k]
         alone, _, _ = elastic_plan(relaxed, {k: 1.0}, conv_bp, reach_bp, solver)
@@ -215,3 +221,37 @@ def explain_infeasible(
     if not relaxations:
         lines.append("  (no single constraint could be named as the cause)")
     return InfeasibleError("\n".join(lines), tuple(relaxations))
+
+
+def _per_period(name: str) -> str | None:
+    """``min`` or ``max`` for a per-period budget row (budget.period.N.min/max), else None."""
+    parts = name.split(".")
+    if len(parts) == 4 and parts[:2] == ["budget", "period"] and parts[2].isdigit():
+        return parts[3]
+    return None
+
+
+def _per_period_relaxation(problem: Problem, bound: str, feasible: Callable[[Problem], bool]) -> Relaxation:
+    """The smallest change of the common per-period floor or cap that makes a plan possible."""
+    index = [k for k, row in enumerate(problem.rows) if _per_period(row.name) == bound]
+    limit = problem.rows[index[0]].limit
+    unit = problem.market.period_unit
+
+    def at(value: float) -> Problem:
+        rows = list(problem.rows)
+        for k in index:
+            rows[k] = with_limit(rows[k], value, problem)
+        return replace(problem, rows=tuple(rows))
+
+    good = 0.0 if bound == "min" else problem.budget
+    relaxed_limit: float | None = None
+    if feasible(at(good)):
+        bad = limit
+        for _ in range(30):
+            mid = 0.5 * (good + bad)
+            good, bad = (mid, bad) if feasible(at(mid)) else (good, mid)
+        relaxed_limit = good
+    label = f"the {unit}ly spend {'floor' if bound == 'min' else 'cap'}"
+    return Relaxation(
+        f"budget.per_period.{bound}", label, ">=" if bound == "min" else "<=", limit, relaxed_limit, problem.currency
+    )

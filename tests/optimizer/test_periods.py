@@ -98,7 +98,7 @@ def test_a_floor_that_needs_a_dark_week_is_infeasible_and_named():
     )
     with pytest.raises(InfeasibleError) as caught:
         Optimizer().optimize(s)
-    assert "budget.period.2.min" in {r.name for r in caught.value.relaxations}
+    assert "budget.per_period.min" in {r.name for r in caught.value.relaxations}
 
 
 def test_weekly_cap_shadow_prices_match_a_finite_difference():
@@ -120,3 +120,17 @@ def test_a_per_period_cap_applies_with_a_single_period_too():
     result = Optimizer().optimize(resolve(merged(BASE, {"budget": {"total": 20000, "per_period": {"max": 5000}}}), "x"))
     assert result.totals["spend"] == pytest.approx(5000.0, rel=1e-6)
     assert next(c for c in result.constraints if c.name == "budget.period.1.max").binding
+
+
+def test_an_infeasible_weekly_cap_is_one_fix_for_the_one_setting():
+    overlay = {"budget": {"total": 20000, "per_period": {"max": 2000}}, "kpis": {"min_clicks": 20000}}
+    with pytest.raises(InfeasibleError) as caught:
+        Optimizer().optimize(scenario(**overlay))
+    fixes = {r.name: r.relaxed_limit for r in caught.value.relaxations}
+    assert not any(name.startswith("budget.period.") for name in fixes)
+    cap = fixes["budget.per_period.max"]
+    assert 2000 < cap < 20000
+    Optimizer().optimize(scenario(**merged(overlay, {"budget": {"per_period": {"max": cap * 1.001}}})))
+    with pytest.raises(InfeasibleError):
+        Optimizer().optimize(scenario(**merged(overlay, {"budget": {"per_period": {"max": cap * 0.99}}})))
+    assert "budget.per_period.max (the weekly spend cap): raise it from 2,000 to" in str(caught.value)
