@@ -129,14 +129,7 @@ class Optimizer:
                 continue
             if solution.status != "optimal":
                 raise SolverError(f"the solver stopped without an optimal plan (status: {solution.status})")
-            spend = even_out(
-                problem,
-                polish(problem, solution.spend, solution.shadow, solution.link_shadow, solution.switches),
-                solution.switches,
-            )
-            # Solver round-off: fractions of a cent are no spend.
-            spend = np.where((spend < 1e-6) & (problem.lower <= 0), 0.0, spend)
-            outcomes = market.outcomes(spend)
+            outcomes = finish(problem, solution)
             achieved = achieved_value(problem, outcomes)
             bound = lagrangian_bound(problem, solution.shadow, solution.link_shadow)
             relaxed_plan = None
@@ -192,6 +185,15 @@ class Optimizer:
         return result
 
 
+def finish(problem: Problem, solution: LinearSolution) -> Outcomes:
+    """The LP's plan polished on the true curves, evened out over interchangeable periods, and what it buys."""
+    spend = polish(problem, solution.spend, solution.shadow, solution.link_shadow, solution.switches)
+    spend = even_out(problem, spend, solution.switches)
+    # Solver round-off: fractions of a cent are no spend.
+    spend = np.where((spend < 1e-6) & (problem.lower <= 0), 0.0, spend)
+    return problem.market.outcomes(spend)
+
+
 def achieved_value(problem: Problem, outcomes: Outcomes) -> float:
     """The max-sense objective of a plan on the true curves."""
     obj = problem.objective
@@ -234,8 +236,7 @@ def discrete_prices(
         solution = solve_lp(candidate, conv, reach, solver, mip_gap=1e-5)
         if solution.status != "optimal":
             return None
-        spend = polish(candidate, solution.spend, solution.shadow, solution.link_shadow, solution.switches)
-        return achieved_value(candidate, candidate.market.outcomes(spend))
+        return achieved_value(candidate, finish(candidate, solution))
 
     base: float | None = None
     for i, report in enumerate(reports):

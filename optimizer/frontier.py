@@ -24,9 +24,8 @@ import numpy as np
 
 from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
 from optimizer.bound import lagrangian_bound
-from optimizer.engine import MAX_ROUNDS, Optimizer, achieved_value, relative_gap, upper_bound
+from optimizer.engine import MAX_ROUNDS, Optimizer, achieved_value, finish, relative_gap, upper_bound
 from optimizer.lp import LinearModel
-from optimizer.polish import even_out, polish
 from optimizer.problem import Problem, build_problem
 from optimizer.result import _finite
 from scenarios.errors import InfeasibleError, SolverError
@@ -213,13 +212,8 @@ class _Tracer:
             solution = self.model.solve(problem)
             if solution.status != "optimal":
                 return self._fallback(float(budget))
-            spend = even_out(
-                problem,
-                polish(problem, solution.spend, solution.shadow, solution.link_shadow, solution.switches),
-                solution.switches,
-            )
-            spend = np.where((spend < 1e-6) & (problem.lower <= 0), 0.0, spend)
-            outcomes = problem.market.outcomes(spend)
+            outcomes = finish(problem, solution)
+            spend = outcomes.spend
             bound = lagrangian_bound(problem, solution.shadow, solution.link_shadow)
             achieved = achieved_value(problem, outcomes)
             gap = relative_gap(problem, bound, achieved, outcomes)

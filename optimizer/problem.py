@@ -10,7 +10,7 @@ so they cannot drift apart.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -112,8 +112,8 @@ class Objective:
 class Problem:
     """An allocation problem: market, box bounds, rows and objective.
 
-    `lower`/`upper` are the spend bounds of each unit, finite; `constants`
-    holds KPI contributions the plan cannot change (the organic plan);
+    `lower`/`upper` are the spend bounds of each unit, finite (the organic
+    plan's KPI contributions are already in the rows' right-hand sides);
     `switches` names the on/off decisions (binaries) the rows refer to.
     """
 
@@ -125,7 +125,6 @@ class Problem:
     objective: Objective
     currency: str
     conversion_name: str = "conversion"
-    constants: dict[str, float] = field(default_factory=dict)
     switches: tuple[str, ...] = ()
 
     @property
@@ -235,13 +234,7 @@ def build_problem(
         lower = np.zeros(n)
         upper = np.minimum(market.cell_upper[market.cell_of] * (1 + 1e-6), cap)
     upper = np.where(market.available, upper, 0.0)
-    constants = {
-        "engagement": float(market.organic.engagement.sum()),
-        "new_followers": float(market.organic.new_followers.sum()),
-    }
-    return Problem(
-        market, budget, lower, upper, tuple(rows), obj, cur, scenario.business.conversion, constants, switches
-    )
+    return Problem(market, budget, lower, upper, tuple(rows), obj, cur, scenario.business.conversion, switches)
 
 
 def _period_rows(scenario: Scenario, market: Market) -> list[Row]:

@@ -199,3 +199,11 @@ def test_reach_objective_buys_the_cheapest_impressions():
     impressions = 1000 * 2000.0 / 5.0
     assert result.totals["reach"] == pytest.approx(50000 * (1 - math.exp(-impressions / 50000)), rel=1e-5)
     assert [c.spend for c in result.allocation] == pytest.approx([2000.0, 0.0], abs=1e-6)
+
+
+def test_each_allocation_row_reports_the_reach_of_its_own_impressions(two_channels):
+    result = Optimizer().optimize(two_channels)
+    audience = {"instagram": 100000.0, "tiktok": 200000.0}
+    for cell in result.allocation:
+        a = audience[cell.channel]
+        assert cell.reach == pytest.approx(a * (1 - math.exp(-cell.impressions / a)), rel=1e-9, abs=1e-9)

@@ -116,3 +116,13 @@ def test_value_and_profit_by_hand(make_scenario):
     assert t["profit"] == pytest.approx(conversions * 30 * 0.6 - 3500 - 3100 * months)
     assert t["cpa"] == pytest.approx(3500 / conversions)
     assert t["roas"] == pytest.approx(conversions * 30 / 3500)
+
+
+def test_new_followers_are_paid_and_organic_engagement_times_follow_rate(two_channels):
+    market = build_market(two_channels)
+    spend = np.array([825.0, 0.0, 600.0, 0.0])  # 100,000 instagram and 100,000 tiktok impressions
+    t = market.outcomes(spend).totals
+    organic = organic_outlook(two_channels)
+    # instagram: 100,000 × 0.01 engagement × 0.05 follow rate; tiktok has no follow rate.
+    assert t["new_followers"] == pytest.approx(100_000 * 0.01 * 0.05 + organic.new_followers.sum())
+    assert t["engagement"] == pytest.approx(100_000 * 0.01 + 100_000 * 0.02 + organic.engagement.sum())
