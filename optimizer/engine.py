@@ -198,7 +198,8 @@ def achieved_value(problem: Problem, outcomes: Outcomes) -> float:
     """The max-sense objective of a plan on the true curves."""
     obj = problem.objective
     switches = switch_values(problem, outcomes.spend) if obj.switch is not None else None
-    return obj.sign * obj.value(outcomes.spend, outcomes.totals["conversions"], outcomes.reach, switches)
+    # The plan's own conversions: those carried in from before the horizon are no one's choice.
+    return obj.sign * obj.value(outcomes.spend, float(outcomes.conversions.sum()), outcomes.reach, switches)
 
 
 def upper_bound(
@@ -303,7 +304,8 @@ def relative_gap(problem: Problem, bound: float, achieved: float, outcomes: Outc
         if lower <= 1e-12:
             return 0.0 if achieved >= bound - 1e-9 else math.inf
         return max(0.0, (-achieved - lower) / lower)
-    scale = {"conversions": t["conversions"], "reach": t["reach"], "profit": t["gross_margin"]}[problem.objective.name]
+    own = t["conversions"] - problem.market.carried_conversions
+    scale = {"conversions": own, "reach": t["reach"], "profit": t["gross_margin"]}[problem.objective.name]
     if scale <= 1e-12:
         return 0.0 if bound - achieved <= 1e-9 else math.inf
     return max(0.0, (bound - achieved) / scale)

@@ -234,6 +234,10 @@ def build_problem(
         lower = np.zeros(n)
         upper = np.minimum(market.cell_upper[market.cell_of] * (1 + 1e-6), cap)
     upper = np.where(market.available, upper, 0.0)
+    # The rows hold the conversions of the plan's own spend; what spend before the horizon still
+    # brings is a constant on their right-hand sides.
+    carried = market.carried_conversions
+    rows = [replace(r, rhs=r.rhs - r.conversions * carried) if r.conversions else r for r in rows]
     return Problem(market, budget, lower, upper, tuple(rows), obj, cur, scenario.business.conversion, switches)
 
 

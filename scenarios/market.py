@@ -79,7 +79,10 @@ class Market:
     `cell_upper` bound a cell's spend over the horizon (`cell_upper` infinite
     where the scenario sets none); `channel_lower` / `channel_upper` a
     channel's; `available` is False in periods outside a channel's flight or
-    in its blackouts.
+    in its blackouts. With adstock, a unit's curve counts only the share of
+    its response that arrives within the horizon, and `carried_conversions`
+    is what spend before the horizon still brings (included in the totals,
+    not in any unit).
     """
 
     channels: tuple[str, ...]
@@ -109,6 +112,7 @@ class Market:
     value_per_conversion: float
     gross_margin: float
     fixed_costs: float
+    carried_conversions: float = 0.0
 
     def __post_init__(self) -> None:
         n = len(self.channel_of)
@@ -163,7 +167,7 @@ class Market:
         reach = self.reach(spend)
         paid_followers = float(engagement @ self.follow_rate[self.channel_of])
         total_spend = float(spend.sum())
-        total_conv = float(conversions.sum())
+        total_conv = float(conversions.sum()) + self.carried_conversions
         used = np.bincount(self.cell_of, weights=spend, minlength=len(self.cell_keys)) > 1e-9
         production = float(self.production_cost @ used)
         revenue = total_conv * self.value_per_conversion
@@ -296,7 +300,13 @@ def build_market(scenario: Scenario) -> Market:
     season_cvr = np.asarray(scenario.seasonality.cvr or [1.0] * count, dtype=float)
     cell_of = np.repeat(np.arange(len(keys)), count)
     period_of = np.tile(np.arange(count), len(keys))
-    unit_curves = curves.take(cell_of).scaled(season_cvr[period_of] / count, count / season_cpm[period_of])
+    # Adstock: a share θ^(T−t) of period t's response (0-based) arrives after the horizon.
+    theta = np.array([_theta(scenario.channels[names[j]]) for j in channel_of])
+    in_horizon = 1.0 - theta[cell_of] ** (count - period_of)
+    unit_curves = curves.take(cell_of).scaled(in_horizon * season_cvr[period_of] / count, count / season_cpm[period_of])
+    carry_in = np.array([f.carry_in for n in names for f in scenario.channels[n].formats.values()])
+    # Spend in the period before the horizon, at its own (neutral) season: θ·(1 − θ^T) of its response is still to come.
+    carried = float(np.sum(theta * (1.0 - theta**count) * curves.value(count * carry_in) / count))
     per_cell = np.array(channel_of, dtype=int)
     return Market(
         channels=tuple(names),
@@ -326,7 +336,13 @@ def build_market(scenario: Scenario) -> Market:
         value_per_conversion=scenario.business.value_per_conversion,
         gross_margin=scenario.business.gross_margin,
         fixed_costs=scenario.business.monthly_costs.total * scenario.periods.months,
+        carried_conversions=carried,
     )
+
+
+def _theta(channel: Channel) -> float:
+    """The channel's adstock carry-over share (0 without adstock)."""
+    return channel.adstock.theta if channel.adstock is not None else 0.0
 
 
 def _running(channel: Channel, count: int) -> np.ndarray:

@@ -152,6 +152,17 @@ class Organic(Closed):
     extra_post_decay: Rate = 0.8
 
 
+class Adstock(Closed):
+    """Geometric carry-over of a channel's response from one period to the next.
+
+    Of everything a period's spend eventually brings (its response curve), a
+    share ``1 − theta`` arrives in that period, ``(1 − theta)·theta`` in the
+    next, and so on; what would arrive after the horizon is not counted.
+    """
+
+    theta: Annotated[float, Field(ge=0.0, lt=1.0)]
+
+
 class Format(Closed):
     """A content format on a channel, as multipliers on the channel's rates.
 
@@ -159,6 +170,9 @@ class Format(Closed):
     placements can reach (stories, reels, feed). `production_cost` is what
     the creatives of this cell cost over the horizon if it runs at all
     (currency): an on/off decision, so the problem becomes a MILP.
+    `carry_in` is the spend on this cell in the period just before the
+    horizon (currency); with the channel's `adstock`, part of its response
+    still arrives within the horizon.
     """
 
     cpm_factor: Factor = 1.0
@@ -168,6 +182,7 @@ class Format(Closed):
     audience_share: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
     spend: Bounds = Bounds()
     production_cost: Money = 0.0
+    carry_in: Money = 0.0
 
 
 class Channel(Closed):
@@ -179,7 +194,8 @@ class Channel(Closed):
     `negative_feedback_rate` hides, reports and negative comments per paid
     impression; `in_market` the share of the audience that could convert
     within the horizon. `flight` and `blackout` name the periods (1-based)
-    the channel may run in and those it must stay dark.
+    the channel may run in and those it must stay dark; `adstock` how its
+    response carries over into later periods.
     """
 
     audience: Annotated[float, Field(gt=0.0)]
@@ -195,6 +211,7 @@ class Channel(Closed):
     spend: Bounds = Bounds()
     flight: Flight = Flight()
     blackout: list[Annotated[int, Field(ge=1)]] = []
+    adstock: Adstock | None = None
     formats: Annotated[dict[str, Format], Field(min_length=1)]
     sources: dict[str, str] = {}
 

@@ -8,6 +8,7 @@ import pytest
 from optimizer import Optimizer
 from scenarios.errors import InfeasibleError
 from scenarios.loader import resolve
+from scenarios.market import build_market
 from tests.conftest import BASE, merged
 
 WEEKS = {"periods": {"count": 6, "unit": "week"}}
@@ -134,3 +135,77 @@ def test_an_infeasible_weekly_cap_is_one_fix_for_the_one_setting():
     with pytest.raises(InfeasibleError):
         Optimizer().optimize(scenario(**merged(overlay, {"budget": {"per_period": {"max": cap * 0.99}}})))
     assert "budget.per_period.max (the weekly spend cap): raise it from 2,000 to" in str(caught.value)
+
+
+ADSTOCK_CURVES = {
+    "response": {
+        "instagram.reel": {"curve": "exponential", "max": 400.0, "scale": 6000.0},
+        "instagram.image": {"curve": "exponential", "max": 300.0, "scale": 5000.0},
+        "tiktok.video": {"curve": "exponential", "max": 500.0, "scale": 9000.0},
+        "tiktok.spark": {"curve": "exponential", "max": 200.0, "scale": 3000.0},
+    }
+}
+
+
+def adstock_optimum(maximum: np.ndarray, scale: np.ndarray, weight: np.ndarray, budget: float) -> float:
+    """max Σ w·M(1 − exp(−x/s)) s.t. Σx ≤ budget by water-filling on λ (shares no code with the optimizer)."""
+
+    def spend(lam: float) -> np.ndarray:
+        return np.maximum(0.0, scale * np.log(weight * maximum / (scale * lam)))
+
+    lo, hi = 1e-12, float(np.max(weight * maximum / scale))
+    for _ in range(200):
+        mid = (lo * hi) ** 0.5
+        lo, hi = (mid, hi) if spend(mid).sum() > budget else (lo, mid)
+    x = spend(hi)
+    return float(np.sum(weight * maximum * -np.expm1(-x / scale)))
+
+
+def test_adstock_by_hand_for_one_cell_over_two_weeks():
+    # One cell, 2 weeks, θ = 0.5: week 1's response lands 1 − 0.5² = 75 % within the horizon,
+    # week 2's 50 %. Each week's curve is f(2x)/2; 1000 spent in week 1 and nothing in week 2
+    # brings 0.75 · 400 (1 − exp(−2000/6000)) / 2 conversions.
+    data = merged(BASE, ADSTOCK_CURVES)
+    data["channels"] = {"instagram": merged(data["channels"]["instagram"], {"adstock": {"theta": 0.5}})}
+    data["channels"]["instagram"]["formats"] = {"reel": {}}
+    data["response"] = {"instagram.reel": ADSTOCK_CURVES["response"]["instagram.reel"]}
+    market = build_market(resolve(merged(data, {"periods": {"count": 2}}), "<test>"))
+    out = market.outcomes(np.array([1000.0, 0.0]))
+    assert out.conversions[0] == pytest.approx(0.75 * 400 * (1 - np.exp(-2000 / 6000)) / 2)
+    out = market.outcomes(np.array([0.0, 1000.0]))
+    assert out.conversions[1] == pytest.approx(0.5 * 400 * (1 - np.exp(-2000 / 6000)) / 2)
+
+
+def test_adstock_optimum_is_water_filling_on_the_in_horizon_shares():
+    theta = {"instagram": 0.6, "tiktok": 0.2}
+    overlay = merged(ADSTOCK_CURVES, {"channels": {k: {"adstock": {"theta": v}} for k, v in theta.items()}})
+    result = Optimizer(tolerance=1e-5).optimize(scenario(**overlay))
+    weeks = 6
+    maximum, scale, weight = [], [], []
+    for cell, curve in ADSTOCK_CURVES["response"].items():
+        th = theta[cell.split(".")[0]]
+        for t in range(weeks):
+            maximum.append(curve["max"] / weeks)
+            scale.append(curve["scale"] / weeks)
+            weight.append(1 - th ** (weeks - t))
+    exact = adstock_optimum(np.array(maximum), np.array(scale), np.array(weight), 20000.0)
+    assert result.totals["conversions"] == pytest.approx(exact, rel=2e-5)
+    # Late weeks lose more of their response past the horizon, so spend falls week by week.
+    weekly = np.sum(list(spend_table(result).values()), axis=0)
+    assert np.all(np.diff(weekly) < 0)
+
+
+def test_carry_in_adds_conversions_and_counts_against_the_cpa_cap():
+    overlay = merged(ADSTOCK_CURVES, {"channels": {"instagram": {"adstock": {"theta": 0.5}}}})
+    plain = Optimizer(tolerance=1e-5).optimize(scenario(**overlay))
+    carry = merged(overlay, {"channels": {"instagram": {"formats": {"reel": {"carry_in": 3000}}}}})
+    carried = Optimizer(tolerance=1e-5).optimize(scenario(**carry))
+    # 3,000 spent the week before: the reel curve per week is f(6·x)/6; θ(1 − θ⁶) of it is still to come.
+    expected = 0.5 * (1 - 0.5**6) * 400 * (1 - np.exp(-18000 / 6000)) / 6
+    assert carried.totals["conversions"] - plain.totals["conversions"] == pytest.approx(expected, rel=1e-4)
+    assert sum(c.conversions for c in carried.allocation) == pytest.approx(plain.totals["conversions"], rel=1e-4)
+    # A CPA cap the plan alone just meets is looser with the carried conversions.
+    cap = plain.totals["spend"] / plain.totals["conversions"]
+    tight = Optimizer(tolerance=1e-5).optimize(scenario(**merged(carry, {"kpis": {"max_cpa": cap * 0.9}})))
+    assert tight.totals["spend"] / tight.totals["conversions"] <= cap * 0.9 * (1 + 1e-6)
+    assert tight.totals["spend"] > 0
