@@ -101,7 +101,18 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
     )
     if t.get("production", 0.0) > 0:
         summary += f" · production of the cells used {number(t['production'])} {cur}"
+    if t.get("carried_conversions", 0.0) > 0:
+        summary += f" · {number(t['carried_conversions'], 1)} of the {conv} carried over from spend before the horizon"
+    if scenario.team is not None:
+        summary += f" · team {t['team_hours_per_week']:.1f} of {scenario.team.hours_per_week:g} hours a week"
     out += ["", summary]
+    if result.content:
+        rows = [[c.channel, c.format, str(c.creatives), str(c.organic_posts_per_week)] for c in result.content]
+        out += [
+            "",
+            "Content plan",
+            table(["channel", "format", "creatives", "organic posts/week"], rows, [False, False, True, True]),
+        ]
     if result.kpis:
         out += ["", "KPIs"]
         rows = [

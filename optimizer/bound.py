@@ -41,7 +41,7 @@ class Prices:
     """The Lagrangian's linear pieces at some multipliers (max-sense).
 
     The Lagrangian is ``constant + φ · Σ f_c(x_c) + κ · x + Σ_j [ρ_j R_j(t_j) − ν_j t_j] + π · y``
-    with y the on/off switches (each 0 or 1).
+    with y the whole decisions (each between 0 and its upper bound).
     """
 
     constant: float
@@ -106,7 +106,7 @@ def lagrangian(
     x = market.curves.best_response(weight, -p.kappa, problem.lower, problem.upper)
     total = p.constant + float(p.phi * market.curves.value(x).sum() + p.kappa @ x)
     if fixed_switches is None:
-        total += float(np.maximum(p.switch, 0.0).sum())  # each switch on or off, whichever pays
+        total += float(np.maximum(p.switch, 0.0) @ problem.switch_bounds)  # each at 0 or its top, whichever pays
     else:
         total += float(p.switch @ fixed_switches)
     if problem.needs_reach:

@@ -24,8 +24,9 @@ from optimizer.explain import (
 from optimizer.infeasible import elastic_plan, explain_infeasible, proven_infeasible, violation_weights
 from optimizer.lp import SOLVERS, LinearSolution, solve_lp
 from optimizer.polish import even_out, polish
+from optimizer.posts import fill_posts, planned_posts
 from optimizer.problem import Problem, Row, build_problem
-from optimizer.result import CellPlan, ConstraintReport, KpiStatus, OptimizationResult, SolverReport
+from optimizer.result import CellPlan, ConstraintReport, ContentPlan, KpiStatus, OptimizationResult, SolverReport
 from scenarios.errors import InfeasibleError, SolverError
 from scenarios.market import Outcomes, build_market
 from scenarios.schema import OBJECTIVES, Scenario
@@ -186,18 +187,20 @@ class Optimizer:
 
 
 def finish(problem: Problem, solution: LinearSolution) -> Outcomes:
-    """The LP's plan polished on the true curves, evened out over interchangeable periods, and what it buys."""
+    """The LP's plan polished on the true curves, evened out over interchangeable periods, the team's
+    spare hours given to organic posts, and what it all brings."""
     spend = polish(problem, solution.spend, solution.shadow, solution.link_shadow, solution.switches)
     spend = even_out(problem, spend, solution.switches)
     # Solver round-off: fractions of a cent are no spend.
     spend = np.where((spend < 1e-6) & (problem.lower <= 0), 0.0, spend)
-    return problem.market.outcomes(spend)
+    posts = fill_posts(problem, spend, planned_posts(problem, solution.switches))
+    return problem.market.outcomes(spend, posts)
 
 
 def achieved_value(problem: Problem, outcomes: Outcomes) -> float:
     """The max-sense objective of a plan on the true curves."""
     obj = problem.objective
-    switches = switch_values(problem, outcomes.spend) if obj.switch is not None else None
+    switches = switch_values(problem, outcomes.spend, outcomes.posts) if obj.switch is not None else None
     # The plan's own conversions: those carried in from before the horizon are no one's choice.
     return obj.sign * obj.value(outcomes.spend, float(outcomes.conversions.sum()), outcomes.reach, switches)
 
@@ -229,7 +232,8 @@ def discrete_prices(
     """
     reports = list(result.constraints)
     names = [r.name for r in problem.rows]
-    team_step = next((float(r.switch_coef[0]) for r in problem.rows if r.name == "team.hours"), 1.0)
+    # One more active channel's hours where channels take hours; otherwise one hour a week.
+    team_step = problem.market.channel_hours or 1.0
     conv_bp, reach_bp = initial_breakpoints(problem, count)
 
     def value(candidate: Problem) -> float | None:
@@ -344,6 +348,16 @@ def assemble(
     objective_value = problem.objective.value(outcomes.spend, outcomes.totals["conversions"], outcomes.reach)
     if problem.objective.name == "profit":
         objective_value = outcomes.totals["profit"]
+    content = tuple(
+        ContentPlan(
+            channel=market.channels[market.cell_channel[c]],
+            format=cell.split(".", 1)[1],
+            creatives=int(outcomes.creatives[c]),
+            organic_posts_per_week=int(outcomes.posts[c]),
+        )
+        for c, cell in enumerate(market.cell_keys)
+        if math.isfinite(market.creative_impressions[c]) or market.posts_max[c] > 0
+    )
     return OptimizationResult(
         scenario=scenario.name,
         variant=variant,
@@ -356,6 +370,7 @@ def assemble(
         zero_spend=zero,
         kpis=kpis,
         solver=report,
+        content=content,
     )
 
 

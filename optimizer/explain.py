@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from optimizer.problem import BOUNCE, CPA, IF_ACTIVE, ROAS, Problem, Row, cell_rows
+from optimizer.problem import BOUNCE, CPA, IF_ACTIVE, RHS, ROAS, Problem, Row, cell_rows
 from optimizer.result import ConstraintReport, ZeroSpend
 from scenarios.market import Outcomes
 
@@ -23,17 +23,25 @@ def objective_unit(problem: Problem) -> str:
     return "people reached"
 
 
-def switch_values(problem: Problem, spend: np.ndarray) -> np.ndarray:
-    """The on/off state of each switch at a plan: 1 where its cell or channel gets any spend."""
+def switch_values(problem: Problem, spend: np.ndarray, posts: np.ndarray | None = None) -> np.ndarray:
+    """The whole decisions at a plan: cells and channels on where they get spend, the creatives
+    the spend wears out, and the organic posts (per week per cell; each cell's minimum by default)."""
     market = problem.market
     values = np.zeros(len(problem.switches))
+    creatives = market.creatives_needed(spend)
+    if posts is None:
+        posts = market.posts_min
     for k, name in enumerate(problem.switches):
         kind, key = name.split(".", 1)
         if kind == "cell":
-            mask = market.cell_of == market.cell_keys.index(key)
+            values[k] = float(spend[market.cell_of == market.cell_keys.index(key)].sum() > 1e-9)
+        elif kind == "channel":
+            values[k] = float(spend[market.channel_of == market.channels.index(key)].sum() > 1e-9)
+        elif kind == "creatives":
+            values[k] = creatives[market.cell_keys.index(key)]
         else:
-            mask = market.channel_of == market.channels.index(key)
-        values[k] = float(spend[mask].sum() > 1e-9)
+            cell, post = key.rsplit(".", 1)
+            values[k] = float(posts[market.cell_keys.index(cell)] >= int(post))
     return values
 
 
@@ -44,7 +52,8 @@ def row_value(row: Row, outcomes: Outcomes, switches: np.ndarray | None = None) 
     """
     totals = outcomes.totals
     if row.switch_index is not None and not len(row.index) and switches is not None:
-        return float(row.switch_coef @ switches[row.switch_index])
+        # The decisions' share, plus what the row holds fixed (hours of posts no decision changes).
+        return float(row.switch_coef @ switches[row.switch_index]) + row.limit - row.rhs
     ratio = row.kind in (CPA, ROAS, BOUNCE) or is_share(row)
     if ratio and totals["spend"] <= 0:
         return None
@@ -54,7 +63,10 @@ def row_value(row: Row, outcomes: Outcomes, switches: np.ndarray | None = None) 
     if is_share(row):
         inside = float((row.coef + row.limit) @ outcomes.spend[row.index])
         return inside / totals["spend"]
-    return float(row.coef @ outcomes.spend[row.index])
+    value = float(row.coef @ outcomes.spend[row.index])
+    if row.kind == RHS and row.switch_index is not None and switches is not None:
+        value += float(row.switch_coef @ switches[row.switch_index])  # the budget's production costs
+    return value
 
 
 def shadow_per_limit(row: Row, shadow: float, outcomes: Outcomes) -> float:
@@ -94,7 +106,7 @@ def constraint_reports(
     sign = problem.objective.sign
     unit = objective_unit(problem)
     reports = []
-    switches = switch_values(problem, outcomes.spend)
+    switches = switch_values(problem, outcomes.spend, outcomes.posts)
     for k, row in enumerate(problem.rows):
         if row.internal:
             continue
@@ -105,7 +117,7 @@ def constraint_reports(
         close = value is not None and abs(value - row.limit) <= 1e-4 * max(1.0, abs(row.limit))
         if row.switch_index is not None and not len(row.index) and value is not None:
             # A limit on whole on/off decisions binds when the room left is less than one more of them.
-            close = row.limit - value < float(np.min(row.switch_coef)) - 1e-9
+            close = row.limit - value < float(np.min(row.switch_coef, initial=np.inf)) - 1e-9
         reports.append(_report(row, value, bool(close or abs(shadow[k]) > 1e-9), price, unit, problem))
     if problem.market.periods == 1:
         for row in cell_rows(problem.market, problem.currency):
@@ -166,10 +178,10 @@ def step_report(report: ConstraintReport, problem: Problem, step: float, gain: f
         plural = "s" if report.limit != 1 else ""
         head = f"the cap of {report.limit:g} active channel{plural} is reached: one more active channel"
     else:
-        head = (
-            f"the team's {report.limit:g} hours a week leave no room for another channel: "
-            f"{step:g} more hours a week (one more active channel)"
-        )
+        plural = "s" if step != 1 else ""
+        head = f"the team's {report.limit:g} hours a week are used up: {step:g} more hour{plural} a week"
+        if step == problem.market.channel_hours:
+            head += " (what one more active channel takes)"
     if problem.objective.name == "min_spend":
         text = f"{head} would save {abs(gain):.4g} {problem.currency} of spend"
     else:

@@ -61,7 +61,7 @@ class LinearSolution:
         Whether binaries were needed (S-shaped curves): then `shadow` comes from the LP
         re-solved with the binaries fixed at their optimal values.
     switches : float array
-        The on/off decisions of the business rules (0 or 1, one per `Problem.switches`).
+        The whole decisions of the business rules (one per `Problem.switches`).
     mip_gap : float
         The MILP's proven relative gap on the approximation (0 for an LP).
     dual_bound : float
@@ -217,13 +217,13 @@ def build_matrix(
         put(np.full(len(conv.slope), d0), seg_cols.start + np.arange(len(conv.slope)), conv.slope)
         put(np.array([d0]), np.array([f_col]), np.array([-1.0]))
 
-    # On/off switches of the business rules: binaries the rows refer to.
+    # Whole decisions of the business rules (on/off, creatives, posts): integers the rows refer to.
     switch0 = n_cols
     if problem.switches:
         count = len(problem.switches)
         switch_cost = sign * obj.switch if obj.switch is not None else np.zeros(count)
         if fixed_switches is None:
-            switch0 = add_cols(switch_cost, np.zeros(count), np.ones(count))
+            switch0 = add_cols(switch_cost, np.zeros(count), problem.switch_bounds)
             integer_cols = np.concatenate([integer_cols, switch0 + np.arange(count)])
         else:  # an on/off pattern held fixed: the problem stays an LP (for the switches)
             fixed = np.asarray(fixed_switches, dtype=float)

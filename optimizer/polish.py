@@ -132,7 +132,9 @@ def even_out(problem: Problem, spend: np.ndarray, switches: np.ndarray | None = 
     signature: dict[bytes, list[int]] = {}
     for t in range(market.periods):
         units = market.period_of == t
-        key = np.concatenate([market.cpm[units], market.cvr[units], market.available[units]]).tobytes()
+        key = np.concatenate(
+            [market.cpm[units], market.cvr[units], market.curves.maximum[units], market.available[units]]
+        ).tobytes()
         signature.setdefault(key, []).append(t)
     candidate = spend.copy()
     for periods in signature.values():

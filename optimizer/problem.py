@@ -114,7 +114,9 @@ class Problem:
 
     `lower`/`upper` are the spend bounds of each unit, finite (the organic
     plan's KPI contributions are already in the rows' right-hand sides);
-    `switches` names the on/off decisions (binaries) the rows refer to.
+    `switches` names the whole decisions the rows refer to: on/off binaries
+    (``cell.X``, ``channel.X``, ``posts.X.k`` for a cell's k-th weekly organic
+    post) and creative counts (``creatives.X``, up to `switch_upper`).
     """
 
     market: Market
@@ -126,6 +128,14 @@ class Problem:
     currency: str
     conversion_name: str = "conversion"
     switches: tuple[str, ...] = ()
+    switch_upper: np.ndarray | None = None
+
+    @property
+    def switch_bounds(self) -> np.ndarray:
+        """Upper bound of each whole decision (1 for on/off, more for creative counts)."""
+        if self.switch_upper is None:
+            return np.ones(len(self.switches))
+        return np.asarray(self.switch_upper, dtype=float)
 
     @property
     def needs_reach(self) -> bool:
@@ -191,16 +201,15 @@ def build_problem(
                     )
                 )
     rows += _kpi_rows(scenario, market)
-    switch_rows, switches = _switch_rows(scenario, market, budget)
+    switch_rows, switches, switch_upper, cost = _switch_rows(scenario, market, budget)
     rows += switch_rows
+    rows = _with_posts(rows, market, switches)
     obj = _objective(objective, market, n, m)
-    if np.any(market.production_cost > 0):
-        # The first switches are the cells' (see _switch_rows): a cell used pays for its creatives,
-        # out of the media budget or a production budget of its own.
-        cells = np.arange(len(market.cell_keys))
-        cost = market.production_cost
+    if np.any(cost > 0):
+        # Production costs (a cell used, each creative), out of the media budget or a budget of their own.
+        paid = np.flatnonzero(cost > 0)
         if scenario.budget.production is None:
-            rows[0] = replace(rows[0], switch_index=cells, switch_coef=cost)
+            rows[0] = replace(rows[0], switch_index=paid, switch_coef=cost[paid])
         else:
             limit = scenario.budget.production
             rows.append(
@@ -211,14 +220,14 @@ def build_problem(
                     limit,
                     np.zeros(0, dtype=int),
                     np.zeros(0),
-                    switch_index=cells,
-                    switch_coef=cost,
+                    switch_index=paid,
+                    switch_coef=cost[paid],
                     label="the production budget",
                     unit=cur,
                 )
             )
         if obj.name == "profit":
-            obj = replace(obj, switch=-np.concatenate([cost, np.zeros(len(switches) - len(cells))]))
+            obj = replace(obj, switch=-cost)
     # With one period a cell is one variable and its own bounds are the variable's box (explained
     # through its marginal value); with several they are rows over its periods. Caps that are rows
     # also cap the box, a hair looser, so a binding cap shows as the row's dual and not the box's;
@@ -238,7 +247,9 @@ def build_problem(
     # brings is a constant on their right-hand sides.
     carried = market.carried_conversions
     rows = [replace(r, rhs=r.rhs - r.conversions * carried) if r.conversions else r for r in rows]
-    return Problem(market, budget, lower, upper, tuple(rows), obj, cur, scenario.business.conversion, switches)
+    return Problem(
+        market, budget, lower, upper, tuple(rows), obj, cur, scenario.business.conversion, switches, switch_upper
+    )
 
 
 def _period_rows(scenario: Scenario, market: Market) -> list[Row]:
@@ -480,23 +491,40 @@ def cell_rows(market: Market, currency: str) -> list[Row]:
     return rows
 
 
-def _switch_rows(scenario: Scenario, market: Market, budget: float) -> tuple[list[Row], tuple[str, ...]]:
-    """On/off rules: a minimum spend for any cell used, a cap on active channels, team hours per channel.
+def _switch_rows(
+    scenario: Scenario, market: Market, budget: float
+) -> tuple[list[Row], tuple[str, ...], np.ndarray, np.ndarray]:
+    """Whole decisions: cells and channels on or off, creatives, organic posts; their rules and hours.
 
     A cell switch y_c links to its spend by ``Σ x ≤ cap · y_c`` and ``Σ x ≥ minimum · y_c``; a
-    channel switch w_j by ``Σ x ≤ cap · w_j``; then ``Σ w ≤ max_active_channels`` and
-    ``hours_per_active_channel · Σ w ≤ hours_per_week``.
+    channel switch w_j by ``Σ x ≤ cap · w_j``; a creative count n_c by ``impressions ≤ N · n_c``;
+    a cell's k-th weekly organic post is a binary. Then ``Σ w ≤ max_active_channels`` and the
+    team's weekly hours cover active channels, posts and creatives (spread over the weeks).
+    Returns the rows, the switches' names, upper bounds and production costs (currency).
     """
     rules, team, cur = scenario.rules, scenario.team, scenario.currency
     rows: list[Row] = []
     names: list[str] = []
+    upper: list[float] = []
+    cost: list[float] = []
+    hours: list[float] = []
     one = np.ones(1)
+
+    def add(name: str, top: float = 1.0, price: float = 0.0, time: float = 0.0) -> np.ndarray:
+        names.append(name)
+        upper.append(top)
+        cost.append(price)
+        hours.append(time)
+        return np.array([len(names) - 1])
+
+    def horizon_cap(c: int, units: np.ndarray) -> float:
+        return float(min(market.cell_upper[c], market.channel_upper[market.channel_of[units[0]]], budget))
+
     if rules.min_spend_if_active is not None or np.any(market.production_cost > 0):
         for c, cell in enumerate(market.cell_keys):
             units = np.flatnonzero(market.cell_of == c)
-            cap = float(min(market.cell_upper[c], market.channel_upper[market.channel_of[units[0]]], budget))
-            k = np.array([len(names)])
-            names.append(f"cell.{cell}")
+            cap = horizon_cap(c, units)
+            k = add(f"cell.{cell}", price=float(market.production_cost[c]))
             rows.append(
                 Row(
                     f"active.cell.{cell}",
@@ -530,13 +558,42 @@ def _switch_rows(scenario: Scenario, market: Market, budget: float) -> tuple[lis
                     unit=cur,
                 )
             )
-    needs_channels = rules.max_active_channels is not None or (team is not None and team.hours_per_active_channel > 0)
+    for c, cell in enumerate(market.cell_keys):
+        per_creative = market.creative_impressions[c] if market.creative_impressions is not None else math.inf
+        if not math.isfinite(per_creative):
+            continue
+        units = np.flatnonzero(market.cell_of == c)
+        top = math.ceil(horizon_cap(c, units) * float(market.impressions_per_unit[units].max()) / per_creative)
+        price, time = float(market.creative_cost[c]), float(market.creative_hours[c]) / market.weeks
+        k = add(f"creatives.{cell}", float(max(top, 1)), price, time)
+        rows.append(
+            Row(
+                f"creatives.{cell}",
+                "<=",
+                0.0,
+                0.0,
+                units,
+                market.impressions_per_unit[units],
+                switch_index=k,
+                switch_coef=-per_creative * one,
+                internal=True,
+                label=f"the creatives {cell} needs",
+                unit="impressions",
+            )
+        )
+    if market.posts_max is not None:
+        for c, cell in enumerate(market.cell_keys):
+            for post in range(int(market.posts_min[c]) + 1, int(market.posts_max[c]) + 1):
+                add(f"posts.{cell}.{post}", time=float(market.post_hours[c]))
+    channel_hours = team.hours_per_active_channel if team is not None else 0.0
+    needs_channels = rules.max_active_channels is not None or channel_hours > 0
+    channels = np.zeros(0, dtype=int)
     if needs_channels:
-        first = len(names)
         for j, name in enumerate(market.channels):
             units = np.flatnonzero(market.channel_of == j)
             cap = float(min(market.channel_upper[j], budget))
-            names.append(f"channel.{name}")
+            k = add(f"channel.{name}", time=channel_hours)
+            channels = np.append(channels, k)
             rows.append(
                 Row(
                     f"active.channel.{name}",
@@ -545,44 +602,75 @@ def _switch_rows(scenario: Scenario, market: Market, budget: float) -> tuple[lis
                     0.0,
                     units,
                     np.ones(len(units)),
-                    switch_index=np.array([first + j]),
+                    switch_index=k,
                     switch_coef=-cap * one,
                     internal=True,
                     label=f"{name} is on",
                     unit=cur,
                 )
             )
-        channels = np.arange(first, first + len(market.channels))
-        empty = np.zeros(0, dtype=int)
-        if rules.max_active_channels is not None:
-            limit = float(rules.max_active_channels)
-            rows.append(
-                Row(
-                    "rules.max_active_channels",
-                    "<=",
-                    limit,
-                    limit,
-                    empty,
-                    np.zeros(0),
-                    switch_index=channels,
-                    switch_coef=np.ones(len(channels)),
-                    label="the cap on active channels",
-                    unit="channels",
-                )
+    empty = np.zeros(0, dtype=int)
+    if rules.max_active_channels is not None:
+        limit = float(rules.max_active_channels)
+        rows.append(
+            Row(
+                "rules.max_active_channels",
+                "<=",
+                limit,
+                limit,
+                empty,
+                np.zeros(0),
+                switch_index=channels,
+                switch_coef=np.ones(len(channels)),
+                label="the cap on active channels",
+                unit="channels",
             )
-        if team is not None and team.hours_per_active_channel > 0:
-            rows.append(
-                Row(
-                    "team.hours",
-                    "<=",
-                    team.hours_per_week,
-                    team.hours_per_week,
-                    empty,
-                    np.zeros(0),
-                    switch_index=channels,
-                    switch_coef=np.full(len(channels), team.hours_per_active_channel),
-                    label="the team's weekly hours",
-                    unit="hours",
-                )
+        )
+    time = np.array(hours, dtype=float)
+    fixed = fixed_hours(market)
+    if team is not None and (np.any(time > 0) or fixed > 0):
+        timed = np.flatnonzero(time > 0)
+        rows.append(
+            Row(
+                "team.hours",
+                "<=",
+                team.hours_per_week,
+                team.hours_per_week - fixed,
+                empty,
+                np.zeros(0),
+                switch_index=timed,
+                switch_coef=time[timed],
+                label="the team's weekly hours",
+                unit="hours",
             )
-    return rows, tuple(names)
+        )
+    return rows, tuple(names), np.array(upper, dtype=float), np.array(cost, dtype=float)
+
+
+def fixed_hours(market: Market) -> float:
+    """Team hours per week no decision changes: the channels' fixed posting and each cell's minimum posts."""
+    hours = market.fixed_post_hours
+    if market.post_hours is not None:
+        hours += float(market.post_hours @ market.posts_min)
+    return hours
+
+
+def _with_posts(rows: list[Row], market: Market, switches: tuple[str, ...]) -> list[Row]:
+    """Engagement and follower floors count the organic posts: their minimum as a constant, each extra as a switch."""
+    posts = [(k, name.rsplit(".", 1)) for k, name in enumerate(switches) if name.startswith("posts.")]
+    if market.posts_min is None or not np.any(market.posts_max > 0):
+        return rows
+    engagement, followers = market.organic_posts(market.posts_min)
+    index = np.array([k for k, _ in posts], dtype=int)
+    cells = np.array([market.cell_keys.index(cell.removeprefix("posts.")) for _, (cell, _) in posts], dtype=int)
+    nth = np.array([int(post) - 1 for _, (_, post) in posts], dtype=int)
+    gain = market.post_engagement[cells, nth] if len(cells) else np.zeros(0)
+    follow = market.follow_rate[market.cell_channel[cells]] if len(cells) else np.zeros(0)
+    out = []
+    for row in rows:
+        if row.name == "kpi.min_engagement":
+            row = replace(row, rhs=row.rhs - float(engagement.sum()), switch_index=index, switch_coef=gain)
+        elif row.name == "kpi.min_new_followers":
+            row = replace(row, rhs=row.rhs - float(followers.sum()), switch_index=index, switch_coef=gain * follow)
+        out.append(row)
+    return out

@@ -39,6 +39,25 @@ class CellPlan:
 
 
 @dataclass(frozen=True)
+class ContentPlan:
+    """The whole-number plan of one cell: creatives its paid impressions wear out, organic posts per week."""
+
+    channel: str
+    format: str
+    creatives: int
+    organic_posts_per_week: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The content row of the JSON document."""
+        return {
+            "channel": self.channel,
+            "format": self.format,
+            "creatives": self.creatives,
+            "organic_posts_per_week": self.organic_posts_per_week,
+        }
+
+
+@dataclass(frozen=True)
 class ConstraintReport:
     """One constraint at the optimum: its limit, value, and what it costs.
 
@@ -128,7 +147,11 @@ class SolverReport:
 
 @dataclass(frozen=True)
 class OptimizationResult:
-    """An optimal, explained allocation of a scenario's paid budget."""
+    """An optimal, explained allocation of a scenario's paid budget.
+
+    `content` lists the cells with whole-number decisions (creative fatigue or
+    planned organic posts); `totals` add the team's weekly hours.
+    """
 
     scenario: str
     variant: str | None
@@ -142,6 +165,7 @@ class OptimizationResult:
     kpis: tuple[KpiStatus, ...]
     solver: SolverReport
     status: str = "optimal"
+    content: tuple[ContentPlan, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The `optimize --json` document (DESIGN §6 contract, extended)."""
@@ -154,6 +178,7 @@ class OptimizationResult:
                 "objective": {"name": self.objective, "value": self.objective_value},
                 "totals": dict(self.totals),
                 "allocation": [c.to_dict() for c in self.allocation],
+                "content": [c.to_dict() for c in self.content],
                 "constraints": [c.to_dict() for c in self.constraints],
                 "kpis": [k.to_dict() for k in self.kpis],
                 "zero_spend": [z.to_dict() for z in self.zero_spend],

@@ -37,7 +37,9 @@ class OrganicOutlook:
 
     Attributes are arrays with one value per channel: `reach` (person-reaches,
     summed over weeks), `engagement` (engagements), `new_followers` (gross
-    followers won), `churned` (followers lost), `final_followers`.
+    followers won), `churned` (followers lost), `final_followers`;
+    `followers` has one row per channel and one column per week: the
+    followers at the start of each week.
     """
 
     reach: np.ndarray
@@ -45,14 +47,17 @@ class OrganicOutlook:
     new_followers: np.ndarray
     churned: np.ndarray
     final_followers: np.ndarray
+    followers: np.ndarray
 
 
 @dataclass(frozen=True)
 class Outcomes:
     """What a spend vector buys: per-cell arrays, per-channel reach, and totals.
 
-    Per-cell arrays (one value per cell): `spend` and `conversions` ... `negative_feedback`.
-    `reach` has one value per channel. `totals` maps KPI names to horizon totals.
+    Per-unit arrays (one value per cell and period): `spend` and `conversions` ...
+    `negative_feedback`. `reach` has one value per channel. `posts` (organic
+    posts per week) and `creatives` have one value per cell. `totals` maps KPI
+    names to horizon totals.
     """
 
     spend: np.ndarray
@@ -64,6 +69,8 @@ class Outcomes:
     negative_feedback: np.ndarray
     reach: np.ndarray
     totals: dict[str, float]
+    posts: np.ndarray
+    creatives: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,16 @@ class Market:
     its response that arrives within the horizon, and `carried_conversions`
     is what spend before the horizon still brings (included in the totals,
     not in any unit).
+
+    Per-cell arrays for the whole decisions: `creative_impressions` (paid
+    impressions one creative lasts, infinite without fatigue),
+    `creative_cost` (currency) and `creative_hours` (team hours) per
+    creative; `posts_min` / `posts_max` organic posts per week the optimizer
+    may choose, `post_hours` per post, and `post_engagement` (cells × most
+    posts) the engagement over the horizon of each cell's k-th weekly post.
+    `channel_hours` is the team's weekly hours per active channel;
+    `fixed_posts` and `fixed_post_hours` the channels' fixed organic posts
+    per week and the hours they take.
     """
 
     channels: tuple[str, ...]
@@ -113,6 +130,17 @@ class Market:
     gross_margin: float
     fixed_costs: float
     carried_conversions: float = 0.0
+    weeks: float = 1.0
+    creative_impressions: np.ndarray | None = None
+    creative_cost: np.ndarray | None = None
+    creative_hours: np.ndarray | None = None
+    posts_min: np.ndarray | None = None
+    posts_max: np.ndarray | None = None
+    post_hours: np.ndarray | None = None
+    post_engagement: np.ndarray | None = None
+    channel_hours: float = 0.0
+    fixed_post_hours: float = 0.0
+    fixed_posts: float = 0.0
 
     def __post_init__(self) -> None:
         n = len(self.channel_of)
@@ -137,6 +165,39 @@ class Market:
             raise ValueError("Market.cell_lower must not exceed Market.cell_upper")
 
     @property
+    def cell_channel(self) -> np.ndarray:
+        """The channel of each cell (0-based)."""
+        return self.channel_of[:: self.periods]
+
+    def creatives_needed(self, spend: np.ndarray) -> np.ndarray:
+        """Whole creatives each cell's paid impressions wear out (0 without fatigue)."""
+        if self.creative_impressions is None:
+            return np.zeros(len(self.cell_keys))
+        shown = np.bincount(self.cell_of, weights=self.impressions(spend), minlength=len(self.cell_keys))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            needed = np.ceil(np.maximum(shown / self.creative_impressions - 1e-9, 0.0))
+        return np.where(np.isfinite(self.creative_impressions), needed, 0.0)
+
+    def organic_posts(self, posts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Engagement and new followers over the horizon of each cell's planned organic posts (per week)."""
+        n = len(self.cell_keys)
+        if self.post_engagement is None or not self.post_engagement.size:
+            return np.zeros(n), np.zeros(n)
+        cumulative = np.concatenate([np.zeros((n, 1)), np.cumsum(self.post_engagement, axis=1)], axis=1)
+        engagement = cumulative[np.arange(n), np.asarray(posts, dtype=int)]
+        return engagement, engagement * self.follow_rate[self.cell_channel]
+
+    def team_hours(self, spend: np.ndarray, posts: np.ndarray) -> float:
+        """The team's hours per week the plan takes: active channels, organic posts, new creatives."""
+        active = np.bincount(self.channel_of, weights=spend, minlength=len(self.channels)) > 1e-9
+        hours = self.channel_hours * float(active.sum()) + self.fixed_post_hours
+        if self.post_hours is not None:
+            hours += float(self.post_hours @ posts)
+        if self.creative_hours is not None:
+            hours += float(self.creative_hours @ self.creatives_needed(spend)) / self.weeks
+        return hours
+
+    @property
     def cells(self) -> list[str]:
         """The cell key ``channel.format`` of each unit."""
         return [self.cell_keys[c] for c in self.cell_of]
@@ -155,9 +216,17 @@ class Market:
         per_channel = np.bincount(self.channel_of, weights=self.impressions(spend), minlength=len(self.channels))
         return self.audience * -np.expm1(-per_channel / self.audience)
 
-    def outcomes(self, spend: np.ndarray) -> Outcomes:
-        """Everything `spend` (currency per cell over the horizon) buys, on the true curves."""
+    def outcomes(self, spend: np.ndarray, posts: np.ndarray | None = None) -> Outcomes:
+        """Everything `spend` (currency per unit) and `posts` (organic posts per week per cell) bring.
+
+        Without `posts`, each cell posts its minimum.
+        """
         spend = np.asarray(spend, dtype=float)
+        if posts is None:
+            posts = self.posts_min if self.posts_min is not None else np.zeros(len(self.cell_keys), dtype=int)
+        posts = np.asarray(posts, dtype=int)
+        creatives = self.creatives_needed(spend)
+        post_engagement, post_followers = self.organic_posts(posts)
         impressions = self.impressions(spend)
         clicks = impressions * self.ctr
         conversions = self.curves.value(spend)
@@ -170,6 +239,8 @@ class Market:
         total_conv = float(conversions.sum()) + self.carried_conversions
         used = np.bincount(self.cell_of, weights=spend, minlength=len(self.cell_keys)) > 1e-9
         production = float(self.production_cost @ used)
+        if self.creative_cost is not None:
+            production += float(self.creative_cost @ creatives)
         revenue = total_conv * self.value_per_conversion
         total_clicks = float(clicks.sum())
         totals = {
@@ -178,8 +249,8 @@ class Market:
             "impressions": float(impressions.sum()),
             "reach": float(reach.sum()),
             "clicks": total_clicks,
-            "engagement": float(engagement.sum() + self.organic.engagement.sum()),
-            "new_followers": paid_followers + float(self.organic.new_followers.sum()),
+            "engagement": float(engagement.sum() + self.organic.engagement.sum() + post_engagement.sum()),
+            "new_followers": paid_followers + float(self.organic.new_followers.sum() + post_followers.sum()),
             "bounces": float(bounces.sum()),
             "bounce_rate": float(bounces.sum()) / total_clicks if total_clicks > 0 else 0.0,
             "negative_feedback": float(negative.sum()),
@@ -189,8 +260,14 @@ class Market:
             "profit": revenue * self.gross_margin - total_spend - production - self.fixed_costs,
             "cpa": total_spend / total_conv if total_conv > 0 else math.inf,
             "roas": revenue / total_spend if total_spend > 0 else 0.0,
+            "carried_conversions": self.carried_conversions,
+            "creatives": float(creatives.sum()),
+            "organic_posts_per_week": float(posts.sum()) + self.fixed_posts,
+            "team_hours_per_week": self.team_hours(spend, posts),
         }
-        return Outcomes(spend, impressions, clicks, conversions, engagement, bounces, negative, reach, totals)
+        return Outcomes(
+            spend, impressions, clicks, conversions, engagement, bounces, negative, reach, totals, posts, creatives
+        )
 
 
 def organic_outlook(scenario: Scenario) -> OrganicOutlook:
@@ -207,6 +284,7 @@ def organic_outlook(scenario: Scenario) -> OrganicOutlook:
     new = np.zeros(len(names))
     churned = np.zeros(len(names))
     final = np.zeros(len(names))
+    by_week = np.zeros((len(names), weeks))
     for j, name in enumerate(names):
         channel = scenario.channels[name]
         o = channel.organic
@@ -214,7 +292,8 @@ def organic_outlook(scenario: Scenario) -> OrganicOutlook:
         d = o.extra_post_decay
         reach_per_follower = o.reach_rate * (posts if d >= 1.0 else (1.0 - d**posts) / (1.0 - d))
         followers = channel.followers
-        for _ in range(weeks):
+        for w in range(weeks):
+            by_week[j, w] = followers
             r = followers * reach_per_follower
             e = r * o.engagement_rate
             gained = e * o.follow_rate
@@ -225,7 +304,7 @@ def organic_outlook(scenario: Scenario) -> OrganicOutlook:
             churned[j] += lost
             followers += gained - lost
         final[j] = followers
-    return OrganicOutlook(reach, engagement, new, churned, final)
+    return OrganicOutlook(reach, engagement, new, churned, final, by_week)
 
 
 def build_market(scenario: Scenario) -> Market:
@@ -308,6 +387,9 @@ def build_market(scenario: Scenario) -> Market:
     # Spend in the period before the horizon, at its own (neutral) season: θ·(1 − θ^T) of its response is still to come.
     carried = float(np.sum(theta * (1.0 - theta**count) * curves.value(count * carry_in) / count))
     per_cell = np.array(channel_of, dtype=int)
+    organic = organic_outlook(scenario)
+    whole = _whole_decisions(scenario, organic)
+    team = scenario.team
     return Market(
         channels=tuple(names),
         formats=tuple(formats[c] for c in cell_of),
@@ -332,12 +414,54 @@ def build_market(scenario: Scenario) -> Market:
         follow_rate=np.array([c.organic.follow_rate for c in channels]),
         channel_lower=np.array([c.spend.min for c in channels], dtype=float),
         channel_upper=np.array([c.spend.max if c.spend.max is not None else math.inf for c in channels]),
-        organic=organic_outlook(scenario),
+        organic=organic,
         value_per_conversion=scenario.business.value_per_conversion,
         gross_margin=scenario.business.gross_margin,
         fixed_costs=scenario.business.monthly_costs.total * scenario.periods.months,
         carried_conversions=carried,
+        weeks=scenario.periods.weeks,
+        channel_hours=team.hours_per_active_channel if team is not None else 0.0,
+        fixed_posts=float(sum(c.organic.posts_per_week for c in channels)),
+        fixed_post_hours=float(sum(c.organic.posts_per_week * c.organic.hours_per_post for c in channels)),
+        **whole,
     )
+
+
+def _whole_decisions(scenario: Scenario, organic: OrganicOutlook) -> dict[str, np.ndarray]:
+    """Per-cell arrays of creative fatigue and the organic posts the optimizer may plan.
+
+    The k-th weekly post of a cell (0-based) reaches, each week, the channel's
+    followers under its fixed posting × reach rate × decay^k, and engages at
+    the channel's organic rate × the format's `engagement_factor`. Followers
+    these posts win count in the totals, but not as audience of this
+    horizon's posts: that keeps each post's value a constant, so the plan is
+    exact as a MILP (the compounding left out is second order: a post's
+    followers would see at most the remaining weeks' posts).
+    """
+    cells = [(ch, fmt) for ch in scenario.channels.values() for fmt in ch.formats.values()]
+    channel_index = [j for j, ch in enumerate(scenario.channels.values()) for _ in ch.formats]
+    most = max((f.organic_posts.max for _, f in cells if f.organic_posts is not None), default=0)
+    engagement = np.zeros((len(cells), most))
+    for c, (ch, fmt) in enumerate(cells):
+        if fmt.organic_posts is None:
+            continue
+        o = ch.organic
+        weekly = o.reach_rate * min(1.0, o.engagement_rate * fmt.engagement_factor)
+        per_post = float(organic.followers[channel_index[c]].sum()) * weekly
+        engagement[c, : fmt.organic_posts.max] = per_post * o.extra_post_decay ** np.arange(fmt.organic_posts.max)
+    return {
+        "creative_impressions": np.array(
+            [f.creatives.impressions_per_creative if f.creatives is not None else math.inf for _, f in cells]
+        ),
+        "creative_cost": np.array([f.creatives.cost if f.creatives is not None else 0.0 for _, f in cells]),
+        "creative_hours": np.array([f.creatives.hours if f.creatives is not None else 0.0 for _, f in cells]),
+        "posts_min": np.array([f.organic_posts.min if f.organic_posts is not None else 0 for _, f in cells]),
+        "posts_max": np.array([f.organic_posts.max if f.organic_posts is not None else 0 for _, f in cells]),
+        "post_hours": np.array(
+            [f.organic_posts.hours_per_post if f.organic_posts is not None else 0.0 for _, f in cells]
+        ),
+        "post_engagement": engagement,
+    }
 
 
 def _theta(channel: Channel) -> float:

@@ -141,7 +141,7 @@ class Organic(Closed):
     before. `engagement_rate` is engagements per person reached; `follow_rate`
     is new followers per engagement (paid or organic: people who engage are
     the ones who follow); `churn_per_week` is the share of followers lost
-    each week.
+    each week; `hours_per_post` is the team's time per post.
     """
 
     posts_per_week: Annotated[float, Field(ge=0.0, le=100.0)] = 0.0
@@ -150,6 +150,7 @@ class Organic(Closed):
     follow_rate: Rate = 0.0
     churn_per_week: Rate = 0.0
     extra_post_decay: Rate = 0.8
+    hours_per_post: Annotated[float, Field(ge=0.0)] = 0.0
 
 
 class Adstock(Closed):
@@ -163,6 +164,38 @@ class Adstock(Closed):
     theta: Annotated[float, Field(ge=0.0, lt=1.0)]
 
 
+class Creatives(Closed):
+    """Creative fatigue: a cell needs one new creative per `impressions_per_creative` paid impressions.
+
+    Each creative costs `cost` (currency, against the budget or the production
+    budget) and `hours` of the team's time; creatives are whole, so the
+    problem becomes a MILP.
+    """
+
+    impressions_per_creative: Annotated[float, Field(gt=0.0)]
+    cost: Money = 0.0
+    hours: Annotated[float, Field(ge=0.0)] = 0.0
+
+
+class OrganicPosts(Closed):
+    """Organic posts of this format per week, whole numbers the optimizer chooses between `min` and `max`.
+
+    Each post reaches the channel's followers at its organic `reach_rate`,
+    each extra post in the week `extra_post_decay` times fewer, and takes
+    `hours_per_post` of the team's time.
+    """
+
+    min: Annotated[int, Field(ge=0, le=50)] = 0
+    max: Annotated[int, Field(ge=0, le=50)]
+    hours_per_post: Annotated[float, Field(ge=0.0)] = 0.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OrganicPosts:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        return self
+
+
 class Format(Closed):
     """A content format on a channel, as multipliers on the channel's rates.
 
@@ -172,7 +205,8 @@ class Format(Closed):
     (currency): an on/off decision, so the problem becomes a MILP.
     `carry_in` is the spend on this cell in the period just before the
     horizon (currency); with the channel's `adstock`, part of its response
-    still arrives within the horizon.
+    still arrives within the horizon. `creatives` sets creative fatigue and
+    `organic_posts` lets the optimizer plan this format's organic posting.
     """
 
     cpm_factor: Factor = 1.0
@@ -183,6 +217,8 @@ class Format(Closed):
     spend: Bounds = Bounds()
     production_cost: Money = 0.0
     carry_in: Money = 0.0
+    creatives: Creatives | None = None
+    organic_posts: OrganicPosts | None = None
 
 
 class Channel(Closed):
@@ -290,7 +326,9 @@ class Team(Closed):
     """The social media team's week: hours available, and hours each active channel takes.
 
     An active channel (any paid spend on it) needs `hours_per_active_channel`
-    of community management every week.
+    of community management every week. Organic posts and new creatives take
+    the hours their formats and channels set; creatives' hours are spread
+    evenly over the horizon's weeks.
     """
 
     hours_per_week: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]

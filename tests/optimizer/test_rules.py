@@ -55,7 +55,9 @@ def test_team_hours_allow_as_many_channels_as_they_cover():
     # One more channel's hours let both channels run: the priced step is that gain.
     both = Optimizer(tolerance=1e-5).optimize(scenario(kpis={"min_reach": 150000.0})).totals["conversions"]
     assert hours.shadow_price * 6 == pytest.approx(both - result.totals["conversions"], rel=1e-3)
-    assert hours.explanation.startswith("the team's 10 hours a week leave no room for another channel: 6 more hours")
+    assert hours.explanation.startswith(
+        "the team's 10 hours a week are used up: 6 more hours a week (what one more active channel takes)"
+    )
 
 
 def curves_scenario(params: list[tuple[float, float]], budget: float, floor: float) -> Scenario:
