@@ -110,6 +110,7 @@ class Optimizer:
         # On/off rules: the first MILP picks a pattern; refinement rounds hold it (cheap LPs) and
         # one MILP over the upper chains certifies it; a pattern that fails is released.
         pattern: np.ndarray | None = None
+        first: float | None = None  # the plan's value on the initial breakpoints, for discrete_prices
         while True:
             rounds += 1
             conv, reach = segments_of(problem, conv_bp, reach_bp)
@@ -132,6 +133,8 @@ class Optimizer:
                 raise SolverError(f"the solver stopped without an optimal plan (status: {solution.status})")
             outcomes = finish(problem, solution)
             achieved = achieved_value(problem, outcomes)
+            if rounds == 1:
+                first = achieved
             bound = lagrangian_bound(problem, solution.shadow, solution.link_shadow)
             relaxed_plan = None
             gap = relative_gap(problem, bound, achieved, outcomes)
@@ -181,7 +184,7 @@ class Optimizer:
         )
         result = assemble(scenario, variant, problem, solution, outcomes, report)
         if problem.switches:
-            steps = discrete_prices(problem, count, self.solver, result)
+            steps = discrete_prices(problem, count, self.solver, result, self.tolerance / 10, first)
             result = replace(result, constraints=steps)
         return result
 
@@ -222,13 +225,19 @@ def upper_bound(
 
 
 def discrete_prices(
-    problem: Problem, count: int, solver: str, result: OptimizationResult
+    problem: Problem,
+    count: int,
+    solver: str,
+    result: OptimizationResult,
+    mip_gap: float = 1e-5,
+    base: float | None = None,
 ) -> tuple[ConstraintReport, ...]:
     """Price binding on/off limits (active channels, team hours) by solving again with one more step.
 
     Their duals say nothing once the on/off decisions are fixed; what a user wants to know is
     what one more active channel, or the hours it takes, would be worth. Both solves use the
-    initial breakpoints, so their difference is not blurred by different approximations.
+    initial breakpoints, so their difference is not blurred by different approximations;
+    `base` is the plan's value there when the caller has it already.
     """
     reports = list(result.constraints)
     names = [r.name for r in problem.rows]
@@ -238,12 +247,11 @@ def discrete_prices(
 
     def value(candidate: Problem) -> float | None:
         conv, reach = segments_of(candidate, conv_bp, reach_bp)
-        solution = solve_lp(candidate, conv, reach, solver, mip_gap=1e-5)
+        solution = solve_lp(candidate, conv, reach, solver, mip_gap=mip_gap)
         if solution.status != "optimal":
             return None
         return achieved_value(candidate, finish(candidate, solution))
 
-    base: float | None = None
     for i, report in enumerate(reports):
         if report.name not in ("rules.max_active_channels", "team.hours") or not report.binding:
             continue

@@ -360,6 +360,10 @@ def _highs_model(matrix: Matrix):
         h.setOptionValue("mip_rel_gap", matrix.mip_gap)
         # Branch and bound needs presolve (and the cuts it enables); only plain LPs run without it.
         h.setOptionValue("presolve", "on")
+        # The RINS and RENS sub-MIPs took most of the time on plans with rules and found nothing
+        # the tree did not (benchmarks/rules.py, benchmarks/s_curves.py).
+        h.setOptionValue("mip_heuristic_run_rins", False)
+        h.setOptionValue("mip_heuristic_run_rens", False)
     h.passModel(lp)
     h.run()
     return h
