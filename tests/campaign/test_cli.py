@@ -313,3 +313,20 @@ def test_frontier_bad_ranges(runner, arguments, code, message):
     result = runner.invoke(cli, ["frontier", "b2b-saas-leads", *arguments])
     assert result.exit_code == code
     assert message in result.stderr
+
+
+def test_the_solo_variant_plans_creatives_and_posts_within_the_hours(runner):
+    result = runner.invoke(cli, ["optimize", "cafe-chain-q1", "--variant", "solo", "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    content = {(c["channel"], c["format"]): c for c in document["content"]}
+    assert set(content) == {("instagram", "reel"), ("instagram", "carousel")}
+    reel_impressions = sum(
+        a["impressions"] for a in document["allocation"] if (a["channel"], a["format"]) == ("instagram", "reel")
+    )
+    assert content[("instagram", "reel")]["creatives"] >= reel_impressions / 100_000
+    assert 1 <= content[("instagram", "carousel")]["organic_posts_per_week"] <= 4
+    assert document["totals"]["team_hours_per_week"] <= 20 + 1e-9
+    human = runner.invoke(cli, ["optimize", "cafe-chain-q1", "--variant", "solo"]).output
+    assert "Content plan" in human
+    assert "of 20 hours a week" in human
