@@ -297,6 +297,109 @@ def frontier_command(
     )
 
 
+@cli.command("simulate")
+@click.argument("scenario")
+@click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Simulate this plan (result.json or allocation.csv from optimize -o) instead of the optimizer's.",
+)
+@click.option("--runs", type=int, metavar="N", help="Replications (default: the scenario's simulation.runs).")
+@click.option("--seed", type=click.IntRange(0), metavar="S", help="Root seed (default: the scenario's seed).")
+@click.option("--no-crisis", is_flag=True, help="Simulate without crises.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Local worker processes.")
+@click.option("--scheduler", metavar="ADDRESS", help="Run on the Dask scheduler at ADDRESS (tcp://host:8786).")
+@click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
+@json_option
+@output_option("replications.csv, daily.csv, simulation.json")
+def simulate_command(
+    scenario: str,
+    variant: str | None,
+    plan_file: Path | None,
+    runs: int | None,
+    seed: int | None,
+    no_crisis: bool,
+    workers: int,
+    scheduler: str | None,
+    quiet: bool,
+    as_json: bool,
+    output: Path | None,
+) -> None:
+    """Simulate the quarter many times: KPI bands, the chance of meeting each target, what crises cost.
+
+    SCENARIO is a YAML file or the name of a bundled scenario. Simulates the
+    optimizer's plan for it, or the plan in FILE. The same seed gives the same
+    numbers whatever the number of workers or where they run.
+
+    Example: campaign simulate cafe-chain-q1 --runs 1000 --workers 2
+    """
+    from campaign import render
+    from campaign.files import check_output_dir, locate_scenario, read_plan, write_simulation
+    from optimizer import Optimizer
+    from scenarios.errors import UsageError
+    from scenarios.loader import load_scenario
+    from scenarios.market import build_market
+    from simulation import MonteCarlo, QuarterInputs, plan_from_result
+
+    try:
+        if runs is not None and runs < 1:
+            raise UsageError(f"--runs must be at least 1, got {runs}")
+        if workers < 1:
+            raise UsageError(f"--workers must be at least 1, got {workers}")
+        if output is not None:
+            check_output_dir(output)
+        loaded = load_scenario(locate_scenario(scenario), variant)
+        market = build_market(loaded)
+        expected = None
+        if plan_file is not None:
+            document = read_plan(plan_file, loaded, list(market.cell_keys), market.periods)
+        else:
+            optimized = Optimizer().optimize(loaded, variant=variant)
+            document, expected = optimized.to_dict(), optimized.totals
+        inputs = QuarterInputs.build(loaded, plan_from_result(document, market), market)
+        engine = MonteCarlo(
+            runs or loaded.simulation.runs,
+            loaded.seed if seed is None else seed,
+            workers,
+            scheduler,
+            crises=not no_crisis,
+        )
+        with ProgressBar(engine.runs, quiet) as bar:
+            result = engine.run(inputs, loaded.name, variant, bar.update if bar else None)
+    except InfeasibleError as error:
+        _infeasible(error, scenario, variant, as_json)
+    except CampaignError as error:
+        _fail(error, as_json)
+    _emit(
+        result.to_dict(),
+        lambda: render.simulation(result, loaded, expected),
+        output,
+        as_json,
+        lambda folder, document: write_simulation(folder, result, loaded, document),
+    )
+
+
+class ProgressBar:
+    """A progress bar on stderr, only when stderr is a terminal and not --quiet."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.total, self.show = total, not quiet and sys.stderr.isatty()
+        self.bar: Any = None
+
+    def __enter__(self) -> Any:
+        if self.show:
+            self.bar = click.progressbar(length=self.total, label="simulating", file=sys.stderr)
+            return self.bar.__enter__()
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
 def _emit(
     document: dict[str, Any],
     text: Callable[[], str],

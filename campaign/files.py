@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -159,3 +160,99 @@ def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
         write_atomic(target, text)
         written.append(target)
     return written
+
+
+def read_plan(path: Path, scenario: Scenario, cells: list[str], periods: int) -> dict[str, Any]:
+    """A plan file written by `optimize -o` (result.json or allocation.csv) as an optimize document.
+
+    Checks that its cells are the scenario's, its periods within the horizon,
+    its spend finite and not negative, and its total within the budget.
+    """
+    if not path.is_file():
+        raise UsageError(f"{path}: no such plan file; give the result.json or allocation.csv that optimize -o wrote")
+    try:
+        if path.suffix == ".json":
+            document = json.loads(path.read_text(encoding="utf-8"))
+            rows = document.get("allocation") if isinstance(document, dict) else None
+            if not isinstance(rows, list):
+                raise UsageError(f"{path}: not a plan: a result.json from optimize -o has an 'allocation' list")
+        elif path.suffix == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                rows = list(csv.DictReader(handle))
+            document = {"allocation": rows}
+        else:
+            raise UsageError(f"{path}: unknown plan format '{path.suffix}'; expected result.json or allocation.csv")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as error:
+        raise UsageError(f"{path}: cannot read the plan: {error}") from None
+    if document.get("scenario") not in (None, scenario.name):
+        raise UsageError(f"{path}: the plan is for scenario '{document['scenario']}', not '{scenario.name}'")
+    allocation = []
+    for number, row in enumerate(rows, start=1):
+        where = f"{path}: row {number}"
+        missing = [k for k in ("channel", "format", "period", "spend") if not isinstance(row, dict) or k not in row]
+        if missing:
+            raise UsageError(f"{where}: missing {', '.join(missing)}; each row needs channel, format, period, spend")
+        cell = f"{row['channel']}.{row['format']}"
+        if cell not in cells:
+            raise UsageError(
+                f"{where}: cell '{cell}' is not in scenario '{scenario.name}'{did_you_mean(cell, cells)}; "
+                f"the plan must come from the same scenario (its cells: {', '.join(cells)})"
+            )
+        try:
+            period, spend = int(row["period"]), float(row["spend"])
+        except (TypeError, ValueError):
+            raise UsageError(
+                f"{where}: period and spend must be numbers, got {row['period']!r}, {row['spend']!r}"
+            ) from None
+        if not 1 <= period <= periods:
+            raise UsageError(f"{where}: period {period} is outside the horizon of {periods} periods")
+        if not math.isfinite(spend) or spend < 0:
+            raise UsageError(f"{where}: spend {row['spend']!r} must be a finite amount of at least 0")
+        allocation.append({"channel": row["channel"], "format": row["format"], "period": period, "spend": spend})
+    total = sum(r["spend"] for r in allocation)
+    budget = scenario.budget.total
+    if total > budget * (1 + 1e-6):
+        raise UsageError(
+            f"{path}: the plan spends {total:,.2f} {scenario.currency}, more than the scenario's budget of "
+            f"{budget:,.2f} {scenario.currency}"
+        )
+    content = document.get("content", []) if isinstance(document.get("content", []), list) else []
+    return {"scenario": scenario.name, "allocation": allocation, "content": content}
+
+
+def replications_csv(rows: list[dict[str, Any]]) -> str:
+    """One row per replication: its KPIs and crisis statistics."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_number(v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def daily_csv(daily: dict[str, dict[str, list[float]]], start: Any) -> str:
+    """P5 / P50 / P95 of each daily series, one row per day."""
+    buffer = io.StringIO()
+    fields = ["day", "date"] + [f"{name}_{band}" for name in daily for band in ("p5", "p50", "p95")]
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fields)
+    days = len(next(iter(daily.values()))["p50"])
+    for d in range(days):
+        date = (start + dt.timedelta(days=d)).isoformat() if start is not None else ""
+        writer.writerow(
+            [d + 1, date] + [_csv_number(float(daily[n][b][d])) for n in daily for b in ("p5", "p50", "p95")]
+        )
+    return buffer.getvalue()
+
+
+def write_simulation(folder: Path, result: Any, scenario: Scenario, document: dict[str, Any]) -> list[Path]:
+    """Write replications.csv, daily.csv, simulation.json and scenario.yaml into `folder`, each atomically."""
+    return write_files(
+        folder,
+        {
+            "replications.csv": replications_csv(result.replications),
+            "daily.csv": daily_csv(result.daily, scenario.start),
+            "simulation.json": json.dumps(document, indent=2) + "\n",
+            "scenario.yaml": resolved_scenario_yaml(scenario, result.variant),
+        },
+    )

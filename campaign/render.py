@@ -258,3 +258,75 @@ def frontier(result: FrontierResult) -> str:
             f"the revenue of a {result.conversion}"
         )
     return "\n".join(out)
+
+
+def simulation(result, scenario: Scenario, expected: dict[str, float] | None = None) -> str:
+    """KPI distributions, target probabilities, crisis costs and the community queue of a simulation."""
+    cur = scenario.currency
+    variant = f" (variant {result.variant})" if result.variant else ""
+    crises = "crises on" if result.crises else "no crises"
+    out = [f"{result.scenario}{variant}: {result.runs:,} simulated quarters (seed {result.seed}, {crises})"]
+    out += [f"warning: {w}" for w in result.warnings]
+    out.append("")
+    names = {
+        "spend": f"spend ({cur})",
+        "impressions": "impressions",
+        "clicks": "clicks",
+        "conversions": f"{scenario.business.conversion}s",
+        "reach": "paid reach",
+        "engagement": "engagement",
+        "new_followers": "new followers",
+        "negative_feedback": "negative feedback",
+        "bounce_rate": "bounce rate",
+        "revenue": f"revenue ({cur})",
+        "profit": f"profit ({cur})",
+        "cpa": f"CPA ({cur})",
+        "roas": "ROAS",
+        "final_followers": "followers at the end",
+    }
+    headers = ["kpi", "mean", "P5", "P50", "P95"] + (["plan expects"] if expected else [])
+    rows = []
+    for key, label in names.items():
+        d = result.kpis[key]
+        row = [label, *(_kpi_number(key, d[s]) for s in ("mean", "p5", "p50", "p95"))]
+        if expected:
+            row.append(_kpi_number(key, expected.get(key)) if key in expected else "")
+        rows.append(row)
+    out.append(table(headers, rows, [False] + [True] * (len(headers) - 1)))
+    if result.targets:
+        out += ["", "KPI targets"]
+        rows = [
+            [t["name"], f"{t['sense']} {_kpi_number(t['name'], t['target'])}", percent(t["probability_met"])]
+            for t in result.targets
+        ]
+        out.append(table(["kpi", "target", "chance met"], rows, [False, True, True]))
+    c = result.crisis
+    if result.crises:
+        out += [
+            "",
+            f"Crises: {percent(c['probability'])} of quarters have one ({c['crises_per_quarter']:.2f} a quarter)",
+        ]
+        if c["probability"] > 0:
+            rows = [
+                [label, *(number(c[key][s], digits) for s in ("mean", "p5", "p50", "p95"))]
+                for key, label, digits in (
+                    ("hours", "hours in crisis", 0),
+                    ("mentions", "negative mentions", 0),
+                    ("response_hours", "hours to answer a mention", 1),
+                    ("followers_lost", "followers lost", 0),
+                    ("conversions_lost", f"{scenario.business.conversion}s lost", 1),
+                    ("ad_impressions", "ad impressions during crises", 0),
+                )
+            ]
+            out.append("In quarters with a crisis:")
+            out.append(table(["", "mean", "P5", "P50", "P95"], rows, [False, True, True, True, True]))
+    q = result.community
+    out += [
+        "",
+        (
+            f"Community: {number(q['messages']['mean'])} comments and messages a quarter; answered in "
+            f"{number(q['response_hours']['mean'], 1)} hours on average; {percent(q['unanswered']['mean'])} "
+            "still waiting at the end"
+        ),
+    ]
+    return "\n".join(out)

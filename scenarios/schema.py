@@ -322,17 +322,96 @@ class Rules(Closed):
     max_active_channels: Annotated[int, Field(ge=0)] | None = None
 
 
+class WorkingHours(Closed):
+    """When the team answers comments and messages: from `start` to `end` o'clock, weekdays unless `weekends`."""
+
+    start: Annotated[int, Field(ge=0, le=23)] = 9
+    end: Annotated[int, Field(ge=1, le=24)] = 17
+    weekends: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WorkingHours:
+        if self.start >= self.end:
+            raise ValueError(f"start ({self.start}) must be before end ({self.end})")
+        return self
+
+
 class Team(Closed):
     """The social media team's week: hours available, and hours each active channel takes.
 
     An active channel (any paid spend on it) needs `hours_per_active_channel`
     of community management every week. Organic posts and new creatives take
     the hours their formats and channels set; creatives' hours are spread
-    evenly over the horizon's weeks.
+    evenly over the horizon's weeks. In the simulator, `moderators` people
+    answer comments and messages during `working_hours`, each reply taking
+    `minutes_per_reply`.
     """
 
     hours_per_week: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
     hours_per_active_channel: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = 0.0
+    moderators: Annotated[int, Field(ge=1, le=100)] = 1
+    working_hours: WorkingHours = WorkingHours()
+    minutes_per_reply: Annotated[float, Field(gt=0.0, le=480.0)] = 4.0
+
+
+class Playbook(Closed):
+    """What the team does when a crisis breaks.
+
+    `pause_ads` stops paid delivery while the crisis lasts; `extra_moderators`
+    join `reaction_hours` after the onset; replies within
+    `response_target_hours` are what the playbook aims for (reported).
+    """
+
+    pause_ads: bool = False
+    extra_moderators: Annotated[int, Field(ge=0, le=100)] = 0
+    reaction_hours: Annotated[float, Field(ge=0.0)] = 4.0
+    response_target_hours: Annotated[float, Field(gt=0.0)] = 1.0
+
+
+class Crisis(Closed):
+    """A firestorm: negative mentions as a self-exciting cascade.
+
+    Onsets come at `rate_per_quarter` (a Poisson hazard over 13 weeks) and in
+    the scheduled `onset_weeks` (1-based). Each starts with
+    `initial_mentions` negative posts; each mention draws further mentions,
+    on average `branching_ignored` while it waits for a reply and
+    `branching_answered` once answered, after delays from the SEISMIC memory
+    kernel (flat for 5 minutes, then a power-law tail of exponent 1.23).
+    While it lasts (until `quiet_hours` pass without a mention) paid CTR and
+    CVR fall by `reputation_hit` and follower churn is `churn_factor` times
+    higher.
+    """
+
+    rate_per_quarter: Annotated[float, Field(ge=0.0, le=52.0)] = 0.3
+    onset_weeks: list[Annotated[int, Field(ge=1)]] = []
+    initial_mentions: Annotated[float, Field(ge=1.0, le=100000.0)] = 30.0
+    branching_ignored: Annotated[float, Field(ge=0.0, le=10.0)] = 0.9
+    branching_answered: Annotated[float, Field(ge=0.0, le=10.0)] = 0.3
+    reputation_hit: Rate = 0.3
+    churn_factor: Annotated[float, Field(ge=1.0, le=100.0)] = 3.0
+    quiet_hours: Annotated[float, Field(gt=0.0, le=2000.0)] = 24.0
+    playbook: Playbook = Playbook()
+
+
+class Community(Closed):
+    """Comments and messages that need a reply.
+
+    `messages_per_engagement` of all engagements (paid and organic) ask for
+    a reply; a message unanswered after `patience_hours` costs a follower
+    with probability `unfollow_if_ignored`.
+    """
+
+    messages_per_engagement: Rate = 0.035
+    patience_hours: Annotated[float, Field(gt=0.0)] = 24.0
+    unfollow_if_ignored: Rate = 0.3
+
+
+class Simulation(Closed):
+    """Monte Carlo settings: `runs` replications, the community and the crisis model."""
+
+    runs: Annotated[int, Field(ge=1, le=1_000_000)] = 500
+    community: Community = Community()
+    crisis: Crisis = Crisis()
 
 
 class Scenario(Closed):
@@ -353,5 +432,6 @@ class Scenario(Closed):
     kpis: Kpis = Kpis()
     rules: Rules = Rules()
     team: Team | None = None
+    simulation: Simulation = Simulation()
     sources: dict[str, str] = {}
     variants: dict[str, dict[str, object]] = {}

@@ -1,0 +1,20 @@
+"""The simulator: a quarter of paid delivery, organic posting, the community queue and crises, in SimPy.
+
+`QuarterInputs.build` turns a scenario and a plan into plain arrays;
+`run_quarter` simulates one replication; `MonteCarlo` runs many with
+independent seeds, locally or on a Dask cluster, and summarises them.
+"""
+
+from simulation.inputs import Plan, QuarterInputs, plan_from_result
+from simulation.montecarlo import MonteCarlo, SimulationResult
+from simulation.quarter import Replication, run_quarter
+
+__all__ = [
+    "MonteCarlo",
+    "Plan",
+    "QuarterInputs",
+    "Replication",
+    "SimulationResult",
+    "plan_from_result",
+    "run_quarter",
+]

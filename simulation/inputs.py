@@ -1,0 +1,223 @@
+"""What one replication needs, as plain arrays: the plan, the market's rates per day, the team and the crisis model.
+
+Everything here is pure and picklable, so replications can run in other
+processes or on a Dask cluster. Money is in the scenario's currency, time in
+hours from the start of the horizon (day d covers hours 24d to 24(d+1)).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scenarios.market import Market, build_market
+from scenarios.schema import Scenario
+
+#: SEISMIC memory kernel (Zhao et al. 2015): flat for 5 minutes, then a power-law tail of exponent 1.23.
+KERNEL_FLAT_HOURS = 5.0 / 60.0
+KERNEL_TAIL_THETA = 0.23
+#: The largest branching ratio a cascade may have: at 1 or above it never dies out.
+MAX_BRANCHING = 0.95
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A plan to simulate: spend per unit (cell × period, the market's order), organic posts and creatives per cell."""
+
+    spend: np.ndarray
+    posts: np.ndarray
+    creatives: np.ndarray
+
+
+def plan_from_result(result, market: Market) -> Plan:
+    """The plan of an `OptimizationResult` (or its JSON document) in the market's unit order."""
+    document = result if isinstance(result, dict) else result.to_dict()
+    spend = np.zeros(len(market.channel_of))
+    index = {key: c for c, key in enumerate(market.cell_keys)}
+    for row in document["allocation"]:
+        c = index[f"{row['channel']}.{row['format']}"]
+        spend[c * market.periods + int(row["period"]) - 1] = float(row["spend"])
+    posts = market.posts_min.astype(int).copy() if market.posts_min is not None else np.zeros(len(index), dtype=int)
+    creatives = market.creatives_needed(spend)
+    for row in document.get("content", []):
+        c = index[f"{row['channel']}.{row['format']}"]
+        posts[c] = int(row["organic_posts_per_week"])
+        creatives[c] = float(row["creatives"])
+    return Plan(spend, posts, creatives)
+
+
+@dataclass(frozen=True)
+class QuarterInputs:
+    """Arrays of one scenario and plan, per cell (c), unit (cell × period) or channel (j), and the settings.
+
+    Daily paid delivery of cell c on day d is unit `unit_of_day[c, d]`'s
+    spend spread over its period's days; its expected conversions follow
+    the unit's response curve at the unit's spend (`unit_conversions`),
+    spread the same way.
+    """
+
+    days: int
+    start_weekday: int
+    period_of_day: np.ndarray
+    days_in_period: np.ndarray
+    cell_channel: np.ndarray
+    cell_keys: tuple[str, ...]
+    channels: tuple[str, ...]
+    unit_spend: np.ndarray  # (cells, periods)
+    unit_conversions: np.ndarray  # (cells, periods)
+    impressions_per_unit: np.ndarray  # (cells, periods): impressions per currency unit
+    ctr: np.ndarray  # (cells,)
+    bounce_rate: np.ndarray
+    engagement_rate: np.ndarray
+    negative_rate: np.ndarray
+    creative_impressions: np.ndarray
+    creatives: np.ndarray
+    audience: np.ndarray  # (channels,)
+    followers: np.ndarray
+    follow_rate: np.ndarray
+    churn_per_week: np.ndarray
+    reach_rate: np.ndarray
+    post_decay: np.ndarray
+    organic_engagement: np.ndarray
+    fixed_posts: np.ndarray  # (channels,) posts per week
+    cell_posts: np.ndarray  # (cells,) posts per week
+    cell_engagement_factor: np.ndarray
+    carried_conversions: float
+    value_per_conversion: float
+    gross_margin: float
+    production: float
+    fixed_costs: float
+    moderators: int
+    open_hour: int
+    close_hour: int
+    weekends: bool
+    minutes_per_reply: float
+    messages_per_engagement: float
+    patience_hours: float
+    unfollow_if_ignored: float
+    crisis_rate_per_hour: float
+    crisis_onsets: tuple[float, ...]
+    initial_mentions: float
+    branching_ignored: float
+    branching_answered: float
+    reputation_hit: float
+    churn_factor: float
+    quiet_hours: float
+    pause_ads: bool
+    extra_moderators: int
+    reaction_hours: float
+    response_target_hours: float
+    targets: tuple[tuple[str, str, float], ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def hours(self) -> float:
+        """Length of the horizon in hours."""
+        return 24.0 * self.days
+
+    @classmethod
+    def build(cls, scenario: Scenario, plan: Plan, market: Market | None = None) -> QuarterInputs:
+        """Derive the inputs of `scenario` simulated under `plan`."""
+        market = market or build_market(scenario)
+        periods = market.periods
+        cells = len(market.cell_keys)
+        days = max(1, round(scenario.periods.weeks * 7))
+        period_of_day = np.minimum((np.arange(days) * periods) // days, periods - 1)
+        days_in_period = np.bincount(period_of_day, minlength=periods).astype(float)
+        spend = np.asarray(plan.spend, dtype=float).reshape(cells, periods)
+        conversions = market.curves.value(plan.spend).reshape(cells, periods)
+        channels = [scenario.channels[name] for name in market.channels]
+        formats = [f for ch in channels for f in ch.formats.values()]
+        team, sim = scenario.team, scenario.simulation
+        crisis = sim.crisis
+        warnings = []
+        ignored = crisis.branching_ignored
+        if ignored >= 1.0:
+            warnings.append(
+                f"simulation.crisis.branching_ignored is {ignored:g}: at 1 or above a cascade never dies out; "
+                f"capped at {MAX_BRANCHING:g}"
+            )
+            ignored = MAX_BRANCHING
+        answered = min(crisis.branching_answered, ignored)
+        start = scenario.start or dt.date(2027, 1, 4)
+        production = float(market.production_cost @ (spend.sum(axis=1) > 1e-9))
+        if market.creative_cost is not None:
+            production += float(market.creative_cost @ plan.creatives)
+        k = scenario.kpis
+        targets = [
+            (name, sense, float(value))
+            for name, sense, value in (
+                ("min_reach", ">=", k.min_reach),
+                ("min_clicks", ">=", k.min_clicks),
+                ("min_new_followers", ">=", k.min_new_followers),
+                ("min_engagement", ">=", k.min_engagement),
+                ("min_conversions", ">=", k.min_conversions),
+                ("max_cpa", "<=", k.max_cpa),
+                ("min_roas", ">=", k.min_roas),
+                ("max_bounce_rate", "<=", k.max_bounce_rate),
+                ("max_negative_feedback", "<=", k.max_negative_feedback),
+            )
+            if value is not None
+        ]
+        return cls(
+            days=days,
+            start_weekday=start.weekday(),
+            period_of_day=period_of_day,
+            days_in_period=days_in_period,
+            cell_channel=market.cell_channel.copy(),
+            cell_keys=market.cell_keys,
+            channels=market.channels,
+            unit_spend=spend,
+            unit_conversions=conversions,
+            impressions_per_unit=market.impressions_per_unit.reshape(cells, periods),
+            ctr=market.ctr[::periods].copy(),
+            bounce_rate=market.bounce_rate[::periods].copy(),
+            engagement_rate=market.engagement_rate[::periods].copy(),
+            negative_rate=market.negative_rate[::periods].copy(),
+            creative_impressions=(
+                market.creative_impressions.copy()
+                if market.creative_impressions is not None
+                else np.full(cells, math.inf)
+            ),
+            creatives=np.asarray(plan.creatives, dtype=float),
+            audience=market.audience.copy(),
+            followers=np.array([c.followers for c in channels], dtype=float),
+            follow_rate=market.follow_rate.copy(),
+            churn_per_week=np.array([c.organic.churn_per_week for c in channels]),
+            reach_rate=np.array([c.organic.reach_rate for c in channels]),
+            post_decay=np.array([c.organic.extra_post_decay for c in channels]),
+            organic_engagement=np.array([c.organic.engagement_rate for c in channels]),
+            fixed_posts=np.array([c.organic.posts_per_week for c in channels]),
+            cell_posts=np.asarray(plan.posts, dtype=int),
+            cell_engagement_factor=np.array([f.engagement_factor for f in formats]),
+            carried_conversions=market.carried_conversions,
+            value_per_conversion=market.value_per_conversion,
+            gross_margin=market.gross_margin,
+            production=production,
+            fixed_costs=market.fixed_costs,
+            moderators=team.moderators if team is not None else 1,
+            open_hour=team.working_hours.start if team is not None else 9,
+            close_hour=team.working_hours.end if team is not None else 17,
+            weekends=team.working_hours.weekends if team is not None else False,
+            minutes_per_reply=team.minutes_per_reply if team is not None else 4.0,
+            messages_per_engagement=sim.community.messages_per_engagement,
+            patience_hours=sim.community.patience_hours,
+            unfollow_if_ignored=sim.community.unfollow_if_ignored,
+            crisis_rate_per_hour=crisis.rate_per_quarter / (13 * 168.0),
+            crisis_onsets=tuple(168.0 * (w - 1) + 10.0 for w in crisis.onset_weeks if 168.0 * (w - 1) < 24.0 * days),
+            initial_mentions=crisis.initial_mentions,
+            branching_ignored=ignored,
+            branching_answered=answered,
+            reputation_hit=crisis.reputation_hit,
+            churn_factor=crisis.churn_factor,
+            quiet_hours=crisis.quiet_hours,
+            pause_ads=crisis.playbook.pause_ads,
+            extra_moderators=crisis.playbook.extra_moderators,
+            reaction_hours=crisis.playbook.reaction_hours,
+            response_target_hours=crisis.playbook.response_target_hours,
+            targets=tuple(targets),
+            warnings=tuple(warnings),
+        )

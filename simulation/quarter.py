@@ -1,0 +1,385 @@
+"""One replication of a quarter in SimPy: paid days, organic posts, the community queue and crises.
+
+Time is in hours. Paid delivery is aggregated per cell and day (Poisson
+impressions, binomial clicks and conversions whose means follow the market
+model); posts, comments and messages, moderation, and crisis mentions are
+discrete events. A crisis is a self-exciting cascade: each negative mention
+draws candidate follow-ups after delays from the SEISMIC kernel; a
+follow-up happens for sure while its parent still waits for a reply and
+with probability `branching_answered / branching_ignored` once it has one,
+so fast moderation lowers the branching ratio and waiting raises it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from simulation.inputs import KERNEL_FLAT_HOURS, KERNEL_TAIL_THETA, QuarterInputs
+
+#: Comments and messages arrive after the post or ad that prompted them: exponential, mean in hours.
+MESSAGE_DELAY_HOURS = 3.0
+#: Queue priorities: crisis mentions are answered first.
+MENTION, MESSAGE, BLOCKED = 1, 2, 0
+
+KPI_NAMES = (
+    "spend",
+    "impressions",
+    "clicks",
+    "conversions",
+    "reach",
+    "engagement",
+    "new_followers",
+    "negative_feedback",
+    "bounce_rate",
+    "revenue",
+    "profit",
+    "cpa",
+    "roas",
+)
+
+
+@dataclass(frozen=True)
+class Replication:
+    """The KPIs of one simulated quarter, its crisis statistics and daily series.
+
+    `kpis` maps names to horizon totals (as `optimize` reports them); `crisis`
+    holds `crises` (count), `hours` (time in crisis), `response_hours` (mean
+    wait of crisis mentions for a reply, NaN without crisis), `followers_lost`
+    and `conversions_lost` (expected, against the same days without the
+    crisis), `mentions` and `ad_impressions` (paid impressions shown during
+    crises); `community` holds `messages`, `response_hours` (mean) and
+    `unanswered` (share still waiting at the end); `daily` maps series names
+    to one value per day.
+    """
+
+    kpis: dict[str, float]
+    crisis: dict[str, float]
+    community: dict[str, float]
+    daily: dict[str, np.ndarray]
+
+
+class _Quarter:
+    """The state of one replication and its SimPy processes."""
+
+    def __init__(self, q: QuarterInputs, rng: np.random.Generator, crises: bool) -> None:
+        self.q, self.rng, self.crises = q, rng, crises
+        self.env = simpy.Environment()
+        extra = q.extra_moderators if crises else 0
+        self.team = simpy.PriorityResource(self.env, capacity=q.moderators + extra)
+        self.followers = np.round(q.followers).astype(np.int64)
+        self.gained = 0
+        self.cells = len(q.cell_keys)
+        self.shown = np.zeros(self.cells)  # impressions on each cell's current creative
+        self.creatives_left = np.maximum(q.creatives - 1.0, 0.0)
+        self.channel_impressions = np.zeros(len(q.channels))
+        self.totals = dict.fromkeys(
+            ("spend", "impressions", "clicks", "conversions", "engagement", "negative_feedback", "bounces"), 0.0
+        )
+        self.in_crisis = False
+        self.crisis_started = 0.0
+        self.last_mention = -math.inf
+        self.staffed = self.env.event()
+        self.calm = self.env.event()
+        self.stats = dict.fromkeys(
+            ("crises", "hours", "followers_lost", "conversions_lost", "mentions", "ad_impressions"), 0.0
+        )
+        self.mention_waits: list[float] = []
+        self.waits: list[float] = []
+        self.messages = 0
+        self.daily = {name: np.zeros(q.days) for name in ("spend", "conversions", "clicks", "followers", "mentions")}
+
+    # --- time ---------------------------------------------------------------------------------
+    def until_open(self, t: float) -> float:
+        """Hours from `t` until the team is at work (0 if it is)."""
+        q = self.q
+        wait = 0.0
+        for _ in range(9):
+            day, hour = divmod(t + wait, 24.0)
+            weekday = (q.start_weekday + int(day)) % 7
+            working_day = q.weekends or weekday < 5
+            if working_day and q.open_hour <= hour < q.close_hour:
+                return wait
+            if working_day and hour < q.open_hour:
+                wait += q.open_hour - hour
+            else:
+                wait += 24.0 - hour + q.open_hour
+        return wait
+
+    # --- paid delivery ------------------------------------------------------------------------
+    def paid(self):
+        q, rng = self.q, self.rng
+        clicks_expected = q.unit_spend * q.impressions_per_unit * q.ctr[:, None]
+        conv_per_click = np.divide(
+            q.unit_conversions,
+            clicks_expected,
+            out=np.full_like(q.unit_conversions, np.inf),
+            where=clicks_expected > 0,
+        )
+        carried_per_day = q.carried_conversions / q.days
+        for day in range(q.days):
+            t = q.period_of_day[day]
+            paused = self.in_crisis and q.pause_ads
+            share = 0.0 if paused else 1.0 / q.days_in_period[t]
+            spend = q.unit_spend[:, t] * share
+            expected = q.unit_conversions[:, t] * share
+            hit = 1.0 - q.reputation_hit if self.in_crisis else 1.0
+            fatigue = self.fatigue()
+            impressions = rng.poisson(spend * q.impressions_per_unit[:, t])
+            clicks = rng.binomial(impressions, np.minimum(1.0, q.ctr * hit * fatigue))
+            p = conv_per_click[:, t] * hit
+            conversions = np.where(
+                p <= 1.0,
+                rng.binomial(clicks, np.minimum(p, 1.0)),
+                rng.poisson(expected * hit * hit * fatigue),
+            )
+            conversions = conversions.sum() + rng.poisson(carried_per_day)
+            engagement = rng.binomial(impressions, q.engagement_rate)
+            negative_rate = q.negative_rate * (q.churn_factor if self.in_crisis else 1.0)
+            negative = rng.binomial(impressions, np.minimum(1.0, negative_rate))
+            bounces = rng.binomial(clicks, q.bounce_rate)
+            if self.in_crisis:
+                base = q.unit_conversions[:, t].sum() / q.days_in_period[t]
+                self.stats["conversions_lost"] += base - expected.sum() * hit * hit
+                self.stats["ad_impressions"] += impressions.sum()
+            self.shown += impressions
+            self.channel_impressions += np.bincount(q.cell_channel, weights=impressions, minlength=len(q.channels))
+            for key, value in (
+                ("spend", spend.sum()),
+                ("impressions", impressions.sum()),
+                ("clicks", clicks.sum()),
+                ("conversions", conversions),
+                ("engagement", engagement.sum()),
+                ("negative_feedback", negative.sum()),
+                ("bounces", bounces.sum()),
+            ):
+                self.totals[key] += float(value)
+            per_channel = np.bincount(q.cell_channel, weights=engagement, minlength=len(q.channels)).astype(np.int64)
+            self.gain(per_channel)
+            self.ask(per_channel, self.env.now)
+            self.churn()
+            self.daily["spend"][day] = spend.sum()
+            self.daily["conversions"][day] = conversions
+            self.daily["clicks"][day] = clicks.sum()
+            self.daily["followers"][day] = self.followers.sum()
+            yield self.env.timeout(24.0)
+
+    def fatigue(self) -> np.ndarray:
+        """CTR multiplier per cell: 1 until a creative has shown its impressions, then decaying; new ones reset it."""
+        q = self.q
+        worn = np.isfinite(q.creative_impressions) & (self.shown >= q.creative_impressions)
+        fresh = worn & (self.creatives_left >= 1.0)
+        self.shown[fresh] -= q.creative_impressions[fresh]
+        self.creatives_left[fresh] -= 1.0
+        over = np.where(np.isfinite(q.creative_impressions), self.shown / q.creative_impressions - 1.0, 0.0)
+        return np.exp(-np.maximum(over, 0.0))
+
+    def gain(self, engagement: np.ndarray) -> None:
+        """Engaged people follow at the channel's follow rate."""
+        new = self.rng.binomial(engagement, self.q.follow_rate)
+        self.followers += new
+        self.gained += int(new.sum())
+
+    def churn(self) -> None:
+        """One day of follower churn (higher in a crisis)."""
+        q = self.q
+        daily = 1.0 - (1.0 - q.churn_per_week) ** (1.0 / 7.0)
+        rate = np.minimum(1.0, daily * (q.churn_factor if self.in_crisis else 1.0))
+        lost = self.rng.binomial(self.followers, rate)
+        if self.in_crisis:
+            self.stats["followers_lost"] += float((self.followers * (rate - daily)).sum())
+        self.followers -= lost
+
+    # --- organic posting ----------------------------------------------------------------------
+    def posting(self):
+        q, rng = self.q, self.rng
+        weeks = math.ceil(q.days / 7)
+        for week in range(weeks):
+            posts = []  # (channel, decay index, engagement factor)
+            for j in range(len(q.channels)):
+                count = math.floor((week + 1) * q.fixed_posts[j]) - math.floor(week * q.fixed_posts[j])
+                posts += [(j, k, 1.0) for k in range(count)]
+            for c in range(self.cells):
+                posts += [(q.cell_channel[c], k, q.cell_engagement_factor[c]) for k in range(q.cell_posts[c])]
+            start = self.env.now
+            for i, (j, k, factor) in enumerate(posts):
+                at = start + 168.0 * (i + 0.5) / len(posts)
+                if at >= q.hours:
+                    break
+                yield self.env.timeout(at - self.env.now)
+                reach = rng.binomial(self.followers[j], min(1.0, q.reach_rate[j] * q.post_decay[j] ** k))
+                engaged = rng.binomial(reach, min(1.0, q.organic_engagement[j] * factor))
+                self.totals["engagement"] += engaged
+                counts = np.zeros(len(q.channels), dtype=np.int64)
+                counts[j] = engaged
+                self.gain(counts)
+                self.ask(counts, self.env.now)
+            next_week = start + 168.0
+            if next_week >= q.hours:
+                return
+            yield self.env.timeout(next_week - self.env.now)
+
+    # --- the community queue ------------------------------------------------------------------
+    def ask(self, engagement: np.ndarray, now: float) -> None:
+        """Comments and messages that the engagement prompts, arriving over the following hours."""
+        count = self.rng.poisson(engagement.sum() * self.q.messages_per_engagement)
+        for delay in self.rng.exponential(MESSAGE_DELAY_HOURS, count):
+            self.env.process(self.message(now + delay, MESSAGE))
+
+    def message(self, at: float, priority: int, replied: dict | None = None):
+        """A comment, message or mention waiting for a reply from the team."""
+        if at >= self.q.hours:
+            return
+        yield self.env.timeout(at - self.env.now)
+        self.messages += 1
+        with self.team.request(priority=priority) as slot:
+            yield slot
+            yield self.env.timeout(self.until_open(self.env.now))
+            yield self.env.timeout(self.q.minutes_per_reply / 60.0)
+        wait = self.env.now - at
+        self.waits.append(wait)
+        if replied is not None:
+            replied["at"] = self.env.now
+            self.mention_waits.append(wait)
+        if wait > self.q.patience_hours and self.rng.random() < self.q.unfollow_if_ignored:
+            j = self.rng.integers(len(self.followers))
+            if self.followers[j] > 0:
+                self.followers[j] -= 1
+                if self.in_crisis:
+                    self.stats["followers_lost"] += 1.0
+
+    # --- crises -------------------------------------------------------------------------------
+    def onsets(self):
+        q, rng = self.q, self.rng
+        times = list(q.crisis_onsets)
+        if q.crisis_rate_per_hour > 0:
+            t = rng.exponential(1.0 / q.crisis_rate_per_hour)
+            while t < q.hours:
+                times.append(t)
+                t += rng.exponential(1.0 / q.crisis_rate_per_hour)
+        for at in sorted(times):
+            yield self.env.timeout(max(0.0, at - self.env.now))
+            self.stats["crises"] += 1
+            if not self.in_crisis:
+                self.begin()
+            for delay in rng.exponential(1.0, rng.poisson(q.initial_mentions)):
+                self.env.process(self.mention(self.env.now + delay))
+
+    def begin(self) -> None:
+        self.in_crisis = True
+        self.crisis_started = self.env.now
+        self.last_mention = self.env.now
+        self.env.process(self.watch())
+        if self.q.extra_moderators:
+            self.env.process(self.staff(self.staffed))
+
+    def staff(self, staffed: simpy.Event):
+        """The playbook's extra moderators join `reaction_hours` after the onset."""
+        yield self.env.timeout(self.q.reaction_hours)
+        if not staffed.triggered:
+            staffed.succeed()
+
+    def watch(self):
+        """End the crisis once `quiet_hours` pass without a mention."""
+        while True:
+            remaining = self.last_mention + self.q.quiet_hours - self.env.now
+            if remaining <= 0:
+                break
+            yield self.env.timeout(remaining)
+        self.in_crisis = False
+        self.stats["hours"] += self.env.now - self.crisis_started
+        staffed, calm = self.staffed, self.calm
+        self.staffed, self.calm = self.env.event(), self.env.event()
+        for event in (staffed, calm):
+            if not event.triggered:
+                event.succeed()
+
+    def blocker(self):
+        """An extra moderator: kept off the queue until a crisis is staffed, back off when it is over."""
+        while True:
+            with self.team.request(priority=BLOCKED) as slot:
+                yield slot
+                staffed, calm = self.staffed, self.calm  # the next crisis's events
+                yield staffed
+            yield calm
+
+    def mention(self, at: float):
+        """A negative mention: it joins the queue and draws follow-ups until answered (fewer after)."""
+        q, rng = self.q, self.rng
+        if at >= q.hours:
+            return
+        yield self.env.timeout(at - self.env.now)
+        self.last_mention = self.env.now
+        self.stats["mentions"] += 1
+        day = min(int(self.env.now // 24), q.days - 1)
+        self.daily["mentions"][day] += 1
+        replied: dict[str, float] = {}
+        self.env.process(self.message(self.env.now, MENTION, replied))
+        keep_answered = q.branching_answered / q.branching_ignored if q.branching_ignored > 0 else 0.0
+        for delay in np.sort(kernel_delays(rng, rng.poisson(q.branching_ignored))):
+            if at + delay >= q.hours:
+                return
+            yield self.env.timeout(at + delay - self.env.now)
+            if "at" not in replied or rng.random() < keep_answered:
+                self.env.process(self.mention(self.env.now))
+
+    # --- the run ------------------------------------------------------------------------------
+    def run(self) -> Replication:
+        q = self.q
+        self.env.process(self.paid())
+        self.env.process(self.posting())
+        if self.crises:
+            self.env.process(self.onsets())
+            for _ in range(q.extra_moderators):
+                self.env.process(self.blocker())
+        self.env.run(until=q.hours)
+        if self.in_crisis:
+            self.stats["hours"] += q.hours - self.crisis_started
+        return self.result()
+
+    def result(self) -> Replication:
+        q, t = self.q, self.totals
+        shown = 1.0 - np.exp(-self.channel_impressions / q.audience)
+        reach = float(self.rng.binomial(np.round(q.audience).astype(np.int64), shown).sum())
+        revenue = t["conversions"] * q.value_per_conversion
+        kpis = {
+            "spend": t["spend"],
+            "impressions": t["impressions"],
+            "clicks": t["clicks"],
+            "conversions": t["conversions"],
+            "reach": reach,
+            "engagement": t["engagement"],
+            "new_followers": float(self.gained),
+            "negative_feedback": t["negative_feedback"],
+            "bounce_rate": t["bounces"] / t["clicks"] if t["clicks"] > 0 else 0.0,
+            "revenue": revenue,
+            "profit": revenue * q.gross_margin - t["spend"] - q.production - q.fixed_costs,
+            "cpa": t["spend"] / t["conversions"] if t["conversions"] > 0 else math.inf,
+            "roas": revenue / t["spend"] if t["spend"] > 0 else 0.0,
+            "final_followers": float(self.followers.sum()),
+        }
+        crisis = dict(self.stats)
+        crisis["response_hours"] = float(np.mean(self.mention_waits)) if self.mention_waits else math.nan
+        answered = len(self.waits)
+        community = {
+            "messages": float(self.messages),
+            "response_hours": float(np.mean(self.waits)) if self.waits else math.nan,
+            "unanswered": (self.messages - answered) / self.messages if self.messages else 0.0,
+        }
+        return Replication(kpis, crisis, community, self.daily)
+
+
+def kernel_delays(rng: np.random.Generator, count: int) -> np.ndarray:
+    """Delays (hours) of follow-up mentions from the SEISMIC kernel: flat, then a power-law tail."""
+    theta = KERNEL_TAIL_THETA
+    flat = rng.random(count) < theta / (1.0 + theta)
+    tail = KERNEL_FLAT_HOURS * rng.random(count) ** (-1.0 / theta)
+    return np.where(flat, KERNEL_FLAT_HOURS * rng.random(count), tail)
+
+
+def run_quarter(q: QuarterInputs, seed: np.random.SeedSequence | int, crises: bool = True) -> Replication:
+    """Simulate one quarter of `q` with the random stream of `seed`."""
+    return _Quarter(q, np.random.default_rng(seed), crises).run()
