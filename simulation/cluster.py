@@ -27,9 +27,13 @@ def connect(scheduler: Any):
         return scheduler
     try:
         return Client(str(scheduler), timeout=f"{CONNECT_TIMEOUT}s")
-    except (OSError, TimeoutError, ValueError) as error:
+    except ValueError as error:
         raise CampaignError(
-            f"the Dask scheduler at {scheduler} did not answer within {CONNECT_TIMEOUT} s ({error}); "
+            f"'{scheduler}' is not a Dask scheduler address ({error}); expected one such as tcp://host:8786"
+        ) from None
+    except (OSError, TimeoutError):
+        raise CampaignError(
+            f"the Dask scheduler at {scheduler} did not answer within {CONNECT_TIMEOUT} s; "
             "check the address (such as tcp://host:8786) and that the scheduler is running"
         ) from None
 

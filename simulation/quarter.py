@@ -24,6 +24,8 @@ from simulation.inputs import KERNEL_FLAT_HOURS, KERNEL_TAIL_THETA, QuarterInput
 MESSAGE_DELAY_HOURS = 3.0
 #: Queue priorities: crisis mentions are answered first.
 MENTION, MESSAGE, BLOCKED = 1, 2, 0
+#: Messages per batch in the moderators' queue (about an hour's work at a few minutes a reply).
+BATCH = 12
 
 KPI_NAMES = (
     "spend",
@@ -90,6 +92,7 @@ class _Quarter:
         self.mention_waits: list[float] = []
         self.waits: list[float] = []
         self.messages = 0
+        self.pending: dict[int, tuple[np.ndarray, bool]] = {}  # batches still waiting for a moderator
         self.daily = {name: np.zeros(q.days) for name in ("spend", "conversions", "clicks", "followers", "mentions")}
 
     # --- time ---------------------------------------------------------------------------------
@@ -224,32 +227,67 @@ class _Quarter:
 
     # --- the community queue ------------------------------------------------------------------
     def ask(self, engagement: np.ndarray, now: float) -> None:
-        """Comments and messages that the engagement prompts, arriving over the following hours."""
-        count = self.rng.poisson(engagement.sum() * self.q.messages_per_engagement)
-        for delay in self.rng.exponential(MESSAGE_DELAY_HOURS, count):
-            self.env.process(self.message(now + delay, MESSAGE))
+        """Comments and messages that the engagement prompts, arriving over the following hours.
 
-    def message(self, at: float, priority: int, replied: dict | None = None):
-        """A comment, message or mention waiting for a reply from the team."""
-        if at >= self.q.hours:
+        They reach the queue in batches of up to `BATCH` in arrival order: one
+        moderator answers a batch one message after the other, and the
+        moderators share the batches.
+        """
+        count = self.rng.poisson(engagement.sum() * self.q.messages_per_engagement)
+        if not count:
             return
-        yield self.env.timeout(at - self.env.now)
-        self.messages += 1
+        arrivals = np.sort(now + self.rng.exponential(MESSAGE_DELAY_HOURS, count))
+        arrivals = arrivals[arrivals < self.q.hours]
+        for start in range(0, len(arrivals), BATCH):
+            self.env.process(self.answer(arrivals[start : start + BATCH], MESSAGE))
+
+    def work(self, t: float, hours: float) -> float:
+        """When `hours` of work started at `t` are done, counting working hours only."""
+        q = self.q
+        while hours > 1e-12:
+            t += self.until_open(t)
+            step = min(hours, q.close_hour - t % 24.0)
+            t += step
+            hours -= step
+        return t
+
+    def answer(self, arrivals: np.ndarray, priority: int, replied: dict | None = None):
+        """A batch of comments, messages or one mention, waiting for a moderator and answered in order."""
+        q = self.q
+        yield self.env.timeout(arrivals[0] - self.env.now)
+        self.messages += len(arrivals)
+        during = self.in_crisis  # followers this batch costs are the crisis's if it arrived in one
+        key = id(arrivals)
+        self.pending[key] = (arrivals, during)
         with self.team.request(priority=priority) as slot:
             yield slot
-            yield self.env.timeout(self.until_open(self.env.now))
-            yield self.env.timeout(self.q.minutes_per_reply / 60.0)
-        wait = self.env.now - at
-        self.waits.append(wait)
-        if replied is not None:
-            replied["at"] = self.env.now
-            self.mention_waits.append(wait)
-        if wait > self.q.patience_hours and self.rng.random() < self.q.unfollow_if_ignored:
-            j = self.rng.integers(len(self.followers))
-            if self.followers[j] > 0:
-                self.followers[j] -= 1
-                if self.in_crisis:
-                    self.stats["followers_lost"] += 1.0
+            del self.pending[key]
+            t = self.env.now
+            replies = np.empty(len(arrivals))
+            for i, at in enumerate(arrivals):
+                t = self.work(max(t, at), q.minutes_per_reply / 60.0)
+                replies[i] = t
+            done = replies < q.hours
+            waits = (replies - arrivals)[done]
+            self.waits.extend(waits.tolist())
+            # Waiting longer than the people's patience (answered late, or not before the horizon ends).
+            ignored = int((np.minimum(replies, q.hours) - arrivals > q.patience_hours).sum())
+            if ignored:
+                lost = int((self.rng.random(ignored) < q.unfollow_if_ignored).sum())
+                self.unfollow(lost, during)
+            if replied is not None and done[0]:
+                replied["at"] = float(replies[0])
+                self.mention_waits.append(float(waits[0]))
+            yield self.env.timeout(min(t, q.hours) - self.env.now)
+
+    def unfollow(self, count: int, crisis: bool) -> None:
+        """People whose message waited too long leave, from channels in proportion to their followers."""
+        if count <= 0 or self.followers.sum() <= 0:
+            return
+        lost = np.minimum(self.rng.multinomial(count, self.followers / self.followers.sum()), self.followers)
+        self.followers -= lost
+        if crisis:
+            self.stats["followers_lost"] += float(lost.sum())
 
     # --- crises -------------------------------------------------------------------------------
     def onsets(self):
@@ -317,7 +355,7 @@ class _Quarter:
         day = min(int(self.env.now // 24), q.days - 1)
         self.daily["mentions"][day] += 1
         replied: dict[str, float] = {}
-        self.env.process(self.message(self.env.now, MENTION, replied))
+        self.env.process(self.answer(np.array([self.env.now]), MENTION, replied))
         keep_answered = q.branching_answered / q.branching_ignored if q.branching_ignored > 0 else 0.0
         for delay in np.sort(kernel_delays(rng, rng.poisson(q.branching_ignored))):
             if at + delay >= q.hours:
@@ -336,6 +374,9 @@ class _Quarter:
             for _ in range(q.extra_moderators):
                 self.env.process(self.blocker())
         self.env.run(until=q.hours)
+        for arrivals, during in self.pending.values():  # never reached a moderator
+            ignored = int((q.hours - arrivals > q.patience_hours).sum())
+            self.unfollow(int((self.rng.random(ignored) < q.unfollow_if_ignored).sum()), during)
         if self.in_crisis:
             self.stats["hours"] += q.hours - self.crisis_started
         return self.result()
@@ -361,7 +402,7 @@ class _Quarter:
             "roas": revenue / t["spend"] if t["spend"] > 0 else 0.0,
             "final_followers": float(self.followers.sum()),
         }
-        crisis = dict(self.stats)
+        crisis = {key: float(value) for key, value in self.stats.items()}
         crisis["response_hours"] = float(np.mean(self.mention_waits)) if self.mention_waits else math.nan
         answered = len(self.waits)
         community = {

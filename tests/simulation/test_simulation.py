@@ -1,0 +1,163 @@
+"""The simulator against the optimizer's expectations, across workers and clusters, and under crises."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from optimizer import Optimizer
+from scenarios.library import library_path
+from scenarios.loader import load_scenario, resolve
+from scenarios.market import build_market
+from simulation import MonteCarlo, QuarterInputs, plan_from_result, run_quarter
+from tests.conftest import BASE, merged
+
+WEEKS = {"periods": {"count": 4, "unit": "week"}}
+
+
+def inputs_for(scenario, result=None) -> QuarterInputs:
+    market = build_market(scenario)
+    result = result or Optimizer().optimize(scenario)
+    return QuarterInputs.build(scenario, plan_from_result(result, market), market)
+
+
+def small(**overlay):
+    return resolve(merged(merged(BASE, WEEKS), overlay), "<test>")
+
+
+@pytest.mark.parametrize("name", ["cafe-chain-q1", "b2b-saas-leads", "fashion-holiday"])
+def test_without_crises_the_means_are_the_optimizers_expectations(name):
+    scenario = load_scenario(library_path(name))
+    result = Optimizer().optimize(scenario)
+    sim = MonteCarlo(60, seed=3, crises=False).run(inputs_for(scenario, result), name)
+    for kpi in ("spend", "impressions", "clicks", "conversions"):
+        d = sim.kpis[kpi]
+        standard_error = d["std"] / math.sqrt(sim.runs)
+        expected = result.totals[kpi]
+        assert abs(d["mean"] - expected) <= 3 * standard_error + 1e-9 * expected, kpi
+
+
+def test_a_hand_computed_quarter_of_paid_delivery():
+    # No posting, no followers, one cell spending 700 a week for 4 weeks at CPM 7.5 (x 1.1 for reels):
+    # 1000 · 2800 / 8.25 = 339,394 impressions expected, CTR 1.3 % of them clicks.
+    scenario = small(
+        channels={
+            "instagram": {"organic": {"posts_per_week": 0}, "followers": 0},
+            "tiktok": {"followers": 0},
+        }
+    )
+    market = build_market(scenario)
+    spend = np.zeros(len(market.channel_of))
+    reel = market.cell_keys.index("instagram.reel")
+    spend[reel * 4 : reel * 4 + 4] = 700.0
+    q = QuarterInputs.build(scenario, plan_from_result(_document(market, spend), market), market)
+    reps = [run_quarter(q, seed, crises=False).kpis for seed in range(40)]
+    impressions = np.array([r["impressions"] for r in reps])
+    assert all(r["spend"] == pytest.approx(2800.0) for r in reps)
+    assert impressions.mean() == pytest.approx(1000 * 2800 / 8.25, rel=3 * math.sqrt(1 / 339394) * 3)
+    clicks = np.array([r["clicks"] for r in reps])
+    assert clicks.mean() == pytest.approx(1000 * 2800 / 8.25 * 0.013, rel=0.01)
+
+
+def _document(market, spend) -> dict:
+    rows = [
+        {
+            "channel": market.channels[market.channel_of[u]],
+            "format": market.cell_keys[market.cell_of[u]].split(".", 1)[1],
+            "period": int(market.period_of[u]) + 1,
+            "spend": float(spend[u]),
+        }
+        for u in range(len(spend))
+    ]
+    return {"allocation": rows}
+
+
+def test_the_same_seed_gives_the_same_numbers_with_one_or_two_workers_and_on_a_dask_cluster():
+    distributed = pytest.importorskip("distributed")
+    scenario = load_scenario(library_path("cafe-chain-q1"))
+    q = inputs_for(scenario)
+    one = MonteCarlo(60, seed=11, workers=1).run(q, "cafe").to_dict()
+    two = MonteCarlo(60, seed=11, workers=2).run(q, "cafe").to_dict()
+    cluster = distributed.LocalCluster(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        dask = MonteCarlo(60, seed=11, scheduler=client).run(q, "cafe").to_dict()
+    assert one == two == dask
+    other = MonteCarlo(60, seed=12, workers=1).run(q, "cafe").to_dict()
+    assert other["kpis"] != one["kpis"]
+
+
+def crisis_scenario(**playbook):
+    """A Friday-evening firestorm on the small scenario: slow replies unless the playbook helps."""
+    return small(
+        team={"hours_per_week": 20, "moderators": 1, "minutes_per_reply": 20},
+        simulation={
+            "crisis": {
+                "rate_per_quarter": 0,
+                "onset_weeks": [2],
+                "initial_mentions": 60,
+                "branching_ignored": 0.9,
+                "branching_answered": 0.2,
+                "playbook": playbook,
+            }
+        },
+    )
+
+
+def welch(a: np.ndarray, b: np.ndarray) -> float:
+    """Welch's t statistic of mean(a) − mean(b)."""
+    return float((a.mean() - b.mean()) / math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
+
+
+def crisis_runs(scenario, runs=120, seed=5):
+    q = inputs_for(scenario)
+    return MonteCarlo(runs, seed=seed).replicate(q)
+
+
+def test_more_moderators_shorten_crises_and_lose_fewer_followers():
+    slow = crisis_runs(crisis_scenario())
+    fast = crisis_runs(crisis_scenario(extra_moderators=3, reaction_hours=0.5))
+    hours = [np.array([r.crisis["hours"] for r in runs]) for runs in (slow, fast)]
+    lost = [np.array([r.crisis["followers_lost"] for r in runs]) for runs in (slow, fast)]
+    mentions = [np.array([r.crisis["mentions"] for r in runs]) for runs in (slow, fast)]
+    assert welch(*hours) > 3
+    assert welch(*lost) > 3
+    assert welch(*mentions) > 3
+
+
+def test_pausing_ads_in_a_crisis_trades_conversions_for_fewer_negative_impressions():
+    running = crisis_runs(crisis_scenario())
+    paused = crisis_runs(crisis_scenario(pause_ads=True))
+    shown = [np.array([r.crisis["ad_impressions"] for r in runs]) for runs in (running, paused)]
+    conversions = [np.array([r.kpis["conversions"] for r in runs]) for runs in (running, paused)]
+    negative = [np.array([r.kpis["negative_feedback"] for r in runs]) for runs in (running, paused)]
+    assert shown[1].max() == 0
+    assert shown[0].mean() > 0
+    assert welch(*conversions) > 3
+    assert welch(*negative) > 3
+    assert all(r.kpis["spend"] < 20000 for r in paused)
+
+
+def test_no_kpi_goes_negative_and_spend_never_exceeds_the_plan():
+    scenario = crisis_scenario(pause_ads=True)
+    result = Optimizer().optimize(scenario)
+    for rep in MonteCarlo(40, seed=9).replicate(inputs_for(scenario, result)):
+        for name, value in rep.kpis.items():
+            if name != "profit":  # a loss is a real outcome; counts and rates are not below zero
+                assert value >= 0, name
+        for name, value in rep.crisis.items():
+            assert not value < 0, name
+        assert rep.kpis["spend"] <= result.totals["spend"] * (1 + 1e-9)
+        assert all((series >= 0).all() for series in rep.daily.values())
+
+
+def test_an_explosive_cascade_is_capped_with_a_warning():
+    scenario = small(simulation={"crisis": {"branching_ignored": 1.4, "branching_answered": 0.3}})
+    q = inputs_for(scenario)
+    assert q.branching_ignored == 0.95
+    result = MonteCarlo(5, seed=1).run(q, "x")
+    assert result.warnings == (
+        "simulation.crisis.branching_ignored is 1.4: at 1 or above a cascade never dies out; capped at 0.95",
+    )
+    assert result.to_dict()["warnings"] == list(result.warnings)
