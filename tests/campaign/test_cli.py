@@ -15,7 +15,7 @@ from campaign.cli import cli
 from scenarios.loader import load_scenario
 from tests.conftest import BASE, merged
 
-COMMANDS = ["scenarios", "validate", "optimize", "frontier"]
+COMMANDS = ["scenarios", "validate", "optimize", "frontier", "simulate"]
 
 
 @pytest.fixture
@@ -330,3 +330,67 @@ def test_the_solo_variant_plans_creatives_and_posts_within_the_hours(runner):
     human = runner.invoke(cli, ["optimize", "cafe-chain-q1", "--variant", "solo"]).output
     assert "Content plan" in human
     assert "of 20 hours a week" in human
+
+
+def test_simulate_prints_the_contract_and_writes_its_files(runner, tmp_path):
+    out = tmp_path / "sim"
+    result = runner.invoke(cli, ["simulate", "cafe-chain-q1", "--runs", "30", "--seed", "7", "-o", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["scenario"] == "cafe-chain-q1"
+    assert document["runs"] == 30
+    assert document["seed"] == 7
+    for kpi in ("conversions", "spend", "reach", "clicks", "new_followers", "profit"):
+        assert set(document["kpis"][kpi]) == {"mean", "std", "p5", "p50", "p95"}
+    names = {t["name"] for t in document["targets"]}
+    assert "min_reach" in names
+    assert all(0 <= t["probability_met"] <= 1 for t in document["targets"])
+    assert {"probability", "followers_lost", "conversions_lost", "response_hours"} <= set(document["crisis"])
+    assert sorted(p.name for p in out.iterdir()) == ["daily.csv", "replications.csv", "scenario.yaml", "simulation.json"]
+    assert len((out / "replications.csv").read_text().splitlines()) == 31
+    assert (out / "daily.csv").read_text().splitlines()[1].startswith("1,2027-01-04,")
+    human = runner.invoke(cli, ["simulate", "cafe-chain-q1", "--runs", "20", "--no-crisis"]).output
+    assert "20 simulated quarters" in human
+    assert "no crises" in human
+    assert "plan expects" in human
+
+
+def test_simulate_runs_a_plan_file_from_optimize(runner, tmp_path):
+    runner.invoke(cli, ["optimize", "cafe-chain-q1", "--variant", "lean", "-o", str(tmp_path / "plan")])
+    for name in ("result.json", "allocation.csv"):
+        result = runner.invoke(
+            cli,
+            ["simulate", "cafe-chain-q1", "--variant", "lean", "--plan", str(tmp_path / "plan" / name), "--runs", "10"],
+        )
+        assert result.exit_code == 0, result.output
+        spend = next(line for line in result.output.splitlines() if line.startswith("spend (EUR)"))
+        assert spend.split()[2:6] == ["14,400"] * 4  # the lean plan, spent in full in every run
+
+
+def test_simulate_refuses_bad_plans_and_settings(runner, tmp_path):
+    plan = tmp_path / "plan"
+    runner.invoke(cli, ["optimize", "cafe-chain-q1", "-o", str(plan)])
+    other = runner.invoke(cli, ["simulate", "b2b-saas-leads", "--plan", str(plan / "result.json"), "--runs", "5"])
+    assert other.exit_code == 1
+    assert "the plan is for scenario 'cafe-chain-q1', not 'b2b-saas-leads'" in other.output
+    lines = (plan / "allocation.csv").read_text().splitlines()
+    (tmp_path / "foreign.csv").write_text(lines[0] + "\n" + lines[1].replace("facebook", "facebok", 1) + "\n")
+    foreign = runner.invoke(cli, ["simulate", "cafe-chain-q1", "--plan", str(tmp_path / "foreign.csv")])
+    assert foreign.exit_code == 1
+    assert "cell 'facebok.feed_image' is not in scenario 'cafe-chain-q1' (did you mean 'facebook.feed_image'?)" in (
+        foreign.output
+    )
+    header, *rows = lines
+    spend_at = header.split(",").index("spend")
+    doubled = [",".join(str(float(v) * 2) if i == spend_at else v for i, v in enumerate(r.split(","))) for r in rows]
+    (tmp_path / "double.csv").write_text("\n".join([header, *doubled]) + "\n")
+    over = runner.invoke(cli, ["simulate", "cafe-chain-q1", "--plan", str(tmp_path / "double.csv")])
+    assert over.exit_code == 1
+    assert "the plan spends 36,000.00 EUR, more than the scenario's budget of 18,000.00 EUR" in over.output
+    negative = runner.invoke(cli, ["simulate", "cafe-chain-q1", "--runs", "-5"])
+    assert negative.exit_code == 1
+    assert "--runs must be at least 1, got -5" in negative.output
+    nowhere = runner.invoke(cli, ["simulate", "cafe-chain-q1", "--runs", "5", "--scheduler", "tcp://127.0.0.1:1"])
+    assert nowhere.exit_code == 1
+    assert "the Dask scheduler at tcp://127.0.0.1:1 did not answer within 5 s" in nowhere.output
+    assert "Traceback" not in nowhere.output
