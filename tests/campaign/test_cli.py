@@ -346,7 +346,8 @@ def test_simulate_prints_the_contract_and_writes_its_files(runner, tmp_path):
     assert "min_reach" in names
     assert all(0 <= t["probability_met"] <= 1 for t in document["targets"])
     assert {"probability", "followers_lost", "conversions_lost", "response_hours"} <= set(document["crisis"])
-    assert sorted(p.name for p in out.iterdir()) == ["daily.csv", "replications.csv", "scenario.yaml", "simulation.json"]
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["daily.csv", "replications.csv", "scenario.yaml", "simulation.json"]
     assert len((out / "replications.csv").read_text().splitlines()) == 31
     assert (out / "daily.csv").read_text().splitlines()[1].startswith("1,2027-01-04,")
     human = runner.invoke(cli, ["simulate", "cafe-chain-q1", "--runs", "20", "--no-crisis"]).output
