@@ -284,6 +284,12 @@ def simulation(result, scenario: Scenario, expected: dict[str, float] | None = N
         "roas": "ROAS",
         "final_followers": "followers at the end",
     }
+    if "deals" in result.kpis:
+        names |= {
+            "deals": "deals closed",
+            "lead_response_hours": "hours before sales works a lead",
+            "leads_waiting": "leads never worked",
+        }
     headers = ["kpi", "mean", "P5", "P50", "P95"] + (["plan expects"] if expected else [])
     rows = []
     for key, label in names.items():

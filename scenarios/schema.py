@@ -406,12 +406,28 @@ class Community(Closed):
     unfollow_if_ignored: Rate = 0.3
 
 
+class Sales(Closed):
+    """Leads handed to a sales team: conversions are leads that still have to close.
+
+    The team works `leads_per_day` leads (first come, first served) in the
+    team's working hours; a lead worked at once closes with `close_rate`,
+    and the rate halves for every `half_life_hours` it waits. A deal is
+    worth `business.value_per_conversion / close_rate`, so leads worked at
+    once earn what the optimizer counts.
+    """
+
+    close_rate: Annotated[float, Field(gt=0.0, le=1.0)]
+    leads_per_day: Annotated[float, Field(gt=0.0)]
+    half_life_hours: Annotated[float, Field(gt=0.0)] = 24.0
+
+
 class Simulation(Closed):
-    """Monte Carlo settings: `runs` replications, the community and the crisis model."""
+    """Monte Carlo settings: `runs` replications, the community, the crisis model and the sales hand-off."""
 
     runs: Annotated[int, Field(ge=1, le=1_000_000)] = 500
     community: Community = Community()
     crisis: Crisis = Crisis()
+    sales: Sales | None = None
 
 
 class Scenario(Closed):

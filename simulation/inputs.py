@@ -111,7 +111,15 @@ class QuarterInputs:
     reaction_hours: float
     response_target_hours: float
     targets: tuple[tuple[str, str, float], ...]
+    close_rate: float = 0.0
+    leads_per_day: float = 0.0
+    lead_half_life_hours: float = 24.0
     warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def sales(self) -> bool:
+        """Whether conversions are leads handed to a sales team."""
+        return self.close_rate > 0
 
     @property
     def hours(self) -> float:
@@ -219,5 +227,8 @@ class QuarterInputs:
             reaction_hours=crisis.playbook.reaction_hours,
             response_target_hours=crisis.playbook.response_target_hours,
             targets=tuple(targets),
+            close_rate=sim.sales.close_rate if sim.sales is not None else 0.0,
+            leads_per_day=sim.sales.leads_per_day if sim.sales is not None else 0.0,
+            lead_half_life_hours=sim.sales.half_life_hours if sim.sales is not None else 24.0,
             warnings=tuple(warnings),
         )

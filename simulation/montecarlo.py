@@ -161,6 +161,8 @@ def summarise(
 ) -> SimulationResult:
     """Distributions of the KPIs, target probabilities, crisis costs and daily bands."""
     names = (*KPI_NAMES, "final_followers")
+    if inputs.sales:
+        names = (*names, "deals", "lead_response_hours", "leads_waiting")
     table = {name: np.array([r.kpis[name] for r in reps]) for name in names}
     kpis = {name: distribution(table[name]) for name in names}
     targets = []

@@ -13,6 +13,7 @@ so fast moderation lowers the branching ratio and waiting raises it.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,6 +93,10 @@ class _Quarter:
         self.mention_waits: list[float] = []
         self.waits: list[float] = []
         self.messages = 0
+        self.leads: deque[list] = deque()  # [arrival hour, leads] waiting for sales
+        self.deals = 0
+        self.worked = 0
+        self.lead_wait = 0.0
         self.pending: dict[int, tuple[np.ndarray, bool]] = {}  # batches still waiting for a moderator
         self.daily = {name: np.zeros(q.days) for name in ("spend", "conversions", "clicks", "followers", "mentions")}
 
@@ -164,6 +169,9 @@ class _Quarter:
             self.gain(per_channel)
             self.ask(per_channel, self.env.now)
             self.churn()
+            if q.sales and conversions:
+                hourly = self.rng.multinomial(conversions, np.full(24, 1.0 / 24.0))
+                self.leads.extend([24.0 * day + h + 0.5, int(n)] for h, n in enumerate(hourly) if n)
             self.daily["spend"][day] = spend.sum()
             self.daily["conversions"][day] = conversions
             self.daily["clicks"][day] = clicks.sum()
@@ -289,6 +297,31 @@ class _Quarter:
         if crisis:
             self.stats["followers_lost"] += float(lost.sum())
 
+    # --- the sales hand-off ------------------------------------------------------------------
+    def selling(self):
+        """Each working hour the sales team works its share of `leads_per_day`, oldest leads first."""
+        q, rng = self.q, self.rng
+        per_hour = q.leads_per_day / (q.close_hour - q.open_hour)
+        credit = 0.0
+        while True:
+            yield self.env.timeout(1.0)
+            now = self.env.now
+            if self.until_open(now - 1.0) > 0:
+                continue  # the hour just past was outside working hours
+            credit = min(credit, per_hour) + per_hour  # unused time does not pile up
+            while self.leads and credit >= 1.0 and self.leads[0][0] <= now:
+                at, waiting = self.leads[0]
+                take = min(waiting, int(credit))
+                wait = now - at
+                self.deals += int(rng.binomial(take, q.close_rate * 0.5 ** (wait / q.lead_half_life_hours)))
+                self.lead_wait += wait * take
+                self.worked += take
+                credit -= take
+                if take == waiting:
+                    self.leads.popleft()
+                else:
+                    self.leads[0][1] = waiting - take
+
     # --- crises -------------------------------------------------------------------------------
     def onsets(self):
         q, rng = self.q, self.rng
@@ -369,6 +402,8 @@ class _Quarter:
         q = self.q
         self.env.process(self.paid())
         self.env.process(self.posting())
+        if q.sales:
+            self.env.process(self.selling())
         if self.crises:
             self.env.process(self.onsets())
             for _ in range(q.extra_moderators):
@@ -385,7 +420,10 @@ class _Quarter:
         q, t = self.q, self.totals
         shown = 1.0 - np.exp(-self.channel_impressions / q.audience)
         reach = float(self.rng.binomial(np.round(q.audience).astype(np.int64), shown).sum())
-        revenue = t["conversions"] * q.value_per_conversion
+        if q.sales:  # a deal is worth what a lead is worth when worked at once, over the close rate
+            revenue = self.deals * q.value_per_conversion / q.close_rate
+        else:
+            revenue = t["conversions"] * q.value_per_conversion
         kpis = {
             "spend": t["spend"],
             "impressions": t["impressions"],
@@ -402,6 +440,10 @@ class _Quarter:
             "roas": revenue / t["spend"] if t["spend"] > 0 else 0.0,
             "final_followers": float(self.followers.sum()),
         }
+        if q.sales:
+            kpis["deals"] = float(self.deals)
+            kpis["lead_response_hours"] = self.lead_wait / self.worked if self.worked else math.nan
+            kpis["leads_waiting"] = float(sum(n for _, n in self.leads))
         crisis = {key: float(value) for key, value in self.stats.items()}
         crisis["response_hours"] = float(np.mean(self.mention_waits)) if self.mention_waits else math.nan
         answered = len(self.waits)

@@ -161,3 +161,30 @@ def test_an_explosive_cascade_is_capped_with_a_warning():
         "simulation.crisis.branching_ignored is 1.4: at 1 or above a cascade never dies out; capped at 0.95",
     )
     assert result.to_dict()["warnings"] == list(result.warnings)
+
+
+def sales_scenario(leads_per_day: float):
+    """Round-the-clock sales: a lead arrives mid-hour and waits for the end of that hour at the least."""
+    return small(
+        team={"hours_per_week": 168, "working_hours": {"start": 0, "end": 24, "weekends": True}},
+        simulation={"sales": {"close_rate": 0.2, "leads_per_day": leads_per_day, "half_life_hours": 2.0}},
+    )
+
+
+def test_leads_worked_at_once_close_at_the_rate_their_half_hour_wait_leaves():
+    runs = MonteCarlo(40, seed=2, crises=False).replicate(inputs_for(sales_scenario(1e6)))
+    deals = np.array([r.kpis["deals"] for r in runs])
+    leads = np.array([r.kpis["conversions"] for r in runs])
+    expected = 0.2 * 0.5 ** (0.5 / 2.0) * leads  # every lead waits exactly half an hour
+    assert abs((deals - expected).mean()) <= 3 * (deals - expected).std(ddof=1) / math.sqrt(len(runs))
+    assert all(r.kpis["lead_response_hours"] == pytest.approx(0.5) for r in runs)
+    revenue = np.array([r.kpis["revenue"] for r in runs])
+    assert revenue == pytest.approx(deals * 30.0 / 0.2)
+
+
+def test_a_slower_sales_team_closes_fewer_deals():
+    fast = MonteCarlo(40, seed=2, crises=False).replicate(inputs_for(sales_scenario(1e6)))
+    slow = MonteCarlo(40, seed=2, crises=False).replicate(inputs_for(sales_scenario(15.0)))
+    deals = [np.array([r.kpis["deals"] for r in runs]) for runs in (fast, slow)]
+    assert welch(*deals) > 3
+    assert min(r.kpis["lead_response_hours"] for r in slow) > 0.5
