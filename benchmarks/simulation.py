@@ -49,7 +49,8 @@ def quarter() -> QuarterInputs:
     data = merge(base, {"name": "bench-20-cells"})
     scenario = resolve(data, "<bench>")
     market = build_market(scenario)
-    assert len(market.cell_keys) == 20 and market.periods == 13
+    if (len(market.cell_keys), market.periods) != (20, 13):
+        raise SystemExit(f"expected 20 cells over 13 weeks, built {len(market.cell_keys)} over {market.periods}")
     result = Optimizer().optimize(scenario)
     return QuarterInputs.build(scenario, plan_from_result(result, market), market)
 

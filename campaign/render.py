@@ -319,6 +319,7 @@ def simulation(result, scenario: Scenario, expected: dict[str, float] | None = N
                     ("hours", "hours in crisis", 0),
                     ("mentions", "negative mentions", 0),
                     ("response_hours", "hours to answer a mention", 1),
+                    ("within_target", "share answered within the target", 2),
                     ("followers_lost", "followers lost", 0),
                     ("conversions_lost", f"{scenario.business.conversion}s lost", 1),
                     ("ad_impressions", "ad impressions during crises", 0),

@@ -141,7 +141,9 @@ class Organic(Closed):
     before. `engagement_rate` is engagements per person reached; `follow_rate`
     is new followers per engagement (paid or organic: people who engage are
     the ones who follow); `churn_per_week` is the share of followers lost
-    each week; `hours_per_post` is the team's time per post.
+    each week; `hours_per_post` is the team's time per post; `half_life_hours`
+    is how long a post takes to collect half its engagement (in the simulator,
+    comments arrive over that time).
     """
 
     posts_per_week: Annotated[float, Field(ge=0.0, le=100.0)] = 0.0
@@ -151,6 +153,7 @@ class Organic(Closed):
     churn_per_week: Rate = 0.0
     extra_post_decay: Rate = 0.8
     hours_per_post: Annotated[float, Field(ge=0.0)] = 0.0
+    half_life_hours: Annotated[float, Field(gt=0.0, le=2000.0)] = 12.0
 
 
 class Adstock(Closed):

@@ -82,6 +82,7 @@ class QuarterInputs:
     reach_rate: np.ndarray
     post_decay: np.ndarray
     organic_engagement: np.ndarray
+    post_half_life: np.ndarray  # (channels,) hours
     fixed_posts: np.ndarray  # (channels,) posts per week
     cell_posts: np.ndarray  # (cells,) posts per week
     cell_engagement_factor: np.ndarray
@@ -198,6 +199,7 @@ class QuarterInputs:
             reach_rate=np.array([c.organic.reach_rate for c in channels]),
             post_decay=np.array([c.organic.extra_post_decay for c in channels]),
             organic_engagement=np.array([c.organic.engagement_rate for c in channels]),
+            post_half_life=np.array([c.organic.half_life_hours for c in channels]),
             fixed_posts=np.array([c.organic.posts_per_week for c in channels]),
             cell_posts=np.asarray(plan.posts, dtype=int),
             cell_engagement_factor=np.array([f.engagement_factor for f in formats]),

@@ -22,7 +22,15 @@ from simulation.quarter import KPI_NAMES, Replication, run_quarter
 
 #: Replications per task sent to a worker: large enough to amortise the hand-over.
 CHUNK = 25
-CRISIS_STATS = ("followers_lost", "conversions_lost", "response_hours", "hours", "mentions", "ad_impressions")
+CRISIS_STATS = (
+    "followers_lost",
+    "conversions_lost",
+    "response_hours",
+    "within_target",
+    "hours",
+    "mentions",
+    "ad_impressions",
+)
 
 
 @dataclass(frozen=True)

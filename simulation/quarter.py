@@ -21,7 +21,7 @@ import simpy
 
 from simulation.inputs import KERNEL_FLAT_HOURS, KERNEL_TAIL_THETA, QuarterInputs
 
-#: Comments and messages arrive after the post or ad that prompted them: exponential, mean in hours.
+#: Comments and messages on ads arrive after the impression that prompted them: exponential, mean in hours.
 MESSAGE_DELAY_HOURS = 3.0
 #: Queue priorities: crisis mentions are answered first.
 MENTION, MESSAGE, BLOCKED = 1, 2, 0
@@ -227,15 +227,16 @@ class _Quarter:
                 counts = np.zeros(len(q.channels), dtype=np.int64)
                 counts[j] = engaged
                 self.gain(counts)
-                self.ask(counts, self.env.now)
+                # A post collects half its engagement (and the comments with it) within its half-life.
+                self.ask(counts, self.env.now, q.post_half_life[j] / math.log(2.0))
             next_week = start + 168.0
             if next_week >= q.hours:
                 return
             yield self.env.timeout(next_week - self.env.now)
 
     # --- the community queue ------------------------------------------------------------------
-    def ask(self, engagement: np.ndarray, now: float) -> None:
-        """Comments and messages that the engagement prompts, arriving over the following hours.
+    def ask(self, engagement: np.ndarray, now: float, mean_delay: float = MESSAGE_DELAY_HOURS) -> None:
+        """Comments and messages that the engagement prompts, arriving over the following hours (exponential).
 
         They reach the queue in batches of up to `BATCH` in arrival order: one
         moderator answers a batch one message after the other, and the
@@ -244,7 +245,7 @@ class _Quarter:
         count = self.rng.poisson(engagement.sum() * self.q.messages_per_engagement)
         if not count:
             return
-        arrivals = np.sort(now + self.rng.exponential(MESSAGE_DELAY_HOURS, count))
+        arrivals = np.sort(now + self.rng.exponential(mean_delay, count))
         arrivals = arrivals[arrivals < self.q.hours]
         for start in range(0, len(arrivals), BATCH):
             self.env.process(self.answer(arrivals[start : start + BATCH], MESSAGE))
@@ -446,6 +447,8 @@ class _Quarter:
             kpis["leads_waiting"] = float(sum(n for _, n in self.leads))
         crisis = {key: float(value) for key, value in self.stats.items()}
         crisis["response_hours"] = float(np.mean(self.mention_waits)) if self.mention_waits else math.nan
+        within = np.array(self.mention_waits) <= q.response_target_hours
+        crisis["within_target"] = float(within.sum() / self.stats["mentions"]) if self.stats["mentions"] else math.nan
         answered = len(self.waits)
         community = {
             "messages": float(self.messages),
