@@ -27,8 +27,8 @@ from optimizer.bound import lagrangian_bound
 from optimizer.engine import MAX_ROUNDS, Optimizer, achieved_value, finish, relative_gap, upper_bound
 from optimizer.lp import LinearModel
 from optimizer.problem import Problem, build_problem
-from optimizer.result import _finite
 from scenarios.errors import InfeasibleError, SolverError
+from scenarios.jsonable import finite
 from scenarios.market import build_market
 from scenarios.schema import Scenario
 
@@ -95,7 +95,7 @@ class FrontierResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The `frontier --json` document."""
-        return _finite(
+        return finite(
             {
                 "scenario": self.scenario,
                 "variant": self.variant,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
+
+from scenarios.jsonable import finite
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ class OptimizationResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The `optimize --json` document (DESIGN §6 contract, extended)."""
-        return _finite(
+        return finite(
             {
                 "scenario": self.scenario,
                 "variant": self.variant,
@@ -185,14 +186,3 @@ class OptimizationResult:
                 "solver": self.solver.to_dict(),
             }
         )
-
-
-def _finite(value: Any) -> Any:
-    """Replace non-finite floats by None: JSON has no infinity."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value

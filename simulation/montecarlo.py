@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from scenarios.errors import CampaignError
+from scenarios.jsonable import finite
 from simulation.inputs import QuarterInputs
 from simulation.quarter import KPI_NAMES, Replication, run_quarter
 
@@ -58,7 +59,7 @@ class SimulationResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The `simulate --json` document (DESIGN §6 contract, extended)."""
-        return _finite(
+        return finite(
             {
                 "scenario": self.scenario,
                 "variant": self.variant,
@@ -198,14 +199,3 @@ def summarise(
     return SimulationResult(
         scenario, variant, len(reps), seed, crises, kpis, targets, crisis, community, daily, rows, inputs.warnings
     )
-
-
-def _finite(value: Any) -> Any:
-    """Replace non-finite floats by None: JSON has no infinity or NaN."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
