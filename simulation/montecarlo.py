@@ -8,9 +8,7 @@ how many workers ran them or where.
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +16,7 @@ import numpy as np
 
 from scenarios.errors import CampaignError
 from scenarios.jsonable import finite
+from simulation.executor import ordered_map
 from simulation.inputs import QuarterInputs
 from simulation.quarter import KPI_NAMES, Replication, run_quarter
 
@@ -119,34 +118,13 @@ class MonteCarlo:
         """Every replication, in order."""
         if not isinstance(self.runs, int) or self.runs < 1:
             raise CampaignError(f"the number of runs must be a whole number of at least 1, got {self.runs}")
-        if not isinstance(self.workers, int) or self.workers < 1:
-            raise CampaignError(f"the number of workers must be at least 1, got {self.workers}")
         seeds = np.random.SeedSequence(self.seed).spawn(self.runs)
         chunks = [seeds[i : i + CHUNK] for i in range(0, self.runs, CHUNK)]
         results: list[Replication] = []
-        if self.scheduler is not None:
-            from simulation.cluster import map_on_cluster
-
-            for part in map_on_cluster(self.scheduler, _chunk, inputs, chunks, self.crises):
-                results += part
-                if progress:
-                    progress(len(part))
-            return results
-        if self.workers == 1:
-            for part in chunks:
-                results += _chunk(inputs, part, self.crises)
-                if progress:
-                    progress(len(part))
-            return results
-        # HiGHS and forked children do not mix: start workers fresh.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
-            futures = [pool.submit(_chunk, inputs, part, self.crises) for part in chunks]
-            for future in futures:
-                part = future.result()
-                results += part
-                if progress:
-                    progress(len(part))
+        for part in ordered_map(_chunk, inputs, chunks, self.crises, workers=self.workers, scheduler=self.scheduler):
+            results += part
+            if progress:
+                progress(len(part))
         return results
 
     def run(
