@@ -382,6 +382,94 @@ def simulate_command(
     )
 
 
+@cli.command("whatif")
+@click.argument("scenario")
+@click.option(
+    "--variants",
+    metavar="NAME,...|all",
+    help="Variants to compare with the base (default: all of them when no --sweep is given).",
+)
+@click.option(
+    "--sweep",
+    "sweeps",
+    multiple=True,
+    metavar="KEY=FROM:TO:STEP",
+    help="Vary one numeric scenario key by dotted path, such as budget.total=10000:30000:2500 (repeatable).",
+)
+@click.option("--simulate", type=int, default=0, metavar="N", help="Also simulate each plan N times.")
+@click.option(
+    "--seed", type=click.IntRange(0), metavar="S", help="Root seed of the simulations (default: the scenario's)."
+)
+@click.option("--workers", type=int, default=1, show_default=True, help="Local worker processes.")
+@click.option("--scheduler", metavar="ADDRESS", help="Run on the Dask scheduler at ADDRESS (tcp://host:8786).")
+@click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
+@json_option
+@output_option("whatif.csv, whatif.json")
+def whatif_command(
+    scenario: str,
+    variants: str | None,
+    sweeps: tuple[str, ...],
+    simulate: int,
+    seed: int | None,
+    workers: int,
+    scheduler: str | None,
+    quiet: bool,
+    as_json: bool,
+    output: Path | None,
+) -> None:
+    """Compare the base plan with variants and sweeps of the scenario, side by side.
+
+    SCENARIO is a YAML file or the name of a bundled scenario. Each option is
+    optimised (and with --simulate, simulated); the table shows spend,
+    conversions, CPA, ROAS, reach, new followers, profit, which KPIs hold,
+    and the differences from the base.
+
+    Example: campaign whatif cafe-chain-q1 --variants all --sweep budget.total=12000:24000:3000
+    """
+    from campaign import render
+    from campaign.files import check_output_dir, locate_scenario, write_whatif
+    from campaign.whatif import Point, compare
+    from scenarios.errors import UsageError
+    from scenarios.loader import load_scenario
+    from scenarios.sweep import parse_sweep
+
+    try:
+        if simulate < 0:
+            raise UsageError(f"--simulate must be 0 or more runs, got {simulate}")
+        if workers < 1:
+            raise UsageError(f"--workers must be at least 1, got {workers}")
+        if output is not None:
+            check_output_dir(output)
+        path = locate_scenario(scenario)
+        base = load_scenario(path)
+        points = [Point("base", base)]
+        names = sorted(base.variants) if variants in (None, "all") else [v.strip() for v in variants.split(",")]
+        if variants is None and sweeps:
+            names = []
+        points += [Point(name, load_scenario(path, name)) for name in names if name]
+        for text in sweeps:
+            sweep = parse_sweep(text, base)
+            points += [Point(sweep.label(value), sweep.point(base, value)) for value in sweep.values]
+        with ProgressBar(len(points), quiet) as bar:
+            result = compare(
+                points,
+                simulate,
+                base.seed if seed is None else seed,
+                workers=workers,
+                scheduler=scheduler,
+                progress=bar.update if bar else None,
+            )
+    except CampaignError as error:
+        _fail(error, as_json)
+    _emit(
+        result.to_dict(),
+        lambda: render.whatif(result),
+        output,
+        as_json,
+        lambda folder, document: write_whatif(folder, result, base, document),
+    )
+
+
 class ProgressBar:
     """A progress bar on stderr, only when stderr is a terminal and not --quiet."""
 

@@ -256,3 +256,35 @@ def write_simulation(folder: Path, result: Any, scenario: Scenario, document: di
             "scenario.yaml": resolved_scenario_yaml(scenario, result.variant),
         },
     )
+
+
+def whatif_csv(result: Any) -> str:
+    """One row per option: the compared figures, their differences from the base, each KPI met or not."""
+    kpis = sorted({k for row in result.rows for k in row.get("kpis", {})})
+    chances = sorted({k for row in result.rows for k in row.get("probabilities", {})})
+    compared = ("spend", "conversions", "cpa", "roas", "reach", "new_followers", "profit")
+    fields = ["name", "status", *compared, *(f"{k}_vs_base" for k in compared), *kpis]
+    fields += [f"p_{k}" for k in chances]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for row in result.rows:
+        flat = {"name": row["name"], "status": row["status"]}
+        flat |= {k: _csv_number(row[k]) for k in compared if k in row}
+        flat |= {f"{k}_vs_base": _csv_number(v) for k, v in row.get("delta", {}).items()}
+        flat |= row.get("kpis", {})
+        flat |= {f"p_{k}": _csv_number(v) for k, v in row.get("probabilities", {}).items()}
+        writer.writerow(flat)
+    return buffer.getvalue()
+
+
+def write_whatif(folder: Path, result: Any, scenario: Scenario, document: dict[str, Any]) -> list[Path]:
+    """Write whatif.csv, whatif.json and the base scenario.yaml into `folder`, each atomically."""
+    return write_files(
+        folder,
+        {
+            "whatif.csv": whatif_csv(result),
+            "whatif.json": json.dumps(document, indent=2) + "\n",
+            "scenario.yaml": resolved_scenario_yaml(scenario, None),
+        },
+    )

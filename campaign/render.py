@@ -31,7 +31,9 @@ def number(value: float, digits: int = 0) -> str:
 
 
 def percent(value: float, digits: int = 1) -> str:
-    """A fraction as a percentage."""
+    """A fraction as a percentage; '-' for undefined."""
+    if value is None or not math.isfinite(value):
+        return "-"
     return f"{100 * value:.{digits}f} %"
 
 
@@ -337,3 +339,63 @@ def simulation(result, scenario: Scenario, expected: dict[str, float] | None = N
         ),
     ]
     return "\n".join(out)
+
+
+def whatif(result) -> str:
+    """The options side by side, with their differences from the base."""
+    cur = result.currency
+    rows = []
+    targets: list[str] = []
+    for row in result.rows:
+        for name in row.get("probabilities", {}):
+            if name not in targets:
+                targets.append(name)
+    for row in result.rows:
+        if row["status"] != "optimal":
+            rows.append([row["name"], "infeasible"] + [""] * (9 + len(targets)))
+            continue
+        delta = row.get("delta", {})
+        missed = [k for k, met in row["kpis"].items() if not met]
+        cells = [
+            row["name"],
+            number(row["spend"]),
+            number(row["conversions"], 1),
+            _signed(delta.get("conversions"), 1),
+            number(row["cpa"], 2),
+            f"{row['roas']:.2f}",
+            number(row["reach"]),
+            number(row["new_followers"]),
+            number(row["profit"]),
+            _signed(delta.get("profit"), 0),
+            "all met" if not missed else "missed: " + ", ".join(missed),
+        ]
+        cells += [percent(row.get("probabilities", {}).get(t, math.nan), 0) for t in targets]
+        rows.append(cells)
+    headers = [
+        "option",
+        f"spend ({cur})",
+        f"{result.conversion}s",
+        "vs base",
+        f"CPA ({cur})",
+        "ROAS",
+        "reach",
+        "new followers",
+        f"profit ({cur})",
+        "vs base",
+        "KPIs",
+    ] + [f"P({t})" for t in targets]
+    right = [False] + [True] * 9 + [False] + [True] * len(targets)
+    out = [f"{result.scenario}: {len(result.rows)} options compared with the base (first row)"]
+    if result.simulated_runs:
+        out[0] += f"; chances from {result.simulated_runs:,} simulated quarters each"
+    out += ["", table(headers, rows, right)]
+    infeasible = [r for r in result.rows if r["status"] != "optimal"]
+    if infeasible:
+        out += ["", "Infeasible options:"] + [f"  - {r['name']}: {r['message']}" for r in infeasible]
+    return "\n".join(out)
+
+
+def _signed(value: float | None, digits: int) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{value:+,.{digits}f}"

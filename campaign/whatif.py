@@ -1,0 +1,110 @@
+"""What-if comparisons: the base, its variants and sweep points, each optimised (and simulated), side by side."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from optimizer import Optimizer
+from scenarios.errors import InfeasibleError
+from scenarios.jsonable import finite
+from scenarios.market import build_market
+from scenarios.schema import Scenario
+from simulation import MonteCarlo, QuarterInputs, plan_from_result
+from simulation.executor import ordered_map
+
+#: The columns of a row that are compared with the base.
+COMPARED = ("spend", "conversions", "cpa", "roas", "reach", "new_followers", "profit")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One option to compare: a name and its scenario."""
+
+    name: str
+    scenario: Scenario
+
+
+@dataclass(frozen=True)
+class WhatIfResult:
+    """One row per option, the base first; `delta` of each row is its difference from the base."""
+
+    scenario: str
+    currency: str
+    rows: list[dict[str, Any]]
+    simulated_runs: int
+    conversion: str = "conversion"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `whatif --json` document."""
+        return finite(
+            {
+                "scenario": self.scenario,
+                "currency": self.currency,
+                "simulated_runs": self.simulated_runs,
+                "rows": self.rows,
+            }
+        )
+
+
+def evaluate(settings: dict[str, Any], point: Point) -> dict[str, Any]:
+    """Optimise one option (and simulate its plan): the row of the comparison table."""
+    scenario = point.scenario
+    try:
+        result = Optimizer(tolerance=settings["tolerance"]).optimize(scenario)
+    except InfeasibleError as error:
+        return {"name": point.name, "status": "infeasible", "message": str(error).splitlines()[0]}
+    t = result.totals
+    row: dict[str, Any] = {
+        "name": point.name,
+        "status": "optimal",
+        **{key: float(t[key]) for key in COMPARED},
+        "kpis": {k.name: bool(k.met) for k in result.kpis},
+    }
+    runs = settings["simulate"]
+    if runs:
+        market = build_market(scenario)
+        inputs = QuarterInputs.build(scenario, plan_from_result(result, market), market)
+        simulated = MonteCarlo(runs, settings["seed"]).run(inputs, scenario.name)
+        row["probabilities"] = {t["name"]: t["probability_met"] for t in simulated.targets}
+        row["simulated"] = {
+            key: {
+                "mean": simulated.kpis[key]["mean"],
+                "p5": simulated.kpis[key]["p5"],
+                "p95": simulated.kpis[key]["p95"],
+            }
+            for key in ("conversions", "profit")
+        }
+        row["crisis_probability"] = simulated.crisis["probability"]
+    return row
+
+
+def compare(
+    points: list[Point],
+    simulate: int = 0,
+    seed: int = 0,
+    tolerance: float = 1e-3,
+    workers: int = 1,
+    scheduler: Any = None,
+    progress: Any = None,
+) -> WhatIfResult:
+    """Evaluate every option (in parallel where asked) and set each row's difference from the first, the base."""
+    settings = {"simulate": simulate, "seed": seed, "tolerance": tolerance}
+    rows = []
+    for row in ordered_map(evaluate, settings, points, workers=workers, scheduler=scheduler):
+        rows.append(row)
+        if progress:
+            progress(1)
+    base = rows[0]
+    for row in rows:
+        if row["status"] == "optimal" and base["status"] == "optimal":
+            row["delta"] = {key: _difference(row[key], base[key]) for key in COMPARED}
+    first = points[0].scenario
+    return WhatIfResult(first.name, first.currency, rows, simulate, first.business.conversion)
+
+
+def _difference(value: float, base: float) -> float:
+    if math.isinf(value) or math.isinf(base):
+        return math.nan
+    return value - base
