@@ -82,13 +82,17 @@ def test_infeasible_options_are_rows_not_failures(runner):
     [
         (
             ["--sweep", "budget.totl=1000:2000:500"],
-            "--sweep: 'budget.totl': budget has no key 'totl' (did you mean 'total'?); "
-            "valid keys there: 'per_period', 'production' or 'total'",
+            (
+                "--sweep: 'budget.totl': budget has no key 'totl' (did you mean 'total'?); "
+                "valid keys there: 'per_period', 'production' or 'total'"
+            ),
         ),
         (
             ["--sweep", "channels.tiktk.cpm=5:8:1"],
-            "--sweep: 'channels.tiktk.cpm': channels has no entry 'tiktk' (did you mean 'tiktok'?); "
-            "entries there: 'facebook', 'instagram', 'tiktok' or 'youtube'",
+            (
+                "--sweep: 'channels.tiktk.cpm': channels has no entry 'tiktk' (did you mean 'tiktok'?); "
+                "entries there: 'facebook', 'instagram', 'tiktok' or 'youtube'"
+            ),
         ),
         (
             ["--sweep", "currency=1:2:1"],
