@@ -146,7 +146,7 @@ class Frontier:
         problem = build_problem(scenario, market, "conversions", float(budgets[-1]))
         tracer = _Tracer(problem, count, self.tolerance, self.solver, scenario)
         points = [tracer.point(b) for b in budgets]
-        margin_value = market.value_per_conversion * market.gross_margin
+        margin_value = market.margin_per_conversion
         profit_budget = value_budget = profit_max = None
         profit_edge = value_edge = False
         feasible = [p for p in points if p.status == "optimal"]

@@ -308,7 +308,7 @@ def _objective(name: str, market: Market, n: int, m: int) -> Objective:
     if name == "conversions":
         return Objective(name, zeros_n, 1.0, zeros_m)
     if name == "profit":
-        margin = market.value_per_conversion * market.gross_margin
+        margin = market.margin_per_conversion
         return Objective(name, -np.ones(n), margin, zeros_m)
     if name == "reach":
         return Objective(name, zeros_n, 0.0, np.ones(m))

@@ -130,6 +130,7 @@ class Market:
     gross_margin: float
     fixed_costs: float
     carried_conversions: float = 0.0
+    fees_per_conversion: float = 0.0
     weeks: float = 1.0
     creative_impressions: np.ndarray | None = None
     creative_cost: np.ndarray | None = None
@@ -163,6 +164,11 @@ class Market:
             raise ValueError("Market.cpm must be > 0 in every unit")
         if np.any(self.cell_lower > self.cell_upper):
             raise ValueError("Market.cell_lower must not exceed Market.cell_upper")
+
+    @property
+    def margin_per_conversion(self) -> float:
+        """What a conversion leaves after the cost of goods, fulfilment and payment fees (currency)."""
+        return self.value_per_conversion * self.gross_margin - self.fees_per_conversion
 
     @property
     def cell_channel(self) -> np.ndarray:
@@ -257,7 +263,7 @@ class Market:
             "revenue": revenue,
             "gross_margin": revenue * self.gross_margin,
             "production": production,
-            "profit": revenue * self.gross_margin - total_spend - production - self.fixed_costs,
+            "profit": total_conv * self.margin_per_conversion - total_spend - production - self.fixed_costs,
             "cpa": total_spend / total_conv if total_conv > 0 else math.inf,
             "roas": revenue / total_spend if total_spend > 0 else 0.0,
             "carried_conversions": self.carried_conversions,
@@ -419,6 +425,7 @@ def build_market(scenario: Scenario) -> Market:
         gross_margin=scenario.business.gross_margin,
         fixed_costs=scenario.business.monthly_costs.total * scenario.periods.months,
         carried_conversions=carried,
+        fees_per_conversion=_fees(scenario),
         weeks=scenario.periods.weeks,
         channel_hours=team.hours_per_active_channel if team is not None else 0.0,
         fixed_posts=float(sum(c.organic.posts_per_week for c in channels)),
@@ -462,6 +469,13 @@ def _whole_decisions(scenario: Scenario, organic: OrganicOutlook) -> dict[str, n
         ),
         "post_engagement": engagement,
     }
+
+
+def _fees(scenario: Scenario) -> float:
+    """Fulfilment and payment fees per conversion (currency): the fee rate applies to gross revenue."""
+    b = scenario.business
+    gross = b.value_per_conversion / (1.0 - b.returns_rate)
+    return b.fulfilment_per_conversion + b.payment_fee_rate * gross
 
 
 def _theta(channel: Channel) -> float:

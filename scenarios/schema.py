@@ -124,13 +124,41 @@ class MonthlyCosts(Closed):
         return self.team + self.agency + self.tools
 
 
+class TeamOption(Closed):
+    """One way to staff social media: what it costs a month and the hours a week it gives.
+
+    With `production_included`, the option also makes the content, so the
+    scenario's production costs fall away.
+    """
+
+    monthly_cost: Money
+    hours_per_week: Annotated[float, Field(ge=0.0)]
+    production_included: bool = False
+    description: str = ""
+
+
 class Business(Closed):
-    """What a conversion is worth."""
+    """What a conversion is worth, and what selling it costs.
+
+    `value_per_conversion` is net revenue per conversion (after returns);
+    `returns_rate` is the share of gross revenue that comes back;
+    `gross_margin` the share of net revenue left after the cost of goods;
+    `fulfilment_per_conversion` (currency) and `payment_fee_rate` (share of
+    gross revenue) are the costs of serving an order; `value_months` the
+    months over which a conversion's value arrives (12 for a yearly contract
+    paid monthly), for the CAC payback. `team_options` are staffing choices
+    `pnl --compare-team` weighs.
+    """
 
     conversion: str = "conversion"
     value_per_conversion: Money = 0.0
     gross_margin: Rate = 1.0
+    returns_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    fulfilment_per_conversion: Money = 0.0
+    payment_fee_rate: Rate = 0.0
+    value_months: Annotated[float, Field(ge=1.0, le=120.0)] = 1.0
     monthly_costs: MonthlyCosts = MonthlyCosts()
+    team_options: dict[str, TeamOption] = {}
 
 
 class Organic(Closed):

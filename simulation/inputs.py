@@ -89,6 +89,7 @@ class QuarterInputs:
     carried_conversions: float
     value_per_conversion: float
     gross_margin: float
+    fees_per_conversion: float
     production: float
     fixed_costs: float
     moderators: int
@@ -206,6 +207,7 @@ class QuarterInputs:
             carried_conversions=market.carried_conversions,
             value_per_conversion=market.value_per_conversion,
             gross_margin=market.gross_margin,
+            fees_per_conversion=market.fees_per_conversion,
             production=production,
             fixed_costs=market.fixed_costs,
             moderators=team.moderators if team is not None else 1,

@@ -423,8 +423,10 @@ class _Quarter:
         reach = float(self.rng.binomial(np.round(q.audience).astype(np.int64), shown).sum())
         if q.sales:  # a deal is worth what a lead is worth when worked at once, over the close rate
             revenue = self.deals * q.value_per_conversion / q.close_rate
+            orders = self.deals
         else:
             revenue = t["conversions"] * q.value_per_conversion
+            orders = t["conversions"]
         kpis = {
             "spend": t["spend"],
             "impressions": t["impressions"],
@@ -436,7 +438,11 @@ class _Quarter:
             "negative_feedback": t["negative_feedback"],
             "bounce_rate": t["bounces"] / t["clicks"] if t["clicks"] > 0 else 0.0,
             "revenue": revenue,
-            "profit": revenue * q.gross_margin - t["spend"] - q.production - q.fixed_costs,
+            "profit": revenue * q.gross_margin
+            - q.fees_per_conversion * orders
+            - t["spend"]
+            - q.production
+            - q.fixed_costs,
             "cpa": t["spend"] / t["conversions"] if t["conversions"] > 0 else math.inf,
             "roas": revenue / t["spend"] if t["spend"] > 0 else 0.0,
             "final_followers": float(self.followers.sum()),
