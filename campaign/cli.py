@@ -355,7 +355,7 @@ def simulate_command(
         market = build_market(loaded)
         expected = None
         if plan_file is not None:
-            document = read_plan(plan_file, loaded, list(market.cell_keys), market.periods)
+            document = read_plan(plan_file, loaded, variant, market)
         else:
             optimized = Optimizer().optimize(loaded, variant=variant)
             document, expected = optimized.to_dict(), optimized.totals

@@ -162,11 +162,13 @@ def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
     return written
 
 
-def read_plan(path: Path, scenario: Scenario, cells: list[str], periods: int) -> dict[str, Any]:
+def read_plan(path: Path, scenario: Scenario, variant: str | None, market: Any) -> dict[str, Any]:
     """A plan file written by `optimize -o` (result.json or allocation.csv) as an optimize document.
 
-    Checks that its cells are the scenario's, its periods within the horizon,
-    its spend finite and not negative, and its total within the budget.
+    Checks that it is for this scenario and variant, that its cells are the
+    scenario's, its periods whole and within the horizon and the channel's
+    flight, each cell and period given once, its spend finite and not
+    negative, its content rows sound, and its total within the budget.
     """
     if not path.is_file():
         raise UsageError(f"{path}: no such plan file; give the result.json or allocation.csv that optimize -o wrote")
@@ -186,28 +188,29 @@ def read_plan(path: Path, scenario: Scenario, cells: list[str], periods: int) ->
         raise UsageError(f"{path}: cannot read the plan: {error}") from None
     if document.get("scenario") not in (None, scenario.name):
         raise UsageError(f"{path}: the plan is for scenario '{document['scenario']}', not '{scenario.name}'")
-    allocation = []
+    if "variant" in document and document["variant"] != variant:
+        raise UsageError(
+            f"{path}: the plan is for variant {_variant_name(document['variant'])}, "
+            f"not {_variant_name(variant)}; pass --variant to match it"
+        )
+    cells = list(market.cell_keys)
+    allocation, seen = [], set()
     for number, row in enumerate(rows, start=1):
-        where = f"{path}: row {number}"
+        where = f"{path}: allocation row {number}"
         missing = [k for k in ("channel", "format", "period", "spend") if not isinstance(row, dict) or k not in row]
         if missing:
             raise UsageError(f"{where}: missing {', '.join(missing)}; each row needs channel, format, period, spend")
-        cell = f"{row['channel']}.{row['format']}"
-        if cell not in cells:
-            raise UsageError(
-                f"{where}: cell '{cell}' is not in scenario '{scenario.name}'{did_you_mean(cell, cells)}; "
-                f"the plan must come from the same scenario (its cells: {', '.join(cells)})"
-            )
-        try:
-            period, spend = int(row["period"]), float(row["spend"])
-        except (TypeError, ValueError):
-            raise UsageError(
-                f"{where}: period and spend must be numbers, got {row['period']!r}, {row['spend']!r}"
-            ) from None
-        if not 1 <= period <= periods:
-            raise UsageError(f"{where}: period {period} is outside the horizon of {periods} periods")
-        if not math.isfinite(spend) or spend < 0:
-            raise UsageError(f"{where}: spend {row['spend']!r} must be a finite amount of at least 0")
+        cell = _plan_cell(where, row, cells, scenario.name)
+        period = _whole(where, "period", row["period"])
+        spend = _amount(where, "spend", row["spend"])
+        if not 1 <= period <= market.periods:
+            raise UsageError(f"{where}: period {period} is outside the horizon of {market.periods} periods")
+        if (cell, period) in seen:
+            raise UsageError(f"{where}: {cell} in period {period} is given twice")
+        seen.add((cell, period))
+        unit = cells.index(cell) * market.periods + period - 1
+        if spend > 0 and not market.available[unit]:
+            raise UsageError(f"{where}: {cell} spends {spend:g} in period {period}, when its channel is dark")
         allocation.append({"channel": row["channel"], "format": row["format"], "period": period, "spend": spend})
     total = sum(r["spend"] for r in allocation)
     budget = scenario.budget.total
@@ -216,8 +219,58 @@ def read_plan(path: Path, scenario: Scenario, cells: list[str], periods: int) ->
             f"{path}: the plan spends {total:,.2f} {scenario.currency}, more than the scenario's budget of "
             f"{budget:,.2f} {scenario.currency}"
         )
-    content = document.get("content", []) if isinstance(document.get("content", []), list) else []
+    content = []
+    raw = document.get("content", [])
+    for number, row in enumerate(raw if isinstance(raw, list) else [], start=1):
+        where = f"{path}: content row {number}"
+        missing = [k for k in ("channel", "format", "creatives", "organic_posts_per_week") if k not in row]
+        if missing:
+            raise UsageError(f"{where}: missing {', '.join(missing)}")
+        _plan_cell(where, row, cells, scenario.name)
+        content.append(
+            {
+                "channel": row["channel"],
+                "format": row["format"],
+                "creatives": _whole(where, "creatives", row["creatives"]),
+                "organic_posts_per_week": _whole(where, "organic_posts_per_week", row["organic_posts_per_week"]),
+            }
+        )
     return {"scenario": scenario.name, "allocation": allocation, "content": content}
+
+
+def _variant_name(variant: str | None) -> str:
+    return f"'{variant}'" if variant else "none (the base)"
+
+
+def _plan_cell(where: str, row: dict[str, Any], cells: list[str], scenario: str) -> str:
+    cell = f"{row['channel']}.{row['format']}"
+    if cell not in cells:
+        raise UsageError(
+            f"{where}: cell '{cell}' is not in scenario '{scenario}'{did_you_mean(cell, cells)}; "
+            f"the plan must come from the same scenario (its cells: {', '.join(cells)})"
+        )
+    return cell
+
+
+def _whole(where: str, field: str, value: Any) -> int:
+    """A whole number of at least 0 from a JSON or CSV field."""
+    number = _amount(where, field, value)
+    if number != int(number):
+        raise UsageError(f"{where}: {field} must be a whole number, got {value!r}")
+    return int(number)
+
+
+def _amount(where: str, field: str, value: Any) -> float:
+    """A finite number of at least 0 from a JSON or CSV field (true/false are not numbers)."""
+    if isinstance(value, bool):
+        raise UsageError(f"{where}: {field} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{where}: {field} must be a number, got {value!r}") from None
+    if not math.isfinite(number) or number < 0:
+        raise UsageError(f"{where}: {field} must be a finite number of at least 0, got {value!r}")
+    return number
 
 
 def replications_csv(rows: list[dict[str, Any]]) -> str:

@@ -25,8 +25,9 @@ from simulation.inputs import KERNEL_FLAT_HOURS, KERNEL_TAIL_THETA, QuarterInput
 MESSAGE_DELAY_HOURS = 3.0
 #: Queue priorities: crisis mentions are answered first.
 MENTION, MESSAGE, BLOCKED = 1, 2, 0
-#: Messages per batch in the moderators' queue (about an hour's work at a few minutes a reply).
+#: Messages per batch in the moderators' queue, and the arrival window a batch gathers (hours).
 BATCH = 12
+BATCH_HOURS = 0.25
 
 KPI_NAMES = (
     "spend",
@@ -87,6 +88,7 @@ class _Quarter:
         self.last_mention = -math.inf
         self.staffed = self.env.event()
         self.calm = self.env.event()
+        self.onset_times = self.draw_onsets() if crises else []
         self.stats = dict.fromkeys(
             ("crises", "hours", "followers_lost", "conversions_lost", "mentions", "ad_impressions"), 0.0
         )
@@ -97,7 +99,7 @@ class _Quarter:
         self.deals = 0
         self.worked = 0
         self.lead_wait = 0.0
-        self.pending: dict[int, tuple[np.ndarray, bool]] = {}  # batches still waiting for a moderator
+        self.pending: dict[int, tuple[np.ndarray, bool]] = {}  # batches still waiting: arrivals, a mention?
         self.daily = {name: np.zeros(q.days) for name in ("spend", "conversions", "clicks", "followers", "mentions")}
 
     # --- time ---------------------------------------------------------------------------------
@@ -119,73 +121,86 @@ class _Quarter:
 
     # --- paid delivery ------------------------------------------------------------------------
     def paid(self):
-        q, rng = self.q, self.rng
-        clicks_expected = q.unit_spend * q.impressions_per_unit * q.ctr[:, None]
-        conv_per_click = np.divide(
-            q.unit_conversions,
-            clicks_expected,
-            out=np.full_like(q.unit_conversions, np.inf),
-            where=clicks_expected > 0,
-        )
-        carried_per_day = q.carried_conversions / q.days
+        """Each day's delivery in one step; hour by hour on days a crisis is on or may start."""
+        q = self.q
         for day in range(q.days):
-            t = q.period_of_day[day]
-            paused = self.in_crisis and q.pause_ads
-            share = 0.0 if paused else 1.0 / q.days_in_period[t]
-            spend = q.unit_spend[:, t] * share
-            expected = q.unit_conversions[:, t] * share
-            hit = 1.0 - q.reputation_hit if self.in_crisis else 1.0
-            fatigue = self.fatigue()
-            impressions = rng.poisson(spend * q.impressions_per_unit[:, t])
-            clicks = rng.binomial(impressions, np.minimum(1.0, q.ctr * hit * fatigue))
-            p = conv_per_click[:, t] * hit
-            conversions = np.where(
-                p <= 1.0,
-                rng.binomial(clicks, np.minimum(p, 1.0)),
-                rng.poisson(expected * hit * hit * fatigue),
-            )
-            conversions = conversions.sum() + rng.poisson(carried_per_day)
-            engagement = rng.binomial(impressions, q.engagement_rate)
-            negative_rate = q.negative_rate * (q.churn_factor if self.in_crisis else 1.0)
-            negative = rng.binomial(impressions, np.minimum(1.0, negative_rate))
-            bounces = rng.binomial(clicks, q.bounce_rate)
-            if self.in_crisis:
-                base = q.unit_conversions[:, t].sum() / q.days_in_period[t]
-                self.stats["conversions_lost"] += base - expected.sum() * hit * hit
-                self.stats["ad_impressions"] += impressions.sum()
-            self.shown += impressions
-            self.channel_impressions += np.bincount(q.cell_channel, weights=impressions, minlength=len(q.channels))
-            for key, value in (
-                ("spend", spend.sum()),
-                ("impressions", impressions.sum()),
-                ("clicks", clicks.sum()),
-                ("conversions", conversions),
-                ("engagement", engagement.sum()),
-                ("negative_feedback", negative.sum()),
-                ("bounces", bounces.sum()),
-            ):
-                self.totals[key] += float(value)
-            per_channel = np.bincount(q.cell_channel, weights=engagement, minlength=len(q.channels)).astype(np.int64)
-            self.gain(per_channel)
-            self.ask(per_channel, self.env.now)
-            self.churn()
-            if q.sales and conversions:
-                hourly = self.rng.multinomial(conversions, np.full(24, 1.0 / 24.0))
-                self.leads.extend([24.0 * day + h + 0.5, int(n)] for h, n in enumerate(hourly) if n)
-            self.daily["spend"][day] = spend.sum()
-            self.daily["conversions"][day] = conversions
-            self.daily["clicks"][day] = clicks.sum()
+            window = (24.0 * day, 24.0 * (day + 1))
+            hourly = self.in_crisis or any(window[0] <= t < window[1] for t in self.onset_times)
+            steps = 24 if hourly else 1
+            for _ in range(steps):
+                self.deliver(day, 1.0 / steps)
+                yield self.env.timeout(24.0 / steps)
             self.daily["followers"][day] = self.followers.sum()
-            yield self.env.timeout(24.0)
+
+    def deliver(self, day: int, fraction: float) -> None:
+        """`fraction` of day `day`'s paid delivery, starting now, under the reputation of the moment."""
+        q, rng = self.q, self.rng
+        t = q.period_of_day[day]
+        paused = self.in_crisis and q.pause_ads
+        share = 0.0 if paused else fraction / q.days_in_period[t]
+        spend = q.unit_spend[:, t] * share
+        expected = q.unit_conversions[:, t] * share
+        hit = 1.0 - q.reputation_hit if self.in_crisis else 1.0
+        fatigue = self.fatigue()
+        impressions = rng.poisson(spend * q.impressions_per_unit[:, t])
+        clicks = rng.binomial(impressions, np.minimum(1.0, q.ctr * hit * fatigue))
+        # Conversions per click that make the mean the curve's value at the plan's spend (Poisson
+        # where a curve promises more conversions than clicks).
+        p = np.divide(expected, spend * q.impressions_per_unit[:, t] * q.ctr, out=np.zeros(self.cells), where=spend > 0)
+        per_click = p <= 1.0
+        conversions = np.where(
+            per_click,
+            rng.binomial(clicks, np.where(per_click, p, 0.0) * hit),
+            rng.poisson(np.where(per_click, 0.0, expected) * hit * hit * fatigue),
+        )
+        conversions = int(conversions.sum()) + int(rng.poisson(q.carried_conversions * fraction / q.days))
+        engagement = rng.binomial(impressions, q.engagement_rate)
+        negative_rate = q.negative_rate * (q.churn_factor if self.in_crisis else 1.0)
+        negative = rng.binomial(impressions, np.minimum(1.0, negative_rate))
+        bounces = rng.binomial(clicks, q.bounce_rate)
+        if self.in_crisis:
+            base = q.unit_conversions[:, t].sum() * fraction / q.days_in_period[t]
+            self.stats["conversions_lost"] += base - expected.sum() * hit * hit
+            self.stats["ad_impressions"] += float(impressions.sum())
+        self.shown += impressions
+        self.channel_impressions += np.bincount(q.cell_channel, weights=impressions, minlength=len(q.channels))
+        for key, value in (
+            ("spend", spend.sum()),
+            ("impressions", impressions.sum()),
+            ("clicks", clicks.sum()),
+            ("conversions", conversions),
+            ("engagement", engagement.sum()),
+            ("negative_feedback", negative.sum()),
+            ("bounces", bounces.sum()),
+        ):
+            self.totals[key] += float(value)
+        per_channel = np.bincount(q.cell_channel, weights=engagement, minlength=len(q.channels)).astype(np.int64)
+        self.gain(per_channel)
+        now, span = self.env.now, 24.0 * fraction
+        self.ask(per_channel, now, span=span)
+        self.churn(fraction)
+        if q.sales and conversions:
+            hours = max(1, round(span))
+            for h, n in enumerate(rng.multinomial(conversions, np.full(hours, 1.0 / hours))):
+                if n:
+                    self.leads.append([now + h + 0.5, int(n)])
+        self.daily["spend"][day] += spend.sum()
+        self.daily["conversions"][day] += conversions
+        self.daily["clicks"][day] += clicks.sum()
 
     def fatigue(self) -> np.ndarray:
-        """CTR multiplier per cell: 1 until a creative has shown its impressions, then decaying; new ones reset it."""
+        """CTR multiplier per cell: 1 until a creative has shown its impressions, then decaying; new ones reset it.
+
+        As many of the plan's creatives as the impressions have worn out are swapped in at once.
+        """
         q = self.q
-        worn = np.isfinite(q.creative_impressions) & (self.shown >= q.creative_impressions)
-        fresh = worn & (self.creatives_left >= 1.0)
-        self.shown[fresh] -= q.creative_impressions[fresh]
-        self.creatives_left[fresh] -= 1.0
-        over = np.where(np.isfinite(q.creative_impressions), self.shown / q.creative_impressions - 1.0, 0.0)
+        limited = np.isfinite(q.creative_impressions)
+        per = np.where(limited, q.creative_impressions, 1.0)
+        worn = np.where(limited, np.floor(self.shown / per), 0.0)
+        swap = np.minimum(worn, self.creatives_left)
+        self.shown -= swap * per
+        self.creatives_left -= swap
+        over = np.where(limited, self.shown / per - 1.0, 0.0)
         return np.exp(-np.maximum(over, 0.0))
 
     def gain(self, engagement: np.ndarray) -> None:
@@ -194,10 +209,10 @@ class _Quarter:
         self.followers += new
         self.gained += int(new.sum())
 
-    def churn(self) -> None:
-        """One day of follower churn (higher in a crisis)."""
+    def churn(self, fraction: float = 1.0) -> None:
+        """`fraction` of a day of follower churn (higher in a crisis)."""
         q = self.q
-        daily = 1.0 - (1.0 - q.churn_per_week) ** (1.0 / 7.0)
+        daily = 1.0 - (1.0 - q.churn_per_week) ** (fraction / 7.0)
         rate = np.minimum(1.0, daily * (q.churn_factor if self.in_crisis else 1.0))
         lost = self.rng.binomial(self.followers, rate)
         if self.in_crisis:
@@ -235,20 +250,27 @@ class _Quarter:
             yield self.env.timeout(next_week - self.env.now)
 
     # --- the community queue ------------------------------------------------------------------
-    def ask(self, engagement: np.ndarray, now: float, mean_delay: float = MESSAGE_DELAY_HOURS) -> None:
-        """Comments and messages that the engagement prompts, arriving over the following hours (exponential).
+    def ask(
+        self, engagement: np.ndarray, now: float, mean_delay: float = MESSAGE_DELAY_HOURS, span: float = 0.0
+    ) -> None:
+        """Comments and messages that the engagement prompts.
 
-        They reach the queue in batches of up to `BATCH` in arrival order: one
-        moderator answers a batch one message after the other, and the
-        moderators share the batches.
+        The engagement happens at a uniform time within `span` hours from
+        `now`; its messages follow after an exponential delay. They reach the
+        queue in batches: up to `BATCH` messages arriving within the same
+        quarter hour, queued once the last of them is in, so a moderator
+        never sits idle holding a batch.
         """
         count = self.rng.poisson(engagement.sum() * self.q.messages_per_engagement)
         if not count:
             return
-        arrivals = np.sort(now + self.rng.exponential(mean_delay, count))
+        arrivals = np.sort(now + span * self.rng.random(count) + self.rng.exponential(mean_delay, count))
         arrivals = arrivals[arrivals < self.q.hours]
-        for start in range(0, len(arrivals), BATCH):
-            self.env.process(self.answer(arrivals[start : start + BATCH], MESSAGE))
+        windows = np.floor(arrivals / BATCH_HOURS)
+        for window in np.unique(windows):
+            group = arrivals[windows == window]
+            for first in range(0, len(group), BATCH):
+                self.env.process(self.answer(group[first : first + BATCH], MESSAGE))
 
     def work(self, t: float, hours: float) -> float:
         """When `hours` of work started at `t` are done, counting working hours only."""
@@ -261,13 +283,17 @@ class _Quarter:
         return t
 
     def answer(self, arrivals: np.ndarray, priority: int, replied: dict | None = None):
-        """A batch of comments, messages or one mention, waiting for a moderator and answered in order."""
+        """A batch of comments and messages (or one mention) queued for a moderator and answered in order.
+
+        Someone whose message waited longer than their patience unfollows with
+        `unfollow_if_ignored`; the followers a crisis costs are those whose
+        mention went unanswered too long.
+        """
         q = self.q
-        yield self.env.timeout(arrivals[0] - self.env.now)
+        yield self.env.timeout(arrivals[-1] - self.env.now)
         self.messages += len(arrivals)
-        during = self.in_crisis  # followers this batch costs are the crisis's if it arrived in one
         key = id(arrivals)
-        self.pending[key] = (arrivals, during)
+        self.pending[key] = (arrivals, replied is not None)
         with self.team.request(priority=priority) as slot:
             yield slot
             del self.pending[key]
@@ -276,18 +302,18 @@ class _Quarter:
             for i, at in enumerate(arrivals):
                 t = self.work(max(t, at), q.minutes_per_reply / 60.0)
                 replies[i] = t
-            done = replies < q.hours
-            waits = (replies - arrivals)[done]
-            self.waits.extend(waits.tolist())
-            # Waiting longer than the people's patience (answered late, or not before the horizon ends).
-            ignored = int((np.minimum(replies, q.hours) - arrivals > q.patience_hours).sum())
-            if ignored:
-                lost = int((self.rng.random(ignored) < q.unfollow_if_ignored).sum())
-                self.unfollow(lost, during)
-            if replied is not None and done[0]:
-                replied["at"] = float(replies[0])
-                self.mention_waits.append(float(waits[0]))
+            if replied is not None:
+                replied["at"] = float(replies[0])  # the reply is out only then
             yield self.env.timeout(min(t, q.hours) - self.env.now)
+        done = replies < q.hours
+        waits = (replies - arrivals)[done]
+        self.waits.extend(waits.tolist())
+        if replied is not None and done[0]:
+            self.mention_waits.append(float(waits[0]))
+        # Waiting longer than the people's patience (answered late, or not before the horizon ends).
+        ignored = int((np.minimum(replies, q.hours) - arrivals > q.patience_hours).sum())
+        if ignored:
+            self.unfollow(int((self.rng.random(ignored) < q.unfollow_if_ignored).sum()), replied is not None)
 
     def unfollow(self, count: int, crisis: bool) -> None:
         """People whose message waited too long leave, from channels in proportion to their followers."""
@@ -309,7 +335,10 @@ class _Quarter:
             now = self.env.now
             if self.until_open(now - 1.0) > 0:
                 continue  # the hour just past was outside working hours
-            credit = min(credit, per_hour) + per_hour  # unused time does not pile up
+            credit += per_hour
+            ready = bool(self.leads) and self.leads[0][0] <= now
+            if not ready:
+                credit = min(credit, max(1.0, per_hour))  # idle time does not pile up
             while self.leads and credit >= 1.0 and self.leads[0][0] <= now:
                 at, waiting = self.leads[0]
                 take = min(waiting, int(credit))
@@ -324,7 +353,8 @@ class _Quarter:
                     self.leads[0][1] = waiting - take
 
     # --- crises -------------------------------------------------------------------------------
-    def onsets(self):
+    def draw_onsets(self) -> list[float]:
+        """Crisis onsets over the horizon: the scheduled ones and a Poisson process at the hazard rate."""
         q, rng = self.q, self.rng
         times = list(q.crisis_onsets)
         if q.crisis_rate_per_hour > 0:
@@ -332,12 +362,16 @@ class _Quarter:
             while t < q.hours:
                 times.append(t)
                 t += rng.exponential(1.0 / q.crisis_rate_per_hour)
-        for at in sorted(times):
+        return sorted(times)
+
+    def onsets(self):
+        rng = self.rng
+        for at in self.onset_times:
             yield self.env.timeout(max(0.0, at - self.env.now))
             self.stats["crises"] += 1
             if not self.in_crisis:
                 self.begin()
-            for delay in rng.exponential(1.0, rng.poisson(q.initial_mentions)):
+            for delay in rng.exponential(1.0, rng.poisson(self.q.initial_mentions)):
                 self.env.process(self.mention(self.env.now + delay))
 
     def begin(self) -> None:
@@ -395,7 +429,7 @@ class _Quarter:
             if at + delay >= q.hours:
                 return
             yield self.env.timeout(at + delay - self.env.now)
-            if "at" not in replied or rng.random() < keep_answered:
+            if replied.get("at", math.inf) > self.env.now or rng.random() < keep_answered:
                 self.env.process(self.mention(self.env.now))
 
     # --- the run ------------------------------------------------------------------------------
@@ -410,9 +444,9 @@ class _Quarter:
             for _ in range(q.extra_moderators):
                 self.env.process(self.blocker())
         self.env.run(until=q.hours)
-        for arrivals, during in self.pending.values():  # never reached a moderator
+        for arrivals, mention in self.pending.values():  # never reached a moderator
             ignored = int((q.hours - arrivals > q.patience_hours).sum())
-            self.unfollow(int((self.rng.random(ignored) < q.unfollow_if_ignored).sum()), during)
+            self.unfollow(int((self.rng.random(ignored) < q.unfollow_if_ignored).sum()), mention)
         if self.in_crisis:
             self.stats["hours"] += q.hours - self.crisis_started
         return self.result()

@@ -395,3 +395,41 @@ def test_simulate_refuses_bad_plans_and_settings(runner, tmp_path):
     assert nowhere.exit_code == 1
     assert "the Dask scheduler at tcp://127.0.0.1:1 did not answer within 5 s" in nowhere.output
     assert "Traceback" not in nowhere.output
+
+
+def test_simulate_checks_every_row_of_a_plan_file(runner, tmp_path):
+    plan = tmp_path / "plan"
+    runner.invoke(cli, ["optimize", "cafe-chain-q1", "--variant", "solo", "-o", str(plan)])
+    document = json.loads((plan / "result.json").read_text())
+    base = runner.invoke(cli, ["simulate", "cafe-chain-q1", "--plan", str(plan / "result.json"), "--runs", "2"])
+    assert base.exit_code == 1
+    assert "the plan is for variant 'solo', not none (the base); pass --variant to match it" in base.output
+
+    def refused(change, message):
+        broken = json.loads(json.dumps(document))
+        change(broken)
+        path = tmp_path / "broken.json"
+        path.write_text(json.dumps(broken))
+        result = runner.invoke(cli, ["simulate", "cafe-chain-q1", "--variant", "solo", "--plan", str(path)])
+        assert result.exit_code == 1, result.output
+        assert message in result.output
+        assert "Traceback" not in result.output
+
+    refused(
+        lambda d: d["allocation"].append(dict(d["allocation"][0])), "facebook.feed_image in period 1 is given twice"
+    )
+    refused(lambda d: d["allocation"][0].update(period=1.5), "allocation row 1: period must be a whole number, got 1.5")
+    refused(lambda d: d["allocation"][0].update(spend=True), "allocation row 1: spend must be a number, got True")
+    refused(lambda d: d["allocation"][0].update(spend=-3), "spend must be a finite number of at least 0, got -3")
+    refused(lambda d: d["content"][0].pop("creatives"), "content row 1: missing creatives")
+    refused(lambda d: d["content"][0].update(creatives=-1), "content row 1: creatives must be a finite number")
+
+
+def test_simulate_refuses_spend_while_a_channel_is_dark(runner, tmp_path):
+    data = merged(BASE, {"periods": {"count": 4}, "channels": {"tiktok": {"blackout": [2]}}})
+    scenario = write(tmp_path, data)
+    rows = "channel,format,period,spend\ntiktok,video,2,100\n"
+    (tmp_path / "plan.csv").write_text(rows)
+    result = runner.invoke(cli, ["simulate", str(scenario), "--plan", str(tmp_path / "plan.csv")])
+    assert result.exit_code == 1
+    assert "tiktok.video spends 100 in period 2, when its channel is dark" in result.output
