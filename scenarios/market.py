@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scenarios.calendar import horizon
 from scenarios.curves import EXPONENTIAL, HILL, POINTS, Curves
 from scenarios.schema import Channel, ExponentialCurve, HillCurve, PointsCurve, Scenario
 
@@ -423,7 +424,7 @@ def build_market(scenario: Scenario) -> Market:
         organic=organic,
         value_per_conversion=scenario.business.value_per_conversion,
         gross_margin=scenario.business.gross_margin,
-        fixed_costs=scenario.business.monthly_costs.total * scenario.periods.months,
+        fixed_costs=scenario.business.monthly_costs.total * horizon(scenario).month_count,
         carried_conversions=carried,
         fees_per_conversion=_fees(scenario),
         weeks=scenario.periods.weeks,

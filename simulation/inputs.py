@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scenarios.calendar import horizon
 from scenarios.market import Market, build_market
 from scenarios.schema import Scenario
 
@@ -134,9 +135,8 @@ class QuarterInputs:
         market = market or build_market(scenario)
         periods = market.periods
         cells = len(market.cell_keys)
-        days = max(1, round(scenario.periods.weeks * 7))
-        period_of_day = np.minimum((np.arange(days) * periods) // days, periods - 1)
-        days_in_period = np.bincount(period_of_day, minlength=periods).astype(float)
+        calendar = horizon(scenario)
+        days, period_of_day, days_in_period = calendar.days, calendar.period_of_day, calendar.days_in_period
         spend = np.asarray(plan.spend, dtype=float).reshape(cells, periods)
         conversions = market.curves.value(plan.spend).reshape(cells, periods)
         channels = [scenario.channels[name] for name in market.channels]
