@@ -470,6 +470,103 @@ def whatif_command(
     )
 
 
+@cli.command("pnl")
+@click.argument("scenario")
+@click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="The P&L of this plan (result.json or allocation.csv from optimize -o) instead of the optimizer's.",
+)
+@click.option(
+    "--simulate", type=int, default=0, metavar="N", help="P10 / P50 / P90 of the contribution lines from N runs."
+)
+@click.option(
+    "--seed", type=click.IntRange(0), metavar="S", help="Root seed of the simulation (default: the scenario's)."
+)
+@click.option("--workers", type=int, default=1, show_default=True, help="Local worker processes for --simulate.")
+@click.option("--scheduler", metavar="ADDRESS", help="Simulate on the Dask scheduler at ADDRESS.")
+@click.option("--compare-team", is_flag=True, help="Weigh the staffing options of business.team_options.")
+@click.option(
+    "--xlsx",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Also write an Excel workbook with live formulas (P&L, plan, assumptions).",
+)
+@json_option
+def pnl_command(
+    scenario: str,
+    variant: str | None,
+    plan_file: Path | None,
+    simulate: int,
+    seed: int | None,
+    workers: int,
+    scheduler: str | None,
+    compare_team: bool,
+    xlsx: Path | None,
+    as_json: bool,
+) -> None:
+    """The plan's P&L by calendar month, in the layout finance reads.
+
+    Gross revenue, returns, net revenue, cost of goods, CM1, fulfilment and
+    payment fees, CM2, media per channel, CM3, production, agency, team,
+    tools and the marketing contribution; then ROAS, ROI, CAC, CAC payback
+    and the break-even media budget. States the definitions it uses.
+
+    Example: campaign pnl cafe-chain-q1 --simulate 200 --xlsx q1.xlsx
+    """
+    from campaign import render
+    from campaign.files import check_output_file, locate_scenario, read_plan
+    from campaign.pnl import break_even_budget, plan_statement, require_business, team_options, with_bands
+    from optimizer import Optimizer
+    from scenarios.errors import UsageError
+    from scenarios.loader import load_scenario
+    from scenarios.market import build_market
+
+    try:
+        if simulate < 0:
+            raise UsageError(f"--simulate must be 0 or more runs, got {simulate}")
+        if workers < 1:
+            raise UsageError(f"--workers must be at least 1, got {workers}")
+        if xlsx is not None:
+            check_output_file(xlsx, ".xlsx")
+        loaded = load_scenario(locate_scenario(scenario), variant)
+        require_business(loaded)
+        market = build_market(loaded)
+        if plan_file is not None:
+            document = read_plan(plan_file, loaded, variant, market)
+        else:
+            document = Optimizer().optimize(loaded, variant=variant).to_dict()
+        sheet = plan_statement(loaded, document, variant, market)
+        sheet.kpis["break_even_budget"], sheet.kpis["break_even_at_kpi_edge"] = break_even_budget(loaded)
+        if simulate:
+            sheet = with_bands(
+                sheet, loaded, document, market, simulate, loaded.seed if seed is None else seed, workers, scheduler
+            )
+        options = team_options(loaded) if compare_team else None
+        if compare_team and not options:
+            raise UsageError(f"scenario '{loaded.name}' has no business.team_options to compare")
+        if xlsx is not None:
+            from campaign.workbook import write_workbook
+
+            write_workbook(xlsx, sheet, loaded, document)
+    except InfeasibleError as error:
+        _infeasible(error, scenario, variant, as_json)
+    except CampaignError as error:
+        _fail(error, as_json)
+    result = sheet.to_dict()
+    if options is not None:
+        result["team_options"] = options
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(render.pnl(sheet, options, simulate))
+    if xlsx is not None:
+        click.echo(f"\nWrote {xlsx}")
+
+
 class ProgressBar:
     """A progress bar on stderr, only when stderr is a terminal and not --quiet."""
 

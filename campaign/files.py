@@ -49,6 +49,18 @@ def check_output_dir(path: Path) -> None:
         raise UsageError(f"{path}: no permission to write in {parent}")
 
 
+def check_output_file(path: Path, suffix: str) -> None:
+    """Fail before any work if `path` cannot become an output file with `suffix`."""
+    if path.suffix.lower() != suffix:
+        raise UsageError(f"{path}: the file name must end in {suffix}")
+    if path.exists() and path.is_dir():
+        raise UsageError(f"{path}: is a folder; give a file name ending in {suffix}")
+    if not path.parent.exists():
+        raise UsageError(f"{path}: the folder {path.parent} does not exist; create it first")
+    if not os.access(path.parent, os.W_OK):
+        raise UsageError(f"{path}: no permission to write in {path.parent}")
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` through a temporary file and a rename: never half-written."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -399,3 +399,68 @@ def _signed(value: float | None, digits: int) -> str:
     if value is None or not math.isfinite(value):
         return "-"
     return f"{value:+,.{digits}f}"
+
+
+def pnl(statement, options: list | None = None, runs: int = 0) -> str:
+    """The monthly P&L table, its KPIs and definitions, and the team options."""
+    cur = statement.currency
+    variant = f" (variant {statement.variant})" if statement.variant else ""
+    out = [f"{statement.scenario}{variant}: P&L by month ({cur}; costs negative)"]
+    if runs:
+        out[0] += f"; P10 and P90 from {runs:,} simulated quarters"
+    headers = ["", *statement.months, "total"]
+    rows = []
+    subtotals = {"net_revenue", "cm1", "cm2", "cm3", "media_total", "marketing_contribution"}
+    for line in statement.lines:
+        label = line["label"].upper() if line["name"] in subtotals else "  " + line["label"]
+        rows.append([label, *(number(v) for v in line["values"]), number(line["total"])])
+        for band in ("p10", "p90"):
+            if band in line:
+                values = line[band]
+                rows.append([f"    {band.upper()}", *(number(v) for v in values["values"]), number(values["total"])])
+    out += ["", table(headers, rows, [False] + [True] * (len(headers) - 1))]
+    k = statement.kpis
+    parts = [
+        f"ROAS {k['roas']:.2f}" if k["roas"] is not None else "ROAS -",
+        f"ROI {percent(k['roi'])}" if k["roi"] is not None else "ROI -",
+        f"CAC {number(k['cac'], 2)} {cur}" if k["cac"] is not None else "CAC -",
+        f"CAC payback {k['payback_months']:.1f} months" if k["payback_months"] is not None else "CAC payback -",
+    ]
+    if k.get("break_even_budget") is not None:
+        edge = " (the least that meets the KPIs: it already pays for itself)" if k.get("break_even_at_kpi_edge") else ""
+        parts.append(f"break-even media budget {number(k['break_even_budget'])} {cur}{edge}")
+    else:
+        parts.append("break-even media budget: none up to three times the budget")
+    out += ["", " · ".join(parts), "", "Definitions"]
+    out += [f"  {name}: {text}" for name, text in statement.definitions.items()]
+    if options:
+        out += ["", "Team options (each plan re-optimised with the option's hours and cost)"]
+        rows = []
+        for o in options:
+            if o["status"] != "optimal":
+                rows.append(
+                    [o["name"], number(o["monthly_cost"]), f"{o['hours_per_week']:g}", "infeasible", "", "", ""]
+                )
+                continue
+            rows.append(
+                [
+                    o["name"] + (" (best)" if o["best"] else ""),
+                    number(o["monthly_cost"]),
+                    f"{o['hours_per_week']:g}",
+                    number(o["conversions"], 1),
+                    number(o["production"]),
+                    number(o["marketing_contribution"]),
+                    "yes" if o["hours_bind"] else "no",
+                ]
+            )
+        headers = [
+            "option",
+            f"per month ({cur})",
+            "hours/week",
+            "conversions",
+            "production",
+            "contribution",
+            "hours bind",
+        ]
+        out.append(table(headers, rows, [False, True, True, True, True, True, False]))
+    return "\n".join(out)

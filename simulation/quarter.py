@@ -100,7 +100,8 @@ class _Quarter:
         self.worked = 0
         self.lead_wait = 0.0
         self.pending: dict[int, tuple[np.ndarray, bool]] = {}  # batches still waiting: arrivals, a mention?
-        self.daily = {name: np.zeros(q.days) for name in ("spend", "conversions", "clicks", "followers", "mentions")}
+        names = ("spend", "conversions", "clicks", "orders", "revenue", "followers", "mentions")
+        self.daily = {name: np.zeros(q.days) for name in names}
 
     # --- time ---------------------------------------------------------------------------------
     def until_open(self, t: float) -> float:
@@ -186,6 +187,9 @@ class _Quarter:
                     self.leads.append([now + h + 0.5, int(n)])
         self.daily["spend"][day] += spend.sum()
         self.daily["conversions"][day] += conversions
+        if not q.sales:
+            self.daily["orders"][day] += conversions
+            self.daily["revenue"][day] += conversions * q.value_per_conversion
         self.daily["clicks"][day] += clicks.sum()
 
     def fatigue(self) -> np.ndarray:
@@ -343,7 +347,11 @@ class _Quarter:
                 at, waiting = self.leads[0]
                 take = min(waiting, int(credit))
                 wait = now - at
-                self.deals += int(rng.binomial(take, q.close_rate * 0.5 ** (wait / q.lead_half_life_hours)))
+                deals = int(rng.binomial(take, q.close_rate * 0.5 ** (wait / q.lead_half_life_hours)))
+                self.deals += deals
+                day = min(int(now // 24), q.days - 1)
+                self.daily["orders"][day] += deals
+                self.daily["revenue"][day] += deals * q.value_per_conversion / q.close_rate
                 self.lead_wait += wait * take
                 self.worked += take
                 credit -= take
