@@ -27,7 +27,8 @@ def number(value: float, digits: int = 0) -> str:
     """A number with thousands separators; '-' for undefined."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
-    return f"{value:,.{digits}f}"
+    text = f"{value:,.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text  # no "-0"
 
 
 def percent(value: float, digits: int = 1) -> str:
