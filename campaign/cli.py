@@ -567,6 +567,102 @@ def pnl_command(
         click.echo(f"\nWrote {xlsx}")
 
 
+@cli.group("actuals")
+def actuals_group() -> None:
+    """Import ad-platform exports into the actuals ledger, and show what it holds.
+
+    Example: campaign actuals import meta.csv --scenario cafe-chain-q1
+    """
+
+
+def _ledger_path(ledger: Path | None, scenario: str, name: str) -> Path:
+    """The ledger: --ledger, else a file beside the scenario file (in this folder for a bundled scenario)."""
+    if ledger is not None:
+        return ledger
+    path = Path(scenario)
+    folder = path.parent if path.exists() else Path.cwd()
+    return folder / f"{name}.ledger.sqlite"
+
+
+@actuals_group.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--scenario", "scenario", required=True, metavar="SCENARIO", help="The scenario the actuals belong to.")
+@click.option("--ledger", type=click.Path(path_type=Path, dir_okay=False), metavar="PATH", help="The ledger file.")
+@click.option("--currency", metavar="CODE", help="The currency of exports that name none (TikTok).")
+@json_option
+def actuals_import_command(
+    files: tuple[Path, ...], scenario: str, ledger: Path | None, currency: str | None, as_json: bool
+) -> None:
+    """Import exports of Meta Ads Manager, Google Ads, LinkedIn, TikTok or a plain CSV into the ledger.
+
+    Each file is one transaction: a file that fails a check imports nothing.
+    Rows map onto the scenario's cells through its actuals.mapping rules;
+    rows no rule claims are listed with the reason. The same file, or the
+    same campaign, placement and dates, is never counted twice.
+
+    Example: campaign actuals import meta.csv google.csv --scenario cafe-chain-q1
+    """
+    from campaign import render
+    from campaign.actuals import import_file
+    from campaign.files import locate_scenario
+    from campaign.ledger import Ledger
+    from scenarios.loader import load_scenario
+
+    reports = []
+    try:
+        loaded = load_scenario(locate_scenario(scenario))
+        with Ledger(_ledger_path(ledger, scenario, loaded.name)) as book:
+            for file in files:
+                reports.append(import_file(file, loaded, book, currency))
+    except CampaignError as error:
+        if reports and not as_json:
+            click.echo(render.imports(reports))
+        _fail(error, as_json)
+    if as_json:
+        documents = [r.to_dict() for r in reports]
+        click.echo(json.dumps(documents[0] if len(documents) == 1 else {"imports": documents}, indent=2))
+        return
+    click.echo(render.imports(reports))
+
+
+@actuals_group.command("show")
+@click.option("--scenario", "scenario", required=True, metavar="SCENARIO", help="The scenario the actuals belong to.")
+@click.option("--ledger", type=click.Path(path_type=Path, dir_okay=False), metavar="PATH", help="The ledger file.")
+@json_option
+def actuals_show_command(scenario: str, ledger: Path | None, as_json: bool) -> None:
+    """Show the imports in the ledger and the actuals per cell.
+
+    Example: campaign actuals show --scenario cafe-chain-q1
+    """
+    from campaign import render
+    from campaign.files import locate_scenario
+    from campaign.ledger import Ledger
+    from scenarios.errors import UsageError
+    from scenarios.loader import load_scenario
+
+    try:
+        loaded = load_scenario(locate_scenario(scenario))
+        path = _ledger_path(ledger, scenario, loaded.name)
+        if not path.exists():
+            raise UsageError(f"{path}: no ledger yet; import exports with 'campaign actuals import'")
+        with Ledger(path) as book:
+            imports, rows = book.imports(), book.rows()
+    except CampaignError as error:
+        _fail(error, as_json)
+    cells: dict[str, dict[str, float]] = {}
+    for row in rows:
+        cell = cells.setdefault(
+            f"{row.channel}.{row.format}", dict.fromkeys(("spend", "impressions", "clicks", "conversions"), 0.0)
+        )
+        for key in cell:
+            cell[key] += getattr(row, key)
+    document = {"ledger": str(path), "imports": imports, "cells": cells}
+    if as_json:
+        click.echo(json.dumps(document, indent=2))
+        return
+    click.echo(render.ledger(document, loaded.currency))
+
+
 class ProgressBar:
     """A progress bar on stderr, only when stderr is a terminal and not --quiet."""
 

@@ -465,3 +465,37 @@ def pnl(statement, options: list | None = None, runs: int = 0) -> str:
         ]
         out.append(table(headers, rows, [False, True, True, True, True, True, False]))
     return "\n".join(out)
+
+
+def imports(reports) -> str:
+    """One paragraph per imported file, with its unmapped rows."""
+    out = []
+    for r in reports:
+        t = r.totals
+        out.append(
+            f"{r.file}: {r.platform} export in {r.currency}, {r.rows} data rows ({len(r.dropped)} total rows "
+            f"dropped); {r.imported} imported, {r.duplicates} already in the ledger"
+        )
+        out.append(
+            f"  totals of all data rows: spend {number(t['spend'], 2)} {r.currency}, impressions "
+            f"{number(t['impressions'])}, clicks {number(t['clicks'])}, conversions {number(t['conversions'], 1)}"
+        )
+        if r.note:
+            out.append(f"  note: {r.note}")
+        for u in r.unmapped:
+            out.append(f"  unmapped line {u['row']}: {u['reason']}")
+    return "\n".join(out)
+
+
+def ledger(document: dict, currency: str) -> str:
+    """The ledger's imports and the actuals per cell."""
+    out = [f"{document['ledger']}: {len(document['imports'])} imports"]
+    rows = [[i["file"], i["platform"], i["currency"], i["imported_at"], str(i["rows"])] for i in document["imports"]]
+    out += ["", table(["file", "platform", "currency", "imported", "rows"], rows, [False] * 4 + [True])]
+    rows = [
+        [cell, number(v["spend"], 2), number(v["impressions"]), number(v["clicks"]), number(v["conversions"], 1)]
+        for cell, v in document["cells"].items()
+    ]
+    headers = ["cell", f"spend ({currency})", "impressions", "clicks", "conversions"]
+    out += ["", table(headers, rows, [False, True, True, True, True])]
+    return "\n".join(out)

@@ -25,6 +25,38 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     problems += _check_objective(scenario)
     problems += _check_sources(scenario)
     problems += _check_periods(scenario)
+    problems += _check_mapping(scenario)
+    return problems
+
+
+def _check_mapping(scenario: Scenario) -> list[Problem]:
+    """Mapping rules name cells of this scenario and valid regular expressions."""
+    problems = []
+    cells = cell_keys(scenario)
+    for i, rule in enumerate(scenario.actuals.mapping):
+        path = f"actuals.mapping[{i}]"
+        if rule.channel not in scenario.channels:
+            problems.append(
+                Problem(
+                    f"{path}.channel",
+                    f"unknown channel '{rule.channel}'{did_you_mean(rule.channel, scenario.channels)}; "
+                    f"expected a channel of this scenario: {one_of(scenario.channels)}",
+                )
+            )
+        elif f"{rule.channel}.{rule.format}" not in cells:
+            formats = scenario.channels[rule.channel].formats
+            problems.append(
+                Problem(
+                    f"{path}.format",
+                    f"'{rule.format}' is not a format of {rule.channel}{did_you_mean(rule.format, formats)}; "
+                    f"expected {one_of(formats)}",
+                )
+            )
+        if rule.campaign is not None:
+            try:
+                re.compile(rule.campaign)
+            except re.error as error:
+                problems.append(Problem(f"{path}.campaign", f"'{rule.campaign}' is not a regular expression: {error}"))
     return problems
 
 

@@ -461,6 +461,51 @@ class Simulation(Closed):
     sales: Sales | None = None
 
 
+PLATFORMS = ("meta", "google", "linkedin", "tiktok", "generic")
+
+
+class MappingRule(Closed):
+    """Which scenario cell an export row belongs to.
+
+    A row matches when every field given matches: `platform` (the export's
+    platform), `platform_name` (Meta's Platform column, such as instagram),
+    `placement` (Meta's Placement, such as Instagram Reels; case does not
+    matter) and `campaign` (a regular expression searched in the campaign
+    name). The first matching rule wins.
+    """
+
+    platform: Literal["meta", "google", "linkedin", "tiktok", "generic"]
+    platform_name: str | None = None
+    placement: str | None = None
+    campaign: str | None = None
+    channel: str
+    format: str
+
+
+class PriorStrength(Closed):
+    """How much the scenario's own rates weigh against actuals, in pseudo-observations.
+
+    `impressions` for CPM and CTR (as if the plan's rates had been seen over
+    that many impressions), `clicks` for CVR.
+    """
+
+    impressions: Annotated[float, Field(gt=0.0)] = 20000.0
+    clicks: Annotated[float, Field(gt=0.0)] = 300.0
+
+
+class Actuals(Closed):
+    """How ad-platform exports map onto the scenario, and how much its rates weigh against them.
+
+    `conversion_results` lists Meta's `Result type` values that count as this
+    scenario's conversion (rows with other result types count their spend,
+    impressions and clicks but no conversions).
+    """
+
+    mapping: list[MappingRule] = []
+    conversion_results: list[str] = []
+    prior_strength: PriorStrength = PriorStrength()
+
+
 class Scenario(Closed):
     """A complete planning scenario (one YAML file, one variant resolved)."""
 
@@ -480,5 +525,6 @@ class Scenario(Closed):
     rules: Rules = Rules()
     team: Team | None = None
     simulation: Simulation = Simulation()
+    actuals: Actuals = Actuals()
     sources: dict[str, str] = {}
     variants: dict[str, dict[str, object]] = {}
