@@ -663,6 +663,63 @@ def actuals_show_command(scenario: str, ledger: Path | None, as_json: bool) -> N
     click.echo(render.ledger(document, loaded.currency))
 
 
+@cli.command("reallocate")
+@click.argument("scenario")
+@click.option("--as-of", "as_of", required=True, metavar="DATE", help="The first day not yet spent (YYYY-MM-DD).")
+@click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
+@click.option("--ledger", type=click.Path(path_type=Path, dir_okay=False), metavar="PATH", help="The actuals ledger.")
+@click.option(
+    "--max-change",
+    type=FiniteFloat(0.0, 10.0),
+    default=0.2,
+    show_default=True,
+    help="Largest move of a cell's spend in a period, as a share of the current plan.",
+)
+@json_option
+def reallocate_command(
+    scenario: str, as_of: str, variant: str | None, ledger: Path | None, max_change: float, as_json: bool
+) -> None:
+    """Re-optimise the rest of the quarter from the actuals so far.
+
+    Spend to date is what the ledger says; each cell's CPM, CTR and
+    conversion rate are learned from its actuals (the scenario's rates as the
+    prior); the remaining periods are re-optimised under the original KPIs
+    and rules, each cell's spend moving at most --max-change from the current
+    plan, and staying where it is when moving would not pay.
+
+    Example: campaign reallocate cafe-chain-q1 --as-of 2027-02-01
+    """
+    import datetime as dt
+
+    from campaign import render
+    from campaign.files import locate_scenario
+    from campaign.ledger import Ledger
+    from campaign.reallocate import reallocate
+    from scenarios.errors import UsageError
+    from scenarios.loader import load_scenario
+
+    try:
+        try:
+            day = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise UsageError(f"--as-of '{as_of}' is not a date; expected YYYY-MM-DD, such as 2027-02-01") from None
+        loaded = load_scenario(locate_scenario(scenario), variant)
+        path = _ledger_path(ledger, scenario, loaded.name)
+        if not path.exists():
+            raise UsageError(f"{path}: no ledger yet; import exports with 'campaign actuals import'")
+        with Ledger(path) as book:
+            rows = book.rows()
+        result = reallocate(loaded, rows, day, max_change, variant)
+    except InfeasibleError as error:
+        _infeasible(error, scenario, variant, as_json)
+    except CampaignError as error:
+        _fail(error, as_json)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    click.echo(render.reallocation(result, loaded))
+
+
 class ProgressBar:
     """A progress bar on stderr, only when stderr is a terminal and not --quiet."""
 

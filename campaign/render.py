@@ -499,3 +499,60 @@ def ledger(document: dict, currency: str) -> str:
     headers = ["cell", f"spend ({currency})", "impressions", "clicks", "conversions"]
     out += ["", table(headers, rows, [False, True, True, True, True])]
     return "\n".join(out)
+
+
+def reallocation(result, scenario: Scenario) -> str:
+    """The new plan for the remaining periods: changes with reasons, what was learned, the quarter's outlook."""
+    cur = scenario.currency
+    unit = scenario.periods.unit
+    out = [
+        (
+            f"{scenario.name}: reallocation as of {result.as_of} ({result.past_periods} {unit}s spent, "
+            f"{scenario.periods.count - result.past_periods} to go)"
+        )
+    ]
+    if result.kpis_relaxed:
+        out.append("note: within the move limits no plan meets every KPI any more; planned for the objective alone")
+    learned = [item for item in result.learning if item.spend > 0]
+    if learned:
+        rows = [
+            [
+                item.cell,
+                number(item.spend, 2),
+                f"{item.cpm.mean:.2f} ({item.cpm.plan:.2f})",
+                f"{100 * item.ctr.mean:.2f} % ({100 * item.ctr.plan:.2f} %)",
+                f"{100 * item.cvr.mean:.2f} % ({100 * item.cvr.plan:.2f} %)",
+            ]
+            for item in learned
+        ]
+        out += ["", "Learned from the actuals (planned in brackets)"]
+        out.append(table(["cell", f"spend ({cur})", "CPM", "CTR", "CVR"], rows, [False, True, True, True, True]))
+    if result.changes:
+        rows = [
+            [
+                f"{c['channel']}.{c['format']}",
+                str(c["period"]),
+                number(c["old_spend"]),
+                number(c["new_spend"]),
+                c["reason"],
+            ]
+            for c in result.changes
+        ]
+        out += ["", "Changes"]
+        out.append(table(["cell", unit, "old", "new", "reason"], rows, [False, True, True, True, False]))
+    else:
+        out += ["", "No change: the current plan is still as good as any within the move limits."]
+    p = result.projection
+    rows = [
+        [key, number(p["original"][key]), number(p["projected"][key])]
+        for key in ("spend", "conversions", "clicks", "reach", "profit")
+    ]
+    out += ["", "End of the quarter", table(["", "original plan", "now expected"], rows, [False, True, True])]
+    if result.at_risk:
+        out += ["", "KPI targets at risk"]
+        out += [
+            f"  - {r['name']}: target {_kpi_number(r['name'], r['target'])}, now expected "
+            f"{_kpi_number(r['name'], r['projected'])}"
+            for r in result.at_risk
+        ]
+    return "\n".join(out)

@@ -80,6 +80,7 @@ class Optimizer:
         objective: str | None = None,
         budget: float | None = None,
         variant: str | None = None,
+        unit_bounds: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> OptimizationResult:
         """Solve the scenario and explain the answer.
 
@@ -89,6 +90,9 @@ class Optimizer:
             ``conversions``, ``profit``, ``reach`` or ``min_spend``; the scenario's by default.
         budget : float, optional
             Total paid budget over the horizon (currency); the scenario's by default.
+        unit_bounds : (lower, upper) arrays, optional
+            Extra spend bounds per unit (cell × period, the market's order): spend already
+            made (lower = upper), or move limits on a current plan.
 
         Raises
         ------
@@ -102,7 +106,7 @@ class Optimizer:
             raise SolverError(f"unknown objective '{objective}'; valid objectives: {', '.join(OBJECTIVES)}")
         started = time.perf_counter()
         market = build_market(scenario)
-        problem = build_problem(scenario, market, objective, budget)
+        problem = with_unit_bounds(build_problem(scenario, market, objective, budget), unit_bounds)
         if problem.objective.name == "min_spend" and not any(r.name == "kpi.min_conversions" for r in problem.rows):
             raise SolverError("the min_spend objective needs a conversion target: set kpis.min_conversions")
         conv_bp, reach_bp = initial_breakpoints(problem, count)
@@ -187,6 +191,15 @@ class Optimizer:
             steps = discrete_prices(problem, count, self.solver, result, self.tolerance / 10, first)
             result = replace(result, constraints=steps)
         return result
+
+
+def with_unit_bounds(problem: Problem, bounds: tuple[np.ndarray, np.ndarray] | None) -> Problem:
+    """The problem with each unit's spend box narrowed to `bounds` (lower, upper), where given."""
+    if bounds is None:
+        return problem
+    lower = np.maximum(problem.lower, np.asarray(bounds[0], dtype=float))
+    upper = np.maximum(np.minimum(problem.upper, np.asarray(bounds[1], dtype=float)), lower)
+    return replace(problem, lower=lower, upper=upper)
 
 
 def finish(problem: Problem, solution: LinearSolution) -> Outcomes:

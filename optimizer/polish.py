@@ -65,7 +65,12 @@ def polish(
         hi = lo
     best = _golden_max(lambda t: objective(problem, spend + t * direction), 0.0, hi)
     candidate = np.clip(spend + best * direction, problem.lower, problem.upper)
-    if feasible(problem, candidate, switches=switches) and objective(problem, candidate) >= objective(problem, spend):
+    inside = np.all(candidate >= problem.lower - 1e-9) and np.all(candidate <= problem.upper + 1e-9)
+    if (
+        inside
+        and feasible(problem, candidate, switches=switches)
+        and objective(problem, candidate) >= objective(problem, spend)
+    ):
         return candidate
     return spend
 
@@ -124,7 +129,7 @@ def even_out(problem: Problem, spend: np.ndarray, switches: np.ndarray | None = 
     the LP's vertex answer may still load one more than another. Averaging a
     cell over such periods keeps every total (so reach and linear KPIs stay put)
     and, the curves being concave, never loses conversions; it is kept only if
-    every row still holds and the objective did not fall (ramp limits, S-curves).
+    every row and every unit's bounds still hold and the objective did not fall (ramp limits, S-curves).
     """
     market = problem.market
     if market.periods <= 1:
@@ -144,6 +149,11 @@ def even_out(problem: Problem, spend: np.ndarray, switches: np.ndarray | None = 
         for c in range(len(market.cell_keys)):
             units = group & (market.cell_of == c)
             candidate[units] = spend[units].mean()
-    if feasible(problem, candidate, switches=switches) and objective(problem, candidate) >= objective(problem, spend):
+    inside = np.all(candidate >= problem.lower - 1e-9) and np.all(candidate <= problem.upper + 1e-9)
+    if (
+        inside
+        and feasible(problem, candidate, switches=switches)
+        and objective(problem, candidate) >= objective(problem, spend)
+    ):
         return candidate
     return spend

@@ -1,0 +1,241 @@
+"""Mid-campaign reallocation: spend to date fixed, the rest re-optimised on what the actuals taught.
+
+Each cell's spend in each remaining period may move at most `max_change`
+from the current plan (large edits restart the platforms' learning phase).
+Among plans as good as the best (within the optimizer's tolerance), the one
+closest to the current plan wins: the new plan is moved back towards the
+current one along the straight line between them as far as it stays
+feasible and as good; with concave curves both sets are intervals, so a
+bisection finds the point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from optimizer import Optimizer
+from optimizer.engine import achieved_value, with_unit_bounds
+from optimizer.explain import switch_values
+from optimizer.polish import feasible
+from optimizer.problem import build_problem
+from optimizer.result import OptimizationResult
+from scenarios.calendar import horizon
+from scenarios.errors import InfeasibleError, UsageError
+from scenarios.learning import CellLearning, by_period, learn, updated_scenario
+from scenarios.market import build_market
+from scenarios.schema import Kpis, Scenario
+
+#: A rate moved less than this (relative) is "as planned" in the reasons.
+NOTICEABLE = 0.05
+
+
+@dataclass(frozen=True)
+class Reallocation:
+    """The new plan and what changed, why, and what it means for the quarter's KPIs."""
+
+    result: OptimizationResult
+    as_of: dt.date
+    past_periods: int
+    changes: list[dict[str, Any]]
+    learning: list[CellLearning]
+    projection: dict[str, dict[str, float]]
+    at_risk: list[dict[str, Any]]
+    kpis_relaxed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `reallocate --json` document: the optimize contract for the remaining periods, plus the changes."""
+        document = self.result.to_dict()
+        document["allocation"] = [a for a in document["allocation"] if a["period"] > self.past_periods]
+        document |= {
+            "as_of": self.as_of.isoformat(),
+            "past_periods": self.past_periods,
+            "changes": self.changes,
+            "learning": [item.to_dict() for item in self.learning if item.spend > 0],
+            "projection": self.projection,
+            "at_risk": self.at_risk,
+            "kpis_relaxed": self.kpis_relaxed,
+        }
+        return document
+
+
+def elapsed_periods(scenario: Scenario, as_of: dt.date) -> int:
+    """Periods complete before `as_of` (the first day not yet spent); errors outside the horizon."""
+    h = horizon(scenario)
+    if h.start is None:
+        raise UsageError(f"scenario '{scenario.name}' has no start date: reallocation needs one (start: YYYY-MM-DD)")
+    last = h.start + dt.timedelta(days=h.days - 1)
+    if as_of <= h.start:
+        raise UsageError(f"--as-of {as_of} is not after the start of the horizon ({h.start}): nothing is spent yet")
+    if as_of > last:
+        raise UsageError(f"--as-of {as_of} is after the end of the horizon ({last}): nothing is left to reallocate")
+    day = (as_of - h.start).days
+    ends = np.array([np.flatnonzero(h.period_of_day == p).max() for p in range(scenario.periods.count)])
+    return int((ends < day).sum())
+
+
+def reallocate(
+    scenario: Scenario,
+    rows: list[Any],
+    as_of: dt.date,
+    max_change: float = 0.2,
+    variant: str | None = None,
+) -> Reallocation:
+    """Fix spend to date at the ledger's, learn the rates, and re-optimise the remaining periods."""
+    if not 0 <= max_change <= 10:
+        raise UsageError(
+            f"--max-change must be between 0 and 10 (a share of each cell's planned spend), got {max_change}"
+        )
+    past = elapsed_periods(scenario, as_of)
+    market = build_market(scenario)
+    current = Optimizer().optimize(scenario, variant=variant)
+    plan = _spend(current, market)
+    learned = learn(scenario, market, rows)
+    updated = updated_scenario(scenario, learned)
+    cells, periods = len(market.cell_keys), market.periods
+    actual = by_period(scenario, rows, market.cell_keys, "spend")
+    lower = np.clip(plan * (1 - max_change), 0.0, None)
+    upper = plan * (1 + max_change)
+    fixed = (market.period_of < past).reshape(cells, periods)
+    lower = np.where(fixed.ravel(), actual.ravel(), lower)
+    upper = np.where(fixed.ravel(), actual.ravel(), upper)
+    relaxed = False
+    try:
+        result = Optimizer().optimize(updated, variant=variant, unit_bounds=(lower, upper))
+    except InfeasibleError:
+        # The targets cannot all be met any more within the move limits: plan for the objective alone
+        # and report the targets at risk.
+        relaxed = True
+        updated = updated.model_copy(update={"kpis": Kpis()})
+        result = Optimizer().optimize(updated, variant=variant, unit_bounds=(lower, upper))
+    new_market = build_market(updated)
+    problem = with_unit_bounds(build_problem(updated, new_market), (lower, upper))
+    start = np.where(fixed.ravel(), actual.ravel(), plan)
+    final = _closest(problem, start, _spend(result, new_market), result.solver.tolerance)
+    result = _with_plan(result, new_market, final)
+    changes = _changes(new_market, plan, final, past, learned, lower, upper, scenario.currency)
+    projection = {
+        "original": {k: current.totals[k] for k in ("spend", "conversions", "clicks", "reach", "profit")},
+        "projected": {k: result.totals[k] for k in ("spend", "conversions", "clicks", "reach", "profit")},
+    }
+    original = scenario.kpis
+    at_risk = [
+        {"name": k.name, "target": k.target, "projected": k.value}
+        for k in _kpi_check(scenario, final)
+        if not k.met and getattr(original, k.name) is not None
+    ]
+    return Reallocation(result, as_of, past, changes, learned, projection, at_risk, relaxed)
+
+
+def _spend(result: OptimizationResult, market) -> np.ndarray:
+    spend = np.zeros(len(market.channel_of))
+    index = {key: c for c, key in enumerate(market.cell_keys)}
+    for row in result.allocation:
+        spend[index[f"{row.channel}.{row.format}"] * market.periods + row.period - 1] = row.spend
+    return spend
+
+
+def _value(problem, spend: np.ndarray) -> float:
+    return achieved_value(problem, problem.market.outcomes(spend))
+
+
+def _closest(problem, current: np.ndarray, best: np.ndarray, tolerance: float) -> np.ndarray:
+    """The point nearest `current` on the line to `best` that is feasible and within `tolerance` of best."""
+    target = _value(problem, best)
+    floor = target - tolerance * max(abs(target), 1e-9)
+
+    def good(t: float) -> bool:
+        point = current + t * (best - current)
+        switches = switch_values(problem, point) if problem.switches else None
+        return feasible(problem, point, 1e-7, switches) and _value(problem, point) >= floor
+
+    if good(0.0):
+        return current.copy()
+    lo, hi = 0.0, 1.0
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if good(mid) else (mid, hi)
+    return current + hi * (best - current)
+
+
+def _with_plan(result: OptimizationResult, market, spend: np.ndarray) -> OptimizationResult:
+    """The result with its allocation and totals recomputed for `spend`."""
+    from dataclasses import replace
+
+    outcomes = market.outcomes(spend)
+    allocation = tuple(
+        replace(
+            row,
+            spend=float(outcomes.spend[u]),
+            conversions=float(outcomes.conversions[u]),
+            impressions=float(outcomes.impressions[u]),
+            clicks=float(outcomes.clicks[u]),
+        )
+        for u, row in enumerate(_ordered(result, market))
+    )
+    return replace(result, allocation=allocation, totals=dict(outcomes.totals))
+
+
+def _ordered(result: OptimizationResult, market) -> list:
+    index = {key: c for c, key in enumerate(market.cell_keys)}
+    rows = [None] * len(market.channel_of)
+    for row in result.allocation:
+        rows[index[f"{row.channel}.{row.format}"] * market.periods + row.period - 1] = row
+    return rows
+
+
+def _kpi_check(scenario: Scenario, spend: np.ndarray):
+    """The original KPIs against the plan on the learned market."""
+    from optimizer.engine import kpi_statuses
+
+    market = build_market(scenario)
+    return kpi_statuses(build_problem(scenario, market), market.outcomes(spend))
+
+
+def _changes(market, old, new, past, learned, lower, upper, currency) -> list[dict[str, Any]]:
+    by_cell = {item.cell: item for item in learned}
+    changes = []
+    for u in range(len(old)):
+        period = int(market.period_of[u]) + 1
+        if period <= past or abs(new[u] - old[u]) < max(0.5, 0.005 * old[u]):
+            continue
+        cell = market.cell_keys[market.cell_of[u]]
+        reason = _reason(cell, by_cell.get(cell), new[u] > old[u], currency)
+        if new[u] >= upper[u] - 1e-6 or new[u] <= lower[u] + 1e-6:
+            reason += "; held to the move limit"
+        channel, fmt = cell.split(".", 1)
+        changes.append(
+            {
+                "channel": channel,
+                "format": fmt,
+                "period": period,
+                "old_spend": float(old[u]),
+                "new_spend": float(new[u]),
+                "reason": reason,
+            }
+        )
+    return changes
+
+
+def _reason(cell: str, item: CellLearning | None, up: bool, currency: str) -> str:
+    """The largest move among the cell's rates, in words, or why the budget moved anyway."""
+    if item is not None:
+        name, estimate = max(
+            (("CPM", item.cpm), ("CTR", item.ctr), ("CVR", item.cvr)), key=lambda pair: abs(pair[1].moved)
+        )
+        if abs(estimate.moved) >= NOTICEABLE and item.spend > 0:
+            if name == "CPM":
+                text = (
+                    f"{estimate.mean:.2f} {currency} vs {estimate.plan:.2f} planned, "
+                    f"90 % CI {estimate.low:.2f}–{estimate.high:.2f}"
+                )
+            else:
+                text = (
+                    f"{100 * estimate.mean:.2f} % vs {100 * estimate.plan:.2f} % planned, "
+                    f"90 % CI {100 * estimate.low:.2f}–{100 * estimate.high:.2f} %"
+                )
+            return f"{cell} {name} {text}"
+    return f"{cell} as planned; budget {'freed' if not up else 'moved here'} as other cells' rates moved"
