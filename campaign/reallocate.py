@@ -227,6 +227,7 @@ def _reason(cell: str, item: CellLearning | None, up: bool, currency: str) -> st
             (("CPM", item.cpm), ("CTR", item.ctr), ("CVR", item.cvr)), key=lambda pair: abs(pair[1].moved)
         )
         if abs(estimate.moved) >= NOTICEABLE and item.spend > 0:
+            better = estimate.moved < 0 if name == "CPM" else estimate.moved > 0
             if name == "CPM":
                 text = (
                     f"{estimate.mean:.2f} {currency} vs {estimate.plan:.2f} planned, "
@@ -237,5 +238,7 @@ def _reason(cell: str, item: CellLearning | None, up: bool, currency: str) -> st
                     f"{100 * estimate.mean:.2f} % vs {100 * estimate.plan:.2f} % planned, "
                     f"90 % CI {100 * estimate.low:.2f}–{100 * estimate.high:.2f} %"
                 )
-            return f"{cell} {name} {text}"
+            if better == up:
+                return f"{cell} {name} {text}"
+            return f"{cell} re-timed to the weeks where it earns most ({name} {text})"
     return f"{cell} as planned; budget {'freed' if not up else 'moved here'} as other cells' rates moved"
