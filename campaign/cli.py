@@ -720,6 +720,71 @@ def reallocate_command(
     click.echo(render.reallocation(result, loaded))
 
 
+@cli.command("report")
+@click.argument("scenario")
+@click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
+@click.option(
+    "--simulate", type=int, default=200, show_default=True, metavar="N", help="Simulated quarters for the bands."
+)
+@click.option(
+    "--seed", type=click.IntRange(0), metavar="S", help="Root seed of the simulation (default: the scenario's)."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    metavar="FILE",
+    help="The HTML file to write (report.html).",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
+def report_command(
+    scenario: str, variant: str | None, simulate: int, seed: int | None, output: Path, quiet: bool
+) -> None:
+    """Write one self-contained HTML report: plan, curves, frontier, simulated bands, a crisis, the P&L.
+
+    The file needs no network to view: charts are inline SVG.
+
+    Example: campaign report cafe-chain-q1 --simulate 200 -o report.html
+    """
+    from campaign.files import check_output_file, locate_scenario, write_atomic
+    from campaign.report import build
+    from optimizer import Optimizer
+    from optimizer.frontier import Frontier, budget_grid
+    from scenarios.errors import UsageError
+    from scenarios.loader import load_scenario
+    from scenarios.market import build_market
+    from scenarios.pnl import daily_plan, statement
+    from simulation import MonteCarlo, QuarterInputs, plan_from_result
+    from simulation.montecarlo import summarise
+
+    try:
+        if simulate < 1:
+            raise UsageError(f"--simulate must be at least 1 run for the report's bands, got {simulate}")
+        check_output_file(output, ".html")
+        loaded = load_scenario(locate_scenario(scenario), variant)
+        market = build_market(loaded)
+        result = Optimizer().optimize(loaded, variant=variant)
+        budget = loaded.budget.total
+        frontier = Frontier().compute(loaded, budget_grid(budget / 4, budget * 2, 20), variant)
+        plan = plan_from_result(result.to_dict(), market)
+        inputs = QuarterInputs.build(loaded, plan, market)
+        engine = MonteCarlo(simulate, loaded.seed if seed is None else seed)
+        with ProgressBar(simulate, quiet) as bar:
+            reps = engine.replicate(inputs, bar.update if bar else None)
+        targets = summarise(inputs, reps, loaded.name, variant, engine.seed, True).targets
+        sheet = statement(loaded, daily_plan(loaded, market, plan.spend, result.totals["production"]), variant)
+        document = build(loaded, variant, result, market, frontier, sheet, reps, targets)
+        write_atomic(output, document)
+    except InfeasibleError as error:
+        _infeasible(error, scenario, variant, False)
+    except CampaignError as error:
+        _fail(error)
+    except OSError as error:
+        raise click.ClickException(f"{output}: cannot write the report: {error.strerror}") from None
+    click.echo(f"Wrote {output}")
+
+
 class ProgressBar:
     """A progress bar on stderr, only when stderr is a terminal and not --quiet."""
 

@@ -1,0 +1,327 @@
+"""A self-contained HTML report: the plan, its curves, the budget frontier, simulated bands, a crisis, the P&L.
+
+Charts are drawn with matplotlib as inline SVG: the file needs no network,
+no JavaScript and no other file to view, prints well, and the same numbers
+the tables show are the ones the charts draw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from optimizer.frontier import FrontierResult
+from optimizer.result import OptimizationResult
+from scenarios.market import Market
+from scenarios.pnl import Statement
+from scenarios.schema import Scenario
+from simulation import Replication
+
+plt.rcParams.update({"svg.hashsalt": "campaign-report", "svg.fonttype": "none", "font.size": 9})
+COLOURS = ["#2f6db5", "#e07b39", "#3a9e5f", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
+color:#222;padding:0 1em}
+h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}td,th{padding:.25em .6em;border-bottom:1px solid #eee}
+th{text-align:left;background:#f6f6f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.chart{margin:1em 0}.chart svg{max-width:100%;height:auto}
+.grid{display:flex;flex-wrap:wrap;gap:0 1.5em}.note{color:#666;font-size:.9em}
+.met{color:#2e7d32}.missed{color:#c62828;font-weight:bold}
+"""
+
+
+def svg(fig) -> str:
+    """The figure as an inline SVG element (no XML header), closed after use."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _chart(name: str, title: str, figure: str) -> str:
+    return f'<figure class="chart" data-chart="{name}"><figcaption>{html.escape(title)}</figcaption>{figure}</figure>'
+
+
+def plan_chart(result: OptimizationResult) -> str:
+    """Spend per channel, stacked by format."""
+    spend: dict[str, dict[str, float]] = {}
+    for a in result.allocation:
+        spend.setdefault(a.channel, {}).setdefault(a.format, 0.0)
+        spend[a.channel][a.format] += a.spend
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.5 * len(spend)))
+    for row, (_channel, formats) in enumerate(spend.items()):
+        left = 0.0
+        for k, (fmt, value) in enumerate(formats.items()):
+            if value <= 0:
+                continue
+            ax.barh(row, value, left=left, color=COLOURS[k % len(COLOURS)], edgecolor="white")
+            if value > 0.06 * sum(sum(f.values()) for f in spend.values()):
+                ax.text(left + value / 2, row, fmt, ha="center", va="center", color="white", fontsize=8)
+            left += value
+    ax.set_yticks(range(len(spend)), list(spend))
+    ax.invert_yaxis()
+    ax.set_xlabel(f"spend over the horizon ({result.currency})")
+    ax.spines[["top", "right"]].set_visible(False)
+    return svg(fig)
+
+
+def weekly_chart(result: OptimizationResult, periods: int, unit: str) -> str:
+    """Spend per period, stacked by channel."""
+    channels = list(dict.fromkeys(a.channel for a in result.allocation))
+    table = np.zeros((len(channels), periods))
+    for a in result.allocation:
+        table[channels.index(a.channel), a.period - 1] += a.spend
+    fig, ax = plt.subplots(figsize=(8, 3))
+    bottom = np.zeros(periods)
+    x = np.arange(1, periods + 1)
+    for j, channel in enumerate(channels):
+        ax.bar(x, table[j], bottom=bottom, color=COLOURS[j % len(COLOURS)], label=channel)
+        bottom += table[j]
+    ax.set_xlabel(unit)
+    ax.set_ylabel(f"spend ({result.currency})")
+    ax.set_xticks(x)
+    ax.legend(frameon=False, ncol=len(channels), fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    ax.spines[["top", "right"]].set_visible(False)
+    return svg(fig)
+
+
+def curve_charts(result: OptimizationResult, market: Market) -> list[tuple[str, str]]:
+    """Each funded cell's response curve over the horizon, its operating point and marginal CPA."""
+    out = []
+    periods = market.periods
+    for c, cell in enumerate(market.cell_keys):
+        units = np.arange(c * periods, (c + 1) * periods)
+        spend = np.array([a.spend for a in result.allocation])[units]
+        total = float(spend.sum())
+        if total <= 1e-6:
+            continue
+        shares = spend / total
+        grid = np.linspace(0.0, 2.5 * total, 80)
+        values = np.array(
+            [market.curves.value(_spread(units, g * shares, len(market.channel_of)))[units].sum() for g in grid]
+        )
+        at = float(market.curves.value(_spread(units, spend, len(market.channel_of)))[units].sum())
+        step = 0.01 * total
+        ahead = float(market.curves.value(_spread(units, spend * 1.01, len(market.channel_of)))[units].sum())
+        marginal = step / (ahead - at) if ahead > at else float("inf")
+        fig, ax = plt.subplots(figsize=(3.4, 2.4))
+        ax.plot(grid, values, color=COLOURS[0])
+        ax.plot([total], [at], "o", color=COLOURS[3])
+        ax.set_title(f"{cell}: marginal CPA {marginal:,.2f}", fontsize=8)
+        ax.set_xlabel(f"spend ({result.currency})", fontsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+        out.append((cell, svg(fig)))
+    return out
+
+
+def _spread(units: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    spend = np.zeros(size)
+    spend[units] = values
+    return spend
+
+
+def frontier_chart(frontier: FrontierResult) -> str:
+    """Optimal conversions and profit over the budget range, the profit-maximising budget marked."""
+    points = [p for p in frontier.points if p.status == "optimal"]
+    budgets = [p.budget for p in points]
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.plot(budgets, [p.conversions for p in points], color=COLOURS[0], label=f"{frontier.conversion}s")
+    ax.set_xlabel(f"budget ({frontier.currency})")
+    ax.set_ylabel(f"{frontier.conversion}s")
+    twin = ax.twinx()
+    twin.plot(budgets, [p.profit for p in points], color=COLOURS[1], label="profit")
+    twin.set_ylabel(f"profit ({frontier.currency})")
+    if frontier.profit_max_budget is not None:
+        ax.axvline(frontier.profit_max_budget, color=COLOURS[3], linestyle="--")
+        ax.text(frontier.profit_max_budget, ax.get_ylim()[0], " most profit", color=COLOURS[3], fontsize=8)
+    ax.spines[["top"]].set_visible(False)
+    return svg(fig)
+
+
+def band_charts(reps: list[Replication], scenario: Scenario) -> list[tuple[str, str]]:
+    """Cumulative conversions, clicks and followers over the days: P5-P95 fans, the median, the targets."""
+    days = np.arange(1, len(reps[0].daily["spend"]) + 1)
+    k = scenario.kpis
+    series = [
+        ("conversions", f"{scenario.business.conversion}s so far", k.min_conversions, True),
+        ("clicks", "clicks so far", k.min_clicks, True),
+        ("followers", "followers", None, False),
+    ]
+    out = []
+    for name, label, target, cumulative in series:
+        stack = np.array([r.daily[name] for r in reps])
+        if cumulative:
+            stack = np.cumsum(stack, axis=1)
+        p5, p50, p95 = np.percentile(stack, [5, 50, 95], axis=0)
+        fig, ax = plt.subplots(figsize=(5, 2.6))
+        ax.fill_between(days, p5, p95, color=COLOURS[0], alpha=0.25, label="P5–P95")
+        ax.plot(days, p50, color=COLOURS[0], label="median")
+        if target is not None:
+            ax.axhline(target, color=COLOURS[3], linestyle="--", label="target")
+        ax.set_xlabel("day")
+        ax.set_title(label, fontsize=9)
+        ax.legend(frameon=False, fontsize=7)
+        ax.spines[["top", "right"]].set_visible(False)
+        out.append((name, svg(fig)))
+    return out
+
+
+def crisis_chart(reps: list[Replication]) -> str | None:
+    """The replication with the most negative mentions: mentions and conversions per day."""
+    worst = max(reps, key=lambda r: r.crisis["mentions"])
+    if worst.crisis["mentions"] <= 0:
+        return None
+    days = np.arange(1, len(worst.daily["mentions"]) + 1)
+    fig, ax = plt.subplots(figsize=(8, 2.6))
+    ax.bar(days, worst.daily["mentions"], color=COLOURS[3], label="negative mentions")
+    ax.set_xlabel("day")
+    ax.set_ylabel("negative mentions")
+    twin = ax.twinx()
+    twin.plot(days, worst.daily["conversions"], color=COLOURS[0], label="conversions")
+    twin.set_ylabel("conversions per day")
+    ax.spines[["top"]].set_visible(False)
+    return svg(fig)
+
+
+def _table(headers: list[str], rows: list[list[Any]], numeric: list[bool] | None = None) -> str:
+    numeric = numeric or [False] * len(headers)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="n">{html.escape(str(v))}</td>' if n else f"<td>{html.escape(str(v))}</td>"
+            for v, n in zip(row, numeric, strict=True)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _n(value: float | None, digits: int = 0) -> str:
+    if value is None or not np.isfinite(value):
+        return "-"
+    text = f"{value:,.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+
+
+def build(
+    scenario: Scenario,
+    variant: str | None,
+    result: OptimizationResult,
+    market: Market,
+    frontier: FrontierResult,
+    statement: Statement,
+    reps: list[Replication],
+    targets: list[dict[str, Any]],
+) -> str:
+    """The whole report as one HTML document."""
+    cur = scenario.currency
+    t = result.totals
+    title = f"{scenario.name}{f' ({variant})' if variant else ''}"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}: campaign plan</title><style>{STYLE}</style></head><body>",
+        f"<h1>{html.escape(title)}: campaign plan</h1>",
+        f"<p>{html.escape(scenario.description)}</p>",
+        (
+            f'<p class="note">{scenario.periods.count} {scenario.periods.unit}s from {scenario.start or "the start"}; '
+            f"objective: {result.objective}; proven within {100 * result.solver.approximation_error:.3f} % of the "
+            f"optimum ({result.solver.name}). Generated {dt.date.today().isoformat()}.</p>"
+        ),
+        "<h2>The plan</h2>",
+        _table(
+            ["spend", f"{scenario.business.conversion}s", "CPA", "ROAS", "paid reach", "new followers", "profit"],
+            [
+                [
+                    f"{_n(t['spend'])} {cur}",
+                    _n(t["conversions"], 1),
+                    f"{_n(t['cpa'], 2)} {cur}",
+                    f"{t['roas']:.2f}",
+                    _n(t["reach"]),
+                    _n(t["new_followers"]),
+                    f"{_n(t['profit'])} {cur}",
+                ]
+            ],
+            [True] * 7,
+        ),
+        _chart("plan", "Spend by channel and format", plan_chart(result)),
+    ]
+    if market.periods > 1:
+        parts.append(
+            _chart(
+                "weekly",
+                f"Spend by {scenario.periods.unit}",
+                weekly_chart(result, market.periods, scenario.periods.unit),
+            )
+        )
+    parts.append(
+        '<h2>Response curves</h2><p class="note">Each funded cell\'s conversions over its spend; the dot is the '
+        'plan, the title its marginal CPA.</p><div class="grid">'
+    )
+    parts += [_chart(f"curve-{cell}", cell, figure) for cell, figure in curve_charts(result, market)]
+    parts.append("</div><h2>What binds</h2>")
+    binding = [c for c in result.constraints if c.binding]
+    parts.append(
+        "<ul>"
+        + "".join(f"<li><b>{html.escape(c.name)}</b>: {html.escape(c.explanation)}</li>" for c in binding)
+        + "</ul>"
+    )
+    parts.append("<h2>KPIs</h2>")
+    chance = {t["name"]: t["probability_met"] for t in targets}
+    parts.append(
+        _table(
+            ["KPI", "target", "plan", "status", "chance met (simulated)"],
+            [
+                [
+                    k.name,
+                    f"{k.sense} {_n(k.target, 2)}",
+                    _n(k.value, 2),
+                    "met" if k.met else "MISSED",
+                    f"{100 * chance.get(k.name, float('nan')):.0f} %",
+                ]
+                for k in result.kpis
+            ],
+            [False, True, True, False, True],
+        )
+    )
+    parts.append("<h2>The budget frontier</h2>")
+    parts.append(_chart("frontier", "Best conversions and profit by budget", frontier_chart(frontier)))
+    parts.append(
+        f'<h2>Simulated quarter</h2><p class="note">{len(reps)} simulated quarters: the band holds 90 % of them.</p>'
+    )
+    parts.append('<div class="grid">')
+    parts += [_chart(f"band-{name}", name, figure) for name, figure in band_charts(reps, scenario)]
+    parts.append("</div>")
+    crisis = crisis_chart(reps)
+    if crisis is not None:
+        parts.append("<h3>An example crisis</h3>")
+        parts.append(_chart("crisis", "The simulated quarter with the most negative mentions", crisis))
+    parts.append("<h2>P&amp;L by month</h2>")
+    rows = [[line["label"], *(_n(v) for v in line["values"]), _n(line["total"])] for line in statement.lines]
+    parts.append(_table(["", *statement.months, "total"], rows, [False] + [True] * (len(statement.months) + 1)))
+    k = statement.kpis
+    parts.append(
+        f"<p>ROAS {k['roas']:.2f} · ROI {100 * k['roi']:.1f} % · CAC {_n(k['cac'], 2)} {cur}</p>"
+        if k["roas"] is not None and k["roi"] is not None
+        else ""
+    )
+    parts.append("<h2>Assumptions and sources</h2>")
+    sources = [[key, text] for key, text in scenario.sources.items()]
+    for name, channel in scenario.channels.items():
+        sources += [[f"channels.{name}.{key}", text] for key, text in channel.sources.items()]
+    parts.append(_table(["figure", "source"], sources))
+    parts.append("</body></html>")
+    return "\n".join(parts)
