@@ -249,6 +249,7 @@ def optimize_command(
     help="Largest accepted proven gap to the true optimum at every point.",
 )
 @solver_option
+@click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
 @json_option
 @output_option("frontier.csv, frontier.json")
 def frontier_command(
@@ -259,6 +260,7 @@ def frontier_command(
     points: int,
     tolerance: float,
     solver: str,
+    quiet: bool,
     as_json: bool,
     output: Path | None,
 ) -> None:
@@ -285,7 +287,8 @@ def frontier_command(
         budgets = budget_grid(
             start if start is not None else budget / 4, stop if stop is not None else budget * 2, points
         )
-        result = Frontier(tolerance, solver).compute(loaded, budgets, variant)
+        with ProgressBar(len(budgets), quiet) as bar:
+            result = Frontier(tolerance, solver).compute(loaded, budgets, variant, bar.update if bar else None)
     except CampaignError as error:
         _fail(error, as_json)
     _emit(

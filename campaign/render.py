@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from optimizer.frontier import FrontierResult
 from optimizer.result import CellPlan, OptimizationResult
@@ -12,15 +19,31 @@ from scenarios.schema import Scenario
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] | None = None) -> str:
-    """Align `rows` under `headers`; columns flagged in `right` are right-aligned."""
+    """A rich table of `rows` under `headers` (columns flagged in `right` right-aligned), as text.
+
+    In a terminal the header is bold and a MISSED status red; piped or redirected, it is plain text.
+    """
     right = right or [False] * len(headers)
-    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold" if COLOUR else "")
+    for header, flush in zip(headers, right, strict=True):
+        grid.add_column(str(header), justify="right" if flush else "left", no_wrap=True)
+    for row in rows:
+        grid.add_row(*(_styled(str(cell)) for cell in row))
+    buffer = io.StringIO()
+    # Wide enough never to wrap or truncate: the table takes only the width it needs.
+    console = Console(file=buffer, width=10_000, force_terminal=COLOUR, color_system="standard" if COLOUR else None)
+    console.print(grid)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip("\n").splitlines())
 
-    def line(cells: Sequence[str]) -> str:
-        parts = [str(c).rjust(w) if r else str(c).ljust(w) for c, w, r in zip(cells, widths, right, strict=True)]
-        return "  ".join(parts).rstrip()
 
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+#: Colour and bold in tables only when the output goes to a terminal.
+COLOUR = sys.stdout.isatty()
+
+
+def _styled(cell: str) -> Text | str:
+    if COLOUR and cell in ("MISSED", "infeasible"):
+        return Text(cell, style="bold red")
+    return Text(cell)
 
 
 def number(value: float, digits: int = 0) -> str:

@@ -137,15 +137,24 @@ class Frontier:
         self.tolerance = tolerance
         self.solver = solver
 
-    def compute(self, scenario: Scenario, budgets: np.ndarray, variant: str | None = None) -> FrontierResult:
-        """Solve every budget of `budgets` (ascending) and mark the profit-maximising one."""
+    def compute(
+        self, scenario: Scenario, budgets: np.ndarray, variant: str | None = None, progress: Any = None
+    ) -> FrontierResult:
+        """Solve every budget of `budgets` (ascending) and mark the profit-maximising one.
+
+        `progress`, if given, is called with 1 after each budget.
+        """
         count = Optimizer(self.tolerance, self.solver)._check()
         started = time.perf_counter()
         budgets = np.sort(np.asarray(budgets, dtype=float))
         market = build_market(scenario)
         problem = build_problem(scenario, market, "conversions", float(budgets[-1]))
         tracer = _Tracer(problem, count, self.tolerance, self.solver, scenario)
-        points = [tracer.point(b) for b in budgets]
+        points = []
+        for b in budgets:
+            points.append(tracer.point(b))
+            if progress:
+                progress(1)
         margin_value = market.margin_per_conversion
         profit_budget = value_budget = profit_max = None
         profit_edge = value_edge = False

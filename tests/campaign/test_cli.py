@@ -433,3 +433,33 @@ def test_simulate_refuses_spend_while_a_channel_is_dark(runner, tmp_path):
     result = runner.invoke(cli, ["simulate", str(scenario), "--plan", str(tmp_path / "plan.csv")])
     assert result.exit_code == 1
     assert "tiktok.video spends 100 in period 2, when its channel is dark" in result.output
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_progress_bars_show_on_a_terminal_only_and_not_when_quiet(quiet):
+    import os
+
+    primary, secondary = os.openpty()
+    args = [sys.executable, "-m", "campaign", "simulate", "cafe-chain-q1", "--runs", "30", "--json"]
+    process = subprocess.run(
+        args + (["--quiet"] if quiet else []), stdout=subprocess.PIPE, stderr=secondary, timeout=300, check=True
+    )
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(primary)
+    assert json.loads(process.stdout)["runs"] == 30  # stdout stays one JSON document
+    assert (b"simulating" in shown) is not quiet
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal():
+    args = [sys.executable, "-m", "campaign", "frontier", "cafe-chain-q1", "--points", "4"]
+    process = subprocess.run(args, capture_output=True, timeout=300, check=True)
+    assert process.stderr == b""
