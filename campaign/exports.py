@@ -12,8 +12,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,8 +31,10 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "clicks": ("link clicks", "clicks (all)"),
         "conversions": ("results",),
         "result_type": ("result type",),
-        "start": ("reporting starts", "day"),
-        "end": ("reporting ends", "day"),
+        "adset": ("ad set name",),
+        "ad": ("ad name", "ads"),
+        "start": ("day", "reporting starts"),
+        "end": ("day", "reporting ends"),
     },
     "google": {
         "campaign": ("campaign",),
@@ -46,6 +48,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "linkedin": {
         "campaign": ("campaign name",),
+        "ad": ("creative name",),
         "spend": ("total spent",),
         "impressions": ("impressions",),
         "clicks": ("clicks",),
@@ -61,6 +64,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "clicks": ("clicks (destination)", "clicks"),
         "conversions": ("conversions", "results"),
         "currency": ("currency",),
+        "adset": ("ad group name",),
+        "ad": ("ad name",),
         "start": ("date", "by day"),
         "end": ("date", "by day"),
     },
@@ -109,6 +114,7 @@ class ExportRow:
     clicks: float
     conversions: float
     result_type: str
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,45 +145,54 @@ def read_table(path: Path) -> list[list[str]]:
     except OSError as error:
         raise UsageError(f"{path}: cannot read the file: {error.strerror}") from None
     if raw[:2] == b"PK":
-        return _read_xlsx(path)
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and raw[1:2] == b"\x00"):
-        text = raw.decode("utf-16")
-    else:
-        try:
+        return _read_xlsx(path, raw)
+    try:
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and raw[1:2] == b"\x00"):
+            text = raw.decode("utf-16")
+        else:
             text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise UsageError(f"{path}: not a text export (neither UTF-8 nor UTF-16) and not an xlsx file") from None
-    lines = text.splitlines()
-    sample = "\n".join(lines[:40])
-    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not a text export (neither UTF-8 nor UTF-16) and not an xlsx file") from None
+    tables = {d: list(csv.reader(io.StringIO(text), delimiter=d)) for d in ("\t", ",", ";")}
+    # The delimiter that yields a recognisable header wins; otherwise the one that splits most.
+    for rows in tables.values():
+        if _header(rows) is not None:
+            return rows
+    return max(tables.values(), key=lambda rows: max((len(r) for r in rows[:40]), default=0))
 
 
-def _read_xlsx(path: Path) -> list[list[str]]:
+def _read_xlsx(path: Path, raw: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise UsageError(f"{path}: not a readable xlsx workbook ({error})") from None
-    sheet = book.worksheets[0]
-    rows = []
-    for values in sheet.iter_rows(values_only=True):
-        rows.append(
-            ["" if v is None else (v.date().isoformat() if isinstance(v, dt.datetime) else str(v)) for v in values]
-        )
-    book.close()
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = []
+        for values in sheet.iter_rows(values_only=True):
+            rows.append(
+                ["" if v is None else (v.date().isoformat() if isinstance(v, dt.datetime) else str(v)) for v in values]
+            )
+        book.close()
+    except Exception as error:
+        raise UsageError(f"{path}: not a readable xlsx workbook ({type(error).__name__}: {error})") from None
     return rows
 
 
-def find_header(rows: list[list[str]], path: Path) -> tuple[int, str]:
-    """The index of the header row among the first 40 rows, and the platform its columns tell."""
+def _header(rows: list[list[str]]) -> tuple[int, str] | None:
     for index, row in enumerate(rows[:40]):
         names = {normalise(c) for c in row}
         for platform, needed in SIGNATURES:
             if all(n in names for n in needed):
                 return index, platform
-    raise UsageError(f"{path}: not a known export format: no header row of {KNOWN}")
+    return None
+
+
+def find_header(rows: list[list[str]], path: Path) -> tuple[int, str]:
+    """The index of the header row among the first 40 rows, and the platform its columns tell."""
+    found = _header(rows)
+    if found is None:
+        raise UsageError(f"{path}: not a known export format: no header row of {KNOWN}")
+    return found
 
 
 def number(text: str) -> tuple[float, bool]:
@@ -191,9 +206,12 @@ def number(text: str) -> tuple[float, bool]:
         return float(match.group(1)) / 2.0 - 0.5, True
     value = value.replace(",", "").rstrip("%")
     try:
-        return float(value), censored
+        number = float(value)
     except ValueError:
         raise ValueError(text) from None
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(text)
+    return number, censored
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -225,7 +243,10 @@ def read_export(path: Path, currency: str | None = None) -> Export:
     missing = [k for k in REQUIRED if k not in columns]
     if missing:
         raise UsageError(f"{path}: a {platform} export needs the columns {', '.join(missing)} (or their aliases)")
-    found = _header_currency(header) or currency
+    spend_header = header[columns["spend"]]
+    found = _header_currency([spend_header])
+    if found is None:
+        found = currency
     preamble_dates = _preamble_dates(rows[:index])
     parsed, dropped, censored, currencies = [], [], 0, set()
     for offset, row in enumerate(rows[index + 1 :], start=index + 2):
@@ -241,7 +262,8 @@ def read_export(path: Path, currency: str | None = None) -> Export:
                 values[key], hidden = number(cell.get(key, ""))
             except ValueError:
                 raise UsageError(
-                    f"{path}: line {offset}: {header[columns[key]].strip()} is {cell[key]!r}, not a number"
+                    f"{path}: line {offset}: {header[columns[key]].strip()} is {cell[key]!r}, not a count or "
+                    "amount of at least 0"
                 ) from None
             censored += hidden
         try:
@@ -251,6 +273,8 @@ def read_export(path: Path, currency: str | None = None) -> Export:
             raise UsageError(f"{path}: line {offset}: '{error}' is not a date") from None
         if start is None and preamble_dates is not None:
             start, end = preamble_dates
+        if start is not None and end is not None and end < start:
+            raise UsageError(f"{path}: line {offset}: the row ends ({end}) before it starts ({start})")
         if "currency" in cell and cell["currency"].strip():
             currencies.add(cell["currency"].strip().upper())
         parsed.append(
@@ -268,6 +292,7 @@ def read_export(path: Path, currency: str | None = None) -> Export:
                 clicks=values["clicks"],
                 conversions=values.get("conversions", 0.0),
                 result_type=cell.get("result_type", "").strip(),
+                detail=" / ".join(cell[k].strip() for k in ("adset", "ad") if cell.get(k, "").strip()),
             )
         )
     if len(currencies) > 1:
@@ -300,11 +325,14 @@ def _preamble_dates(preamble: list[list[str]]) -> tuple[dt.date, dt.date] | None
     return None
 
 
+TOTAL = re.compile(r"^(grand )?totals?(:|\s+of\b|$)", re.IGNORECASE)
+DIMENSIONS = ("campaign", "platform_name", "placement", "adset", "ad", "channel", "format")
+
+
 def _is_total(platform: str, row: list[str], cell: dict[str, str]) -> bool:
-    """Total and summary rows: Google's 'Total: ...', Meta's account total (no campaign name), a 'Total' label."""
+    """Total and summary rows: Google's 'Total: ...', a 'Total' label, or a row whose every dimension is empty."""
     first = next((c.strip() for c in row if c.strip()), "")
-    if first.lower().startswith("total"):
+    if TOTAL.match(first) or TOTAL.match(cell.get("campaign", "").strip()):
         return True
-    if platform == "meta" and "campaign" in cell and not cell["campaign"].strip():
-        return True
-    return cell.get("campaign", "").strip().lower() in ("total", "totals", "grand total")
+    dimensions = [cell[k] for k in DIMENSIONS if k in cell]
+    return bool(dimensions) and not any(d.strip() for d in dimensions)
