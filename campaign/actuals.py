@@ -109,6 +109,7 @@ def map_rows(export: Export, scenario: Scenario) -> tuple[list[LedgerRow], list[
                 row.impressions,
                 row.clicks,
                 conversions,
+                row.detail,
             )
         )
     return mapped, unmapped

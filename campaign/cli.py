@@ -649,7 +649,7 @@ def actuals_show_command(scenario: str, ledger: Path | None, as_json: bool) -> N
         if not path.exists():
             raise UsageError(f"{path}: no ledger yet; import exports with 'campaign actuals import'")
         with Ledger(path) as book:
-            imports, rows = book.imports(), book.rows()
+            imports, rows = book.imports(), book.rows(loaded.name, loaded.currency)
     except CampaignError as error:
         _fail(error, as_json)
     cells: dict[str, dict[str, float]] = {}
@@ -711,7 +711,7 @@ def reallocate_command(
         if not path.exists():
             raise UsageError(f"{path}: no ledger yet; import exports with 'campaign actuals import'")
         with Ledger(path) as book:
-            rows = book.rows()
+            rows = book.rows(loaded.name, loaded.currency)
         result = reallocate(loaded, rows, day, max_change, variant)
     except InfeasibleError as error:
         _infeasible(error, scenario, variant, as_json)

@@ -230,3 +230,67 @@ def test_show_lists_imports_and_actuals_per_cell(runner, tmp_path):
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_review_cases_of_real_files(cafe, tmp_path, runner):
+    ledger = tmp_path / "l.sqlite"
+
+    def run(name: str, text: str, *extra: str):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return runner.invoke(
+            cli, ["actuals", "import", str(path), "--scenario", "cafe-chain-q1", "--ledger", str(ledger), *extra]
+        )
+
+    # Two cells in the same week of a plain CSV are two rows, not a duplicate.
+    two = "channel,format,start,end,spend,impressions,clicks,conversions,currency\n"
+    two += "instagram,reel,2027-01-04,2027-01-10,100,9000,60,5,EUR\n"
+    two += "facebook,feed_image,2027-01-04,2027-01-10,80,6000,70,4,EUR\n"
+    assert "2 imported, 0 already in the ledger" in run("two.csv", two).output
+    # A "to date" export over days already imported is refused: they would count twice.
+    to_date = two.replace("2027-01-10", "2027-01-17")
+    refused = run("to-date.csv", to_date)
+    assert refused.exit_code == 1
+    assert "would count twice" in refused.output
+    # A TikTok "Conversion rate (CVR)" column is no currency; a campaign called "Totally ..." is no total row.
+    tiktok = (
+        "Campaign name,Ad group name,Date,Cost,Impressions,Clicks (destination),Conversions,Conversion rate (CVR)\n"
+    )
+    tiktok += (
+        "Totally vegan cakes,AG1,2027-01-18,50.00,6000,70,3,4.3%\nSpark - cakes,AG1,2027-01-18,40.00,5000,60,2,3.3%\n"
+    )
+    result = run("tiktok.csv", tiktok, "--currency", "EUR")
+    assert result.exit_code == 0, result.output
+    assert "2 imported" in result.output
+    # Meta starting with Objective (no campaign name): the account total has no dimension and is dropped;
+    # with a Day breakdown, Day gives each row its date.
+    meta = '"Objective",Placement,Platform,Day,Impressions,"Link clicks",Results,"Amount spent (EUR)",'
+    meta += '"Reporting starts","Reporting ends"\n'
+    meta += ",,,,20000,200,10,300.00,2027-01-25,2027-01-31\n"
+    meta += "Sales,Instagram Reels,instagram,2027-01-25,12000,120,6,180.00,2027-01-25,2027-01-31\n"
+    meta += "Sales,Instagram Reels,instagram,2027-01-26,8000,80,4,120.00,2027-01-25,2027-01-31\n"
+    report = json.loads(run("meta.csv", meta, "--json").stdout)
+    assert report["imported"] == 2
+    assert report["totals"]["spend"] == pytest.approx(300.0)
+    # Numbers that are no amount are refused, with the line.
+    bad = two.replace("100,9000", "-100,9000").replace("2027-01-04,2027-01-10", "2027-02-01,2027-02-07")
+    assert "is '-100', not a count or amount of at least 0" in run("neg.csv", bad).output
+    inf = two.replace("100,9000", "inf,9000").replace("2027-01-04,2027-01-10", "2027-02-08,2027-02-14")
+    assert "is 'inf', not a count or amount of at least 0" in run("inf.csv", inf).output
+
+
+def test_an_xlsx_under_another_name_and_a_foreign_database(cafe, tmp_path, runner):
+    path = tiktok_xlsx(tmp_path / "export.xls", currency_column=True)
+    result = runner.invoke(
+        cli, ["actuals", "import", str(path), "--scenario", "cafe-chain-q1", "--ledger", str(tmp_path / "l.sqlite")]
+    )
+    assert result.exit_code == 0, result.output
+    other = tmp_path / "other.sqlite"
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE actuals (x INTEGER)")
+    connection.close()
+    refused = runner.invoke(
+        cli, ["actuals", "import", str(EXPORTS / "generic.csv"), "--scenario", "cafe-chain-q1", "--ledger", str(other)]
+    )
+    assert refused.exit_code == 1
+    assert "not an actuals ledger of this tool" in refused.output
