@@ -102,32 +102,70 @@ def reallocate(
     fixed = (market.period_of < past).reshape(cells, periods)
     lower = np.where(fixed.ravel(), actual.ravel(), lower)
     upper = np.where(fixed.ravel(), actual.ravel(), upper)
+    _check_past(scenario, market, actual, plan, past)
+    learned_market = build_market(updated)
+    start = np.where(fixed.ravel(), actual.ravel(), plan)
     relaxed = False
     try:
         result = Optimizer().optimize(updated, variant=variant, unit_bounds=(lower, upper))
+        solved = updated
     except InfeasibleError:
         # The targets cannot all be met any more within the move limits: plan for the objective alone
         # and report the targets at risk.
         relaxed = True
-        updated = updated.model_copy(update={"kpis": Kpis()})
-        result = Optimizer().optimize(updated, variant=variant, unit_bounds=(lower, upper))
-    new_market = build_market(updated)
-    problem = with_unit_bounds(build_problem(updated, new_market), (lower, upper))
-    start = np.where(fixed.ravel(), actual.ravel(), plan)
-    final = _closest(problem, start, _spend(result, new_market), result.solver.tolerance)
-    result = _with_plan(result, new_market, final)
-    changes = _changes(new_market, plan, final, past, learned, lower, upper, scenario.currency)
+        solved = updated.model_copy(update={"kpis": Kpis()})
+        try:
+            result = Optimizer().optimize(solved, variant=variant, unit_bounds=(lower, upper))
+        except InfeasibleError:
+            result = None
+    problem = with_unit_bounds(build_problem(solved, learned_market), (lower, upper))
+    if result is None:
+        # Not even the objective alone finds a plan within the limits (the rules themselves bind):
+        # the current plan stands if it still meets them.
+        switches = switch_values(problem, start) if problem.switches else None
+        if not feasible(problem, start, 1e-7, switches):
+            raise InfeasibleError(
+                "No plan for the remaining periods meets the rules within the move limits, and the current plan "
+                "does not either; widen --max-change or review the rules."
+            )
+        result, final = current, start
+    else:
+        # Two plans within the optimizer's certified tolerance of each other are equally good.
+        final = _closest(problem, start, _spend(result, learned_market), 2 * result.solver.tolerance)
+    result = _with_plan(result, learned_market, final)
+    changes = _changes(learned_market, plan, final, past, learned, lower, upper, scenario.currency)
+    outlook = _outlook(updated, learned_market, final, fixed.ravel(), rows)
     projection = {
         "original": {k: current.totals[k] for k in ("spend", "conversions", "clicks", "reach", "profit")},
-        "projected": {k: result.totals[k] for k in ("spend", "conversions", "clicks", "reach", "profit")},
+        "projected": {k: outlook.totals[k] for k in ("spend", "conversions", "clicks", "reach", "profit")},
     }
-    original = scenario.kpis
+    from optimizer.engine import kpi_statuses
+
     at_risk = [
         {"name": k.name, "target": k.target, "projected": k.value}
-        for k in _kpi_check(scenario, final)
-        if not k.met and getattr(original, k.name) is not None
+        for k in kpi_statuses(build_problem(updated, learned_market), outlook)
+        if not k.met
     ]
     return Reallocation(result, as_of, past, changes, learned, projection, at_risk, relaxed)
+
+
+def _check_past(scenario: Scenario, market, actual: np.ndarray, plan: np.ndarray, past: int) -> None:
+    """Refuse a ledger that leaves out whole past periods, or whose past spend breaks a weekly cap."""
+    unit = scenario.periods.unit
+    planned = plan.reshape(actual.shape).sum(axis=0)
+    spent = actual.sum(axis=0)
+    for t in range(past):
+        if planned[t] > 0 and spent[t] <= 0:
+            raise UsageError(
+                f"the ledger has no actuals for {unit} {t + 1}, before --as-of: import that {unit}'s exports, or "
+                "give an earlier --as-of (spend to date is what the ledger says)"
+            )
+        cap = scenario.budget.per_period.max
+        if cap is not None and spent[t] > cap * (1 + 1e-6):
+            raise UsageError(
+                f"the ledger's spend in {unit} {t + 1} ({spent[t]:,.2f} {scenario.currency}) is above "
+                f"budget.per_period.max ({cap:,.2f}): no plan can meet that rule any more; raise it to re-optimise"
+            )
 
 
 def _spend(result: OptimizationResult, market) -> np.ndarray:
@@ -187,12 +225,22 @@ def _ordered(result: OptimizationResult, market) -> list:
     return rows
 
 
-def _kpi_check(scenario: Scenario, spend: np.ndarray):
-    """The original KPIs against the plan on the learned market."""
-    from optimizer.engine import kpi_statuses
+def _outlook(scenario: Scenario, market, spend: np.ndarray, past: np.ndarray, rows: list[Any]):
+    """The quarter's expected outcomes: the ledger's actuals for the periods spent, the learned model after."""
+    from dataclasses import replace
 
-    market = build_market(scenario)
-    return kpi_statuses(build_problem(scenario, market), market.outcomes(spend))
+    outcomes = market.outcomes(spend)
+    t = dict(outcomes.totals)
+    for key, per_unit in (("impressions", outcomes.impressions), ("clicks", outcomes.clicks)):
+        t[key] = float(per_unit[~past].sum()) + float(by_period(scenario, rows, market.cell_keys, key).sum())
+    actual = float(by_period(scenario, rows, market.cell_keys, "conversions").sum())
+    t["conversions"] = float(outcomes.conversions[~past].sum()) + actual + market.carried_conversions
+    t["revenue"] = t["conversions"] * market.value_per_conversion
+    t["gross_margin"] = t["revenue"] * market.gross_margin
+    t["profit"] = t["conversions"] * market.margin_per_conversion - t["spend"] - t["production"] - market.fixed_costs
+    t["cpa"] = t["spend"] / t["conversions"] if t["conversions"] > 0 else float("inf")
+    t["roas"] = t["revenue"] / t["spend"] if t["spend"] > 0 else 0.0
+    return replace(outcomes, totals=t)
 
 
 def _changes(market, old, new, past, learned, lower, upper, currency) -> list[dict[str, Any]]:

@@ -7,13 +7,16 @@ pseudo-observations; the actuals are the data:
   Gamma(n₀, n₀ / λ₀) prior, so the posterior is Gamma(n₀ + I, n₀ / λ₀ + exposure),
   where the exposure is the spend divided by each period's CPM season;
 - CTR: clicks ~ Binomial(impressions, CTR), Beta(n₀·CTR₀, n₀·(1 − CTR₀)) prior;
-- conversions: conversions ~ Poisson(κ · E), where E is what the cell's response
-  curve expects at the spend actually made (so saturation is accounted for) and
-  κ the cell's conversion efficiency against the plan, with a Gamma(m₀, m₀) prior
-  of mean 1 and m₀ = CVR₀ × the prior's clicks. The CVR reported is κ · CVR₀.
+- CVR: conversions ~ Poisson(κ · E), where E is the actual clicks times the
+  conversions per click the cell's response curve expects at the spend actually
+  made (so saturation is accounted for), and κ the CVR against the plan's, with a
+  Gamma(m₀, m₀) prior of mean 1 and m₀ = CVR₀ × the prior's clicks. The CVR
+  reported is κ · CVR₀.
 
-The learned scenario keeps each cell's curve shape and multiplies its height by
-κ; CPM and CTR move the cell's impressions and clicks.
+The learned scenario sets each learned cell's CPM, CTR and CVR to their
+posterior means: a default curve follows them (its initial slope is
+1000 · CTR · CVR / CPM); an explicit curve keeps its shape and scales its
+height by the change in conversions per currency unit.
 """
 
 from __future__ import annotations
@@ -102,9 +105,14 @@ def learn(scenario: Scenario, market: Market, rows: list[Any]) -> list[CellLearn
     periods = market.periods
     spend = by_period(scenario, rows, cells, "spend")
     impressions = by_period(scenario, rows, cells, "impressions").sum(axis=1)
-    clicks = by_period(scenario, rows, cells, "clicks").sum(axis=1)
+    clicks_t = by_period(scenario, rows, cells, "clicks")
+    clicks = clicks_t.sum(axis=1)
     conversions = by_period(scenario, rows, cells, "conversions").sum(axis=1)
-    expected = market.curves.value(spend.ravel()).reshape(len(cells), periods).sum(axis=1)
+    # Conversions per click the model expects at the spend made, times the clicks actually had.
+    made = spend.ravel()
+    model_clicks = made * market.impressions_per_unit * market.ctr
+    per_click = np.divide(market.curves.value(made), model_clicks, out=np.zeros_like(made), where=model_clicks > 0)
+    expected = (per_click.reshape(len(cells), periods) * clicks_t).sum(axis=1)
     season_cpm = np.asarray(scenario.seasonality.cpm or [1.0] * periods)
     strength = scenario.actuals.prior_strength
     cpm0 = market.cpm.reshape(len(cells), periods)[:, 0] / season_cpm[0]
@@ -152,7 +160,7 @@ def _base_cvr(scenario: Scenario, cell: str) -> float:
 
 
 def updated_scenario(scenario: Scenario, learned: list[CellLearning]) -> Scenario:
-    """The scenario with each learned cell's CPM and CTR at their posterior means and its curve scaled by κ.
+    """The scenario with each learned cell's CPM, CTR and CVR at their posterior means.
 
     Cells without actuals keep everything they had.
     """
@@ -166,24 +174,18 @@ def updated_scenario(scenario: Scenario, learned: list[CellLearning]) -> Scenari
         changes["channels"].setdefault(channel, {"formats": {}})["formats"][fmt] = {
             "cpm_factor": item.cpm.mean / ch.cpm,
             "ctr_factor": item.ctr.mean / ch.ctr if ch.ctr > 0 else f.ctr_factor,
+            "cvr_factor": item.cvr.mean / ch.cvr if ch.cvr > 0 else f.cvr_factor,
         }
-        kappa = item.cvr.mean / item.cvr.plan if item.cvr.plan > 0 else 1.0
         curve = scenario.response.get(item.cell)
+        if curve is None:
+            continue
+        # An explicit curve keeps its shape; its height follows conversions per currency unit.
+        planned = item.ctr.plan * item.cvr.plan / item.cpm.plan
+        ratio = (item.ctr.mean * item.cvr.mean / item.cpm.mean) / planned if planned > 0 else 1.0
         if isinstance(curve, HillCurve | ExponentialCurve):
-            changes["response"][item.cell] = {"max": curve.max * kappa}
+            changes["response"][item.cell] = {"max": curve.max * ratio}
         elif isinstance(curve, PointsCurve):
-            changes["response"][item.cell] = {"conversions": [v * kappa for v in curve.conversions]}
-        else:
-            # The default curve, written out so that new CPM and CTR do not move it twice.
-            saturation = ch.audience * f.audience_share * ch.in_market
-            slope = 1000.0 * min(1.0, ch.ctr * f.ctr_factor) * min(1.0, ch.cvr * f.cvr_factor) / (ch.cpm * f.cpm_factor)
-            if saturation > 0 and slope > 0:
-                changes["response"][item.cell] = {
-                    "curve": "exponential",
-                    "max": saturation * kappa,
-                    "scale": saturation / slope,
-                    "source": "learned from actuals",
-                }
+            changes["response"][item.cell] = {"conversions": [v * ratio for v in curve.conversions]}
     if not changes["response"]:
         del changes["response"]
     return override(scenario, changes, "learning from actuals")

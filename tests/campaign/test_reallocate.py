@@ -72,9 +72,12 @@ def test_posteriors_by_hand():
     lam = (20000 + 150000) / (20000 / (1000 / cpm0) + 1000)
     assert item.cpm.mean == pytest.approx(1000 / lam)
     assert item.ctr.mean == pytest.approx((20000 * ctr0 + 1800) / (20000 + 150000))
-    expected = market.curves.value(
-        [1000 if (c == market.cell_keys.index("instagram.reel") and t == 0) else 0 for c in range(4) for t in range(4)]
-    ).sum()
+    spend = [
+        1000 if (c == market.cell_keys.index("instagram.reel") and t == 0) else 0 for c in range(4) for t in range(4)
+    ]
+    model = market.curves.value(spend).sum()
+    # What the curve expects per click at that spend, times the clicks actually had.
+    expected = 1800 * model / (1000 * 1000 / cpm0 * ctr0)
     m0 = 300 * cvr0
     assert item.cvr.mean == pytest.approx(cvr0 * (m0 + 40) / (m0 + expected))
     kappa = stats.gamma(m0 + 40, scale=1 / (m0 + expected))
@@ -109,16 +112,20 @@ def test_past_spend_stays_and_moves_respect_the_limit(cafe):
             before = old[(new.channel, new.format, new.period)]
             assert before * 0.8 - 1e-6 <= new.spend <= before * 1.2 + 1e-6
     reels = [c for c in result.changes if c["format"] == "reel" and c["channel"] == "instagram"]
-    # Reels are held by their share cap: they keep their total and move to their best weeks.
-    assert sum(c["new_spend"] - c["old_spend"] for c in reels) >= -1e-6
+    feed = [c for c in result.changes if (c["channel"], c["format"]) == ("facebook", "feed_image")]
+
+    def moved(changes):
+        return sum(c["new_spend"] for c in changes) / sum(c["old_spend"] for c in changes) - 1
+
+    # The cell that converts better gains against the one that converts worse.
+    assert moved(reels) > moved(feed)
     for change in reels:
         assert "CVR 12.37 % vs 9.21 % planned, 90 % CI 10.56–" in change["reason"]
         if change["new_spend"] > change["old_spend"]:
             assert change["reason"].startswith("instagram.reel CVR ")
         else:
             assert change["reason"].startswith("instagram.reel re-timed to the weeks where it earns most (CVR ")
-    feed = [c for c in result.changes if (c["channel"], c["format"]) == ("facebook", "feed_image")]
-    assert sum(c["new_spend"] - c["old_spend"] for c in feed) < 0
+    assert moved(feed) < 0
     assert result.projection["projected"]["spend"] <= cafe.budget.total * (1 + 1e-6)
 
 
@@ -147,3 +154,55 @@ def test_the_cli_prints_the_contract_and_refuses_bad_dates(tmp_path, cafe):
     assert missing.exit_code == 1
     assert "no ledger yet" in missing.output
     assert math.isfinite(document["totals"]["conversions"])
+
+
+@pytest.mark.parametrize(("name", "variant", "weeks"), [("fashion-holiday", None, 1), ("cafe-chain-q1", "lean", 6)])
+def test_actuals_as_planned_keep_the_plan_in_other_scenarios(name, variant, weeks):
+    scenario = load_scenario(library_path(name), variant)
+    current = Optimizer().optimize(scenario, variant=variant)
+    start = scenario.start
+    rows = []
+    for a in current.allocation:
+        if a.period <= weeks and a.spend > 0:
+            first = start + dt.timedelta(days=7 * (a.period - 1))
+            rows.append(
+                LedgerRow(
+                    "generic",
+                    "x",
+                    "",
+                    "",
+                    first,
+                    first + dt.timedelta(days=6),
+                    a.channel,
+                    a.format,
+                    a.spend,
+                    a.impressions,
+                    a.clicks,
+                    a.conversions,
+                )
+            )
+    result = reallocate(scenario, rows, start + dt.timedelta(days=7 * weeks), variant=variant)
+    assert result.changes == []
+
+
+def test_targets_at_risk_are_judged_on_what_was_learned(cafe):
+    current = Optimizer().optimize(cafe)
+    poor = {f"{a.channel}.{a.format}": 0.2 for a in current.allocation}
+    result = reallocate(cafe, as_planned(current, 4, poor), dt.date(2027, 2, 1))
+    # A month of pre-orders at a fifth of the plan: the quarter's CPA and ROAS, counted with the actual
+    # pre-orders so far, miss their targets.
+    names = {r["name"] for r in result.at_risk}
+    assert {"max_cpa", "min_roas"} <= names
+    for risk in result.at_risk:
+        assert risk["projected"] is not None
+
+
+def test_a_ledger_with_gaps_or_overspent_weeks_is_refused(cafe):
+    current = Optimizer().optimize(cafe)
+    rows = [r for r in as_planned(current, 3) if r.start != week(2)[0]]
+    with pytest.raises(Exception, match="the ledger has no actuals for week 2, before --as-of"):
+        reallocate(cafe, rows, dt.date(2027, 1, 25))
+    first, last = week(1)
+    heavy = [*as_planned(current, 1), LedgerRow("generic", "y", "", "", first, last, "tiktok", "spark", 2600, 1, 0, 0)]
+    with pytest.raises(Exception, match=r"is above budget\.per_period\.max"):
+        reallocate(cafe, heavy, dt.date(2027, 1, 11))
