@@ -61,6 +61,12 @@ solver_option = click.option(
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON document on stdout and nothing else there."
 )
+variant_option = click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
+quiet_option = click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
+workers_option = click.option("--workers", type=int, default=1, show_default=True, help="Local worker processes.")
+scheduler_option = click.option(
+    "--scheduler", metavar="ADDRESS", help="Run on the Dask scheduler at ADDRESS (tcp://host:8786)."
+)
 
 
 def output_option(files: str) -> Any:
@@ -154,7 +160,7 @@ def validate_command(scenario: str, as_json: bool) -> None:
 
 @cli.command("optimize")
 @click.argument("scenario")
-@click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
+@variant_option
 @click.option(
     "--budget",
     type=FiniteFloat(0.0, low_open=True),
@@ -223,7 +229,7 @@ def optimize_command(
 
 @cli.command("frontier")
 @click.argument("scenario")
-@click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
+@variant_option
 @click.option(
     "--from",
     "start",
@@ -249,7 +255,7 @@ def optimize_command(
     help="Largest accepted proven gap to the true optimum at every point.",
 )
 @solver_option
-@click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
+@quiet_option
 @json_option
 @output_option("frontier.csv, frontier.json")
 def frontier_command(
@@ -302,7 +308,7 @@ def frontier_command(
 
 @cli.command("simulate")
 @click.argument("scenario")
-@click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
+@variant_option
 @click.option(
     "--plan",
     "plan_file",
@@ -313,9 +319,9 @@ def frontier_command(
 @click.option("--runs", type=int, metavar="N", help="Replications (default: the scenario's simulation.runs).")
 @click.option("--seed", type=click.IntRange(0), metavar="S", help="Root seed (default: the scenario's seed).")
 @click.option("--no-crisis", is_flag=True, help="Simulate without crises.")
-@click.option("--workers", type=int, default=1, show_default=True, help="Local worker processes.")
-@click.option("--scheduler", metavar="ADDRESS", help="Run on the Dask scheduler at ADDRESS (tcp://host:8786).")
-@click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
+@workers_option
+@scheduler_option
+@quiet_option
 @json_option
 @output_option("replications.csv, daily.csv, simulation.json")
 def simulate_command(
@@ -403,9 +409,9 @@ def simulate_command(
 @click.option(
     "--seed", type=click.IntRange(0), metavar="S", help="Root seed of the simulations (default: the scenario's)."
 )
-@click.option("--workers", type=int, default=1, show_default=True, help="Local worker processes.")
-@click.option("--scheduler", metavar="ADDRESS", help="Run on the Dask scheduler at ADDRESS (tcp://host:8786).")
-@click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
+@workers_option
+@scheduler_option
+@quiet_option
 @json_option
 @output_option("whatif.csv, whatif.json")
 def whatif_command(
@@ -475,7 +481,7 @@ def whatif_command(
 
 @cli.command("pnl")
 @click.argument("scenario")
-@click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
+@variant_option
 @click.option(
     "--plan",
     "plan_file",
@@ -489,8 +495,8 @@ def whatif_command(
 @click.option(
     "--seed", type=click.IntRange(0), metavar="S", help="Root seed of the simulation (default: the scenario's)."
 )
-@click.option("--workers", type=int, default=1, show_default=True, help="Local worker processes for --simulate.")
-@click.option("--scheduler", metavar="ADDRESS", help="Simulate on the Dask scheduler at ADDRESS.")
+@workers_option
+@scheduler_option
 @click.option("--compare-team", is_flag=True, help="Weigh the staffing options of business.team_options.")
 @click.option(
     "--xlsx",
@@ -669,7 +675,7 @@ def actuals_show_command(scenario: str, ledger: Path | None, as_json: bool) -> N
 @cli.command("reallocate")
 @click.argument("scenario")
 @click.option("--as-of", "as_of", required=True, metavar="DATE", help="The first day not yet spent (YYYY-MM-DD).")
-@click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
+@variant_option
 @click.option("--ledger", type=click.Path(path_type=Path, dir_okay=False), metavar="PATH", help="The actuals ledger.")
 @click.option(
     "--max-change",
@@ -725,7 +731,7 @@ def reallocate_command(
 
 @cli.command("report")
 @click.argument("scenario")
-@click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
+@variant_option
 @click.option(
     "--simulate", type=int, default=200, show_default=True, metavar="N", help="Simulated quarters for the bands."
 )
@@ -740,7 +746,7 @@ def reallocate_command(
     metavar="FILE",
     help="The HTML file to write (report.html).",
 )
-@click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
+@quiet_option
 def report_command(
     scenario: str, variant: str | None, simulate: int, seed: int | None, output: Path, quiet: bool
 ) -> None:

@@ -9,6 +9,8 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -61,12 +63,13 @@ def check_output_file(path: Path, suffix: str) -> None:
         raise UsageError(f"{path}: no permission to write in {path.parent}")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and a rename: never half-written."""
+@contextmanager
+def atomic(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write to; renamed onto `path` when the block succeeds, removed if not."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        yield Path(tmp)
         # mkstemp creates the file private (0600); give it the mode an ordinary file would get.
         umask = os.umask(0)
         os.umask(umask)
@@ -75,6 +78,12 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file and a rename: never half-written."""
+    with atomic(path) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="")
 
 
 def versions() -> dict[str, str]:

@@ -6,8 +6,6 @@ changed input recalculates the sheet. Written atomically like every output.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from campaign.files import atomic
 from scenarios.pnl import Statement
 from scenarios.schema import Scenario
 
@@ -40,18 +39,8 @@ def write_workbook(path: Path, statement: Statement, scenario: Scenario, plan: d
     _pnl_sheet(book.active, statement, plan, assumptions)
     _plan_sheet(book.create_sheet("Plan"), plan, scenario)
     book.move_sheet("Assumptions", offset=2)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic(path) as tmp:
         book.save(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _pnl_sheet(sheet, statement: Statement, plan: dict[str, Any], assumptions: dict[str, str]) -> None:
