@@ -150,30 +150,48 @@ def frontier_chart(frontier: FrontierResult) -> str:
 
 
 def band_charts(reps: list[Replication], scenario: Scenario) -> list[tuple[str, str]]:
-    """Cumulative conversions, clicks and followers over the days: P5-P95 fans, the median, the targets."""
-    days = np.arange(1, len(reps[0].daily["spend"]) + 1)
+    """The KPIs over the weeks, to date: P5–P95 fans, the median, and each KPI's target.
+
+    Conversions always; clicks, new followers, negative feedback, CPA and ROAS where the
+    scenario sets a target for them.
+    """
     k = scenario.kpis
-    series = [
-        ("conversions", f"{scenario.business.conversion}s so far", k.min_conversions, True),
-        ("clicks", "clicks so far", k.min_clicks, True),
-        ("followers", "followers", None, False),
-    ]
+    days = len(reps[0].daily["spend"])
+    weeks = np.minimum(np.arange(days) // 7, (days - 1) // 7)
+    end_of_week = np.array([np.flatnonzero(weeks == w).max() for w in range(weeks.max() + 1)])
+
+    def to_date(name: str) -> np.ndarray:
+        return np.cumsum(np.array([r.daily[name] for r in reps]), axis=1)[:, end_of_week]
+
+    spend, conversions = to_date("spend"), to_date("conversions")
+    revenue = to_date("revenue")
+    series = [(f"{scenario.business.conversion}s", conversions, k.min_conversions)]
+    if k.min_clicks is not None:
+        series.append(("clicks", to_date("clicks"), k.min_clicks))
+    if k.min_new_followers is not None:
+        series.append(("new followers", to_date("new_followers"), k.min_new_followers))
+    if k.max_negative_feedback is not None:
+        series.append(("negative feedback", to_date("negative_feedback"), k.max_negative_feedback))
+    if k.max_cpa is not None:
+        cpa = np.divide(spend, conversions, out=np.full_like(spend, np.nan), where=conversions > 0)
+        series.append((f"CPA ({scenario.currency})", cpa, k.max_cpa))
+    if k.min_roas is not None:
+        roas = np.divide(revenue, spend, out=np.full_like(spend, np.nan), where=spend > 0)
+        series.append(("ROAS", roas, k.min_roas))
+    x = np.arange(1, len(end_of_week) + 1)
     out = []
-    for name, label, target, cumulative in series:
-        stack = np.array([r.daily[name] for r in reps])
-        if cumulative:
-            stack = np.cumsum(stack, axis=1)
-        p5, p50, p95 = np.percentile(stack, [5, 50, 95], axis=0)
-        fig, ax = plt.subplots(figsize=(5, 2.6))
-        ax.fill_between(days, p5, p95, color=COLOURS[0], alpha=0.25, label="P5–P95")
-        ax.plot(days, p50, color=COLOURS[0], label="median")
+    for label, stack, target in series:
+        p5, p50, p95 = np.nanpercentile(stack, [5, 50, 95], axis=0)
+        fig, ax = plt.subplots(figsize=(4.2, 2.5))
+        ax.fill_between(x, p5, p95, color=COLOURS[0], alpha=0.25, label="P5–P95")
+        ax.plot(x, p50, color=COLOURS[0], label="median")
         if target is not None:
             ax.axhline(target, color=COLOURS[3], linestyle="--", label="target")
-        ax.set_xlabel("day")
-        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("week")
+        ax.set_title(f"{label} to date", fontsize=9)
         ax.legend(frameon=False, fontsize=7)
         ax.spines[["top", "right"]].set_visible(False)
-        out.append((name, svg(fig)))
+        out.append((label, svg(fig)))
     return out
 
 
@@ -300,7 +318,8 @@ def build(
     parts.append("<h2>The budget frontier</h2>")
     parts.append(_chart("frontier", "Best conversions and profit by budget", frontier_chart(frontier)))
     parts.append(
-        f'<h2>Simulated quarter</h2><p class="note">{len(reps)} simulated quarters: the band holds 90 % of them.</p>'
+        f'<h2>Simulated quarter</h2><p class="note">{len(reps)} simulated quarters, week by week: the band holds '
+        "90 % of them; the dashed line is the KPI target for the quarter.</p>"
     )
     parts.append('<div class="grid">')
     parts += [_chart(f"band-{name}", name, figure) for name, figure in band_charts(reps, scenario)]

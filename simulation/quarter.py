@@ -100,7 +100,17 @@ class _Quarter:
         self.worked = 0
         self.lead_wait = 0.0
         self.pending: dict[int, tuple[np.ndarray, bool]] = {}  # batches still waiting: arrivals, a mention?
-        names = ("spend", "conversions", "clicks", "orders", "revenue", "followers", "mentions")
+        names = (
+            "spend",
+            "conversions",
+            "clicks",
+            "orders",
+            "revenue",
+            "followers",
+            "new_followers",
+            "negative_feedback",
+            "mentions",
+        )
         self.daily = {name: np.zeros(q.days) for name in names}
 
     # --- time ---------------------------------------------------------------------------------
@@ -191,6 +201,7 @@ class _Quarter:
             self.daily["orders"][day] += conversions
             self.daily["revenue"][day] += conversions * q.value_per_conversion
         self.daily["clicks"][day] += clicks.sum()
+        self.daily["negative_feedback"][day] += negative.sum()
 
     def fatigue(self) -> np.ndarray:
         """CTR multiplier per cell: 1 until a creative has shown its impressions, then decaying; new ones reset it.
@@ -212,6 +223,7 @@ class _Quarter:
         new = self.rng.binomial(engagement, self.q.follow_rate)
         self.followers += new
         self.gained += int(new.sum())
+        self.daily["new_followers"][min(int(self.env.now // 24), self.q.days - 1)] += new.sum()
 
     def churn(self, fraction: float = 1.0) -> None:
         """`fraction` of a day of follower churn (higher in a crisis)."""
