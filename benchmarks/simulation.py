@@ -40,6 +40,7 @@ def quarter() -> QuarterInputs:
     """The 20-cell quarter and the optimizer's plan for it."""
     base = load_scenario(library_path("cafe-chain-q1")).model_dump(mode="json", exclude_none=True)
     base.pop("variants")
+    base.pop("actuals", None)
     base["sources"] = {}
     base["rules"] = {}
     base["kpis"] = {"min_reach": 250000}

@@ -1,0 +1,20 @@
+"""The benchmark scripts still run (at toy sizes: their timings are not checked here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.mark.parametrize(("script", "args"), [("simulation.py", ["--runs", "4"]), ("rules.py", ["--seeds", "1"])])
+def test_a_benchmark_runs_and_prints_its_table(script, args):
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("| ")
