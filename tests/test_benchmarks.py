@@ -11,7 +11,16 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-@pytest.mark.parametrize(("script", "args"), [("simulation.py", ["--runs", "4"]), ("rules.py", ["--seeds", "1"])])
+@pytest.mark.parametrize(
+    ("script", "args"),
+    [
+        ("simulation.py", ["--runs", "4"]),
+        ("rules.py", ["--seeds", "1"]),
+        ("frontier.py", ["--points", "3"]),
+        ("optimizer.py", ["--sizes", "10"]),
+        ("s_curves.py", ["--sizes", "10", "--starts", "2"]),
+    ],
+)
 def test_a_benchmark_runs_and_prints_its_table(script, args):
     result = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True, timeout=600, check=False
