@@ -12,7 +12,7 @@ bisection finds the point.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -24,9 +24,10 @@ from optimizer.polish import feasible
 from optimizer.problem import build_problem
 from optimizer.result import OptimizationResult
 from scenarios.calendar import horizon
+from scenarios.curves import EXPONENTIAL, Curves
 from scenarios.errors import InfeasibleError, UsageError
 from scenarios.learning import CellLearning, by_period, learn, updated_scenario
-from scenarios.market import build_market
+from scenarios.market import Market, build_market
 from scenarios.schema import Kpis, Scenario
 
 #: A rate moved less than this (relative) is "as planned" in the reasons.
@@ -103,11 +104,13 @@ def reallocate(
     lower = np.where(fixed.ravel(), actual.ravel(), lower)
     upper = np.where(fixed.ravel(), actual.ravel(), upper)
     _check_past(scenario, market, actual, plan, past)
-    learned_market = build_market(updated)
+    # The periods spent count at the conversions they actually brought, not at the model's.
+    done = by_period(scenario, rows, market.cell_keys, "conversions").sum()
+    learned_market = with_actuals(build_market(updated), fixed.ravel(), float(done))
     start = np.where(fixed.ravel(), actual.ravel(), plan)
     relaxed = False
     try:
-        result = Optimizer().optimize(updated, variant=variant, unit_bounds=(lower, upper))
+        result = Optimizer().optimize(updated, variant=variant, unit_bounds=(lower, upper), market=learned_market)
         solved = updated
     except InfeasibleError:
         # The targets cannot all be met any more within the move limits: plan for the objective alone
@@ -115,7 +118,7 @@ def reallocate(
         relaxed = True
         solved = updated.model_copy(update={"kpis": Kpis()})
         try:
-            result = Optimizer().optimize(solved, variant=variant, unit_bounds=(lower, upper))
+            result = Optimizer().optimize(solved, variant=variant, unit_bounds=(lower, upper), market=learned_market)
         except InfeasibleError:
             result = None
     problem = with_unit_bounds(build_problem(solved, learned_market), (lower, upper))
@@ -147,6 +150,19 @@ def reallocate(
         if not k.met
     ]
     return Reallocation(result, as_of, past, changes, learned, projection, at_risk, relaxed)
+
+
+def with_actuals(market: Market, past: np.ndarray, conversions: float) -> Market:
+    """The market with the units already spent bringing no modelled conversions, their actual ones a constant."""
+    c = market.curves
+    curves = Curves(
+        np.where(past, EXPONENTIAL, c.kind),
+        np.where(past, 0.0, c.maximum),
+        np.where(past, 1.0, c.scale),
+        np.where(past, 1.0, c.alpha),
+        {i: v for i, v in c.points.items() if not past[i]},
+    )
+    return replace(market, curves=curves, carried_conversions=market.carried_conversions + conversions)
 
 
 def _check_past(scenario: Scenario, market, actual: np.ndarray, plan: np.ndarray, past: int) -> None:
@@ -229,12 +245,10 @@ def _outlook(scenario: Scenario, market, spend: np.ndarray, past: np.ndarray, ro
     """The quarter's expected outcomes: the ledger's actuals for the periods spent, the learned model after."""
     from dataclasses import replace
 
-    outcomes = market.outcomes(spend)
+    outcomes = market.outcomes(spend)  # the market counts the periods spent at their actual conversions
     t = dict(outcomes.totals)
     for key, per_unit in (("impressions", outcomes.impressions), ("clicks", outcomes.clicks)):
         t[key] = float(per_unit[~past].sum()) + float(by_period(scenario, rows, market.cell_keys, key).sum())
-    actual = float(by_period(scenario, rows, market.cell_keys, "conversions").sum())
-    t["conversions"] = float(outcomes.conversions[~past].sum()) + actual + market.carried_conversions
     t["revenue"] = t["conversions"] * market.value_per_conversion
     t["gross_margin"] = t["revenue"] * market.gross_margin
     t["profit"] = t["conversions"] * market.margin_per_conversion - t["spend"] - t["production"] - market.fixed_costs

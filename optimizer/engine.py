@@ -28,7 +28,7 @@ from optimizer.posts import fill_posts, planned_posts
 from optimizer.problem import Problem, Row, build_problem
 from optimizer.result import CellPlan, ConstraintReport, ContentPlan, KpiStatus, OptimizationResult, SolverReport
 from scenarios.errors import InfeasibleError, SolverError
-from scenarios.market import Outcomes, build_market
+from scenarios.market import Market, Outcomes, build_market
 from scenarios.schema import OBJECTIVES, Scenario
 
 DEFAULT_TOLERANCE = 1e-3
@@ -81,6 +81,7 @@ class Optimizer:
         budget: float | None = None,
         variant: str | None = None,
         unit_bounds: tuple[np.ndarray, np.ndarray] | None = None,
+        market: Market | None = None,
     ) -> OptimizationResult:
         """Solve the scenario and explain the answer.
 
@@ -93,6 +94,9 @@ class Optimizer:
         unit_bounds : (lower, upper) arrays, optional
             Extra spend bounds per unit (cell × period, the market's order): spend already
             made (lower = upper), or move limits on a current plan.
+        market : Market, optional
+            The scenario's market, when the caller has adjusted it (periods already spent
+            counted at their actual conversions); built from the scenario by default.
 
         Raises
         ------
@@ -105,7 +109,7 @@ class Optimizer:
         if objective is not None and objective not in OBJECTIVES:
             raise SolverError(f"unknown objective '{objective}'; valid objectives: {', '.join(OBJECTIVES)}")
         started = time.perf_counter()
-        market = build_market(scenario)
+        market = market if market is not None else build_market(scenario)
         problem = with_unit_bounds(build_problem(scenario, market, objective, budget), unit_bounds)
         if problem.objective.name == "min_spend" and not any(r.name == "kpi.min_conversions" for r in problem.rows):
             raise SolverError("the min_spend objective needs a conversion target: set kpis.min_conversions")
