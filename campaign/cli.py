@@ -782,7 +782,7 @@ def report_command(
         with ProgressBar(simulate, quiet) as bar:
             reps = engine.replicate(inputs, bar.update if bar else None)
         targets = summarise(inputs, reps, loaded.name, variant, engine.seed, True).targets
-        sheet = statement(loaded, daily_plan(loaded, market, plan.spend, result.totals["production"]), variant)
+        sheet = statement(loaded, daily_plan(loaded, market, plan.spend, plan.production(market)), variant)
         document = build(loaded, variant, result, market, frontier, sheet, reps, targets)
         write_atomic(output, document)
     except InfeasibleError as error:

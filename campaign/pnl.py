@@ -13,7 +13,7 @@ from scenarios.loader import override
 from scenarios.market import Market, build_market
 from scenarios.pnl import DailyPlan, Statement, daily_plan, statement
 from scenarios.schema import Scenario
-from simulation import MonteCarlo, Plan, QuarterInputs, plan_from_result
+from simulation import MonteCarlo, QuarterInputs, plan_from_result
 
 #: Lines that carry simulated bands.
 BANDED = ("cm1", "cm2", "cm3", "marketing_contribution")
@@ -31,16 +31,7 @@ def require_business(scenario: Scenario) -> None:
 def plan_statement(scenario: Scenario, document: dict[str, Any], variant: str | None, market: Market) -> Statement:
     """The expected monthly P&L of a plan (an optimize document)."""
     plan = plan_from_result(document, market)
-    return statement(scenario, daily_plan(scenario, market, plan.spend, _production(market, plan)), variant)
-
-
-def _production(market: Market, plan: Plan) -> float:
-    cells = len(market.cell_keys)
-    used = plan.spend.reshape(cells, market.periods).sum(axis=1) > 1e-9
-    production = float(market.production_cost @ used)
-    if market.creative_cost is not None:
-        production += float(market.creative_cost @ plan.creatives)
-    return production
+    return statement(scenario, daily_plan(scenario, market, plan.spend, plan.production(market)), variant)
 
 
 def contribution(scenario: Scenario, budget: float) -> float | None:
@@ -92,7 +83,7 @@ def with_bands(
 ) -> Statement:
     """The statement with P10 / P50 / P90 of the contribution lines over `runs` simulated quarters."""
     plan = plan_from_result(document, market)
-    expected = daily_plan(scenario, market, plan.spend, _production(market, plan))
+    expected = daily_plan(scenario, market, plan.spend, plan.production(market))
     planned = expected.spend.sum(axis=0)
     inputs = QuarterInputs.build(scenario, plan, market)
     reps = MonteCarlo(runs, seed, workers, scheduler).replicate(inputs)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from optimizer import Optimizer
-from optimizer.engine import achieved_value, with_unit_bounds
+from optimizer.engine import achieved_value, kpi_statuses, with_unit_bounds
 from optimizer.explain import switch_values
 from optimizer.polish import feasible
 from optimizer.problem import build_problem
@@ -29,6 +29,7 @@ from scenarios.errors import InfeasibleError, UsageError
 from scenarios.learning import CellLearning, by_period, learn, updated_scenario
 from scenarios.market import Market, build_market
 from scenarios.schema import Kpis, Scenario
+from simulation import plan_from_result
 
 #: A rate moved less than this (relative) is "as planned" in the reasons.
 NOTICEABLE = 0.05
@@ -93,7 +94,7 @@ def reallocate(
     past = elapsed_periods(scenario, as_of)
     market = build_market(scenario)
     current = Optimizer().optimize(scenario, variant=variant)
-    plan = _spend(current, market)
+    plan = plan_from_result(current, market).spend
     learned = learn(scenario, market, rows)
     updated = updated_scenario(scenario, learned)
     cells, periods = len(market.cell_keys), market.periods
@@ -134,7 +135,7 @@ def reallocate(
         result, final = current, start
     else:
         # Two plans within the optimizer's certified tolerance of each other are equally good.
-        final = _closest(problem, start, _spend(result, learned_market), 2 * result.solver.tolerance)
+        final = _closest(problem, start, plan_from_result(result, learned_market).spend, 2 * result.solver.tolerance)
     result = _with_plan(result, learned_market, final)
     changes = _changes(learned_market, plan, final, past, learned, lower, upper, scenario.currency)
     outlook = _outlook(updated, learned_market, final, fixed.ravel(), rows)
@@ -142,8 +143,6 @@ def reallocate(
         "original": {k: current.totals[k] for k in ("spend", "conversions", "clicks", "reach", "profit")},
         "projected": {k: outlook.totals[k] for k in ("spend", "conversions", "clicks", "reach", "profit")},
     }
-    from optimizer.engine import kpi_statuses
-
     at_risk = [
         {"name": k.name, "target": k.target, "projected": k.value}
         for k in kpi_statuses(build_problem(updated, learned_market), outlook)
@@ -184,14 +183,6 @@ def _check_past(scenario: Scenario, market, actual: np.ndarray, plan: np.ndarray
             )
 
 
-def _spend(result: OptimizationResult, market) -> np.ndarray:
-    spend = np.zeros(len(market.channel_of))
-    index = {key: c for c, key in enumerate(market.cell_keys)}
-    for row in result.allocation:
-        spend[index[f"{row.channel}.{row.format}"] * market.periods + row.period - 1] = row.spend
-    return spend
-
-
 def _value(problem, spend: np.ndarray) -> float:
     return achieved_value(problem, problem.market.outcomes(spend))
 
@@ -217,8 +208,6 @@ def _closest(problem, current: np.ndarray, best: np.ndarray, tolerance: float) -
 
 def _with_plan(result: OptimizationResult, market, spend: np.ndarray) -> OptimizationResult:
     """The result with its allocation and totals recomputed for `spend`."""
-    from dataclasses import replace
-
     outcomes = market.outcomes(spend)
     allocation = tuple(
         replace(
@@ -228,23 +217,13 @@ def _with_plan(result: OptimizationResult, market, spend: np.ndarray) -> Optimiz
             impressions=float(outcomes.impressions[u]),
             clicks=float(outcomes.clicks[u]),
         )
-        for u, row in enumerate(_ordered(result, market))
+        for u, row in enumerate(result.allocation)  # one row per unit, in the market's order
     )
     return replace(result, allocation=allocation, totals=dict(outcomes.totals))
 
 
-def _ordered(result: OptimizationResult, market) -> list:
-    index = {key: c for c, key in enumerate(market.cell_keys)}
-    rows = [None] * len(market.channel_of)
-    for row in result.allocation:
-        rows[index[f"{row.channel}.{row.format}"] * market.periods + row.period - 1] = row
-    return rows
-
-
 def _outlook(scenario: Scenario, market, spend: np.ndarray, past: np.ndarray, rows: list[Any]):
     """The quarter's expected outcomes: the ledger's actuals for the periods spent, the learned model after."""
-    from dataclasses import replace
-
     outcomes = market.outcomes(spend)  # the market counts the periods spent at their actual conversions
     t = dict(outcomes.totals)
     for key, per_unit in (("impressions", outcomes.impressions), ("clicks", outcomes.clicks)):

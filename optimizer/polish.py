@@ -65,14 +65,17 @@ def polish(
         hi = lo
     best = _golden_max(lambda t: objective(problem, spend + t * direction), 0.0, hi)
     candidate = np.clip(spend + best * direction, problem.lower, problem.upper)
+    return candidate if better(problem, candidate, spend, switches) else spend
+
+
+def better(problem: Problem, candidate: np.ndarray, spend: np.ndarray, switches: np.ndarray | None) -> bool:
+    """Whether `candidate` keeps every unit's bounds and every row and does not lose against `spend`."""
     inside = np.all(candidate >= problem.lower - 1e-9) and np.all(candidate <= problem.upper + 1e-9)
-    if (
+    return bool(
         inside
         and feasible(problem, candidate, switches=switches)
         and objective(problem, candidate) >= objective(problem, spend)
-    ):
-        return candidate
-    return spend
+    )
 
 
 def _target(problem: Problem, spend: np.ndarray, shadow: np.ndarray, link_shadow: np.ndarray) -> np.ndarray:
@@ -149,11 +152,4 @@ def even_out(problem: Problem, spend: np.ndarray, switches: np.ndarray | None = 
         for c in range(len(market.cell_keys)):
             units = group & (market.cell_of == c)
             candidate[units] = spend[units].mean()
-    inside = np.all(candidate >= problem.lower - 1e-9) and np.all(candidate <= problem.upper + 1e-9)
-    if (
-        inside
-        and feasible(problem, candidate, switches=switches)
-        and objective(problem, candidate) >= objective(problem, spend)
-    ):
-        return candidate
-    return spend
+    return candidate if better(problem, candidate, spend, switches) else spend

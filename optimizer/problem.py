@@ -525,21 +525,7 @@ def _switch_rows(
             units = np.flatnonzero(market.cell_of == c)
             cap = horizon_cap(c, units)
             k = add(f"cell.{cell}", price=float(market.production_cost[c]))
-            rows.append(
-                Row(
-                    f"active.cell.{cell}",
-                    "<=",
-                    0.0,
-                    0.0,
-                    units,
-                    np.ones(len(units)),
-                    switch_index=k,
-                    switch_coef=-cap * one,
-                    internal=True,
-                    label=f"{cell} is on",
-                    unit=cur,
-                )
-            )
+            rows.append(_link(f"cell.{cell}", units, k, cap, cur))
             if rules.min_spend_if_active is None:
                 continue
             floor = rules.min_spend_if_active
@@ -594,21 +580,7 @@ def _switch_rows(
             cap = float(min(market.channel_upper[j], budget))
             k = add(f"channel.{name}", time=channel_hours)
             channels = np.append(channels, k)
-            rows.append(
-                Row(
-                    f"active.channel.{name}",
-                    "<=",
-                    0.0,
-                    0.0,
-                    units,
-                    np.ones(len(units)),
-                    switch_index=k,
-                    switch_coef=-cap * one,
-                    internal=True,
-                    label=f"{name} is on",
-                    unit=cur,
-                )
-            )
+            rows.append(_link(f"channel.{name}", units, k, cap, cur))
     empty = np.zeros(0, dtype=int)
     if rules.max_active_channels is not None:
         limit = float(rules.max_active_channels)
@@ -645,6 +617,23 @@ def _switch_rows(
             )
         )
     return rows, tuple(names), np.array(upper, dtype=float), np.array(cost, dtype=float)
+
+
+def _link(name: str, units: np.ndarray, switch: np.ndarray, cap: float, currency: str) -> Row:
+    """``Σ x ≤ cap · y``: the units' spend only while their on/off switch is on (``active.NAME``)."""
+    return Row(
+        f"active.{name}",
+        "<=",
+        0.0,
+        0.0,
+        units,
+        np.ones(len(units)),
+        switch_index=switch,
+        switch_coef=np.array([-cap]),
+        internal=True,
+        label=f"{name.split('.', 1)[1]} is on",
+        unit=currency,
+    )
 
 
 def fixed_hours(market: Market) -> float:

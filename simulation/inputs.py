@@ -32,6 +32,14 @@ class Plan:
     posts: np.ndarray
     creatives: np.ndarray
 
+    def production(self, market: Market) -> float:
+        """What the plan's content costs (currency): each cell used, and the creatives it plans."""
+        used = self.spend.reshape(len(market.cell_keys), market.periods).sum(axis=1) > 1e-9
+        cost = float(market.production_cost @ used)
+        if market.creative_cost is not None:
+            cost += float(market.creative_cost @ self.creatives)
+        return cost
+
 
 def plan_from_result(result, market: Market) -> Plan:
     """The plan of an `OptimizationResult` (or its JSON document) in the market's unit order."""
@@ -153,9 +161,7 @@ class QuarterInputs:
             ignored = MAX_BRANCHING
         answered = min(crisis.branching_answered, ignored)
         start = scenario.start or dt.date(2027, 1, 4)
-        production = float(market.production_cost @ (spend.sum(axis=1) > 1e-9))
-        if market.creative_cost is not None:
-            production += float(market.creative_cost @ plan.creatives)
+        production = plan.production(market)
         k = scenario.kpis
         targets = [
             (name, sense, float(value))

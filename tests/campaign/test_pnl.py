@@ -214,3 +214,17 @@ def test_bad_requests_exit_1_and_write_nothing(runner, tmp_path):
     result = runner.invoke(cli, ["pnl", "cafe-chain-q1", "--xlsx", str(tmp_path / "q1.csv")])
     assert result.exit_code == 1
     assert "the file name must end in .xlsx" in result.output
+
+
+def test_the_break_even_budget_is_where_the_optimal_contribution_crosses_zero(runner):
+    kpis = pnl(runner, "fashion-holiday")["kpis"]
+    budget = kpis["break_even_budget"]
+    assert kpis["break_even_at_kpi_edge"] is False
+
+    def profit(amount: float) -> float:
+        result = runner.invoke(cli, ["optimize", "fashion-holiday", "--budget", f"{amount:.2f}", "--json"])
+        return json.loads(result.stdout)["totals"]["profit"]
+
+    # Found by bisection to within a few euros: just above it the plan pays, well below it not.
+    assert profit(budget + 20) >= 0
+    assert profit(budget - 200) < 0
