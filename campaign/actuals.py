@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from campaign.exports import Export, ExportRow, read_export
-from campaign.ledger import Ledger, LedgerRow
+from campaign.ledger import Batch, Ledger, LedgerRow, Recorded, merge_rows, record_imports
+from scenarios import patterns
 from scenarios.calendar import horizon
 from scenarios.errors import UsageError
 from scenarios.schema import MappingRule, Scenario
@@ -30,6 +29,9 @@ class ImportReport:
     totals: dict[str, float]
     dropped: list[int] = field(default_factory=list)
     note: str = ""
+    dropped_rows: list[dict[str, Any]] = field(default_factory=list)
+    merged: int = 0
+    replaced: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The `actuals import --json` document (DESIGN §6 contract, extended)."""
@@ -43,19 +45,33 @@ class ImportReport:
             "unmapped": self.unmapped,
             "totals": self.totals,
             "dropped_total_rows": self.dropped,
+            "dropped_rows": self.dropped_rows,
+            "merged_rows": self.merged,
+            "replaced": self.replaced,
             "note": self.note,
         }
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """One export read, checked and mapped, not yet recorded."""
+
+    export: Export
+    batch: Batch
+    merged: int
+    unmapped: list[dict[str, Any]]
+    totals: dict[str, float]
+
+
 def match(rule: MappingRule, platform: str, row: ExportRow) -> bool:
-    """Whether `rule` claims `row` of a `platform` export."""
+    """Whether `rule` claims `row` of a `platform` export (the campaign pattern within its time limit)."""
     if rule.platform != platform:
         return False
     if rule.platform_name is not None and rule.platform_name.lower() != row.platform_name.lower():
         return False
     if rule.placement is not None and rule.placement.lower() != row.placement.lower():
         return False
-    return rule.campaign is None or re.search(rule.campaign, row.campaign) is not None
+    return rule.campaign is None or patterns.search(rule.campaign, row.campaign)
 
 
 def map_rows(export: Export, scenario: Scenario) -> tuple[list[LedgerRow], list[dict[str, Any]]]:
@@ -64,28 +80,25 @@ def map_rows(export: Export, scenario: Scenario) -> tuple[list[LedgerRow], list[
     h = horizon(scenario)
     first = h.start
     last = first + dt.timedelta(days=h.days - 1) if first is not None else None
+    columns = scenario.actuals.conversion_columns
     counted = [t.lower() for t in scenario.actuals.conversion_results]
     types = {r.result_type for r in export.rows if r.result_type}
-    if not counted and len(types) > 1:
+    if not columns and not counted and len(types) > 1:
         raise UsageError(
             f"{export.path}: rows count different results ({', '.join(sorted(types))}); they cannot be summed as one "
-            "conversion: list the ones that count in the scenario's actuals.conversion_results"
+            "conversion: list the ones that count in the scenario's actuals.conversion_results, or the columns "
+            "that count on every row in actuals.conversion_columns"
         )
     mapped, unmapped = [], []
     for row in export.rows:
-        if export.platform == "generic" and row.channel:
-            cell = f"{row.channel}.{row.format}"
-            rule = (
-                None if cell not in cells else MappingRule(platform="generic", channel=row.channel, format=row.format)
-            )
-        else:
-            rule = next((r for r in scenario.actuals.mapping if match(r, export.platform, row)), None)
+        rule = _rule(export, scenario, cells, row)
         if rule is None:
             unmapped.append({"row": row.line, "reason": _no_rule(export.platform, row)})
             continue
         if row.start is None:
             raise UsageError(
-                f"{export.path}: line {row.line} has no dates; export with a date range or a Day breakdown"
+                f"{export.path}: line {row.line} has no dates and neither has the export; give the dates it covers "
+                "with --from DATE --to DATE, or export with a date range or a Day breakdown"
             )
         if first is not None and (row.start < first or row.end > last):
             raise UsageError(
@@ -93,7 +106,7 @@ def map_rows(export: Export, scenario: Scenario) -> tuple[list[LedgerRow], list[
                 f"({first} to {last})"
             )
         conversions = row.conversions
-        if counted and row.result_type and row.result_type.lower() not in counted:
+        if not columns and counted and row.result_type and row.result_type.lower() not in counted:
             conversions = 0.0  # another kind of result: its spend counts, its results are not conversions
         mapped.append(
             LedgerRow(
@@ -115,6 +128,24 @@ def map_rows(export: Export, scenario: Scenario) -> tuple[list[LedgerRow], list[
     return mapped, unmapped
 
 
+def _rule(export: Export, scenario: Scenario, cells: set[str], row: ExportRow) -> MappingRule | None:
+    if export.platform == "generic" and row.channel:
+        cell = f"{row.channel}.{row.format}"
+        return None if cell not in cells else MappingRule(platform="generic", channel=row.channel, format=row.format)
+    for index, rule in enumerate(scenario.actuals.mapping):
+        try:
+            if match(rule, export.platform, row):
+                return rule
+        except patterns.SlowPatternError:
+            raise UsageError(
+                f"{export.path}: line {row.line}: the campaign pattern '{rule.campaign}' of actuals.mapping[{index}] "
+                f"took longer than {patterns.MATCH_SECONDS:g} s on the campaign name '{row.campaign}', so the "
+                "import stopped; nested or overlapping repetition such as (a+)+ or (a|aa)+ backtracks without end: "
+                "rewrite the pattern without it"
+            ) from None
+    return None
+
+
 def _no_rule(platform: str, row: ExportRow) -> str:
     parts = [f"platform {platform}"]
     if row.platform_name:
@@ -127,9 +158,14 @@ def _no_rule(platform: str, row: ExportRow) -> str:
     return "no actuals.mapping rule matches " + ", ".join(parts)
 
 
-def import_file(path: Path, scenario: Scenario, ledger: Ledger, currency: str | None = None) -> ImportReport:
-    """Read, check, map and record one export; nothing is recorded if any check fails."""
-    export = read_export(path, currency)
+def prepare(
+    path: Path,
+    scenario: Scenario,
+    currency: str | None = None,
+    dates: tuple[dt.date, dt.date] | None = None,
+) -> Prepared:
+    """Read, check and map one export; raises `UsageError` with the reason for anything it cannot import."""
+    export = read_export(path, currency, dates, scenario.actuals.conversion_columns)
     if export.currency is None:
         raise UsageError(f"{path}: the export names no currency; pass --currency {scenario.currency} to state it")
     if export.currency != scenario.currency:
@@ -147,25 +183,101 @@ def import_file(path: Path, scenario: Scenario, ledger: Ledger, currency: str | 
     totals = {key: float(sum(getattr(r, key) for r in export.rows)) for key in ("spend", "impressions", "clicks")}
     # Results of other kinds (messaging conversations, profile visits) are not conversions, mapped or not.
     totals["conversions"] = float(
-        sum(r.conversions for r in export.rows if not counted or not r.result_type or r.result_type.lower() in counted)
+        sum(
+            r.conversions
+            for r in export.rows
+            if scenario.actuals.conversion_columns
+            or not counted
+            or not r.result_type
+            or r.result_type.lower() in counted
+        )
     )
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    when = ledger.imported(digest)
-    if when is not None:
-        imported, duplicates = 0, len(mapped)
-        note = f"this file was already imported on {when}: nothing added"
-    else:
-        imported, duplicates = ledger.record(path, digest, export.platform, export.currency, scenario.name, mapped)
-        note = f"{duplicates} rows were already in the ledger: not added again" if duplicates else ""
+    rows, merged = merge_rows(mapped)
+    batch = Batch(path, export.sha256, export.platform, export.currency, scenario.name, rows)
+    return Prepared(export, batch, merged, unmapped, totals)
+
+
+def import_files(
+    paths: list[Path],
+    scenario: Scenario,
+    ledger: Path,
+    currency: str | None = None,
+    dates: tuple[dt.date, dt.date] | None = None,
+    replace: bool = False,
+) -> list[ImportReport]:
+    """Import every export into the ledger at `ledger` in one transaction: all of them, or none."""
+    prepared = []
+    for path in paths:
+        try:
+            prepared.append(prepare(path, scenario, currency, dates))
+        except UsageError as error:
+            raise UsageError(_together(str(error), len(paths))) from None
+    try:
+        done = record_imports(ledger, [p.batch for p in prepared], replace)
+    except UsageError as error:
+        raise UsageError(_together(str(error), len(paths))) from None
+    return [report(p, d) for p, d in zip(prepared, done, strict=True)]
+
+
+def _together(message: str, count: int) -> str:
+    if count < 2:
+        return message
+    return f"{message}. Nothing was imported from any of the {count} files: they are imported together or not at all"
+
+
+def import_file(
+    path: Path,
+    scenario: Scenario,
+    ledger: Ledger,
+    currency: str | None = None,
+    dates: tuple[dt.date, dt.date] | None = None,
+    replace: bool = False,
+) -> ImportReport:
+    """Read, check, map and record one export in an open ledger; nothing is recorded if any check fails."""
+    prepared = prepare(path, scenario, currency, dates)
+    return report(prepared, ledger.write([prepared.batch], replace)[0])
+
+
+def report(prepared: Prepared, done: Recorded) -> ImportReport:
+    """The report of one recorded export: counts, what was summed, dropped and replaced."""
+    export = prepared.export
+    notes = []
+    if done.already is not None:
+        notes.append(f"this file was already imported on {done.already}: nothing added")
+    elif done.duplicates:
+        notes.append(f"{done.duplicates} rows were already in the ledger with the same figures: not added again")
+    if prepared.merged:
+        notes.append(f"{prepared.merged} rows with the same campaign, placement and dates were summed")
+    if export.dates_given:
+        first, last = export.rows[0].start, export.rows[0].end
+        notes.append(f"the export has no dates: its rows cover {first} to {last} as given by --from and --to")
     return ImportReport(
-        str(path),
+        str(export.path),
         export.platform,
-        export.currency,
+        str(export.currency),
         len(export.rows),
-        imported,
-        duplicates,
-        unmapped,
-        totals,
+        done.added,
+        done.duplicates,
+        prepared.unmapped,
+        prepared.totals,
         export.dropped,
-        note,
+        "; ".join(notes),
+        [{"row": line, "label": label} for line, label in zip(export.dropped, export.dropped_labels, strict=True)],
+        prepared.merged,
+        _replaced_cells(done),
     )
+
+
+def _replaced_cells(done: Recorded) -> list[dict[str, Any]]:
+    """Per cell, the spend and conversions of the restated rows before and after."""
+    cells: dict[str, dict[str, Any]] = {}
+    for item in done.replaced:
+        cell = cells.setdefault(
+            f"{item.row.channel}.{item.row.format}",
+            {"rows": 0, "spend_before": 0.0, "spend_after": 0.0, "conversions_before": 0.0, "conversions_after": 0.0},
+        )
+        cell["rows"] += 1
+        for key in ("spend", "conversions"):
+            cell[f"{key}_before"] += item.before[key]
+            cell[f"{key}_after"] += getattr(item.row, key)
+    return [{"cell": name, **values} for name, values in cells.items()]

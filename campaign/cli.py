@@ -598,40 +598,69 @@ def _ledger_path(ledger: Path | None, scenario: str, name: str) -> Path:
 @click.option("--scenario", "scenario", required=True, metavar="SCENARIO", help="The scenario the actuals belong to.")
 @click.option("--ledger", type=click.Path(path_type=Path, dir_okay=False), metavar="PATH", help="The ledger file.")
 @click.option("--currency", metavar="CODE", help="The currency of exports that name none (TikTok).")
+@click.option("--from", "first", metavar="DATE", help="First day covered by exports without dates (with --to).")
+@click.option("--to", "last", metavar="DATE", help="Last day covered by exports without dates (with --from).")
+@click.option("--replace", is_flag=True, help="Replace rows already imported whose figures the platform restated.")
 @json_option
 def actuals_import_command(
-    files: tuple[Path, ...], scenario: str, ledger: Path | None, currency: str | None, as_json: bool
+    files: tuple[Path, ...],
+    scenario: str,
+    ledger: Path | None,
+    currency: str | None,
+    first: str | None,
+    last: str | None,
+    replace: bool,
+    as_json: bool,
 ) -> None:
     """Import exports of Meta Ads Manager, Google Ads, LinkedIn, TikTok or a plain CSV into the ledger.
 
-    Each file is one transaction: a file that fails a check imports nothing.
-    Rows map onto the scenario's cells through its actuals.mapping rules;
-    rows no rule claims are listed with the reason. The same file, or the
-    same campaign, placement and dates, is never counted twice.
+    All the files are one transaction: if any fails a check, nothing is
+    imported (and a new ledger file is not created). Rows map onto the
+    scenario's cells through its actuals.mapping rules; rows no rule claims
+    are listed with the reason. The same file, or the same campaign,
+    placement and dates, is never counted twice; an export the platform
+    restated (same rows, other figures) replaces the stored figures only with
+    --replace. Exports without dates (Google Ads "All time") need --from and --to.
 
     Example: campaign actuals import meta.csv google.csv --scenario cafe-chain-q1
     """
     from campaign import render
-    from campaign.actuals import import_file
+    from campaign.actuals import import_files
     from campaign.files import locate_scenario
-    from campaign.ledger import Ledger
     from scenarios.loader import load_scenario
 
-    reports = []
+    dates = _date_range(first, last)
     try:
         loaded = load_scenario(locate_scenario(scenario))
-        with Ledger(_ledger_path(ledger, scenario, loaded.name)) as book:
-            for file in files:
-                reports.append(import_file(file, loaded, book, currency))
+        reports = import_files(
+            list(files), loaded, _ledger_path(ledger, scenario, loaded.name), currency, dates, replace
+        )
     except CampaignError as error:
-        if reports and not as_json:
-            click.echo(render.imports(reports))
         _fail(error, as_json)
     if as_json:
         documents = [r.to_dict() for r in reports]
         click.echo(json.dumps(documents[0] if len(documents) == 1 else {"imports": documents}, indent=2))
         return
     click.echo(render.imports(reports))
+
+
+def _date_range(first: str | None, last: str | None) -> Any:
+    """--from and --to as dates (both or neither), or None."""
+    import datetime as dt
+
+    if first is None and last is None:
+        return None
+    if first is None or last is None:
+        raise click.UsageError("--from and --to go together: give the first and the last day the exports cover")
+    days = []
+    for option, value in (("--from", first), ("--to", last)):
+        try:
+            days.append(dt.date.fromisoformat(value))
+        except ValueError:
+            raise click.BadParameter(f"'{value}' is not a date; expected YYYY-MM-DD", param_hint=option) from None
+    if days[1] < days[0]:
+        raise click.BadParameter(f"{last} is before --from {first}", param_hint="--to")
+    return days[0], days[1]
 
 
 @actuals_group.command("show")

@@ -9,14 +9,16 @@ CSV, TSV, UTF-8 with or without a byte-order mark, UTF-16 and xlsx are read.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dateutil import parser as dateparser
+
+from campaign.tables import HEADER_ROWS, read_table
 from scenarios.errors import UsageError
 
 #: Column aliases per platform: field -> accepted header names (normalised: lower case, no currency suffix).
@@ -119,7 +121,10 @@ class ExportRow:
 
 @dataclass(frozen=True)
 class Export:
-    """A parsed export: its platform, currency, data rows, and the rows dropped as totals."""
+    """A parsed export: its platform, currency, data rows, and the rows dropped as totals (line and label).
+
+    `dates_given` says the rows' dates are the ones given with --from/--to; `sha256` is the file's digest.
+    """
 
     path: Path
     platform: str
@@ -127,6 +132,9 @@ class Export:
     rows: list[ExportRow]
     dropped: list[int] = field(default_factory=list)
     censored: int = 0
+    dropped_labels: list[str] = field(default_factory=list)
+    dates_given: bool = False
+    sha256: str = ""
 
 
 def normalise(header: str) -> str:
@@ -138,48 +146,8 @@ def normalise(header: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
-def read_table(path: Path) -> list[list[str]]:
-    """All rows of a CSV, TSV (UTF-8 with or without BOM, or UTF-16) or xlsx file, as strings."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read the file: {error.strerror}") from None
-    if raw[:2] == b"PK":
-        return _read_xlsx(path, raw)
-    try:
-        if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and raw[1:2] == b"\x00"):
-            text = raw.decode("utf-16")
-        else:
-            text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not a text export (neither UTF-8 nor UTF-16) and not an xlsx file") from None
-    tables = {d: list(csv.reader(io.StringIO(text), delimiter=d)) for d in ("\t", ",", ";")}
-    # The delimiter that yields a recognisable header wins; otherwise the one that splits most.
-    for rows in tables.values():
-        if _header(rows) is not None:
-            return rows
-    return max(tables.values(), key=lambda rows: max((len(r) for r in rows[:40]), default=0))
-
-
-def _read_xlsx(path: Path, raw: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = []
-        for values in sheet.iter_rows(values_only=True):
-            rows.append(
-                ["" if v is None else (v.date().isoformat() if isinstance(v, dt.datetime) else str(v)) for v in values]
-            )
-        book.close()
-    except Exception as error:
-        raise UsageError(f"{path}: not a readable xlsx workbook ({type(error).__name__}: {error})") from None
-    return rows
-
-
 def _header(rows: list[list[str]]) -> tuple[int, str] | None:
-    for index, row in enumerate(rows[:40]):
+    for index, row in enumerate(rows[:HEADER_ROWS]):
         names = {normalise(c) for c in row}
         for platform, needed in SIGNATURES:
             if all(n in names for n in needed):
@@ -214,22 +182,98 @@ def number(text: str) -> tuple[float, bool]:
     return number, censored
 
 
+#: Row dates as the platforms write them in date columns, tried in order before dateutil.
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%B %d, %Y", "%b %d, %Y", "%Y/%m/%d", "%d.%m.%Y")
+
+
 def parse_date(text: str) -> dt.date | None:
-    """A date as the platforms write it: 2026-09-01, 09/01/2026 (US), March 27, 2026."""
+    """A date as the platforms write it: 2026-09-01, 09/01/2026 (US, month first), March 27, 2026, 5 Jan 2026.
+
+    Raises `ValueError` for text that is not one whole date (a day, a month and a year).
+    """
     value = str(text).strip()
     if not value:
         return None
-    for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%B %d, %Y", "%b %d, %Y", "%Y/%m/%d", "%d.%m.%Y"):
+    for fmt in DATE_FORMATS:
         try:
             return dt.datetime.strptime(value[:10] if fmt == "%Y-%m-%d" else value, fmt).date()
         except ValueError:
             continue
-    raise ValueError(text)
+    return full_date(value)
 
 
-def read_export(path: Path, currency: str | None = None) -> Export:
-    """Parse an export file. `currency` states the currency of exports that do not carry one."""
-    rows = read_table(path)
+def full_date(text: str) -> dt.date:
+    """`text` read by dateutil (numbers month first, as US exports write them), only if it gives a whole date.
+
+    dateutil fills missing parts from a default date: parsing with two different
+    defaults and comparing tells a whole date from "January 5" or "2026".
+    """
+    value = text.strip().strip('"').strip()
+    try:
+        first = dateparser.parse(value, default=dt.datetime(2000, 1, 1))
+        second = dateparser.parse(value, default=dt.datetime(2001, 2, 2))
+    except (ValueError, OverflowError):
+        raise ValueError(value) from None
+    if first.date() != second.date():
+        raise ValueError(value)
+    return first.date()
+
+
+RANGE = re.compile(r"\s+(?:-|–|—|to)\s+|\s*[–—]\s*")
+LABELS = (("start", re.compile(r"Report Start:\s*([^,]*)", re.I)), ("end", re.compile(r"Report End:\s*([^,]*)", re.I)))
+
+
+def _preamble_dates(preamble: list[list[str]], path: Path) -> tuple[dt.date, dt.date] | None:
+    """A report's date range from the lines above its header (Google Ads, LinkedIn), or None.
+
+    Reads "January 5, 2026 - February 1, 2026", "5 January 2026 - 1 February 2026",
+    "5 Jan 2026 – 1 Feb 2026", "2026-01-05 - 2026-02-01" (quoted or not) and LinkedIn's
+    "Report Start: 09/01/2026, Report End: 09/02/2026" (month first).
+    """
+    for line_number, row in enumerate(preamble, start=1):
+        line = ",".join(row).strip().strip('"').strip()
+        labelled = {key: found.group(1).strip() for key, pattern in LABELS if (found := pattern.search(line))}
+        if labelled:
+            if set(labelled) != {"start", "end"}:
+                raise UsageError(
+                    f"{path}: line {line_number}: '{line}' gives a report start or end but not both; export the "
+                    "report again with its date range"
+                )
+            parts = [labelled["start"], labelled["end"]]
+        else:
+            parts = RANGE.split(line)
+            if len(parts) != 2 or not all(re.search(r"\d", p) for p in parts):
+                continue
+        dates = []
+        for part in parts:
+            try:
+                dates.append(full_date(part))
+            except ValueError:
+                raise UsageError(
+                    f"{path}: line {line_number}: '{part.strip()}' in the date range '{line}' is not a date; "
+                    "expected a day, a month and a year, such as January 5, 2026, 5 Jan 2026, 2026-01-05 or "
+                    "01/05/2026 (month first)"
+                ) from None
+        if dates[1] < dates[0]:
+            raise UsageError(f"{path}: line {line_number}: the date range '{line}' ends before it starts")
+        return dates[0], dates[1]
+    return None
+
+
+def read_export(
+    path: Path,
+    currency: str | None = None,
+    dates: tuple[dt.date, dt.date] | None = None,
+    conversion_columns: Sequence[str] = (),
+) -> Export:
+    """Parse an export file.
+
+    `currency` states the currency of exports that do not carry one; `dates`
+    (first and last day) the dates of exports that carry none; `conversion_columns`
+    the columns whose sum is each row's conversions (default: the platform's
+    results or conversions column).
+    """
+    rows, digest = read_table(path, lambda head: _header(head) is not None)
     index, platform = find_header(rows, path)
     header = rows[index]
     names = [normalise(c) for c in header]
@@ -243,36 +287,51 @@ def read_export(path: Path, currency: str | None = None) -> Export:
     missing = [k for k in REQUIRED if k not in columns]
     if missing:
         raise UsageError(f"{path}: a {platform} export needs the columns {', '.join(missing)} (or their aliases)")
+    counted = _conversion_columns(path, names, conversion_columns)
+    if counted is None:
+        counted = [columns["conversions"]] if "conversions" in columns else []
     spend_header = header[columns["spend"]]
     found = _header_currency([spend_header])
     if found is None:
         found = currency
-    preamble_dates = _preamble_dates(rows[:index])
-    parsed, dropped, censored, currencies = [], [], 0, set()
+    preamble_dates = _preamble_dates(rows[:index], path)
+    if dates is not None and ("start" in columns or preamble_dates is not None):
+        source = (
+            f"the column '{header[columns['start']].strip()}'"
+            if "start" in columns
+            else f"{preamble_dates[0]} to {preamble_dates[1]} above the header"  # type: ignore[index]
+        )
+        raise UsageError(
+            f"{path}: the export has dates of its own ({source}); --from and --to give the dates of exports that "
+            "have none: import this file without them"
+        )
+    fallback = dates if dates is not None else preamble_dates
+    parsed, dropped, labels, censored, currencies = [], [], [], 0, set()
     for offset, row in enumerate(rows[index + 1 :], start=index + 2):
         if not any(c.strip() for c in row):
             continue
         cell = {key: row[i] if i < len(row) else "" for key, i in columns.items()}
-        if _is_total(platform, row, cell):
+        label = _total_label(row, cell)
+        if label is not None:
             dropped.append(offset)
+            labels.append(label)
             continue
         values = {}
-        for key in ("spend", "impressions", "clicks", "conversions"):
-            try:
-                values[key], hidden = number(cell.get(key, ""))
-            except ValueError:
-                raise UsageError(
-                    f"{path}: line {offset}: {header[columns[key]].strip()} is {cell[key]!r}, not a count or "
-                    "amount of at least 0"
-                ) from None
+        for key in ("spend", "impressions", "clicks"):
+            values[key], hidden = _figure(path, offset, header[columns[key]], cell[key])
+            censored += hidden
+        values["conversions"] = 0.0
+        for i in counted:
+            value, hidden = _figure(path, offset, header[i], row[i] if i < len(row) else "")
+            values["conversions"] += value
             censored += hidden
         try:
             start = parse_date(cell["start"]) if "start" in cell else None
             end = parse_date(cell["end"]) if "end" in cell else None
         except ValueError as error:
             raise UsageError(f"{path}: line {offset}: '{error}' is not a date") from None
-        if start is None and preamble_dates is not None:
-            start, end = preamble_dates
+        if start is None and fallback is not None:
+            start, end = fallback
         if start is not None and end is not None and end < start:
             raise UsageError(f"{path}: line {offset}: the row ends ({end}) before it starts ({start})")
         if "currency" in cell and cell["currency"].strip():
@@ -290,11 +349,12 @@ def read_export(path: Path, currency: str | None = None) -> Export:
                 spend=values["spend"],
                 impressions=values["impressions"],
                 clicks=values["clicks"],
-                conversions=values.get("conversions", 0.0),
+                conversions=values["conversions"],
                 result_type=cell.get("result_type", "").strip(),
                 detail=" / ".join(cell[k].strip() for k in ("adset", "ad") if cell.get(k, "").strip()),
             )
         )
+    _check_sums(path, parsed)
     if len(currencies) > 1:
         raise UsageError(f"{path}: rows in several currencies ({', '.join(sorted(currencies))}); export one at a time")
     if currencies:
@@ -302,7 +362,38 @@ def read_export(path: Path, currency: str | None = None) -> Export:
         if found is not None and found != column:
             raise UsageError(f"{path}: the header says {found} but the currency column says {column}")
         found = column
-    return Export(path, platform, found, parsed, dropped, censored)
+    return Export(path, platform, found, parsed, dropped, censored, labels, dates is not None, digest)
+
+
+def _figure(path: Path, line: int, column: str, text: str) -> tuple[float, bool]:
+    try:
+        return number(text)
+    except ValueError:
+        message = f"{path}: line {line}: {column.strip()} is {text!r}, not a count or amount of at least 0"
+        raise UsageError(message) from None
+
+
+def _conversion_columns(path: Path, names: list[str], wanted: Sequence[str]) -> list[int] | None:
+    """The indexes of the columns named in `actuals.conversion_columns` that the export has (None: not set)."""
+    if not wanted:
+        return None
+    found = [names.index(normalise(w)) for w in wanted if normalise(w) in names]
+    if not found:
+        raise UsageError(
+            f"{path}: none of the scenario's actuals.conversion_columns ({', '.join(wanted)}) is a column of this "
+            "export; export it with one of them, or list the column that counts this scenario's conversions"
+        )
+    return found
+
+
+def _check_sums(path: Path, rows: list[ExportRow]) -> None:
+    """Refuse figures whose sum is no finite number (two rows of 1e308 add up to infinity)."""
+    for key in ("spend", "impressions", "clicks", "conversions"):
+        if not math.isfinite(sum(getattr(r, key) for r in rows)):
+            raise UsageError(
+                f"{path}: the rows' {key} adds up to more than the largest number the tool can hold "
+                f"(about {1.8e308:.1e}); the export's figures cannot be real: export it again"
+            )
 
 
 def _header_currency(header: list[str]) -> str | None:
@@ -313,26 +404,24 @@ def _header_currency(header: list[str]) -> str | None:
     return None
 
 
-def _preamble_dates(preamble: list[list[str]]) -> tuple[dt.date, dt.date] | None:
-    """A report's date range from the lines above its header (Google Ads, LinkedIn)."""
-    text = " ".join(" ".join(row) for row in preamble)
-    match = re.search(r"([A-Z][a-z]+ \d{1,2}, \d{4})\s*-\s*([A-Z][a-z]+ \d{1,2}, \d{4})", text)
-    if match:
-        return parse_date(match.group(1)), parse_date(match.group(2))
-    match = re.search(r"Report Start:\s*([\d/]+).*?Report End:\s*([\d/]+)", text)
-    if match:
-        return parse_date(match.group(1)), parse_date(match.group(2))
-    return None
-
-
-TOTAL = re.compile(r"^(grand )?totals?(:|\s+of\b|$)", re.IGNORECASE)
+#: Total rows as the platforms label them: Google's "Total: Campaigns" / "Total: Account", a bare
+#: "Total" or "Grand total", TikTok's "Total of 12 campaigns". "Total of spring" is a campaign.
+TOTAL = re.compile(r"(?:grand )?totals?|total:.*|total of [\d,]+ [a-z]+(?: [a-z]+)?", re.IGNORECASE)
 DIMENSIONS = ("campaign", "platform_name", "placement", "adset", "ad", "channel", "format")
+ACCOUNT_TOTAL = "no campaign, platform, placement or ad (the account total)"
 
 
-def _is_total(platform: str, row: list[str], cell: dict[str, str]) -> bool:
-    """Total and summary rows: Google's 'Total: ...', a 'Total' label, or a row whose every dimension is empty."""
+def _total_label(row: list[str], cell: dict[str, str]) -> str | None:
+    """The label of a total or summary row (what marks it as one), or None for a data row.
+
+    Total rows carry the platform's own marker in their first filled cell or in the campaign
+    cell, or (Meta's account total) leave every dimension empty.
+    """
     first = next((c.strip() for c in row if c.strip()), "")
-    if TOTAL.match(first) or TOTAL.match(cell.get("campaign", "").strip()):
-        return True
+    for text in (first, cell.get("campaign", "").strip()):
+        if TOTAL.fullmatch(text):
+            return text
     dimensions = [cell[k] for k in DIMENSIONS if k in cell]
-    return bool(dimensions) and not any(d.strip() for d in dimensions)
+    if dimensions and not any(d.strip() for d in dimensions):
+        return ACCOUNT_TOTAL
+    return None

@@ -1,54 +1,35 @@
-"""The actuals ledger: imported export rows in a SQLite database, one transaction per import.
+"""The actuals ledger: imported export rows in a SQLite database that this tool marks as its own.
 
-A file already imported (same bytes), or a row already there (same platform,
-campaign, platform name, placement and dates), adds nothing; a failure
-half-way rolls the whole import back.
+A ledger carries `PRAGMA application_id` = `APPLICATION_ID` and its schema
+version in `user_version`; any other database is refused untouched (a ledger
+of the previous version, unmarked but with exactly this tool's tables, is
+read as it is and marked on its next import). Every open runs SQLite's
+`quick_check`, so a damaged ledger is refused before anything is read or
+written. Writes happen in one transaction (`BEGIN IMMEDIATE`, waiting at most
+`LOCK_SECONDS` for another writer); a file already imported (same bytes), or
+a row already there with the same figures, adds nothing; a failure rolls the
+whole import back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import math
+import os
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from campaign import ledger_db
+from campaign.ledger_db import FIGURES, explain
 from scenarios.errors import UsageError
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS imports (
-    id INTEGER PRIMARY KEY,
-    file TEXT NOT NULL,
-    sha256 TEXT NOT NULL UNIQUE,
-    platform TEXT NOT NULL,
-    currency TEXT NOT NULL,
-    scenario TEXT NOT NULL,
-    imported_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS actuals (
-    id INTEGER PRIMARY KEY,
-    import_id INTEGER NOT NULL REFERENCES imports(id),
-    platform TEXT NOT NULL,
-    campaign TEXT NOT NULL,
-    platform_name TEXT NOT NULL,
-    placement TEXT NOT NULL,
-    detail TEXT NOT NULL,
-    start TEXT NOT NULL,
-    end TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    format TEXT NOT NULL,
-    spend REAL NOT NULL CHECK (spend >= 0),
-    impressions REAL NOT NULL CHECK (impressions >= 0),
-    clicks REAL NOT NULL CHECK (clicks >= 0),
-    conversions REAL NOT NULL CHECK (conversions >= 0),
-    UNIQUE (platform, campaign, platform_name, placement, detail, channel, format, start, end)
-);
-"""
 
 
 @dataclass(frozen=True)
 class LedgerRow:
-    """One mapped export row as the ledger keeps it."""
+    """One mapped export row as the ledger keeps it (money in the import's currency)."""
 
     platform: str
     campaign: str
@@ -78,43 +59,85 @@ class LedgerRow:
         )
 
 
-COLUMNS = (
-    "id",
-    "import_id",
-    "platform",
-    "campaign",
-    "platform_name",
-    "placement",
-    "detail",
-    "start",
-    "end",
-    "channel",
-    "format",
-    "spend",
-    "impressions",
-    "clicks",
-    "conversions",
-)
+@dataclass(frozen=True)
+class Batch:
+    """The mapped rows of one export file, ready to record."""
+
+    file: Path
+    sha256: str
+    platform: str
+    currency: str
+    scenario: str
+    rows: list[LedgerRow]
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """A row restated by a later export: its figures before and after."""
+
+    row: LedgerRow
+    before: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording one batch did: rows added, rows already there, rows replaced, or the earlier import's time."""
+
+    added: int = 0
+    duplicates: int = 0
+    replaced: list[Replaced] = field(default_factory=list)
+    already: str | None = None
+
+
+def merge_rows(rows: Iterable[LedgerRow]) -> tuple[list[LedgerRow], int]:
+    """Rows of the same series and dates summed into one; returns the rows and how many input rows were summed."""
+    merged: dict[tuple, LedgerRow] = {}
+    sizes: dict[tuple, int] = {}
+    for row in rows:
+        key = (*row.identity, row.start, row.end)
+        sizes[key] = sizes.get(key, 0) + 1
+        if key in merged:
+            old = merged[key]
+            row = LedgerRow(
+                *key[:4],
+                row.start,
+                row.end,
+                row.channel,
+                row.format,
+                old.spend + row.spend,
+                old.impressions + row.impressions,
+                old.clicks + row.clicks,
+                old.conversions + row.conversions,
+                row.detail,
+            )
+        merged[key] = row
+    return list(merged.values()), sum(n for n in sizes.values() if n > 1)
 
 
 class Ledger:
-    """A SQLite ledger of actuals at `path` (created when missing)."""
+    """The SQLite ledger of actuals at `path`: opened when it exists and is ours, created when missing."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, create: bool = True) -> None:
         self.path = path
-        if path.exists() and path.is_dir():
-            raise UsageError(f"{path}: is a folder, not a ledger file")
-        if not path.parent.exists():
-            raise UsageError(f"{path}: the folder {path.parent} does not exist; create it first")
+        self.legacy = False
+        if not path.exists() and not path.is_symlink():
+            if not create:
+                raise UsageError(f"{path}: no ledger yet; import exports with 'campaign actuals import'")
+            self.db = ledger_db.connect(path, "rwc")
+            try:
+                ledger_db.initialise(self.db)
+            except sqlite3.Error as error:
+                self.db.close()
+                raise explain(path, error, "create") from None
+            return
+        ledger_db.check_file(path)
+        self.db = ledger_db.connect(path, "rw")
         try:
-            self.db = sqlite3.connect(path)
-            self.db.executescript(SCHEMA)
-            found = tuple(row[1] for row in self.db.execute("PRAGMA table_info(actuals)"))
-        except sqlite3.DatabaseError as error:
-            raise UsageError(f"{path}: not an actuals ledger (a SQLite database): {error}") from None
-        if found != COLUMNS:
+            self.legacy = ledger_db.identify(path, self.db)
+            ledger_db.quick_check(path, self.db)
+        except BaseException:
             self.db.close()
-            raise UsageError(f"{path}: a SQLite database, but not an actuals ledger of this tool (other tables)")
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -133,87 +156,39 @@ class Ledger:
     def record(
         self, file: Path, sha256: str, platform: str, currency: str, scenario: str, rows: Iterable[LedgerRow]
     ) -> tuple[int, int]:
-        """Import `rows` in one transaction; returns (rows added, rows already in the ledger).
+        """Import `rows` (summed first where series and dates repeat) in one transaction; (added, already there)."""
+        merged, _ = merge_rows(rows)
+        done = self.write([Batch(file, sha256, platform, currency, scenario, merged)])[0]
+        return done.added, done.duplicates
 
-        Rows of the same series and dates within the import are summed first. A row whose
-        dates overlap, without matching, those of a row already stored for the same series
-        (a "to date" export after a weekly one) would count days twice: the import is refused.
+    def write(self, batches: list[Batch], replace: bool = False) -> list[Recorded]:
+        """Record every batch in one transaction: all of them, or (on any error) none.
+
+        A row with the same series and dates as a stored row adds nothing when its figures
+        are the same; with other figures it replaces the stored one when `replace`, and is
+        refused otherwise. A row whose dates overlap, without matching, those of a stored row
+        of the same series (a "to date" export after a weekly one) would count days twice:
+        refused.
         """
-        merged: dict[tuple, LedgerRow] = {}
-        for row in rows:
-            key = (*row.identity, row.start, row.end)
-            if key in merged:
-                old = merged[key]
-                row = LedgerRow(
-                    *key[:4],
-                    row.start,
-                    row.end,
-                    row.channel,
-                    row.format,
-                    old.spend + row.spend,
-                    old.impressions + row.impressions,
-                    old.clicks + row.clicks,
-                    old.conversions + row.conversions,
-                    row.detail,
-                )
-            merged[key] = row
-        added = duplicates = 0
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        with self.db:  # one transaction: committed at the end, rolled back on any error
-            cursor = self.db.execute(
-                "INSERT INTO imports (file, sha256, platform, currency, scenario, imported_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (str(file), sha256, platform, currency, scenario, now),
-            )
-            import_id = cursor.lastrowid
-            for row in merged.values():
-                overlap = self.db.execute(
-                    "SELECT a.start, a.end, i.file FROM actuals a JOIN imports i ON a.import_id = i.id "
-                    "WHERE a.platform = ? AND a.campaign = ? AND a.platform_name = ? AND a.placement = ? "
-                    "AND a.detail = ? AND a.channel = ? AND a.format = ? AND a.start <= ? AND a.end >= ? "
-                    "AND NOT (a.start = ? AND a.end = ?) LIMIT 1",
-                    (
-                        *row.identity,
-                        row.end.isoformat(),
-                        row.start.isoformat(),
-                        row.start.isoformat(),
-                        row.end.isoformat(),
-                    ),
-                ).fetchone()
-                if overlap:
-                    raise UsageError(
-                        f"{file}: {row.channel}.{row.format} ('{row.campaign}') from {row.start} to {row.end} "
-                        f"overlaps {overlap[0]} to {overlap[1]} already imported from {overlap[2]}: those days "
-                        "would count twice; export only the days not yet imported"
-                    )
-                try:
-                    self.db.execute(
-                        "INSERT INTO actuals (import_id, platform, campaign, platform_name, placement, detail, start, "
-                        "end, channel, format, spend, impressions, clicks, conversions) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            import_id,
-                            row.platform,
-                            row.campaign,
-                            row.platform_name,
-                            row.placement,
-                            row.detail,
-                            row.start.isoformat(),
-                            row.end.isoformat(),
-                            row.channel,
-                            row.format,
-                            row.spend,
-                            row.impressions,
-                            row.clicks,
-                            row.conversions,
-                        ),
-                    )
-                    added += 1
-                except sqlite3.IntegrityError as error:
-                    if "UNIQUE" not in str(error):
-                        raise UsageError(f"{file}: a row the ledger cannot hold: {error}") from None
-                    duplicates += 1
-        return added, duplicates
+        ledger_db.check_writable(self.path)
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise explain(self.path, error, "import") from None
+        try:
+            if self.legacy:
+                ledger_db.mark(self.db)
+            done = [_write_batch(self.db, batch, replace) for batch in batches]
+            _check_totals(self.path, self.db)
+            self.db.execute("COMMIT")
+        except BaseException as error:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            if isinstance(error, sqlite3.Error):
+                raise explain(self.path, error, "import") from None
+            raise
+        self.legacy = False
+        return done
 
     def rows(self, scenario: str | None = None, currency: str | None = None) -> list[LedgerRow]:
         """The rows in the ledger (of one scenario and currency, if given), in import order."""
@@ -224,10 +199,11 @@ class Ledger:
             "WHERE (? IS NULL OR i.scenario = ?) AND (? IS NULL OR i.currency = ?) "
             "ORDER BY a.id"
         )
-        return [
-            LedgerRow(*r[:4], dt.date.fromisoformat(r[4]), dt.date.fromisoformat(r[5]), *r[6:])
-            for r in self.db.execute(query, (scenario, scenario, currency, currency))
-        ]
+        try:
+            found = self.db.execute(query, (scenario, scenario, currency, currency)).fetchall()
+        except sqlite3.Error as error:
+            raise explain(self.path, error, "read") from None
+        return [LedgerRow(*r[:4], dt.date.fromisoformat(r[4]), dt.date.fromisoformat(r[5]), *r[6:]) for r in found]
 
     def imports(self) -> list[dict[str, object]]:
         """The imports so far: file, platform, currency, when, rows."""
@@ -236,4 +212,157 @@ class Ledger:
             "LEFT JOIN actuals a ON a.import_id = i.id GROUP BY i.id ORDER BY i.id"
         )
         keys = ("file", "platform", "currency", "imported_at", "rows")
-        return [dict(zip(keys, r, strict=True)) for r in self.db.execute(query)]
+        try:
+            found = self.db.execute(query).fetchall()
+        except sqlite3.Error as error:
+            raise explain(self.path, error, "read") from None
+        return [dict(zip(keys, r, strict=True)) for r in found]
+
+
+def _write_batch(db: sqlite3.Connection, batch: Batch, replace: bool) -> Recorded:
+    row = db.execute("SELECT imported_at FROM imports WHERE sha256 = ?", (batch.sha256,)).fetchone()
+    if row is not None:
+        return Recorded(duplicates=len(batch.rows), already=row[0])
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    import_id = db.execute(
+        "INSERT INTO imports (file, sha256, platform, currency, scenario, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (str(batch.file), batch.sha256, batch.platform, batch.currency, batch.scenario, now),
+    ).lastrowid
+    added = duplicates = 0
+    replaced: list[Replaced] = []
+    conflicts: list[tuple[LedgerRow, dict[str, float], str]] = []
+    for row in batch.rows:
+        dates = (row.start.isoformat(), row.end.isoformat())
+        same = db.execute(
+            "SELECT a.id, a.spend, a.impressions, a.clicks, a.conversions, i.file FROM actuals a "
+            "JOIN imports i ON a.import_id = i.id WHERE a.platform = ? AND a.campaign = ? AND a.platform_name = ? "
+            "AND a.placement = ? AND a.detail = ? AND a.channel = ? AND a.format = ? AND a.start = ? AND a.end = ?",
+            (*row.identity, *dates),
+        ).fetchone()
+        if same is not None:
+            before = dict(zip(FIGURES, same[1:5], strict=True))
+            if all(math.isclose(before[k], getattr(row, k), rel_tol=1e-9, abs_tol=1e-9) for k in FIGURES):
+                duplicates += 1
+            elif replace:
+                db.execute(
+                    "UPDATE actuals SET import_id = ?, spend = ?, impressions = ?, clicks = ?, conversions = ? "
+                    "WHERE id = ?",
+                    (import_id, row.spend, row.impressions, row.clicks, row.conversions, same[0]),
+                )
+                replaced.append(Replaced(row, before))
+            else:
+                conflicts.append((row, before, same[5]))
+            continue
+        overlap = db.execute(
+            "SELECT a.start, a.end, i.file FROM actuals a JOIN imports i ON a.import_id = i.id "
+            "WHERE a.platform = ? AND a.campaign = ? AND a.platform_name = ? AND a.placement = ? "
+            "AND a.detail = ? AND a.channel = ? AND a.format = ? AND a.start <= ? AND a.end >= ? LIMIT 1",
+            (*row.identity, dates[1], dates[0]),
+        ).fetchone()
+        if overlap:
+            raise UsageError(
+                f"{batch.file}: {row.channel}.{row.format} ('{row.campaign}') from {row.start} to {row.end} "
+                f"overlaps {overlap[0]} to {overlap[1]} already imported from {overlap[2]}: those days "
+                "would count twice; export only the days not yet imported"
+            )
+        db.execute(
+            "INSERT INTO actuals (import_id, platform, campaign, platform_name, placement, detail, start, "
+            "end, channel, format, spend, impressions, clicks, conversions) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                import_id,
+                *row.identity[:5],
+                *dates,
+                row.channel,
+                row.format,
+                row.spend,
+                row.impressions,
+                row.clicks,
+                row.conversions,
+            ),
+        )
+        added += 1
+    if conflicts:
+        raise UsageError(_restated(batch.file, conflicts))
+    return Recorded(added, duplicates, replaced)
+
+
+def _restated(file: Path, conflicts: list[tuple[LedgerRow, dict[str, float], str]]) -> str:
+    examples = "; ".join(
+        f"{row.channel}.{row.format} '{row.campaign}' {row.start} to {row.end}: spend {before['spend']:,.2f} → "
+        f"{row.spend:,.2f}, conversions {before['conversions']:,.1f} → {row.conversions:,.1f}"
+        for row, before, _ in conflicts[:3]
+    )
+    more = f" and {len(conflicts) - 3} more" if len(conflicts) > 3 else ""
+    sources = ", ".join(sorted({source for _, _, source in conflicts}))
+    return (
+        f"{file}: {len(conflicts)} rows have the same campaign, placement and dates as rows already imported from "
+        f"{sources}, but their figures differ ({examples}{more}); the platform restated them. Nothing was imported: "
+        "pass --replace to replace the stored figures with this file's"
+    )
+
+
+def _check_totals(path: Path, db: sqlite3.Connection) -> None:
+    """Refuse an import after which the ledger's figures no longer add up to a finite number."""
+    sums = db.execute("SELECT SUM(spend), SUM(impressions), SUM(clicks), SUM(conversions) FROM actuals").fetchone()
+    for key, value in zip(FIGURES, sums, strict=True):
+        if value is not None and not math.isfinite(value):
+            raise UsageError(
+                f"{path}: with this import the ledger's {key} would add up to more than the largest number the tool "
+                "can hold; nothing was imported: check the export's figures"
+            )
+
+
+def record_imports(path: Path, batches: list[Batch], replace: bool = False) -> list[Recorded]:
+    """Record `batches` in the ledger at `path` in one transaction, creating the ledger if no file is there.
+
+    A new ledger is written beside `path` under a temporary name and linked into place
+    only once committed, so a failed import leaves no file behind; when another process
+    creates the ledger first, the import goes into that one.
+    """
+    for _ in range(2):
+        if path.exists() or path.is_symlink():
+            with Ledger(path, create=False) as ledger:
+                return ledger.write(batches, replace)
+        try:
+            return _create(path, batches, replace)
+        except FileExistsError:
+            continue
+    raise UsageError(f"{path}: a link to a file that does not exist; pass --ledger with the real path of the ledger")
+
+
+def _create(path: Path, batches: list[Batch], replace: bool) -> list[Recorded]:
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"{path}: the folder {folder} does not exist; create it first, or pass another --ledger")
+    if not os.access(folder, os.W_OK):
+        raise explain(path, sqlite3.OperationalError("attempt to write a readonly database"), "create")
+    temporary = folder / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    try:
+        with Ledger(temporary) as ledger:
+            ledger.path = path  # messages name the ledger the user asked for
+            done = ledger.write(batches, replace)
+        _link(temporary, path)
+    except OSError as error:
+        if isinstance(error, FileExistsError):
+            raise
+        raise explain(path, error, "create") from None
+    finally:
+        for leftover in (temporary, temporary.with_name(temporary.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+    return done
+
+
+def _link(temporary: Path, path: Path) -> None:
+    """Give the committed ledger its name, never over a file that appeared meanwhile (FileExistsError)."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        # A file system without hard links: rename, checking first (a race of microseconds, not of an import).
+        if path.exists() or path.is_symlink():
+            raise FileExistsError(errno.EEXIST, "exists", str(path)) from None
+        os.rename(temporary, path)

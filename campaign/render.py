@@ -498,6 +498,7 @@ def imports(reports) -> str:
         out.append(
             f"{r.file}: {r.platform} export in {r.currency}, {r.rows} data rows ({len(r.dropped)} total rows "
             f"dropped); {r.imported} imported, {r.duplicates} already in the ledger"
+            + (f", {sum(c['rows'] for c in r.replaced)} replaced" if r.replaced else "")
         )
         out.append(
             f"  totals of all data rows: spend {number(t['spend'], 2)} {r.currency}, impressions "
@@ -505,6 +506,14 @@ def imports(reports) -> str:
         )
         if r.note:
             out.append(f"  note: {r.note}")
+        for d in r.dropped_rows:
+            out.append(f"  dropped total row, line {d['row']}: {d['label']}")
+        for c in r.replaced:
+            out.append(
+                f"  replaced {c['cell']} ({c['rows']} rows): spend {number(c['spend_before'], 2)} → "
+                f"{number(c['spend_after'], 2)} {r.currency}, conversions {number(c['conversions_before'], 1)} → "
+                f"{number(c['conversions_after'], 1)}"
+            )
         for u in r.unmapped:
             out.append(f"  unmapped line {u['row']}: {u['reason']}")
     return "\n".join(out)

@@ -10,6 +10,7 @@ import re
 
 from pydantic import BaseModel
 
+from scenarios import patterns
 from scenarios.errors import Problem, did_you_mean, one_of
 from scenarios.schema import Channel, PointsCurve, Scenario
 
@@ -53,10 +54,19 @@ def _check_mapping(scenario: Scenario) -> list[Problem]:
                 )
             )
         if rule.campaign is not None:
-            try:
-                re.compile(rule.campaign)
-            except re.error as error:
+            error = patterns.compile_error(rule.campaign)
+            slow = None if error is not None else patterns.too_slow(rule.campaign)
+            if error is not None:
                 problems.append(Problem(f"{path}.campaign", f"'{rule.campaign}' is not a regular expression: {error}"))
+            elif slow is not None:
+                problems.append(
+                    Problem(
+                        f"{path}.campaign",
+                        f"the pattern '{rule.campaign}' takes longer than {patterns.MATCH_SECONDS:g} s on a name of "
+                        f"{len(slow)} characters ({slow[0]!r} repeated): nested or overlapping repetition such as "
+                        "(a+)+ or (a|aa)+ backtracks without end; write it without the repeated group",
+                    )
+                )
     return problems
 
 

@@ -496,14 +496,27 @@ class PriorStrength(Closed):
 class Actuals(Closed):
     """How ad-platform exports map onto the scenario, and how much its rates weigh against them.
 
-    `conversion_results` lists Meta's `Result type` values that count as this
-    scenario's conversion (rows with other result types count their spend,
-    impressions and clicks but no conversions).
+    `conversion_columns` names the export columns whose sum is a row's
+    conversions, on every row whatever its result type (such as "Messaging
+    conversations started"); when empty, conversions are the platform's
+    results or conversions column, and `conversion_results` lists Meta's
+    `Result type` values that count (rows with other result types count their
+    spend, impressions and clicks but no conversions).
     """
 
     mapping: list[MappingRule] = []
+    conversion_columns: list[Annotated[str, Field(min_length=1)]] = []
     conversion_results: list[str] = []
     prior_strength: PriorStrength = PriorStrength()
+
+    @model_validator(mode="after")
+    def _one_conversion_rule(self) -> Actuals:
+        if self.conversion_columns and self.conversion_results:
+            raise ValueError(
+                "give either conversion_columns (columns counted on every row) or conversion_results (the Result "
+                "types whose Results count), not both"
+            )
+        return self
 
 
 class Scenario(Closed):
