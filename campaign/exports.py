@@ -392,7 +392,7 @@ def _check_sums(path: Path, rows: list[ExportRow]) -> None:
         if not math.isfinite(sum(getattr(r, key) for r in rows)):
             raise UsageError(
                 f"{path}: the rows' {key} adds up to more than the largest number the tool can hold "
-                f"(about {1.8e308:.1e}); the export's figures cannot be real: export it again"
+                "(about 1.8e308); the export's figures cannot be real: export it again"
             )
 
 

@@ -23,8 +23,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from campaign import ledger_db
-from campaign.ledger_db import FIGURES, explain
+from campaign.ledger_db import APPLICATION_ID, COLUMNS, FIGURES, SCHEMA, SCHEMA_VERSION, explain
 from scenarios.errors import UsageError
+
+__all__ = [
+    "APPLICATION_ID",
+    "COLUMNS",
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "Batch",
+    "Ledger",
+    "LedgerRow",
+    "Recorded",
+    "Replaced",
+    "merge_rows",
+    "record_imports",
+]
 
 
 @dataclass(frozen=True)
@@ -117,7 +131,8 @@ def merge_rows(rows: Iterable[LedgerRow]) -> tuple[list[LedgerRow], int]:
 class Ledger:
     """The SQLite ledger of actuals at `path`: opened when it exists and is ours, created when missing."""
 
-    def __init__(self, path: Path, create: bool = True) -> None:
+    def __init__(self, path: Path, create: bool = True, doing: str = "open") -> None:
+        """Open (or create) the ledger; `doing` ("open" or "import") says what a failure interrupted."""
         self.path = path
         self.legacy = False
         if not path.exists() and not path.is_symlink():
@@ -131,10 +146,10 @@ class Ledger:
                 raise explain(path, error, "create") from None
             return
         ledger_db.check_file(path)
-        self.db = ledger_db.connect(path, "rw")
+        self.db = ledger_db.connect(path, "rw", doing)
         try:
-            self.legacy = ledger_db.identify(path, self.db)
-            ledger_db.quick_check(path, self.db)
+            self.legacy = ledger_db.identify(path, self.db, doing)
+            ledger_db.quick_check(path, self.db, doing)
         except BaseException:
             self.db.close()
             raise
@@ -322,7 +337,7 @@ def record_imports(path: Path, batches: list[Batch], replace: bool = False) -> l
     """
     for _ in range(2):
         if path.exists() or path.is_symlink():
-            with Ledger(path, create=False) as ledger:
+            with Ledger(path, create=False, doing="import") as ledger:
                 return ledger.write(batches, replace)
         try:
             return _create(path, batches, replace)

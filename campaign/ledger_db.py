@@ -71,13 +71,13 @@ COLUMNS = (
 FIGURES = ("spend", "impressions", "clicks", "conversions")
 
 
-def connect(path: Path, mode: str) -> sqlite3.Connection:
+def connect(path: Path, mode: str, doing: str = "open") -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit); `mode` rw never creates the file."""
     uri = f"{path.absolute().as_uri()}?mode={mode}"
     try:
         return sqlite3.connect(uri, uri=True, timeout=LOCK_SECONDS, isolation_level=None)
     except sqlite3.Error as error:
-        raise explain(path, error, "open") from None
+        raise explain(path, error, doing) from None
 
 
 def initialise(db: sqlite3.Connection) -> None:
@@ -123,7 +123,7 @@ def check_file(path: Path) -> None:
         )
 
 
-def identify(path: Path, db: sqlite3.Connection) -> bool:
+def identify(path: Path, db: sqlite3.Connection, doing: str = "open") -> bool:
     """Check the database is a ledger of this tool; True for an unmarked ledger of the previous version."""
     try:
         application = db.execute("PRAGMA application_id").fetchone()[0]
@@ -134,7 +134,7 @@ def identify(path: Path, db: sqlite3.Connection) -> bool:
             if not name.startswith("sqlite_")
         }
     except sqlite3.Error as error:
-        raise explain(path, error, "open") from None
+        raise explain(path, error, doing) from None
     ours = tables == {"imports": IMPORT_COLUMNS, "actuals": COLUMNS}
     if application == APPLICATION_ID:
         if version > SCHEMA_VERSION:
@@ -151,13 +151,13 @@ def identify(path: Path, db: sqlite3.Connection) -> bool:
     raise UsageError(f"{path}: a SQLite database, but not an actuals ledger of this tool ({what}); {not_ours()}")
 
 
-def quick_check(path: Path, db: sqlite3.Connection) -> None:
+def quick_check(path: Path, db: sqlite3.Connection, doing: str = "open") -> None:
     try:
         found = [r[0] for r in db.execute("PRAGMA quick_check(5)").fetchall()]
     except sqlite3.Error as error:
-        raise explain(path, error, "open") from None
+        raise explain(path, error, doing) from None
     if found != ["ok"]:
-        raise explain(path, sqlite3.DatabaseError("database disk image is malformed: " + "; ".join(found)), "open")
+        raise explain(path, sqlite3.DatabaseError("database disk image is malformed: " + "; ".join(found)), doing)
 
 
 def check_writable(path: Path) -> None:

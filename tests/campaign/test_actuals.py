@@ -198,8 +198,7 @@ def test_bad_files_exit_1_with_the_reason_and_import_nothing(runner, tmp_path, m
     assert result.exit_code == 1, result.output
     assert message in result.output
     assert "Traceback" not in result.output
-    with Ledger(ledger) as book:
-        assert book.rows() == []
+    assert not ledger.exists()  # a refused import leaves no ledger file behind
 
 
 def test_a_ledger_that_is_not_a_database_is_refused(runner, tmp_path):
@@ -294,3 +293,178 @@ def test_an_xlsx_under_another_name_and_a_foreign_database(cafe, tmp_path, runne
     )
     assert refused.exit_code == 1
     assert "not an actuals ledger of this tool" in refused.output
+
+
+GOOGLE_HEADER = "Campaign status,Campaign,Campaign type,Impr.,Interactions,Currency code,Cost,Clicks,Conversions\n"
+GOOGLE_ROWS = (
+    'Enabled,YouTube video - bakery,Video,"1,356,884","5,210",EUR,160.20,480,20.00\n'
+    'Enabled,Shorts - cakes,Video,"301,550","1,109",EUR,41.70,120,4.00\n'
+    ',"Total: Campaigns",,"1,658,434","6,319",EUR,201.90,600,24.00\n'
+)
+
+
+def _google(path: Path, preamble: str) -> Path:
+    path.write_text(preamble + GOOGLE_HEADER + GOOGLE_ROWS, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '"January 4, 2027 - January 17, 2027"',
+        "January 4, 2027 - January 17, 2027",
+        '"4 January 2027 - 17 January 2027"',
+        "4 Jan 2027 – 17 Jan 2027",
+        "2027-01-04 - 2027-01-17",
+        "Jan 4, 2027 — Jan 17, 2027",
+    ],
+)
+def test_date_range_preambles_in_the_forms_platforms_write(tmp_path, line):
+    export = read_export(_google(tmp_path / "g.csv", f"Campaign report\n{line}\n"))
+    assert [(str(r.start), str(r.end)) for r in export.rows] == [("2027-01-04", "2027-01-17")] * 2
+    assert export.dropped == [6]
+
+
+def test_an_export_without_dates_needs_from_and_to(runner, tmp_path):
+    export = _google(tmp_path / "all-time.csv", 'Campaign report\n"All time"\n')
+    ledger = tmp_path / "l.sqlite"
+    args = ["actuals", "import", str(export), "--scenario", "cafe-chain-q1", "--ledger", str(ledger)]
+    refused = runner.invoke(cli, args)
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"Error: {export}: line 4 has no dates and neither has the export; give the dates it covers with "
+        "--from DATE --to DATE, or export with a date range or a Day breakdown\n"
+    )
+    assert not ledger.exists()
+    done = runner.invoke(cli, [*args, "--from", "2027-01-04", "--to", "2027-01-31", "--json"])
+    assert done.exit_code == 0, done.output
+    document = json.loads(done.stdout)
+    assert document["imported"] == 2
+    assert (
+        document["note"]
+        == "the export has no dates: its rows cover 2027-01-04 to 2027-01-31 as given by --from and --to"
+    )
+    with Ledger(ledger) as book:
+        assert {(str(r.start), str(r.end)) for r in book.rows()} == {("2027-01-04", "2027-01-31")}
+    # Only one of the two is a usage error; a file with dates of its own keeps them and refuses --from/--to.
+    alone = runner.invoke(cli, [*args, "--from", "2027-01-04"])
+    assert alone.exit_code == 2
+    assert "--from and --to go together: give the first and the last day the exports cover" in alone.stderr
+    backwards = runner.invoke(cli, [*args, "--from", "2027-01-31", "--to", "2027-01-04"])
+    assert backwards.exit_code == 2
+    assert "Invalid value for --to: 2027-01-04 is before --from 2027-01-31" in backwards.stderr
+    dated = _google(tmp_path / "dated.csv", '"January 4, 2027 - January 17, 2027"\n')
+    other = ["--scenario", "cafe-chain-q1", "--ledger", str(tmp_path / "m.sqlite")]
+    own = runner.invoke(cli, ["actuals", "import", str(dated), *other, "--from", "2027-01-04", "--to", "2027-01-31"])
+    assert own.exit_code == 1
+    assert own.stderr == (
+        f"Error: {dated}: the export has dates of its own (2027-01-04 to 2027-01-17 above the header); --from and "
+        "--to give the dates of exports that have none: import this file without them\n"
+    )
+
+
+def test_a_restated_export_needs_replace_and_says_what_changed(runner, tmp_path):
+    ledger = tmp_path / "l.sqlite"
+    first = tmp_path / "meta.csv"
+    first.write_bytes((EXPORTS / "meta_placement.csv").read_bytes())
+    restated = tmp_path / "meta restated.csv"
+    text = (EXPORTS / "meta_placement.csv").read_text(encoding="utf-8-sig")
+    restated.write_text(text.replace(",31,402.50,", ",33,410.00,").replace(",19,262.40,", ",18,250.40,"))
+    args = ["actuals", "import", "--scenario", "cafe-chain-q1", "--ledger", str(ledger)]
+    assert runner.invoke(cli, [*args, str(first)]).exit_code == 0
+    before = ledger.read_bytes()
+    refused = runner.invoke(cli, [*args, str(restated)])
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"Error: {restated}: 2 rows have the same campaign, placement and dates as rows already imported from "
+        f"{first}, but their figures differ (instagram.reel 'Q1 pre-orders - reels' 2027-01-04 to 2027-01-17: "
+        "spend 402.50 → 410.00, conversions 31.0 → 33.0; instagram.feed_image 'Q1 pre-orders - feed' 2027-01-04 to "
+        "2027-01-17: spend 262.40 → 250.40, conversions 19.0 → 18.0); the platform restated them. Nothing was "
+        "imported: pass --replace to replace the stored figures with this file's\n"
+    )
+    assert ledger.read_bytes() == before
+    replaced = runner.invoke(cli, [*args, str(restated), "--replace"])
+    assert replaced.exit_code == 0, replaced.output
+    assert "0 imported, 1 already in the ledger, 2 replaced" in replaced.stdout
+    assert "  replaced instagram.reel (1 rows): spend 402.50 → 410.00 EUR, conversions 31.0 → 33.0\n" in replaced.stdout
+    assert "  replaced instagram.feed_image (1 rows): spend 262.40 → 250.40 EUR, conversions 19.0 → 18.0\n" in (
+        replaced.stdout
+    )
+    with Ledger(ledger) as book:
+        spend = {(r.channel, r.format): r.spend for r in book.rows()}
+    assert spend == {
+        ("instagram", "reel"): 410.00,
+        ("instagram", "feed_image"): 250.40,
+        ("facebook", "feed_image"): 353.58,
+    }
+
+
+def _scenario(tmp_path: Path, **actuals) -> Path:
+    import yaml
+
+    data = yaml.safe_load(library_path("cafe-chain-q1").read_text(encoding="utf-8"))
+    data["actuals"].update(actuals)
+    data["actuals"] = {k: v for k, v in data["actuals"].items() if v is not None}
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+MESSAGING = (
+    '"Campaign name",Placement,Platform,"Result type",Results,"Messaging conversations started",Impressions,'
+    '"Link clicks","Amount spent (EUR)","Reporting starts","Reporting ends"\n'
+    '"Q1 chats",Feed,instagram,"Instagram profile visits",40,2,10000,100,50.00,2027-01-04,2027-01-10\n'
+    '"Q1 chats",Instagram Reels,instagram,"Messaging conversations started",7,7,8000,90,40.00,2027-01-04,2027-01-10\n'
+)
+
+
+def test_conversion_columns_count_on_every_row_whatever_its_result_type(runner, tmp_path):
+    export = tmp_path / "meta.csv"
+    export.write_text(MESSAGING, encoding="utf-8")
+    scenario = _scenario(tmp_path, conversion_results=None, conversion_columns=["Messaging conversations started"])
+    ledger = tmp_path / "l.sqlite"
+    args = ["actuals", "import", str(export), "--scenario", str(scenario), "--ledger", str(ledger), "--json"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["totals"]["conversions"] == 9  # 2 on the profile-visits row + 7
+    with Ledger(ledger) as book:
+        assert {r.format: r.conversions for r in book.rows()} == {"feed_image": 2, "reel": 7}
+    # The default keeps the rule: Results of the listed result types only (profile visits count none).
+    default = runner.invoke(
+        cli, ["actuals", "import", str(export), "--scenario", "cafe-chain-q1", "--ledger", str(tmp_path / "d.sqlite")]
+    )
+    assert default.exit_code == 0, default.output
+    assert "conversions 0.0" in default.stdout
+    # A column the export lacks is named; both rules at once are refused by the schema.
+    missing = _scenario(tmp_path, conversion_results=None, conversion_columns=["Leads", "Purchases"])
+    refused = runner.invoke(cli, [*args[:4], str(missing), *args[5:]])
+    assert refused.exit_code == 1
+    assert (
+        f"{export}: none of the scenario's actuals.conversion_columns (Leads, Purchases) is a column of this export; "
+        "export it with one of them, or list the column that counts this scenario's conversions"
+    ) in refused.stderr
+    both = _scenario(tmp_path, conversion_columns=["Leads"])
+    invalid = runner.invoke(cli, ["validate", str(both)])
+    assert invalid.exit_code == 1
+    assert (
+        "give either conversion_columns (columns counted on every row) or conversion_results (the Result types whose "
+        "Results count), not both"
+    ) in invalid.output
+
+
+def test_rows_of_the_same_key_are_summed_and_said_so(runner, tmp_path):
+    export = tmp_path / "daily-ads.csv"
+    rows = "".join(f"instagram,reel,2027-01-04,2027-01-10,{10 + i},1000,10,1,EUR\n" for i in range(12))
+    export.write_text(GENERIC_HEADER + rows + "instagram,reel,2027-01-11,2027-01-17,5,100,1,0,EUR\n")
+    ledger = tmp_path / "l.sqlite"
+    result = runner.invoke(
+        cli, ["actuals", "import", str(export), "--scenario", "cafe-chain-q1", "--ledger", str(ledger)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "  note: 12 rows with the same campaign, placement and dates were summed\n" in result.stdout
+    with Ledger(ledger) as book:
+        assert [r.spend for r in book.rows()] == [sum(10 + i for i in range(12)), 5]
+        assert [r.impressions for r in book.rows()] == [12000, 100]
+
+
+GENERIC_HEADER = "channel,format,start,end,spend,impressions,clicks,conversions,currency\n"
