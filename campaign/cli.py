@@ -713,9 +713,22 @@ def actuals_show_command(scenario: str, ledger: Path | None, as_json: bool) -> N
     show_default=True,
     help="Largest move of a cell's spend in a period, as a share of the current plan.",
 )
+@click.option(
+    "--exclude-campaign",
+    "exclude",
+    multiple=True,
+    metavar="REGEX",
+    help="Leave out ledger rows whose campaign name matches (Python regex, case-insensitive; repeatable).",
+)
 @json_option
 def reallocate_command(
-    scenario: str, as_of: str, variant: str | None, ledger: Path | None, max_change: float, as_json: bool
+    scenario: str,
+    as_of: str,
+    variant: str | None,
+    ledger: Path | None,
+    max_change: float,
+    exclude: tuple[str, ...],
+    as_json: bool,
 ) -> None:
     """Re-optimise the rest of the quarter from the actuals so far.
 
@@ -725,9 +738,14 @@ def reallocate_command(
     and rules, each cell's spend moving at most --max-change from the current
     plan, and staying where it is when moving would not pay.
 
+    --as-of is the first day not yet spent: a ledger row that ends before
+    it counts whole, a row that spans it pro rata to its days before it, a
+    row that starts on or after it not at all.
+
     Example: campaign reallocate cafe-chain-q1 --as-of 2027-02-01
     """
     import datetime as dt
+    import re
 
     from campaign import render
     from campaign.files import locate_scenario
@@ -741,13 +759,22 @@ def reallocate_command(
             day = dt.date.fromisoformat(as_of)
         except ValueError:
             raise UsageError(f"--as-of '{as_of}' is not a date; expected YYYY-MM-DD, such as 2027-02-01") from None
+        patterns = []
+        for text in exclude:
+            try:
+                patterns.append(re.compile(text, re.IGNORECASE))
+            except re.error as error:
+                raise UsageError(
+                    f"--exclude-campaign {text!r} is not a regular expression ({error}); "
+                    "escape special characters, such as 'Display \\(test\\)'"
+                ) from None
         loaded = load_scenario(locate_scenario(scenario), variant)
         path = _ledger_path(ledger, scenario, loaded.name)
         if not path.exists():
             raise UsageError(f"{path}: no ledger yet; import exports with 'campaign actuals import'")
         with Ledger(path) as book:
             rows = book.rows(loaded.name, loaded.currency)
-        result = reallocate(loaded, rows, day, max_change, variant)
+        result = reallocate(loaded, rows, day, max_change, variant, patterns)
     except InfeasibleError as error:
         _infeasible(error, scenario, variant, as_json)
     except CampaignError as error:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from campaign.asof import FIELDS, RULE, PastActuals, past_actuals, warnings
 from optimizer import Optimizer
 from optimizer.engine import achieved_value, kpi_statuses, with_unit_bounds
 from optimizer.explain import switch_values
@@ -36,6 +37,43 @@ NOTICEABLE = 0.05
 
 
 @dataclass(frozen=True)
+class Timeline:
+    """Where `as_of` falls: `past` periods complete before it, and the period it cuts, if any.
+
+    `current` is that period (0-based) with `days_past` of its `days` before
+    `as_of`; None when `as_of` starts a period.
+    """
+
+    as_of: dt.date
+    start: dt.date
+    past: int
+    current: int | None
+    days_past: int
+    days: int
+
+    @property
+    def share_left(self) -> float:
+        """The share of the current period's days not yet spent (0 without one)."""
+        return (self.days - self.days_past) / self.days if self.current is not None else 0.0
+
+    def describe(self, unit: str) -> dict[str, Any] | None:
+        """The current period, and how its remaining days are planned, for the JSON document."""
+        if self.current is None:
+            return None
+        last = self.as_of + dt.timedelta(days=self.days - self.days_past - 1)
+        left = self.days - self.days_past
+        return {
+            "period": self.current + 1,
+            "days_past": self.days_past,
+            "days": self.days,
+            "rest": (
+                f"{self.as_of} to {last}: the current plan's spend for {unit} {self.current + 1}, "
+                f"{left}/{self.days} of it, at the learned rates"
+            ),
+        }
+
+
+@dataclass(frozen=True)
 class Reallocation:
     """The new plan and what changed, why, and what it means for the quarter's KPIs."""
 
@@ -47,14 +85,39 @@ class Reallocation:
     projection: dict[str, dict[str, float]]
     at_risk: list[dict[str, Any]]
     kpis_relaxed: bool
+    timeline: Timeline
+    actuals: PastActuals
+    past: dict[str, float]
+    warnings: list[str]
+    unit: str = "week"
 
     def to_dict(self) -> dict[str, Any]:
-        """The `reallocate --json` document: the optimize contract for the remaining periods, plus the changes."""
+        """The `reallocate --json` document: the optimize contract for the remaining periods, plus the changes.
+
+        Allocation rows of the period `as_of` cuts hold its remaining days only
+        (`share_of_period` < 1).
+        """
         document = self.result.to_dict()
         document["allocation"] = [a for a in document["allocation"] if a["period"] > self.past_periods]
+        t = self.timeline
+        for row in document["allocation"]:
+            row["share_of_period"] = t.share_left if t.current is not None and row["period"] == t.current + 1 else 1.0
+        last = self.as_of - dt.timedelta(days=1)
         document |= {
             "as_of": self.as_of.isoformat(),
+            "as_of_rule": RULE,
             "past_periods": self.past_periods,
+            "past": {
+                "first_day": t.start.isoformat(),
+                "last_day": last.isoformat(),
+                "periods": self.past_periods,
+                "current_period": t.describe(self.unit),
+                **self.past,
+            },
+            "split_rows": [_row_dict(row) | {"share": share} for row, share in self.actuals.split],
+            "unused_rows": [_row_dict(row) for row in self.actuals.unused],
+            "excluded_rows": [_row_dict(row) for row in self.actuals.excluded],
+            "warnings": self.warnings,
             "changes": self.changes,
             "learning": [item.to_dict() for item in self.learning if item.spend > 0],
             "projection": self.projection,
@@ -64,8 +127,20 @@ class Reallocation:
         return document
 
 
-def elapsed_periods(scenario: Scenario, as_of: dt.date) -> int:
-    """Periods complete before `as_of` (the first day not yet spent); errors outside the horizon."""
+def _row_dict(row: Any) -> dict[str, Any]:
+    return {
+        "channel": row.channel,
+        "format": row.format,
+        "campaign": row.campaign,
+        "start": row.start.isoformat(),
+        "end": row.end.isoformat(),
+        "spend": row.spend,
+        "conversions": row.conversions,
+    }
+
+
+def timeline(scenario: Scenario, as_of: dt.date) -> Timeline:
+    """Periods complete before `as_of` (the first day not yet spent) and the one it cuts; errors outside the horizon."""
     h = horizon(scenario)
     if h.start is None:
         raise UsageError(f"scenario '{scenario.name}' has no start date: reallocation needs one (start: YYYY-MM-DD)")
@@ -75,8 +150,18 @@ def elapsed_periods(scenario: Scenario, as_of: dt.date) -> int:
     if as_of > last:
         raise UsageError(f"--as-of {as_of} is after the end of the horizon ({last}): nothing is left to reallocate")
     day = (as_of - h.start).days
-    ends = np.array([np.flatnonzero(h.period_of_day == p).max() for p in range(scenario.periods.count)])
-    return int((ends < day).sum())
+    days = [np.flatnonzero(h.period_of_day == p) for p in range(scenario.periods.count)]
+    past = int(sum(d.max() < day for d in days))
+    period = int(h.period_of_day[day])
+    first = int(days[period].min())
+    if first == day:
+        return Timeline(as_of, h.start, past, None, 0, 0)
+    return Timeline(as_of, h.start, past, period, day - first, len(days[period]))
+
+
+def elapsed_periods(scenario: Scenario, as_of: dt.date) -> int:
+    """Periods complete before `as_of` (the first day not yet spent); errors outside the horizon."""
+    return timeline(scenario, as_of).past
 
 
 def reallocate(
@@ -85,30 +170,54 @@ def reallocate(
     as_of: dt.date,
     max_change: float = 0.2,
     variant: str | None = None,
+    exclude: list[Any] | None = None,
 ) -> Reallocation:
-    """Fix spend to date at the ledger's, learn the rates, and re-optimise the remaining periods."""
+    """Fix spend to date at the ledger's, learn the rates, and re-optimise the remaining periods.
+
+    What counts as past follows `campaign.asof` (rows split by day at `as_of`); the
+    period `as_of` cuts keeps the current plan's spend for its remaining days,
+    pro rata, at the learned rates; re-optimisation starts with the next period.
+    `exclude` holds compiled patterns: ledger rows whose campaign matches one are left out.
+    """
     if not 0 <= max_change <= 10:
         raise UsageError(
             f"--max-change must be between 0 and 10 (a share of each cell's planned spend), got {max_change}"
         )
-    past = elapsed_periods(scenario, as_of)
+    clock = timeline(scenario, as_of)
+    past = clock.past
+    actuals = past_actuals(rows, as_of, exclude)
+    rows = actuals.rows  # from here on, only the days before as_of
     market = build_market(scenario)
     current = Optimizer().optimize(scenario, variant=variant)
     plan = plan_from_result(current, market).spend
     learned = learn(scenario, market, rows)
     updated = updated_scenario(scenario, learned)
     cells, periods = len(market.cell_keys), market.periods
-    actual = by_period(scenario, rows, market.cell_keys, "spend")
+    actual = {key: by_period(scenario, rows, market.cell_keys, key).ravel() for key in FIELDS}
+    # The period as_of cuts: its days before as_of at the ledger's figures, the rest at the plan's spend, pro rata.
+    cut = market.period_of == clock.current if clock.current is not None else np.zeros(len(plan), bool)
+    rest = np.where(cut, plan * clock.share_left, 0.0)
+    fixed = (market.period_of < past) | cut
+    fixed_spend = actual["spend"] + rest
     lower = np.clip(plan * (1 - max_change), 0.0, None)
     upper = plan * (1 + max_change)
-    fixed = (market.period_of < past).reshape(cells, periods)
-    lower = np.where(fixed.ravel(), actual.ravel(), lower)
-    upper = np.where(fixed.ravel(), actual.ravel(), upper)
-    _check_past(scenario, market, actual, plan, past)
-    # The periods spent count at the conversions they actually brought, not at the model's.
-    done = by_period(scenario, rows, market.cell_keys, "conversions").sum()
-    learned_market = with_actuals(build_market(updated), fixed.ravel(), float(done))
-    start = np.where(fixed.ravel(), actual.ravel(), plan)
+    lower = np.where(fixed, fixed_spend, lower)
+    upper = np.where(fixed, fixed_spend, upper)
+    _check_past(scenario, market, actual["spend"].reshape(cells, periods), fixed_spend, plan, past)
+    # The days spent count at the conversions they actually brought, not at the model's; the rest of a
+    # period cut by as_of at the learned model's: a share r of the period's days buys r · f(x / r),
+    # and at the plan's pace (x = r · plan) that is r · f(plan).
+    base = build_market(updated)
+    rest_impressions = base.impressions(rest)
+    remaining = {
+        "spend": rest,
+        "conversions": np.where(cut, clock.share_left * base.curves.value(plan), 0.0),
+        "impressions": rest_impressions,
+        "clicks": rest_impressions * base.ctr,
+    }
+    done = float(actual["conversions"].sum() + remaining["conversions"].sum())
+    learned_market = with_actuals(base, fixed, done)
+    start = np.where(fixed, fixed_spend, plan)
     relaxed = False
     try:
         result = Optimizer().optimize(updated, variant=variant, unit_bounds=(lower, upper), market=learned_market)
@@ -136,9 +245,9 @@ def reallocate(
     else:
         # Two plans within the optimizer's certified tolerance of each other are equally good.
         final = _closest(problem, start, plan_from_result(result, learned_market).spend, 2 * result.solver.tolerance)
-    result = _with_plan(result, learned_market, final)
-    changes = _changes(learned_market, plan, final, past, learned, lower, upper, scenario.currency)
-    outlook = _outlook(updated, learned_market, final, fixed.ravel(), rows)
+    result = _with_plan(result, learned_market, final, cut, remaining)
+    changes = _changes(learned_market, plan, final, fixed, learned, lower, upper, scenario.currency)
+    outlook = _outlook(learned_market, final, fixed, actual, remaining)
     projection = {
         "original": {k: current.totals[k] for k in ("spend", "conversions", "clicks", "reach", "profit")},
         "projected": {k: outlook.totals[k] for k in ("spend", "conversions", "clicks", "reach", "profit")},
@@ -148,7 +257,22 @@ def reallocate(
         for k in kpi_statuses(build_problem(updated, learned_market), outlook)
         if not k.met
     ]
-    return Reallocation(result, as_of, past, changes, learned, projection, at_risk, relaxed)
+    summary = {key: float(actual[key].sum()) for key in FIELDS}
+    return Reallocation(
+        result,
+        as_of,
+        past,
+        changes,
+        learned,
+        projection,
+        at_risk,
+        relaxed,
+        clock,
+        actuals,
+        summary,
+        warnings(actuals, scenario.currency),
+        scenario.periods.unit,
+    )
 
 
 def with_actuals(market: Market, past: np.ndarray, conversions: float) -> Market:
@@ -164,8 +288,8 @@ def with_actuals(market: Market, past: np.ndarray, conversions: float) -> Market
     return replace(market, curves=curves, carried_conversions=market.carried_conversions + conversions)
 
 
-def _check_past(scenario: Scenario, market, actual: np.ndarray, plan: np.ndarray, past: int) -> None:
-    """Refuse a ledger that leaves out whole past periods, or whose past spend breaks a weekly cap."""
+def _check_past(scenario: Scenario, market, actual: np.ndarray, fixed: np.ndarray, plan: np.ndarray, past: int) -> None:
+    """Refuse a ledger that leaves out whole past periods, or whose fixed spend breaks a period's cap."""
     unit = scenario.periods.unit
     planned = plan.reshape(actual.shape).sum(axis=0)
     spent = actual.sum(axis=0)
@@ -175,10 +299,14 @@ def _check_past(scenario: Scenario, market, actual: np.ndarray, plan: np.ndarray
                 f"the ledger has no actuals for {unit} {t + 1}, before --as-of: import that {unit}'s exports, or "
                 "give an earlier --as-of (spend to date is what the ledger says)"
             )
-        cap = scenario.budget.per_period.max
-        if cap is not None and spent[t] > cap * (1 + 1e-6):
+    cap = scenario.budget.per_period.max
+    if cap is None:
+        return
+    for t, total in enumerate(fixed.reshape(actual.shape).sum(axis=0)):
+        if total > cap * (1 + 1e-6):
             raise UsageError(
-                f"the ledger's spend in {unit} {t + 1} ({spent[t]:,.2f} {scenario.currency}) is above "
+                f"the ledger's spend in {unit} {t + 1} ({total:,.2f} {scenario.currency}"
+                f"{'' if t < past else ', with the rest of the ' + unit + ' as planned'}) is above "
                 f"budget.per_period.max ({cap:,.2f}): no plan can meet that rule any more; raise it to re-optimise"
             )
 
@@ -206,28 +334,33 @@ def _closest(problem, current: np.ndarray, best: np.ndarray, tolerance: float) -
     return current + hi * (best - current)
 
 
-def _with_plan(result: OptimizationResult, market, spend: np.ndarray) -> OptimizationResult:
-    """The result with its allocation and totals recomputed for `spend`."""
+def _with_plan(result: OptimizationResult, market, spend: np.ndarray, cut: np.ndarray, rest) -> OptimizationResult:
+    """The result with its allocation and totals recomputed for `spend`.
+
+    The units of the period as_of cuts (`cut`) show their remaining days only: `rest`
+    maps spend, conversions, impressions and clicks to per-unit arrays of those days.
+    """
     outcomes = market.outcomes(spend)
     allocation = tuple(
         replace(
             row,
-            spend=float(outcomes.spend[u]),
-            conversions=float(outcomes.conversions[u]),
-            impressions=float(outcomes.impressions[u]),
-            clicks=float(outcomes.clicks[u]),
+            **{key: float(rest[key][u] if cut[u] else getattr(outcomes, key)[u]) for key in FIELDS},
         )
         for u, row in enumerate(result.allocation)  # one row per unit, in the market's order
     )
     return replace(result, allocation=allocation, totals=dict(outcomes.totals))
 
 
-def _outlook(scenario: Scenario, market, spend: np.ndarray, past: np.ndarray, rows: list[Any]):
-    """The quarter's expected outcomes: the ledger's actuals for the periods spent, the learned model after."""
-    outcomes = market.outcomes(spend)  # the market counts the periods spent at their actual conversions
+def _outlook(market, spend: np.ndarray, fixed: np.ndarray, actual: dict, rest: dict):
+    """The quarter's expected outcomes: the ledger's actuals for the days spent, the learned model after.
+
+    `actual` holds the ledger's figures per unit (days before as_of), `rest` the remaining days
+    of the period as_of cuts; the market counts the fixed units at their actual conversions already.
+    """
+    outcomes = market.outcomes(spend)
     t = dict(outcomes.totals)
     for key, per_unit in (("impressions", outcomes.impressions), ("clicks", outcomes.clicks)):
-        t[key] = float(per_unit[~past].sum()) + float(by_period(scenario, rows, market.cell_keys, key).sum())
+        t[key] = float(per_unit[~fixed].sum() + actual[key].sum() + rest[key].sum())
     t["revenue"] = t["conversions"] * market.value_per_conversion
     t["gross_margin"] = t["revenue"] * market.gross_margin
     t["profit"] = t["conversions"] * market.margin_per_conversion - t["spend"] - t["production"] - market.fixed_costs
@@ -236,12 +369,12 @@ def _outlook(scenario: Scenario, market, spend: np.ndarray, past: np.ndarray, ro
     return replace(outcomes, totals=t)
 
 
-def _changes(market, old, new, past, learned, lower, upper, currency) -> list[dict[str, Any]]:
+def _changes(market, old, new, fixed, learned, lower, upper, currency) -> list[dict[str, Any]]:
     by_cell = {item.cell: item for item in learned}
     changes = []
     for u in range(len(old)):
         period = int(market.period_of[u]) + 1
-        if period <= past or abs(new[u] - old[u]) < max(0.5, 0.005 * old[u]):
+        if fixed[u] or abs(new[u] - old[u]) < max(0.5, 0.005 * old[u]):
             continue
         cell = market.cell_keys[market.cell_of[u]]
         reason = _reason(cell, by_cell.get(cell), new[u] > old[u], currency)

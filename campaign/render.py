@@ -545,6 +545,7 @@ def reallocation(result, scenario: Scenario) -> str:
     ]
     if result.kpis_relaxed:
         out.append("note: within the move limits no plan meets every KPI any more; planned for the objective alone")
+    out += _past(result, scenario)
     learned = [item for item in result.learning if item.spend > 0]
     if learned:
         rows = [
@@ -588,3 +589,27 @@ def reallocation(result, scenario: Scenario) -> str:
             for r in result.at_risk
         ]
     return "\n".join(out)
+
+
+def _past(result, scenario: Scenario) -> list[str]:
+    """Which days count as past, what they hold, how the period as_of cuts goes on, and the rule's warnings."""
+    document = result.to_dict()["past"]
+    unit = scenario.periods.unit
+    t = document["current_period"]
+    days = f"{result.past_periods} {unit}s" + (
+        f" and {t['days_past']} of the {t['days']} days of {unit} {t['period']}" if t else ""
+    )
+    out = [
+        "",
+        (
+            f"Past: {document['first_day']} to {document['last_day']} ({days}): {number(document['spend'], 2)} "
+            f"{scenario.currency} spent, {number(document['conversions'], 1)} {scenario.business.conversion}s "
+            "(spend and conversions from the same ledger rows)"
+        ),
+        f"Rule: {result.to_dict()['as_of_rule']}.",
+    ]
+    if t:
+        out.append(f"Rest of {unit} {t['period']}: {t['rest']}; re-optimised from {unit} {t['period'] + 1}.")
+    if result.warnings:
+        out += ["", "Warnings"] + [f"  - {w}" for w in result.warnings]
+    return out
