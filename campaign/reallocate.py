@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from campaign import plausibility, reasons
 from campaign.asof import FIELDS, RULE, PastActuals, past_actuals, warnings
 from optimizer import Optimizer
 from optimizer.engine import achieved_value, kpi_statuses, with_unit_bounds
@@ -31,9 +32,6 @@ from scenarios.learning import CellLearning, by_period, learn, updated_scenario
 from scenarios.market import Market, build_market
 from scenarios.schema import Kpis, Scenario
 from simulation import plan_from_result
-
-#: A rate moved less than this (relative) is "as planned" in the reasons.
-NOTICEABLE = 0.05
 
 
 @dataclass(frozen=True)
@@ -89,6 +87,7 @@ class Reallocation:
     actuals: PastActuals
     past: dict[str, float]
     warnings: list[str]
+    suspects: list[dict[str, Any]]
     unit: str = "week"
 
     def to_dict(self) -> dict[str, Any]:
@@ -118,6 +117,7 @@ class Reallocation:
             "unused_rows": [_row_dict(row) for row in self.actuals.unused],
             "excluded_rows": [_row_dict(row) for row in self.actuals.excluded],
             "warnings": self.warnings,
+            "suspect_actuals": self.suspects,
             "changes": self.changes,
             "learning": [item.to_dict() for item in self.learning if item.spend > 0],
             "projection": self.projection,
@@ -246,7 +246,8 @@ def reallocate(
         # Two plans within the optimizer's certified tolerance of each other are equally good.
         final = _closest(problem, start, plan_from_result(result, learned_market).spend, 2 * result.solver.tolerance)
     result = _with_plan(result, learned_market, final, cut, remaining)
-    changes = _changes(learned_market, plan, final, fixed, learned, lower, upper, scenario.currency)
+    constraints = [c.to_dict() for c in result.constraints]
+    changes = reasons.changes(scenario, market, learned_market, plan, final, fixed, learned, lower, upper, constraints)
     outlook = _outlook(learned_market, final, fixed, actual, remaining)
     projection = {
         "original": {k: current.totals[k] for k in ("spend", "conversions", "clicks", "reach", "profit")},
@@ -258,6 +259,8 @@ def reallocate(
         if not k.met
     ]
     summary = {key: float(actual[key].sum()) for key in FIELDS}
+    past_share = np.where(market.period_of < past, 1.0, np.where(cut, 1.0 - clock.share_left, 0.0))
+    suspect = plausibility.suspects(scenario, market, learned, rows, past_share)
     return Reallocation(
         result,
         as_of,
@@ -270,7 +273,8 @@ def reallocate(
         clock,
         actuals,
         summary,
-        warnings(actuals, scenario.currency),
+        warnings(actuals, scenario.currency) + [item["message"] for item in suspect],
+        suspect,
         scenario.periods.unit,
     )
 
@@ -367,52 +371,3 @@ def _outlook(market, spend: np.ndarray, fixed: np.ndarray, actual: dict, rest: d
     t["cpa"] = t["spend"] / t["conversions"] if t["conversions"] > 0 else float("inf")
     t["roas"] = t["revenue"] / t["spend"] if t["spend"] > 0 else 0.0
     return replace(outcomes, totals=t)
-
-
-def _changes(market, old, new, fixed, learned, lower, upper, currency) -> list[dict[str, Any]]:
-    by_cell = {item.cell: item for item in learned}
-    changes = []
-    for u in range(len(old)):
-        period = int(market.period_of[u]) + 1
-        if fixed[u] or abs(new[u] - old[u]) < max(0.5, 0.005 * old[u]):
-            continue
-        cell = market.cell_keys[market.cell_of[u]]
-        reason = _reason(cell, by_cell.get(cell), new[u] > old[u], currency)
-        if new[u] >= upper[u] - 1e-6 or new[u] <= lower[u] + 1e-6:
-            reason += "; held to the move limit"
-        channel, fmt = cell.split(".", 1)
-        changes.append(
-            {
-                "channel": channel,
-                "format": fmt,
-                "period": period,
-                "old_spend": float(old[u]),
-                "new_spend": float(new[u]),
-                "reason": reason,
-            }
-        )
-    return changes
-
-
-def _reason(cell: str, item: CellLearning | None, up: bool, currency: str) -> str:
-    """The largest move among the cell's rates, in words, or why the budget moved anyway."""
-    if item is not None:
-        name, estimate = max(
-            (("CPM", item.cpm), ("CTR", item.ctr), ("CVR", item.cvr)), key=lambda pair: abs(pair[1].moved)
-        )
-        if abs(estimate.moved) >= NOTICEABLE and item.spend > 0:
-            better = estimate.moved < 0 if name == "CPM" else estimate.moved > 0
-            if name == "CPM":
-                text = (
-                    f"{estimate.mean:.2f} {currency} vs {estimate.plan:.2f} planned, "
-                    f"90 % CI {estimate.low:.2f}–{estimate.high:.2f}"
-                )
-            else:
-                text = (
-                    f"{100 * estimate.mean:.2f} % vs {100 * estimate.plan:.2f} % planned, "
-                    f"90 % CI {100 * estimate.low:.2f}–{100 * estimate.high:.2f} %"
-                )
-            if better == up:
-                return f"{cell} {name} {text}"
-            return f"{cell} re-timed to the weeks where it earns most ({name} {text})"
-    return f"{cell} as planned; budget {'freed' if not up else 'moved here'} as other cells' rates moved"

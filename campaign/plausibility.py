@@ -1,0 +1,135 @@
+"""Actuals the scenario's model cannot explain: which conversions are suspect, and why.
+
+Three checks per cell with actuals before --as-of:
+
+- **beyond the curve**: more conversions than the cell's response curve can
+  bring at any spend in the days spent (its saturation level, summed over
+  those days' periods, pro rata for a period cut by --as-of);
+- **learned CVR far from the observed one**: the learned CVR (the rate at
+  low spend, read through the curve) is at least `FAR` times the observed
+  conversions per click, or above 100 %: the curve saturates at the spend
+  made, so the conversions are read as a much higher rate at low spend;
+- **CPA outside the channel's range**: the observed cost per conversion is
+  below a `FAR`-th of the cheapest, or above `FAR` times the dearest, planned
+  cost per conversion at low spend (CPM / (1000 · CTR · CVR)) of the
+  channel's formats.
+
+Each finding names the campaigns behind the cell's conversions, so they can
+be left out with `reallocate --exclude-campaign`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from campaign.render import number
+from scenarios.learning import CellLearning
+
+#: How far (a factor) a figure may stray before it is suspect.
+FAR = 3.0
+
+
+def suspects(
+    scenario, market, learned: list[CellLearning], rows: list[Any], past_share: np.ndarray
+) -> list[dict[str, Any]]:
+    """The findings, one per cell and check; `past_share` is each unit's share of its period's days spent."""
+    ceiling = market.curves.value(np.full(len(market.period_of), 1e18)) * past_share
+    by_channel: dict[str, list[float]] = {}
+    for item in learned:
+        low = _low_spend_cpa(item)
+        if np.isfinite(low):
+            by_channel.setdefault(item.cell.split(".", 1)[0], []).append(low)
+    conv = f"{scenario.business.conversion}s"
+    cur = scenario.currency
+    out = []
+    for c, item in enumerate(learned):
+        if item.spend <= 0 or item.conversions <= 0:
+            continue
+        findings = []
+        most = float(ceiling[market.cell_of == c].sum())
+        if item.conversions > most * (1 + 1e-9):
+            findings.append(
+                (
+                    "beyond_curve",
+                    (
+                        f"{number(item.conversions, 1)} {conv} observed, more than its curve can bring at any spend "
+                        f"in the days spent (at most {number(most, 1)}: it saturates below them; if they are real, "
+                        "the cell's audience, audience_share or in_market is too small)"
+                    ),
+                )
+            )
+        observed_cvr = item.conversions / item.clicks if item.clicks > 0 else float("inf")
+        if item.cvr.mean >= 1.0 or item.cvr.mean >= FAR * observed_cvr:
+            findings.append(
+                (
+                    "learned_cvr",
+                    (
+                        f"learned CVR {_pct(item.cvr.mean)} against {_pct(observed_cvr)} observed conversions per "
+                        f"click ({number(item.cvr.mean / observed_cvr, 1)}×): the curve saturates at the spend "
+                        "made, so these conversions read as a much higher rate at low spend (if they are real, the "
+                        "cell's saturation is too low)"
+                    ),
+                )
+            )
+        cpa = item.spend / item.conversions
+        channel = item.cell.split(".", 1)[0]
+        lows = by_channel.get(channel, [])
+        if lows and (cpa < min(lows) / FAR or cpa > FAR * max(lows)):
+            findings.append(
+                (
+                    "cpa",
+                    (
+                        f"CPA {number(cpa, 2)} {cur}, far outside {channel}'s planned range at low spend "
+                        f"({number(min(lows), 2)}–{number(max(lows), 2)} {cur})"
+                    ),
+                )
+            )
+        if not findings:
+            continue
+        campaigns = _campaigns(rows, item.cell)
+        named = ", ".join(f"'{name}' {number(n, 1)}" for name, n in campaigns[:3])
+        hint = f"--exclude-campaign '{_pattern(campaigns[0][0])}'"
+        for check, text in findings:
+            if check == "cpa" and cpa > FAR * max(lows):
+                advice = f"conversions may be missing (check the tracking and actuals.conversion_results): {named}"
+            else:
+                advice = (
+                    f"suspect conversions from {named}; if they are not this scenario's {conv}, leave them out "
+                    f"with {hint}"
+                )
+            out.append(
+                {
+                    "cell": item.cell,
+                    "check": check,
+                    "campaigns": [{"campaign": name, "conversions": n} for name, n in campaigns],
+                    "message": f"{item.cell}: {text}; {advice}",
+                }
+            )
+    return out
+
+
+def _low_spend_cpa(item: CellLearning) -> float:
+    """The planned cost per conversion at low spend: CPM / (1000 · CTR · CVR)."""
+    rate = item.ctr.plan * item.cvr.plan
+    return item.cpm.plan / (1000.0 * rate) if rate > 0 else float("inf")
+
+
+def _campaigns(rows: list[Any], cell: str) -> list[tuple[str, float]]:
+    """The campaigns behind a cell's conversions, most first."""
+    totals: dict[str, float] = {}
+    for row in rows:
+        if f"{row.channel}.{row.format}" == cell:
+            totals[row.campaign] = totals.get(row.campaign, 0.0) + row.conversions
+    return sorted(((name, n) for name, n in totals.items() if n > 0), key=lambda pair: -pair[1])
+
+
+def _pattern(name: str) -> str:
+    """A regular expression matching `name`: its special characters escaped (spaces kept as they are)."""
+    return re.sub(r"([.^$*+?{}\[\]\\|()])", r"\\\1", name)
+
+
+def _pct(value: float) -> str:
+    return "-" if not np.isfinite(value) else f"{number(100 * value, 2)} %"

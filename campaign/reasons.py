@@ -1,0 +1,162 @@
+"""Why each cell-period of a reallocation moved, in words that can be checked.
+
+The driver of a move is the cell's conversions per currency unit at the
+margin (its learned CPM, CTR and CVR combined through its response curve:
+the curve's slope at the current plan's spend) against:
+
+- the same figure of the cells that moved the other way in the same period
+  (or, when none did, in any remaining period), weighted by how much they
+  moved: money goes from the lower to the higher;
+- or, for a profit objective whose budget is not all spent, the break-even
+  rate (one conversion's margin pays for its spend).
+
+When the driver points the other way (the rules or KPI rows that bind move
+the cell), the reason says so and names those rows. A cell is "re-timed"
+only when it moved up in some periods and down in others.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from campaign.render import number
+from scenarios.learning import CellLearning
+
+
+def changes(
+    scenario,
+    planned,
+    learned_market,
+    old: np.ndarray,
+    new: np.ndarray,
+    fixed: np.ndarray,
+    learned: list[CellLearning],
+    lower: np.ndarray,
+    upper: np.ndarray,
+    constraints: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The cell-periods that moved, each with its reason and the figures behind it."""
+    market = learned_market
+    moved = ~fixed & (np.abs(new - old) >= np.maximum(0.5, 0.005 * old))
+    up = new > old
+    m_learned = market.curves.derivative(old)
+    m_planned = planned.curves.derivative(old)
+    binding = [c["name"] for c in constraints if c.get("binding") and c["name"] != "budget.total"]
+    budget_spent = any(c["name"] == "budget.total" and c.get("binding") for c in constraints)
+    break_even = scenario.objective == "profit" and not budget_spent and market.margin_per_conversion > 0
+    per = _per(m_planned[moved & (m_planned > 0)])
+    by_cell = {item.cell: item for item in learned}
+    timing: dict[int, dict[bool, list[int]]] = {}
+    for u in np.flatnonzero(moved):
+        timing.setdefault(int(market.cell_of[u]), {True: [], False: []})[bool(up[u])].append(int(market.period_of[u]))
+    conv = scenario.business.conversion
+    cur = scenario.currency
+    out = []
+    for u in np.flatnonzero(moved):
+        cell = market.cell_keys[market.cell_of[u]]
+        others = moved & (up != up[u])
+        same = others & (market.period_of == market.period_of[u])
+        others = same if same.any() else others
+        if break_even:
+            bench, against, names = 1.0 / market.margin_per_conversion, "break-even", []
+        elif others.any():
+            weight = np.abs(new - old) * others
+            bench = float(weight @ m_learned / weight.sum())
+            against = "cells it took money from" if up[u] else "cells it gave money to"
+            order = np.argsort(-weight)[: min(3, int(others.sum()))]
+            names = list(dict.fromkeys(market.cell_keys[market.cell_of[v]] for v in order))
+        else:
+            bench, against, names = float(m_planned[u]), "plan", []
+        agrees = bool(m_learned[u] > bench) if up[u] else bool(m_learned[u] < bench)
+        item = by_cell.get(cell)
+        rows = [] if agrees else _touching(binding, [cell, *names], int(market.period_of[u]) + 1)
+        reason = _text(cell, m_learned[u], m_planned[u], bench, against, names, agrees, rows, per, conv, cur)
+        reason += _rates(item, cur)
+        periods = timing[int(market.cell_of[u])]
+        retimed = bool(periods[True] and periods[False])
+        if retimed:
+            unit = scenario.periods.unit
+            reason += (
+                f"; re-timed: up in {unit}s {', '.join(str(p + 1) for p in periods[True])}, "
+                f"down in {unit}s {', '.join(str(p + 1) for p in periods[False])}"
+            )
+        if new[u] >= upper[u] - 1e-6 or new[u] <= lower[u] + 1e-6:
+            reason += "; held to the move limit"
+        channel, fmt = cell.split(".", 1)
+        out.append(
+            {
+                "channel": channel,
+                "format": fmt,
+                "period": int(market.period_of[u]) + 1,
+                "old_spend": float(old[u]),
+                "new_spend": float(new[u]),
+                "reason": reason,
+                "driver": {
+                    "conversions_per_unit_learned": float(m_learned[u]),
+                    "conversions_per_unit_planned": float(m_planned[u]),
+                    "against": against,
+                    "conversions_per_unit_against": bench,
+                    "cells": names,
+                    "agrees": agrees,
+                    "per": per,
+                    "binding": rows,
+                },
+                "retimed": retimed,
+            }
+        )
+    return out
+
+
+def _touching(binding: list[str], cells: list[str], period: int) -> list[str]:
+    """The binding rows that hold these cells in this period: their cell, channel, format and period rows,
+    and any other row (KPI rows, team hours, ...) that is not about other cells, channels, formats or periods."""
+    own = (f"budget.period.{period}.",)
+    for cell in cells:
+        channel, fmt = cell.split(".", 1)
+        own += (f"cell.{cell}.", f"channel.{channel}.", f"format.{fmt}.")
+    scoped = ("cell.", "channel.", "format.", "budget.period.")
+    return [name for name in binding if name.startswith(own) or not name.startswith(scoped)]
+
+
+def _per(rates: np.ndarray) -> float:
+    """A round amount of currency (1, 10, 100, ...) that buys a handful of conversions at the plan's margin."""
+    if not len(rates):
+        return 100.0
+    return float(10 ** max(0, math.ceil(math.log10(1.0 / float(np.median(rates))))))
+
+
+def _text(cell, learned, planned, bench, against, names, agrees, binding, per, conv, cur) -> str:
+    rate = (
+        f"{number(learned * per, 2)} {conv}s per {number(per)} {cur} at the margin ({number(planned * per, 2)} planned)"
+    )
+    if against == "break-even":
+        other = f"the break-even {number(bench * per, 2)} (one {conv}'s margin pays its spend)"
+    elif against == "plan":
+        other = "the plan's"
+    else:
+        other = f"the {number(bench * per, 2)} of the {against} ({', '.join(names)})"
+    side = "above" if learned > bench else "below" if learned < bench else "level with"
+    if agrees:
+        return f"{cell} {rate}, {side} {other}"
+    rules = ", ".join(binding) if binding else "none; within the optimizer's tolerance both plans are as good"
+    return f"{cell} {rate}, {side} {other}: moved by the rules that bind (binding: {rules})"
+
+
+def _rates(item: CellLearning | None, cur: str) -> str:
+    """The learned rates, with the observed ones beside them."""
+    if item is None or item.spend <= 0:
+        return "; no actuals: planned rates"
+    observed_cpm = 1000 * item.spend / item.impressions if item.impressions > 0 else math.nan
+    observed_ctr = item.clicks / item.impressions if item.impressions > 0 else math.nan
+    observed_cvr = item.conversions / item.clicks if item.clicks > 0 else math.nan
+    return (
+        f"; learned CPM {number(item.cpm.mean, 2)} {cur} (observed {number(observed_cpm, 2)}), "
+        f"CTR {_pct(item.ctr.mean)} ({_pct(observed_ctr)}), CVR {_pct(item.cvr.mean)} ({_pct(observed_cvr)})"
+    )
+
+
+def _pct(value: float) -> str:
+    return "-" if not math.isfinite(value) else f"{number(100 * value, 2)} %"
