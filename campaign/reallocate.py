@@ -190,12 +190,14 @@ def reallocate(
     market = build_market(scenario)
     current = Optimizer().optimize(scenario, variant=variant)
     plan = plan_from_result(current, market).spend
-    learned = learn(scenario, market, rows)
+    cut = market.period_of == clock.current if clock.current is not None else np.zeros(len(market.period_of), bool)
+    # Each unit's share of its period's days spent: the curve the actuals are read against is scaled to them.
+    past_share = np.where(market.period_of < past, 1.0, np.where(cut, 1.0 - clock.share_left, 0.0))
+    learned = learn(scenario, market, rows, past_share)
     updated = updated_scenario(scenario, learned)
     cells, periods = len(market.cell_keys), market.periods
     actual = {key: by_period(scenario, rows, market.cell_keys, key).ravel() for key in FIELDS}
     # The period as_of cuts: its days before as_of at the ledger's figures, the rest at the plan's spend, pro rata.
-    cut = market.period_of == clock.current if clock.current is not None else np.zeros(len(plan), bool)
     rest = np.where(cut, plan * clock.share_left, 0.0)
     fixed = (market.period_of < past) | cut
     fixed_spend = actual["spend"] + rest
@@ -259,7 +261,6 @@ def reallocate(
         if not k.met
     ]
     summary = {key: float(actual[key].sum()) for key in FIELDS}
-    past_share = np.where(market.period_of < past, 1.0, np.where(cut, 1.0 - clock.share_left, 0.0))
     suspect = plausibility.suspects(scenario, market, learned, rows, past_share)
     return Reallocation(
         result,

@@ -537,12 +537,15 @@ def reallocation(result, scenario: Scenario) -> str:
     """The new plan for the remaining periods: changes with reasons, what was learned, the quarter's outlook."""
     cur = scenario.currency
     unit = scenario.periods.unit
-    out = [
-        (
-            f"{scenario.name}: reallocation as of {result.as_of} ({result.past_periods} {unit}s spent, "
-            f"{scenario.periods.count - result.past_periods} to go)"
+    t = result.timeline
+    left = scenario.periods.count - result.past_periods
+    spent = f"{result.past_periods} {unit}s spent, {left} to go"
+    if t.current is not None:
+        spent = (
+            f"{result.past_periods} {unit}s and {t.days_past} days spent, the rest of {unit} {t.current + 1} "
+            f"and {left - 1} {unit}s to go"
         )
-    ]
+    out = [f"{scenario.name}: reallocation as of {result.as_of} ({spent})"]
     if result.kpis_relaxed:
         out.append("note: within the move limits no plan meets every KPI any more; planned for the objective alone")
     out += _past(result, scenario)

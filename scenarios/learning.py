@@ -99,8 +99,12 @@ def by_period(scenario: Scenario, rows: list[Any], cells: tuple[str, ...], field
     return out
 
 
-def learn(scenario: Scenario, market: Market, rows: list[Any]) -> list[CellLearning]:
-    """Posterior CPM, CTR and CVR of every cell from the ledger's rows (cells without actuals keep their prior)."""
+def learn(scenario: Scenario, market: Market, rows: list[Any], covered: np.ndarray | None = None) -> list[CellLearning]:
+    """Posterior CPM, CTR and CVR of every cell from the ledger's rows (cells without actuals keep their prior).
+
+    `covered` is each unit's share q of its period's days the actuals stand for (1 by default): the
+    curve expected of those days is the period's scaled to them, q · f(x / q), as for the rest of a period.
+    """
     cells = market.cell_keys
     periods = market.periods
     spend = by_period(scenario, rows, cells, "spend")
@@ -111,7 +115,10 @@ def learn(scenario: Scenario, market: Market, rows: list[Any]) -> list[CellLearn
     # Conversions per click the model expects at the spend made, times the clicks actually had.
     made = spend.ravel()
     model_clicks = made * market.impressions_per_unit * market.ctr
-    per_click = np.divide(market.curves.value(made), model_clicks, out=np.zeros_like(made), where=model_clicks > 0)
+    q = np.ones_like(made) if covered is None else np.asarray(covered, dtype=float)
+    safe = np.where(q > 0, q, 1.0)
+    model = safe * market.curves.value(made / safe)
+    per_click = np.divide(model, model_clicks, out=np.zeros_like(made), where=model_clicks > 0)
     expected = (per_click.reshape(len(cells), periods) * clicks_t).sum(axis=1)
     season_cpm = np.asarray(scenario.seasonality.cpm or [1.0] * periods)
     strength = scenario.actuals.prior_strength

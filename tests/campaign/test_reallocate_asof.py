@@ -15,10 +15,11 @@ from campaign.reallocate import reallocate
 from optimizer import Optimizer
 from scenarios.learning import learn, updated_scenario
 from scenarios.library import library_path
-from scenarios.loader import load_scenario
+from scenarios.loader import load_scenario, resolve
 from scenarios.market import build_market
 from simulation import plan_from_result
 from tests.campaign.test_reallocate import START, as_planned
+from tests.conftest import BASE, merged
 
 EXPORTS = "tests/campaign/exports"
 
@@ -93,7 +94,8 @@ def test_a_mid_period_as_of_date_splits_rows_by_day_and_plans_the_rest_of_the_pe
     past = [r if r.start < week4 else _cut(r, 2 / 7, as_of) for r in rows]
     market = build_market(cafe)
     plan = plan_from_result(current, market).spend
-    learned = build_market(updated_scenario(cafe, learn(cafe, market, past)))
+    covered = np.where(market.period_of < 3, 1.0, np.where(market.period_of == 3, 2 / 7, 0.0))
+    learned = build_market(updated_scenario(cafe, learn(cafe, market, past, covered)))
     period = market.period_of
     new = np.array([a.spend for a in result.result.allocation])
     # The rest of week 4 keeps the current plan's spend for its five days, at the learned rates.
@@ -200,6 +202,12 @@ def test_real_meta_exports_around_the_as_of_date(tmp_path, as_of, shares, curren
     human = runner.invoke(cli, args)
     assert human.exit_code == 0, human.output
     assert f"Past: 2027-01-04 to {as_of - dt.timedelta(days=1)}" in human.output
+    headers = {
+        "2027-01-08": "(0 weeks and 4 days spent, the rest of week 1 and 12 weeks to go)",
+        "2027-01-18": "(2 weeks spent, 11 to go)",
+        "2027-01-27": "(3 weeks and 2 days spent, the rest of week 4 and 9 weeks to go)",
+    }
+    assert human.output.splitlines()[0] == f"cafe-chain-q1: reallocation as of {as_of} {headers[as_of.isoformat()]}"
     assert (
         "Rule: --as-of is the first day not yet spent: a ledger row that ends before it counts whole;" in human.output
     )
@@ -231,3 +239,23 @@ def test_excluded_campaigns_are_left_out_of_the_past(tmp_path):
         "Error: --exclude-campaign 'Display (test' is not a regular expression (missing ), unterminated subpattern "
         "at position 8); escape special characters, such as 'Display \\(test\\)'"
     )
+
+
+def test_the_days_of_a_cut_period_are_read_against_the_curve_scaled_to_them():
+    scenario = resolve(merged(BASE, {"start": "2027-01-04", "periods": {"count": 4}}), "<test>")
+    market = build_market(scenario)
+    # 600 EUR on instagram.reel over the first three days of week 1: 90,000 impressions, 1,100 clicks, 30 conversions.
+    row = LedgerRow(
+        "generic", "x", "", "", START, START + dt.timedelta(days=2), "instagram", "reel", 600, 90000, 1100, 30
+    )
+    covered = np.where(market.period_of == 0, 3 / 7, 0.0)
+    item = next(i for i in learn(scenario, market, [row], covered) if i.cell == "instagram.reel")
+    reel = market.cell_keys.index("instagram.reel") * 4
+    # By hand: three sevenths of week 1 buy 3/7 · f(600 · 7/3) on week 1's curve.
+    spend = np.zeros(len(market.period_of))
+    spend[reel] = 600 * 7 / 3
+    model = 3 / 7 * market.curves.value(spend)[reel]
+    cpm0, ctr0, cvr0 = 7.5 * 1.1, 0.01 * 1.3, 0.03
+    expected = 1100 * model / (600 * 1000 / cpm0 * ctr0)
+    m0 = 300 * cvr0
+    assert item.cvr.mean == pytest.approx(cvr0 * (m0 + 30) / (m0 + expected))
