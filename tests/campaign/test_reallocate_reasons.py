@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -158,3 +159,13 @@ def test_a_cell_converting_twice_as_well_gains_up_to_the_move_limit():
             reel = market.cell_keys.index("instagram.reel") * 13 + t
             image = market.cell_keys.index("instagram.image") * 13 + t
             assert rates[reel] >= rates[image] * (1 - 1e-9)
+
+
+def test_the_readme_example_reason_is_current():
+    scenario = load_scenario(library_path("cafe-chain-q1"))
+    current = Optimizer().optimize(scenario)
+    rows = actuals(scenario, current, 4, {"instagram.reel": (1.0, 1.0, 2.0)})
+    result = reallocate(scenario, rows, dt.date(2027, 2, 1))
+    week5 = next(c for c in result.changes if (c["channel"], c["format"], c["period"]) == ("instagram", "reel", 5))
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f'For example: "{week5["reason"]}" (the café' in readme
