@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,42 @@ from campaign.cli import cli
 from scenarios.library import bundled_scenarios
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+class Tables(HTMLParser):
+    """Every table of a page as rows of cell texts (header cells included)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self.tables and self.tables[-1]:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def headline(text: str) -> dict[str, str]:
+    """The report's headline table (spend, conversions, CPA, ...) as header -> cell text."""
+    parser = Tables()
+    parser.feed(text)
+    for table in parser.tables:
+        if len(table) == 2 and table[0][:1] == ["spend"]:
+            return dict(zip(table[0], table[1], strict=True))
+    raise AssertionError("the report has no headline table starting with 'spend'")
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +73,15 @@ def test_the_report_is_self_contained_and_carries_optimizes_numbers(reports):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"""(src|href)=["']https?://""", text), "the report must not need the network"
         assert "<script" not in text
-        totals = json.loads(runner.invoke(cli, ["optimize", name, "--json"]).stdout)["totals"]
-        assert f"{totals['spend']:,.0f}" in text
-        assert f"{totals['conversions']:,.1f}" in text
-        assert f"{totals['profit']:,.0f}" in text
+        document = json.loads(runner.invoke(cli, ["optimize", name, "--json"]).stdout)
+        totals, currency = document["totals"], document["currency"]
+        shown = list(headline(text).values())
+        # spend, conversions, CPA, ROAS, paid reach, new followers, profit: each in its own cell, in that order
+        assert shown[0] == f"{totals['spend']:,.0f} {currency}"
+        assert shown[1] == f"{totals['conversions']:,.1f}"
+        assert shown[2] == f"{totals['cpa']:,.2f} {currency}"
+        assert shown[4] == f"{totals['reach']:,.0f}"
+        assert shown[-1] == f"{totals['profit']:,.0f} {currency}"
         for section in (
             "The plan",
             "Response curves",

@@ -8,7 +8,6 @@ lines must come out of `load_scenario` and out of `campaign validate`.
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -159,11 +158,24 @@ def test_a_misspelt_required_key_is_reported_once():
     )
 
 
-@pytest.mark.parametrize("name", ["wrong_alias_bomb.yaml", "wrong_alias_expansion.yaml", "wrong_alias_recursive.yaml"])
-def test_alias_bombs_are_refused_fast(name):
-    start = time.perf_counter()
-    load_error(BROKEN / name)
-    assert time.perf_counter() - start < 1.0
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("wrong_alias_bomb.yaml", "more than 100 YAML aliases"),
+        ("wrong_alias_expansion.yaml", "expand to more than 100,000 values"),
+        ("wrong_alias_recursive.yaml", "refers to a value that contains it"),
+    ],
+)
+def test_alias_bombs_are_refused_before_anything_is_built(name, message, monkeypatch):
+    # The work is bounded by the file's size, not by what its aliases expand to: the refusal comes
+    # from counting events and shared nodes, and no Python object is ever constructed.
+    from scenarios import yamlsafe
+
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("an alias bomb reached construction")
+
+    monkeypatch.setattr(yamlsafe._PlainLoader, "construct_document", never)
+    assert message in str(load_error(BROKEN / name))
 
 
 def test_a_python_tag_is_never_executed(monkeypatch):

@@ -1,4 +1,11 @@
-"""The simulator against the optimizer's expectations, across workers and clusters, and under crises."""
+"""The simulator against the optimizer's expectations, across workers and clusters, and under crises.
+
+Statistical checks hold for any seed stream, not only for the seeds written here: each test fails
+by bad luck (a correct simulator, an unlucky stream) with probability at most `FALSE_ALARM`
+(Bonferroni over the test's checks). The effects the Welch tests look for are large: their t
+statistics were 7.7 to 92 on three seed streams, against a threshold near 3.9, so a real effect
+is missed with a chance below 1e-5.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from optimizer import Optimizer
 from scenarios.library import library_path
@@ -15,6 +23,14 @@ from simulation import MonteCarlo, QuarterInputs, plan_from_result, run_quarter
 from tests.conftest import BASE, merged
 
 WEEKS = {"periods": {"count": 4, "unit": "week"}}
+
+#: The chance that one statistical test of this module fails although the simulator is right.
+FALSE_ALARM = 1e-4
+
+
+def t_bound(runs: int, checks: int = 1, sided: int = 2) -> float:
+    """Standard errors a mean of `runs` may stray by bad luck, for `checks` checks at `FALSE_ALARM` in all."""
+    return float(stats.t.ppf(1.0 - FALSE_ALARM / (sided * checks), runs - 1))
 
 
 def inputs_for(scenario, result=None) -> QuarterInputs:
@@ -29,15 +45,16 @@ def small(**overlay):
 
 @pytest.mark.parametrize("name", ["cafe-chain-q1", "b2b-saas-leads", "fashion-holiday"])
 def test_without_crises_the_means_are_the_optimizers_expectations(name):
-    # Each comparison is a z-test at 3 standard errors on seeded runs (a false alarm in 370 per check).
+    # Four t-tests of the mean, FALSE_ALARM for the four together.
     scenario = load_scenario(library_path(name))
     result = Optimizer().optimize(scenario)
     sim = MonteCarlo(60, seed=6, crises=False).run(inputs_for(scenario, result), name)
-    for kpi in ("spend", "impressions", "clicks", "conversions"):
+    kpis = ("spend", "impressions", "clicks", "conversions")
+    for kpi in kpis:
         d = sim.kpis[kpi]
         standard_error = d["std"] / math.sqrt(sim.runs)
         expected = result.totals[kpi]
-        assert abs(d["mean"] - expected) <= 3 * standard_error + 1e-9 * expected, kpi
+        assert abs(d["mean"] - expected) <= t_bound(sim.runs, len(kpis)) * standard_error + 1e-9 * expected, kpi
 
 
 def test_a_hand_computed_quarter_of_paid_delivery():
@@ -57,9 +74,13 @@ def test_a_hand_computed_quarter_of_paid_delivery():
     reps = [run_quarter(q, seed, crises=False).kpis for seed in range(40)]
     impressions = np.array([r["impressions"] for r in reps])
     assert all(r["spend"] == pytest.approx(2800.0) for r in reps)
-    assert impressions.mean() == pytest.approx(1000 * 2800 / 8.25, rel=3 * math.sqrt(1 / 339394) * 3)
+    # Each run's impressions and clicks are Poisson-like counts: their standard deviations are about
+    # sqrt(339,394) and sqrt(4,412), so the means of 40 runs stray by about 0.03 % and 0.24 %.
+    bound = t_bound(len(reps), checks=2)
+    assert impressions.mean() == pytest.approx(1000 * 2800 / 8.25, abs=bound * impressions.std(ddof=1) / math.sqrt(40))
     clicks = np.array([r["clicks"] for r in reps])
-    assert clicks.mean() == pytest.approx(1000 * 2800 / 8.25 * 0.013, rel=0.01)
+    expected_clicks = 1000 * 2800 / 8.25 * 0.013
+    assert clicks.mean() == pytest.approx(expected_clicks, abs=bound * clicks.std(ddof=1) / math.sqrt(40))
 
 
 def _document(market, spend) -> dict:
@@ -111,6 +132,14 @@ def welch(a: np.ndarray, b: np.ndarray) -> float:
     return float((a.mean() - b.mean()) / math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
 
 
+def larger(a: np.ndarray, b: np.ndarray, checks: int) -> bool:
+    """Whether mean(a) > mean(b) by a one-sided Welch test, `checks` of them at `FALSE_ALARM` in all.
+
+    The degrees of freedom are the smaller sample's less one, which is conservative.
+    """
+    return welch(a, b) > t_bound(min(len(a), len(b)), checks, sided=1)
+
+
 def crisis_runs(scenario, runs=120, seed=5):
     q = inputs_for(scenario)
     return MonteCarlo(runs, seed=seed).replicate(q)
@@ -122,9 +151,9 @@ def test_more_moderators_shorten_crises_and_lose_fewer_followers():
     hours = [np.array([r.crisis["hours"] for r in runs]) for runs in (slow, fast)]
     lost = [np.array([r.crisis["followers_lost"] for r in runs]) for runs in (slow, fast)]
     mentions = [np.array([r.crisis["mentions"] for r in runs]) for runs in (slow, fast)]
-    assert welch(*hours) > 3
-    assert welch(*lost) > 3
-    assert welch(*mentions) > 3
+    assert larger(*hours, checks=3)
+    assert larger(*lost, checks=3)
+    assert larger(*mentions, checks=3)
 
 
 def test_pausing_ads_in_a_crisis_trades_conversions_for_fewer_negative_impressions():
@@ -135,8 +164,8 @@ def test_pausing_ads_in_a_crisis_trades_conversions_for_fewer_negative_impressio
     negative = [np.array([r.kpis["negative_feedback"] for r in runs]) for runs in (running, paused)]
     assert shown[1].max() == 0
     assert shown[0].mean() > 0
-    assert welch(*conversions) > 3
-    assert welch(*negative) > 3
+    assert larger(*conversions, checks=2)
+    assert larger(*negative, checks=2)
     assert all(r.kpis["spend"] < 20000 for r in paused)
 
 
@@ -177,7 +206,8 @@ def test_leads_worked_at_once_close_at_the_rate_their_half_hour_wait_leaves():
     deals = np.array([r.kpis["deals"] for r in runs])
     leads = np.array([r.kpis["conversions"] for r in runs])
     expected = 0.2 * 0.5 ** (0.5 / 2.0) * leads  # every lead waits exactly half an hour
-    assert abs((deals - expected).mean()) <= 3 * (deals - expected).std(ddof=1) / math.sqrt(len(runs))
+    bound = t_bound(len(runs))
+    assert abs((deals - expected).mean()) <= bound * (deals - expected).std(ddof=1) / math.sqrt(len(runs))
     assert all(r.kpis["lead_response_hours"] == pytest.approx(0.5) for r in runs)
     revenue = np.array([r.kpis["revenue"] for r in runs])
     assert revenue == pytest.approx(deals * 30.0 / 0.2)
@@ -187,7 +217,7 @@ def test_a_slower_sales_team_closes_fewer_deals():
     fast = MonteCarlo(40, seed=2, crises=False).replicate(inputs_for(sales_scenario(1e6)))
     slow = MonteCarlo(40, seed=2, crises=False).replicate(inputs_for(sales_scenario(15.0)))
     deals = [np.array([r.kpis["deals"] for r in runs]) for runs in (fast, slow)]
-    assert welch(*deals) > 3
+    assert larger(*deals, checks=1)
     assert min(r.kpis["lead_response_hours"] for r in slow) > 0.5
 
 
@@ -198,7 +228,7 @@ def test_creatives_enough_for_the_plan_keep_the_clicks_the_optimizer_expects():
     assert result.content[0].creatives > 20
     sim = MonteCarlo(40, seed=1, crises=False).run(inputs_for(scenario, result), "x")
     clicks = sim.kpis["clicks"]
-    assert abs(clicks["mean"] - result.totals["clicks"]) <= 3 * clicks["std"] / math.sqrt(40)
+    assert abs(clicks["mean"] - result.totals["clicks"]) <= t_bound(40) * clicks["std"] / math.sqrt(40)
 
 
 def test_a_slow_sales_team_still_works_its_daily_capacity():
