@@ -126,12 +126,18 @@ def validate_command(scenario: str, as_json: bool) -> None:
     Example: campaign validate my-scenario.yaml
     """
     from campaign.files import locate_scenario
+    from scenarios.caveats import scenario_caveats
     from scenarios.checks import cell_keys
     from scenarios.loader import load_scenario
 
     try:
         path = locate_scenario(scenario)
         loaded = load_scenario(path)
+        # Caveats of the base, then of each variant that adds its own.
+        warnings = scenario_caveats(loaded)
+        for name in sorted(loaded.variants):
+            own = [w for w in scenario_caveats(load_scenario(path, name)) if w not in warnings]
+            warnings += [f"variant {name}: {w}" for w in own]
     except CampaignError as error:
         _fail(error, as_json)
     variants = sorted(loaded.variants)
@@ -146,6 +152,7 @@ def validate_command(scenario: str, as_json: bool) -> None:
                     "channels": list(loaded.channels),
                     "cells": cells,
                     "variants": variants,
+                    "warnings": warnings,
                 },
                 indent=2,
             )
@@ -156,6 +163,8 @@ def validate_command(scenario: str, as_json: bool) -> None:
         f"{path}: valid scenario '{loaded.name}': {len(loaded.channels)} channels, "
         f"{len(cells)} cells, variants: {listing}"
     )
+    for warning in warnings:
+        click.echo(f"warning: {warning}")
 
 
 @cli.command("optimize")
@@ -202,6 +211,7 @@ def optimize_command(
     from campaign import render
     from campaign.files import check_output_dir, locate_scenario, write_outputs
     from optimizer import Optimizer
+    from scenarios.caveats import scenario_caveats
     from scenarios.loader import load_scenario, override
 
     try:
@@ -215,7 +225,7 @@ def optimize_command(
         loaded = override(loaded, changes, "--budget/--objective")
         result = Optimizer(tolerance=tolerance, solver=solver).optimize(loaded, variant=variant)
     except InfeasibleError as error:
-        _infeasible(error, scenario, variant, as_json)
+        _infeasible(error, scenario, variant, as_json, scenario_caveats(loaded))
     except CampaignError as error:
         _fail(error, as_json)
     _emit(
@@ -890,7 +900,9 @@ def _emit(
         click.echo("\nWrote " + ", ".join(str(p) for p in written))
 
 
-def _infeasible(error: InfeasibleError, scenario: str, variant: str | None, as_json: bool) -> NoReturn:
+def _infeasible(
+    error: InfeasibleError, scenario: str, variant: str | None, as_json: bool, warnings: list[str] | None = None
+) -> NoReturn:
     if as_json:
         relaxations: list[dict[str, Any]] = [r.to_dict() for r in error.relaxations]  # type: ignore[attr-defined]
         click.echo(
@@ -901,10 +913,13 @@ def _infeasible(error: InfeasibleError, scenario: str, variant: str | None, as_j
                     "status": "infeasible",
                     "message": str(error),
                     "relaxations": relaxations,
+                    "warnings": warnings or [],
                 },
                 indent=2,
             )
         )
+    for warning in warnings or []:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"Error: {error}", err=True)
     sys.exit(EXIT_INFEASIBLE)
 

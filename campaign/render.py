@@ -86,6 +86,7 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
         )
     if t["spend"] <= 0:
         out.append("note: the best plan spends nothing: no spend pays for itself under this objective")
+    out += [f"warning: {w}" for w in result.warnings]
     out.append("")
     rows = []
     spend = t["spend"] or 1.0
@@ -129,7 +130,7 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
         summary += f" · production of the cells used {number(t['production'])} {cur}"
     if t.get("carried_conversions", 0.0) > 0:
         summary += f" · {number(t['carried_conversions'], 1)} of the {conv} carried over from spend before the horizon"
-    if scenario.team is not None:
+    if scenario.team is not None and scenario.team.hours_per_week is not None:
         summary += f" · team {t['team_hours_per_week']:.1f} of {scenario.team.hours_per_week:g} hours a week"
     out += ["", summary]
     if result.content:

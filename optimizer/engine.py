@@ -27,6 +27,7 @@ from optimizer.polish import even_out, polish
 from optimizer.posts import fill_posts, planned_posts
 from optimizer.problem import Problem, Row, build_problem
 from optimizer.result import CellPlan, ConstraintReport, ContentPlan, KpiStatus, OptimizationResult, SolverReport
+from scenarios.caveats import scenario_caveats
 from scenarios.errors import InfeasibleError, SolverError
 from scenarios.market import Market, Outcomes, build_market
 from scenarios.schema import OBJECTIVES, Scenario
@@ -396,6 +397,7 @@ def assemble(
         kpis=kpis,
         solver=report,
         content=content,
+        warnings=tuple(scenario_caveats(scenario)),
     )
 
 

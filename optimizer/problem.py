@@ -600,7 +600,7 @@ def _switch_rows(
         )
     time = np.array(hours, dtype=float)
     fixed = fixed_hours(market)
-    if team is not None and (np.any(time > 0) or fixed > 0):
+    if team is not None and team.hours_per_week is not None and (np.any(time > 0) or fixed > 0):
         timed = np.flatnonzero(time > 0)
         rows.append(
             Row(

@@ -151,7 +151,8 @@ class OptimizationResult:
     """An optimal, explained allocation of a scenario's paid budget.
 
     `content` lists the cells with whole-number decisions (creative fatigue or
-    planned organic posts); `totals` add the team's weekly hours.
+    planned organic posts); `totals` add the team's weekly hours; `warnings`
+    name the scenario's settings that zero a figure or put a KPI out of reach.
     """
 
     scenario: str
@@ -167,6 +168,7 @@ class OptimizationResult:
     solver: SolverReport
     status: str = "optimal"
     content: tuple[ContentPlan, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The `optimize --json` document (DESIGN §6 contract, extended)."""
@@ -184,5 +186,6 @@ class OptimizationResult:
                 "kpis": [k.to_dict() for k in self.kpis],
                 "zero_spend": [z.to_dict() for z in self.zero_spend],
                 "solver": self.solver.to_dict(),
+                "warnings": list(self.warnings),
             }
         )

@@ -375,10 +375,11 @@ class Team(Closed):
     the hours their formats and channels set; creatives' hours are spread
     evenly over the horizon's weeks. In the simulator, `moderators` people
     answer comments and messages during `working_hours`, each reply taking
-    `minutes_per_reply`.
+    `minutes_per_reply`. Without `hours_per_week` the team's hours are not
+    limited.
     """
 
-    hours_per_week: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+    hours_per_week: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] | None = None
     hours_per_active_channel: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = 0.0
     moderators: Annotated[int, Field(ge=1, le=100)] = 1
     working_hours: WorkingHours = WorkingHours()
