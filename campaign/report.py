@@ -8,7 +8,6 @@ the tables show are the ones the charts draw.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 from typing import Any
 
@@ -17,6 +16,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup
 
 from optimizer.frontier import FrontierResult
 from optimizer.result import OptimizationResult
@@ -25,7 +26,12 @@ from scenarios.pnl import Statement
 from scenarios.schema import Scenario
 from simulation import Replication
 
-plt.rcParams.update({"svg.hashsalt": "campaign-report", "svg.fonttype": "none", "font.size": 9})
+# parse_math off: a label is drawn as written, so a '$' in a scenario's text is never read as mathtext.
+plt.rcParams.update(
+    {"svg.hashsalt": "campaign-report", "svg.fonttype": "none", "font.size": 9, "text.parse_math": False}
+)
+#: The page template; autoescape makes every value text unless marked as markup (the charts' SVG).
+TEMPLATES = Environment(loader=PackageLoader("campaign", "templates"), autoescape=True, keep_trailing_newline=True)
 COLOURS = ["#2f6db5", "#e07b39", "#3a9e5f", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
 
 STYLE = """
@@ -49,8 +55,9 @@ def svg(fig) -> str:
     return text[text.index("<svg") :]
 
 
-def _chart(name: str, title: str, figure: str) -> str:
-    return f'<figure class="chart" data-chart="{name}"><figcaption>{html.escape(title)}</figcaption>{figure}</figure>'
+def _chart(name: str, title: str, figure: str) -> dict[str, Any]:
+    """A chart for the template: its name and title are text (escaped there), its SVG is markup."""
+    return {"name": name, "title": title, "svg": Markup(figure)}
 
 
 def plan_chart(result: OptimizationResult) -> str:
@@ -212,19 +219,13 @@ def crisis_chart(reps: list[Replication]) -> str | None:
     return svg(fig)
 
 
-def _table(headers: list[str], rows: list[list[Any]], numeric: list[bool] | None = None) -> str:
-    numeric = numeric or [False] * len(headers)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="n">{html.escape(str(v))}</td>' if n else f"<td>{html.escape(str(v))}</td>"
-            for v, n in zip(row, numeric, strict=True)
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _table(headers: list[str], rows: list[list[Any]], numeric: list[bool] | None = None) -> dict[str, Any]:
+    """A table for the template: header and cell texts (escaped there), right-aligned columns."""
+    return {
+        "headers": headers,
+        "rows": [[str(v) for v in row] for row in rows],
+        "numeric": numeric or [False] * len(headers),
+    }
 
 
 def _n(value: float | None, digits: int = 0) -> str:
@@ -244,23 +245,29 @@ def build(
     reps: list[Replication],
     targets: list[dict[str, Any]],
 ) -> str:
-    """The whole report as one HTML document."""
+    """The whole report as one HTML document (rendered with autoescape: every text from the scenario is text)."""
     cur = scenario.currency
     t = result.totals
-    title = f"{scenario.name}{f' ({variant})' if variant else ''}"
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}: campaign plan</title><style>{STYLE}</style></head><body>",
-        f"<h1>{html.escape(title)}: campaign plan</h1>",
-        f"<p>{html.escape(scenario.description)}</p>",
-        (
-            f'<p class="note">{scenario.periods.count} {scenario.periods.unit}s from {scenario.start or "the start"}; '
+    plan_charts = [_chart("plan", "Spend by channel and format", plan_chart(result))]
+    if market.periods > 1:
+        unit = scenario.periods.unit
+        plan_charts.append(_chart("weekly", f"Spend by {unit}", weekly_chart(result, market.periods, unit)))
+    chance = {t["name"]: t["probability_met"] for t in targets}
+    pk = statement.kpis
+    sources = [[key, text] for key, text in scenario.sources.items()]
+    for name, channel in scenario.channels.items():
+        sources += [[f"channels.{name}.{key}", text] for key, text in channel.sources.items()]
+    crisis = crisis_chart(reps)
+    context = {
+        "title": f"{scenario.name}{f' ({variant})' if variant else ''}",
+        "style": Markup(STYLE),
+        "description": scenario.description,
+        "note": (
+            f"{scenario.periods.count} {scenario.periods.unit}s from {scenario.start or 'the start'}; "
             f"objective: {result.objective}; proven within {100 * result.solver.approximation_error:.3f} % of the "
-            f"optimum ({result.solver.name}). Generated {dt.date.today().isoformat()}.</p>"
+            f"optimum ({result.solver.name}). Generated {dt.date.today().isoformat()}."
         ),
-        "<h2>The plan</h2>",
-        _table(
+        "headline": _table(
             ["spend", f"{scenario.business.conversion}s", "CPA", "ROAS", "paid reach", "new followers", "profit"],
             [
                 [
@@ -275,32 +282,10 @@ def build(
             ],
             [True] * 7,
         ),
-        _chart("plan", "Spend by channel and format", plan_chart(result)),
-    ]
-    if market.periods > 1:
-        parts.append(
-            _chart(
-                "weekly",
-                f"Spend by {scenario.periods.unit}",
-                weekly_chart(result, market.periods, scenario.periods.unit),
-            )
-        )
-    parts.append(
-        '<h2>Response curves</h2><p class="note">Each funded cell\'s conversions over its spend; the dot is the '
-        'plan, the title its marginal CPA.</p><div class="grid">'
-    )
-    parts += [_chart(f"curve-{cell}", cell, figure) for cell, figure in curve_charts(result, market)]
-    parts.append("</div><h2>What binds</h2>")
-    binding = [c for c in result.constraints if c.binding]
-    parts.append(
-        "<ul>"
-        + "".join(f"<li><b>{html.escape(c.name)}</b>: {html.escape(c.explanation)}</li>" for c in binding)
-        + "</ul>"
-    )
-    parts.append("<h2>KPIs</h2>")
-    chance = {t["name"]: t["probability_met"] for t in targets}
-    parts.append(
-        _table(
+        "plan_charts": plan_charts,
+        "curves": [_chart(f"curve-{cell}", cell, figure) for cell, figure in curve_charts(result, market)],
+        "binding": [c for c in result.constraints if c.binding],
+        "kpis": _table(
             ["KPI", "target", "plan", "status", "chance met (simulated)"],
             [
                 [
@@ -313,34 +298,23 @@ def build(
                 for k in result.kpis
             ],
             [False, True, True, False, True],
-        )
-    )
-    parts.append("<h2>The budget frontier</h2>")
-    parts.append(_chart("frontier", "Best conversions and profit by budget", frontier_chart(frontier)))
-    parts.append(
-        f'<h2>Simulated quarter</h2><p class="note">{len(reps)} simulated quarters, week by week: the band holds '
-        "90 % of them; the dashed line is the KPI target for the quarter.</p>"
-    )
-    parts.append('<div class="grid">')
-    parts += [_chart(f"band-{name}", name, figure) for name, figure in band_charts(reps, scenario)]
-    parts.append("</div>")
-    crisis = crisis_chart(reps)
-    if crisis is not None:
-        parts.append("<h3>An example crisis</h3>")
-        parts.append(_chart("crisis", "The simulated quarter with the most negative mentions", crisis))
-    parts.append("<h2>P&amp;L by month</h2>")
-    rows = [[line["label"], *(_n(v) for v in line["values"]), _n(line["total"])] for line in statement.lines]
-    parts.append(_table(["", *statement.months, "total"], rows, [False] + [True] * (len(statement.months) + 1)))
-    k = statement.kpis
-    parts.append(
-        f"<p>ROAS {k['roas']:.2f} · ROI {100 * k['roi']:.1f} % · CAC {_n(k['cac'], 2)} {cur}</p>"
-        if k["roas"] is not None and k["roi"] is not None
-        else ""
-    )
-    parts.append("<h2>Assumptions and sources</h2>")
-    sources = [[key, text] for key, text in scenario.sources.items()]
-    for name, channel in scenario.channels.items():
-        sources += [[f"channels.{name}.{key}", text] for key, text in channel.sources.items()]
-    parts.append(_table(["figure", "source"], sources))
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        ),
+        "frontier": _chart("frontier", "Best conversions and profit by budget", frontier_chart(frontier)),
+        "runs": len(reps),
+        "bands": [_chart(f"band-{name}", name, figure) for name, figure in band_charts(reps, scenario)],
+        "crisis": (
+            _chart("crisis", "The simulated quarter with the most negative mentions", crisis) if crisis else None
+        ),
+        "pnl": _table(
+            ["", *statement.months, "total"],
+            [[line["label"], *(_n(v) for v in line["values"]), _n(line["total"])] for line in statement.lines],
+            [False] + [True] * (len(statement.months) + 1),
+        ),
+        "pnl_kpis": (
+            f"ROAS {pk['roas']:.2f} · ROI {100 * pk['roi']:.1f} % · CAC {_n(pk['cac'], 2)} {cur}"
+            if pk["roas"] is not None and pk["roi"] is not None
+            else ""
+        ),
+        "sources": _table(["figure", "source"], sources),
+    }
+    return TEMPLATES.get_template("report.html").render(context)
