@@ -151,7 +151,11 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
     if binding:
         out += ["", "Binding constraints"]
         out += [f"  - {c.name}: {c.explanation}" for c in binding]
-    slack = [c for c in result.constraints if not c.binding]
+    held = [c for c in result.constraints if not c.binding and c.shadow_price != 0]
+    if held:
+        out += ["", "Limits with room that still hold the plan back"]
+        out += [f"  - {c.name}: {c.explanation}" for c in held]
+    slack = [c for c in result.constraints if not c.binding and c.shadow_price == 0]
     if slack:
         out += ["", "Constraints with room: " + ", ".join(compact(c.name for c in slack))]
     if result.zero_spend:

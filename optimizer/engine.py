@@ -14,6 +14,7 @@ import numpy as np
 
 from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
 from optimizer.bound import lagrangian_bound, marginal_values
+from optimizer.duals import binding_rows, clean_duals, clean_link_duals, row_slacks
 from optimizer.explain import (
     constraint_reports,
     row_value,
@@ -26,6 +27,7 @@ from optimizer.lp import SOLVERS, LinearSolution, solve_lp
 from optimizer.polish import even_out, polish
 from optimizer.posts import fill_posts, planned_posts
 from optimizer.problem import Problem, Row, build_problem
+from optimizer.pwl import Segments
 from optimizer.result import CellPlan, ConstraintReport, ContentPlan, KpiStatus, OptimizationResult, SolverReport
 from scenarios.caveats import scenario_caveats
 from scenarios.errors import InfeasibleError, SolverError
@@ -191,7 +193,8 @@ class Optimizer:
             rounds=rounds,
             tolerance=float(self.tolerance),
         )
-        result = assemble(scenario, variant, problem, solution, outcomes, report)
+        conv, reach = segments_of(problem, conv_bp, reach_bp)
+        result = assemble(scenario, variant, problem, solution, outcomes, report, conv, reach)
         if problem.switches:
             steps = discrete_prices(problem, count, self.solver, result, self.tolerance / 10, first)
             result = replace(result, constraints=steps)
@@ -271,7 +274,8 @@ def discrete_prices(
         return achieved_value(candidate, finish(candidate, solution))
 
     for i, report in enumerate(reports):
-        if report.name not in ("rules.max_active_channels", "team.hours") or not report.binding:
+        # Team hours are priced even with hours to spare: fewer than one more channel takes still hold it back.
+        if report.name != "team.hours" and not (report.name == "rules.max_active_channels" and report.binding):
             continue
         step = 1.0 if report.name == "rules.max_active_channels" else team_step
         k = names.index(report.name)
@@ -281,7 +285,10 @@ def discrete_prices(
         looser = value(replace(problem, rows=tuple(rows)))
         if base is None or looser is None:
             continue
-        reports[i] = step_report(report, problem, step, problem.objective.sign * max(looser - base, 0.0))
+        gain = looser - base
+        # Both solves stop within `mip_gap` of their optimum: a smaller difference is no gain.
+        gain = gain if gain > 2 * mip_gap * max(abs(base), abs(looser)) else 0.0
+        reports[i] = step_report(report, problem, step, problem.objective.sign * gain)
     return tuple(reports)
 
 
@@ -348,8 +355,14 @@ def assemble(
     solution: LinearSolution,
     outcomes: Outcomes,
     report: SolverReport,
+    conv: Segments | None = None,
+    reach: Segments | None = None,
 ) -> OptimizationResult:
-    """Put the plan, its outcomes and its explanations into one result."""
+    """Put the plan, its outcomes and its explanations into one result.
+
+    The explanations use the LP's duals cleaned of rows with slack at the plan
+    (`conv` and `reach` are the chains the LP saw, for the slack they account for).
+    """
     market = problem.market
     cell_reach = market.audience[market.channel_of] * -np.expm1(
         -outcomes.impressions / market.audience[market.channel_of]
@@ -367,8 +380,12 @@ def assemble(
         )
         for c in range(len(market.channel_of))
     )
-    marginal = marginal_values(problem, solution.shadow, solution.link_shadow, outcomes.spend)
-    constraints = tuple(constraint_reports(problem, solution.shadow, outcomes, marginal))
+    switches = switch_values(problem, outcomes.spend, outcomes.posts)
+    binding = binding_rows(*row_slacks(problem, outcomes.spend, switches, conv, reach))
+    shadow = clean_duals(solution.shadow, binding)
+    link = clean_link_duals(problem, shadow, solution.link_shadow, outcomes.spend)
+    marginal = marginal_values(problem, shadow, link, outcomes.spend)
+    constraints = tuple(constraint_reports(problem, shadow, outcomes, marginal, binding))
     zero = tuple(zero_spend_reasons(problem, outcomes.spend, marginal))
     kpis = tuple(kpi_statuses(problem, outcomes))
     objective_value = problem.objective.value(outcomes.spend, outcomes.totals["conversions"], outcomes.reach)

@@ -95,9 +95,17 @@ def is_floor(row: Row) -> bool:
 
 
 def constraint_reports(
-    problem: Problem, shadow: np.ndarray, outcomes: Outcomes, marginal: np.ndarray
+    problem: Problem,
+    shadow: np.ndarray,
+    outcomes: Outcomes,
+    marginal: np.ndarray,
+    binding: np.ndarray | None = None,
 ) -> list[ConstraintReport]:
     """One report per constraint: value, binding flag, shadow price and a sentence.
+
+    A row binds when it has no slack at the plan (`binding`, from `optimizer.duals`; by
+    default within round-off of its limit), whatever its dual; `shadow` should already
+    be cleaned of the rows that do not bind.
 
     A row's shadow price is its LP dual. With one period, a cell's own bounds
     are its variable's box: what moving a binding one by a unit is worth is the
@@ -113,12 +121,12 @@ def constraint_reports(
         value = row_value(row, outcomes, switches)
         if row.kind == IF_ACTIVE and value is not None and value <= 1e-9:
             value = None  # the cell is off: its minimum does not apply
-        price = sign * shadow_per_limit(row, float(shadow[k]), outcomes)
-        close = value is not None and abs(value - row.limit) <= 1e-4 * max(1.0, abs(row.limit))
-        if row.switch_index is not None and not len(row.index) and value is not None:
-            # A limit on whole on/off decisions binds when the room left is less than one more of them.
-            close = row.limit - value < float(np.min(row.switch_coef, initial=np.inf)) - 1e-9
-        reports.append(_report(row, value, bool(close or abs(shadow[k]) > 1e-9), price, unit, problem))
+        if binding is None:
+            tight = value is not None and abs(value - row.limit) <= 1e-6 * max(1.0, abs(row.limit))
+        else:
+            tight = value is not None and bool(binding[k])
+        price = sign * shadow_per_limit(row, float(shadow[k]), outcomes) if tight else 0.0
+        reports.append(_report(row, value, tight, price, unit, problem))
     if problem.market.periods == 1:
         for row in cell_rows(problem.market, problem.currency):
             c = int(row.index[0])
@@ -129,6 +137,13 @@ def constraint_reports(
             price = sign * (max(gain, 0.0) if row.sense == "<=" else min(gain, 0.0)) if binding else 0.0
             reports.append(_report(row, value, binding, price, unit, problem))
     return reports
+
+
+def _sentence_of(report: ConstraintReport, problem: Problem, price: float) -> str:
+    """The sentence of a report's row at another price."""
+    row = next(r for r in problem.rows if r.name == report.name)
+    unit = objective_unit(problem)
+    return _sentence(row, price, report.binding, unit, problem.currency, problem.objective.name)
 
 
 def _report(
@@ -174,12 +189,19 @@ def _sentence(row: Row, price: float, binding: bool, unit: str, currency: str, o
 def step_report(report: ConstraintReport, problem: Problem, step: float, gain: float) -> ConstraintReport:
     """A binding on/off limit priced by a discrete step: what loosening it by `step` would add."""
     unit = objective_unit(problem)
+    if gain == 0.0:
+        return replace(report, shadow_price=0.0, explanation=_sentence_of(report, problem, 0.0))
     if report.unit == "channels":
         plural = "s" if report.limit != 1 else ""
         head = f"the cap of {report.limit:g} active channel{plural} is reached: one more active channel"
     else:
         plural = "s" if step != 1 else ""
-        head = f"the team's {report.limit:g} hours a week are used up: {step:g} more hour{plural} a week"
+        if report.binding or report.value is None:
+            state = "are used up"
+        else:
+            spare = report.limit - report.value
+            state = f"leave {spare:.3g} spare"
+        head = f"the team's {report.limit:g} hours a week {state}: {step:g} more hour{plural} a week"
         if step == problem.market.channel_hours:
             head += " (what one more active channel takes)"
     if problem.objective.name == "min_spend":

@@ -1,0 +1,161 @@
+"""Every explanation sentence re-checked by re-solving with its limit moved, within the certified bounds.
+
+A binding row's price must lie between the value function's one-sided slopes
+(the optimum is concave in a right-hand side), each widened by what the
+certified bounds leave open; a row with room must cost nothing when its limit
+moves halfway through that room; an empty cell's stated loss must match a
+small forced move. Rows that do not bind carry no dual, whatever the LP said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from optimizer import Optimizer
+from optimizer.approximation import initial_breakpoints, segments_of
+from optimizer.engine import assemble, finish
+from optimizer.lp import solve_lp
+from optimizer.problem import RHS
+from optimizer.result import SolverReport
+from scenarios.loader import resolve
+from tests.conftest import BASE, merged
+from tests.optimizer.resolve import certified_value, forced, moved, problem_of
+
+TOLERANCE = 1e-6
+
+
+def scenario(**overlay):
+    return resolve(merged(BASE, overlay), "<test>")
+
+
+def reports(result):
+    return {c.name: c for c in result.constraints}
+
+
+def test_a_stray_dual_on_a_row_with_room_is_cleaned_before_it_explains_anything():
+    # Reach floor far below what the plan reaches, team hours far from used up: neither binds.
+    s = scenario(kpis={"min_reach": 50000.0}, team={"hours_per_week": 20, "hours_per_active_channel": 2})
+    problem = problem_of(s)
+    conv_bp, reach_bp = initial_breakpoints(problem, 64)
+    conv, reach = segments_of(problem, conv_bp, reach_bp)
+    solution = solve_lp(problem, conv, reach, "highs")
+    outcomes = finish(problem, solution)
+    report = SolverReport("HiGHS", 0.0, 0.0, 0.0, 0, 1)
+    clean = assemble(s, None, problem, solution, outcomes, report, conv, reach)
+    names = [r.name for r in problem.rows]
+    shadow = solution.shadow.copy()
+    shadow[names.index("kpi.min_reach")] = -0.0002  # what a degenerate vertex can hand back
+    shadow[names.index("team.hours")] = 0.05
+    stray = replace(solution, shadow=shadow, link_shadow=solution.link_shadow + 0.0002)
+    dirty = assemble(s, None, problem, stray, outcomes, report, conv, reach)
+    for name in ("kpi.min_reach", "team.hours"):
+        row = reports(dirty)[name]
+        assert abs(row.value - row.limit) > 0.5 * row.limit
+        assert not row.binding
+        assert row.shadow_price == 0.0
+        assert row.explanation.endswith("has room to spare")
+    assert [z.to_dict() for z in dirty.zero_spend] == [z.to_dict() for z in clean.zero_spend]
+    assert "tiktok.video" in {z.cell for z in dirty.zero_spend}
+
+
+def test_binding_means_no_slack_in_text_and_json(two_channels):
+    for overlay in ({"kpis": {"min_clicks": 30000.0}}, {"kpis": {"min_clicks": 100.0}}):
+        result = Optimizer(tolerance=TOLERANCE).optimize(scenario(**overlay))
+        for c in result.constraints:
+            if c.value is None:
+                continue
+            tight = abs(c.value - c.limit) <= 1e-3 * max(1.0, abs(c.limit))
+            assert c.binding == tight, c
+            assert c.binding or c.shadow_price == 0.0, c
+
+
+CASES = [
+    {},
+    {"kpis": {"min_clicks": 30000.0}},
+    {"kpis": {"min_reach": 160000.0}},
+    {"kpis": {"min_reach": 50000.0, "min_clicks": 100.0}},
+    {"kpis": {"max_negative_feedback": 2500.0}},
+    {"rules": {"channel_share": {"tiktok": {"min": 0.4}}}},
+    {"channels": {"instagram": {"spend": {"max": 12000.0}}}},
+    {"periods": {"count": 4, "unit": "week"}, "budget": {"per_period": {"max": 4000.0}}},
+    {"periods": {"count": 3, "unit": "week"}, "seasonality": {"cvr": [1.0, 1.3, 0.8]}, "kpis": {"min_clicks": 9000.0}},
+]
+
+
+def slopes(problem, name, limit, step, base):
+    """The certified bracket on the value function's derivative at `limit`: [right slope, left slope]."""
+    up = certified_value(moved(problem, name, limit + step), TOLERANCE)
+    down = certified_value(moved(problem, name, limit - step), TOLERANCE)
+    right = (up.value - base.value - base.slack) / step
+    left = (base.value + base.slack - down.value) / step
+    return right, left
+
+
+@pytest.mark.parametrize("overlay", CASES, ids=range(len(CASES)))
+def test_every_row_sentence_holds_when_the_limit_is_moved(overlay):
+    s = scenario(**overlay)
+    result = Optimizer(tolerance=TOLERANCE).optimize(s)
+    problem = problem_of(s)
+    base = certified_value(problem, TOLERANCE)
+    rows = {r.name: r for r in problem.rows}
+    scale = max(1.0, abs(base.value))
+    checked = 0
+    for c in result.constraints:
+        row = rows.get(c.name)
+        if row is None or c.value is None:
+            continue  # a cell's own box (checked as a variable bound elsewhere)
+        if c.binding and row.kind == RHS:
+            step = 1e-3 * max(1.0, abs(c.limit))
+            right, left = slopes(problem, c.name, c.limit, step, base)
+            # Round-off of two certified solves, per unit of the step.
+            fuzz = 4 * TOLERANCE * scale / step
+            assert right - fuzz <= c.shadow_price <= left + fuzz, (c, right, left)
+            checked += 1
+        elif not c.binding:
+            assert c.shadow_price == 0.0
+            room = c.limit - c.value
+            half = c.limit - 0.5 * room
+            there = certified_value(moved(problem, c.name, half), TOLERANCE)
+            assert abs(there.value - base.value) <= there.slack + base.slack + 2 * TOLERANCE * scale, c
+            checked += 1
+    assert checked
+
+
+@pytest.mark.parametrize("overlay", CASES[:4], ids=range(4))
+def test_every_empty_cell_sentence_holds_when_money_is_forced_in(overlay):
+    s = scenario(**overlay)
+    result = Optimizer(tolerance=TOLERANCE).optimize(s)
+    problem = problem_of(s)
+    market = problem.market
+    base = certified_value(problem, TOLERANCE)
+    for z in result.zero_spend:
+        cell = market.cell_keys.index(z.cell)
+        units = np.flatnonzero(market.cell_of == cell)
+        step = 20.0
+        losses = []
+        for unit in units:
+            there = certified_value(forced(problem, int(unit), step), TOLERANCE)
+            if there.value is not None:
+                losses.append((base.value - there.value) / step)
+        per_unit = min(losses)
+        # Concave in the forced amount: the first unit costs at most the average over the step.
+        assert z.loss_per_100 / 100 <= per_unit + (base.slack + 2 * TOLERANCE * abs(base.value)) / step
+        assert z.loss_per_100 / 100 == pytest.approx(per_unit, rel=0.05)
+
+
+def test_a_channel_with_no_impressions_does_not_lend_its_cells_reach_nothing_values():
+    # With channel switches, the LP's vertex prices TikTok's reach although no row binds on reach;
+    # that stray price made tiktok.spark vanish from the empty cells and halved tiktok.video's cost.
+    s = scenario(kpis={"min_reach": 50000.0}, team={"hours_per_week": 20, "hours_per_active_channel": 2})
+    result = Optimizer(tolerance=TOLERANCE).optimize(s)
+    problem = problem_of(s)
+    market = problem.market
+    base = certified_value(problem, TOLERANCE)
+    empty = {z.cell: z.loss_per_100 for z in result.zero_spend}
+    assert set(empty) == {"tiktok.video", "tiktok.spark"}
+    for cell, loss in empty.items():
+        there = certified_value(forced(problem, market.cell_keys.index(cell), 20.0), TOLERANCE)
+        assert loss == pytest.approx((base.value - there.value) / 20.0 * 100, rel=0.05)
