@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from campaign.render import number
+from campaign.formatting import amount, number, percent
 
 #: The rule in one sentence, printed with every reallocation (README: "Actuals around --as-of").
 RULE = (
@@ -75,14 +75,14 @@ def warnings(past: PastActuals, currency: str) -> list[str]:
     """What the rule did to the ledger, in sentences (one per kind, naming the rows)."""
     out = []
     if past.split:
-        named = "; ".join(f"{describe(row)} ({100 * share:.0f} % of its days)" for row, share in past.split)
+        named = "; ".join(f"{describe(row)} ({percent(share, 0)} of its days)" for row, share in past.split)
         out.append(f"rows spanning the as-of date, counted pro rata to their days before {past.as_of}: {named}")
     if past.unused:
         spend = sum(row.spend for row in past.unused)
         conversions = sum(row.conversions for row in past.unused)
         named = "; ".join(describe(row) for row in past.unused)
         out.append(
-            f"{len(past.unused)} rows after the as-of date, not used ({number(spend, 2)} {currency}, "
+            f"{len(past.unused)} rows after the as-of date, not used ({amount(spend, currency, minor=True)}, "
             f"{number(conversions, 1)} conversions): {named}"
         )
     if past.excluded:

@@ -80,8 +80,26 @@ def output_option(files: str) -> Any:
     )
 
 
+def _activate_locale(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Format every human output of this command in the locale named by --locale, else the environment's."""
+    from campaign import formatting
+
+    try:
+        formatting.activate(formatting.parse(value) if value else formatting.from_environment())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="campaign-planner", prog_name="campaign")
+@click.option(
+    "--locale",
+    metavar="NAME",
+    callback=_activate_locale,
+    expose_value=False,
+    help="Numbers and money in this locale (en, en_US, de_DE, ...): separators, the currency's symbol and digits. "
+    "Default: LC_ALL, LC_MESSAGES or LANG, else English. JSON keeps plain numbers.",
+)
 def cli() -> None:
     """Plan paid social-media budgets across channels and content formats.
 
@@ -90,6 +108,7 @@ def cli() -> None:
     \b
       campaign scenarios
       campaign optimize cafe-chain-q1
+      campaign --locale de_DE optimize cafe-chain-q1
     """
 
 

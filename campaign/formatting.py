@@ -18,7 +18,7 @@ from contextvars import ContextVar, Token
 from copy import copy
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_decimal, get_currency_precision, get_currency_symbol
+from babel.numbers import format_decimal, format_scientific, get_currency_precision, get_currency_symbol
 
 #: The locale when neither --locale nor the environment names one.
 DEFAULT = Locale("en")
@@ -82,6 +82,16 @@ def using(locale: Locale | str) -> Iterator[Locale]:
         deactivate(token)
 
 
+#: From this size on, numbers are written in scientific notation ("1.23E20"): Babel's decimal
+#: arithmetic holds 28 digits, and no real budget or count comes near.
+HUGE = 1e18
+
+
+def _huge(value: float) -> str:
+    """A number too large for grouping and decimals, in the locale's scientific notation."""
+    return _plain(format_scientific(value, format="0.###E0", locale=current()))
+
+
 def _undefined(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and not math.isfinite(value))
 
@@ -106,6 +116,8 @@ def number(value: float | None, digits: int = 0) -> str:
     """A number with the locale's thousands separators and `digits` decimals; '-' for undefined."""
     if _undefined(value):
         return "-"
+    if abs(value) >= HUGE:
+        return _huge(value)
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
     return _plain(format_decimal(_rounded(value, digits), format=pattern, locale=current()))
 
@@ -127,6 +139,8 @@ def amount(value: float | None, currency: str, minor: bool = False) -> str:
     """
     if _undefined(value):
         return "-"
+    if abs(value) >= HUGE:
+        return f"{_huge(value)} {currency.upper()}"
     code = currency.upper()
     locale = current()
     digits = digits_of(code) if minor else 0
@@ -151,6 +165,8 @@ def short(value: float | None) -> str:
     """A number with as many decimals as it needs, at most three (hours a week: "40", "37.5")."""
     if _undefined(value):
         return "-"
+    if abs(value) >= HUGE:
+        return _huge(value)
     return _plain(format_decimal(_rounded(value, 3), locale=current()))
 
 
@@ -158,6 +174,8 @@ def significant(value: float | None, figures: int = 3) -> str:
     """A number to `figures` significant digits (a ROAS target: "2.5", "0.123")."""
     if _undefined(value):
         return "-"
+    if abs(value) >= HUGE:
+        return _huge(value)
     return _plain(format_decimal(value, format="@" + "#" * (figures - 1), locale=current()))
 
 

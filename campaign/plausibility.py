@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from campaign.render import number
+from campaign.formatting import amount, number, percent
 from scenarios.learning import CellLearning
 
 #: How far (a factor) a figure may stray before it is suspect.
@@ -82,8 +82,8 @@ def suspects(
                 (
                     "cpa",
                     (
-                        f"CPA {number(cpa, 2)} {cur}, far outside {channel}'s planned range at low spend "
-                        f"({number(min(lows), 2)}–{number(max(lows), 2)} {cur})"
+                        f"CPA {amount(cpa, cur, minor=True)}, far outside {channel}'s planned range at low spend "
+                        f"({amount(min(lows), cur, minor=True)} to {amount(max(lows), cur, minor=True)})"
                     ),
                 )
             )
@@ -132,4 +132,4 @@ def _pattern(name: str) -> str:
 
 
 def _pct(value: float) -> str:
-    return "-" if not np.isfinite(value) else f"{number(100 * value, 2)} %"
+    return percent(value, 2)

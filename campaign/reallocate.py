@@ -19,6 +19,7 @@ import numpy as np
 
 from campaign import plausibility, reasons
 from campaign.asof import FIELDS, RULE, PastActuals, past_actuals, warnings
+from campaign.formatting import amount
 from optimizer import Optimizer
 from optimizer.engine import achieved_value, kpi_statuses, with_unit_bounds
 from optimizer.explain import switch_values
@@ -310,9 +311,10 @@ def _check_past(scenario: Scenario, market, actual: np.ndarray, fixed: np.ndarra
     for t, total in enumerate(fixed.reshape(actual.shape).sum(axis=0)):
         if total > cap * (1 + 1e-6):
             raise UsageError(
-                f"the ledger's spend in {unit} {t + 1} ({total:,.2f} {scenario.currency}"
+                f"the ledger's spend in {unit} {t + 1} ({amount(total, scenario.currency, minor=True)}"
                 f"{'' if t < past else ', with the rest of the ' + unit + ' as planned'}) is above "
-                f"budget.per_period.max ({cap:,.2f}): no plan can meet that rule any more; raise it to re-optimise"
+                f"budget.per_period.max ({amount(cap, scenario.currency, minor=True)}): no plan can meet that rule "
+                "any more; raise it to re-optimise"
             )
 
 

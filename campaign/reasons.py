@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from campaign.render import number
+from campaign.formatting import amount, number, percent
 from scenarios.learning import CellLearning
 
 
@@ -130,7 +130,7 @@ def _per(rates: np.ndarray) -> float:
 
 def _text(cell, learned, planned, bench, against, names, agrees, binding, per, conv, cur) -> str:
     rate = (
-        f"{number(learned * per, 2)} {conv}s per {number(per)} {cur} at the margin ({number(planned * per, 2)} planned)"
+        f"{number(learned * per, 2)} {conv}s per {amount(per, cur)} at the margin ({number(planned * per, 2)} planned)"
     )
     if against == "break-even":
         other = f"the break-even {number(bench * per, 2)} (one {conv}'s margin pays its spend)"
@@ -153,10 +153,10 @@ def _rates(item: CellLearning | None, cur: str) -> str:
     observed_ctr = item.clicks / item.impressions if item.impressions > 0 else math.nan
     observed_cvr = item.conversions / item.clicks if item.clicks > 0 else math.nan
     return (
-        f"; learned CPM {number(item.cpm.mean, 2)} {cur} (observed {number(observed_cpm, 2)}), "
+        f"; learned CPM {amount(item.cpm.mean, cur, minor=True)} (observed {amount(observed_cpm, cur, minor=True)}), "
         f"CTR {_pct(item.ctr.mean)} ({_pct(observed_ctr)}), CVR {_pct(item.cvr.mean)} ({_pct(observed_cvr)})"
     )
 
 
 def _pct(value: float) -> str:
-    return "-" if not math.isfinite(value) else f"{number(100 * value, 2)} %"
+    return percent(value, 2)

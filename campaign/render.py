@@ -1,4 +1,4 @@
-"""Human-readable output: plain aligned tables and sentences."""
+"""Human-readable output: plain aligned tables and sentences, numbers in the reader's locale (campaign.formatting)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from campaign.formatting import amount, decimal, money, number, people, percent, short, signed, significant
 from optimizer.frontier import FrontierResult
 from optimizer.result import CellPlan, OptimizationResult
 from scenarios.schema import Scenario
@@ -46,21 +47,6 @@ def _styled(cell: str) -> Text | str:
     return Text(cell)
 
 
-def number(value: float, digits: int = 0) -> str:
-    """A number with thousands separators; '-' for undefined."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    text = f"{value:,.{digits}f}"
-    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text  # no "-0"
-
-
-def percent(value: float, digits: int = 1) -> str:
-    """A fraction as a percentage; '-' for undefined."""
-    if value is None or not math.isfinite(value):
-        return "-"
-    return f"{100 * value:.{digits}f} %"
-
-
 def optimization(result: OptimizationResult, scenario: Scenario) -> str:
     """The plan as a report: allocation, totals, KPIs, binding constraints, empty cells."""
     cur = result.currency
@@ -76,8 +62,11 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
     horizon = f"{scenario.periods.count} {scenario.periods.unit}{'s' if scenario.periods.count != 1 else ''}"
     s = result.solver
     out = [
-        f"{result.scenario}{variant}: {verb}; budget {number(_budget(result))} {cur} over {horizon}",
-        f"optimal ({s.name}, {s.seconds:.2f} s; proven within {percent(s.approximation_error, 3)} of the true optimum)",
+        f"{result.scenario}{variant}: {verb}; budget {amount(_budget(result), cur)} over {horizon}",
+        (
+            f"optimal ({s.name}, {decimal(s.seconds)} s; proven within {percent(s.approximation_error, 3)} "
+            "of the true optimum)"
+        ),
     ]
     if s.approximation_error > s.tolerance:
         out.append(
@@ -100,7 +89,7 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
                 number(c.spend),
                 percent(c.spend / spend),
                 number(c.conversions, 1),
-                number(cpa, 2),
+                money(cpa, cur),
                 number(c.impressions),
                 number(c.clicks),
             ]
@@ -112,7 +101,7 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
             number(t["spend"]),
             percent(t["spend"] / spend),
             number(t["conversions"], 1),
-            number(t["cpa"], 2),
+            money(t["cpa"], cur),
             number(t["impressions"]),
             number(t["clicks"]),
         ]
@@ -122,16 +111,17 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
     if scenario.periods.count > 1:
         out += ["", f"Spend by {scenario.periods.unit} ({cur})", by_period(result, scenario.periods.count)]
     summary = (
-        f"revenue {number(t['revenue'])} {cur} · ROAS {t['roas']:.2f} · profit after fixed costs "
-        f"{number(t['profit'])} {cur} · paid reach {number(t['reach'])} people · new followers "
-        f"{number(t['new_followers'])} · bounce rate {percent(t['bounce_rate'])}"
+        f"revenue {amount(t['revenue'], cur)} · ROAS {decimal(t['roas'])} · profit after fixed costs "
+        f"{amount(t['profit'], cur)} · paid reach {people(t['reach'])} people · new followers "
+        f"{people(t['new_followers'])} · bounce rate {percent(t['bounce_rate'])}"
     )
     if t.get("production", 0.0) > 0:
-        summary += f" · production of the cells used {number(t['production'])} {cur}"
+        summary += f" · production of the cells used {amount(t['production'], cur)}"
     if t.get("carried_conversions", 0.0) > 0:
         summary += f" · {number(t['carried_conversions'], 1)} of the {conv} carried over from spend before the horizon"
     if scenario.team is not None and scenario.team.hours_per_week is not None:
-        summary += f" · team {t['team_hours_per_week']:.1f} of {scenario.team.hours_per_week:g} hours a week"
+        hours = f"{decimal(t['team_hours_per_week'], 1)} of {short(scenario.team.hours_per_week)}"
+        summary += f" · team {hours} hours a week"
     out += ["", summary]
     if result.content:
         rows = [[c.channel, c.format, str(c.creatives), str(c.organic_posts_per_week)] for c in result.content]
@@ -220,7 +210,9 @@ def _kpi_number(name: str, value: float | None) -> str:
     if name.endswith("cpa"):
         return number(value, 2)
     if name.endswith(("roas", "bounce_rate")):
-        return f"{value:.3g}"
+        return significant(value)
+    if name.endswith(("reach", "followers")):
+        return people(value)
     return number(value)
 
 
@@ -242,7 +234,8 @@ def frontier(result: FrontierResult) -> str:
     variant = f" (variant {result.variant})" if result.variant else ""
     worst = max((p.approximation_error or 0.0 for p in result.points), default=0.0)
     heading = (
-        f"{result.scenario}{variant}: best {conv} by budget ({len(result.points)} budgets, {result.seconds:.2f} s; "
+        f"{result.scenario}{variant}: best {conv} by budget ({len(result.points)} budgets, "
+        f"{decimal(result.seconds)} s; "
         f"every point proven within {percent(worst, 3)} of its optimum)"
     )
     out = [heading, ""]
@@ -256,10 +249,10 @@ def frontier(result: FrontierResult) -> str:
                 number(p.budget),
                 number(p.spend),
                 number(p.conversions, 1),
-                number(p.cpa, 2),
-                number(p.marginal_cpa, 2),
+                money(p.cpa, cur),
+                money(p.marginal_cpa, cur),
                 number(p.profit),
-                number(p.reach),
+                people(p.reach),
             ]
         )
     headers = [
@@ -280,12 +273,12 @@ def frontier(result: FrontierResult) -> str:
     else:
         edge = " (at the edge of the range: widen it)" if result.profit_max_at_edge else ""
         out.append(
-            f"profit peaks at a budget of {number(result.profit_max_budget)} {cur}{edge}: "
-            f"{number(result.profit_max)} {cur} after fixed costs"
+            f"profit peaks at a budget of {amount(result.profit_max_budget, cur)}{edge}: "
+            f"{amount(result.profit_max, cur)} after fixed costs"
         )
         edge = " (at the edge of the range)" if result.value_budget_at_edge else ""
         out.append(
-            f"past {number(result.marginal_cpa_above_value_budget)} {cur}{edge}, the marginal CPA exceeds "
+            f"past {amount(result.marginal_cpa_above_value_budget, cur)}{edge}, the marginal CPA exceeds "
             f"the revenue of a {result.conversion}"
         )
     return "\n".join(out)
@@ -296,7 +289,7 @@ def simulation(result, scenario: Scenario, expected: dict[str, float] | None = N
     cur = scenario.currency
     variant = f" (variant {result.variant})" if result.variant else ""
     crises = "crises on" if result.crises else "no crises"
-    out = [f"{result.scenario}{variant}: {result.runs:,} simulated quarters (seed {result.seed}, {crises})"]
+    out = [f"{result.scenario}{variant}: {number(result.runs)} simulated quarters (seed {result.seed}, {crises})"]
     out += [f"warning: {w}" for w in result.warnings]
     out.append("")
     names = {
@@ -341,7 +334,7 @@ def simulation(result, scenario: Scenario, expected: dict[str, float] | None = N
     if result.crises:
         out += [
             "",
-            f"Crises: {percent(c['probability'])} of quarters have one ({c['crises_per_quarter']:.2f} a quarter)",
+            f"Crises: {percent(c['probability'])} of quarters have one ({decimal(c['crises_per_quarter'])} a quarter)",
         ]
         if c["probability"] > 0:
             rows = [
@@ -389,13 +382,13 @@ def whatif(result) -> str:
             row["name"],
             number(row["spend"]),
             number(row["conversions"], 1),
-            _signed(delta.get("conversions"), 1),
-            number(row["cpa"], 2),
-            f"{row['roas']:.2f}",
-            number(row["reach"]),
-            number(row["new_followers"]),
+            signed(delta.get("conversions"), 1),
+            money(row["cpa"], cur),
+            decimal(row["roas"]),
+            people(row["reach"]),
+            people(row["new_followers"]),
             number(row["profit"]),
-            _signed(delta.get("profit"), 0),
+            signed(delta.get("profit"), 0),
             "all met" if not missed else "missed: " + ", ".join(missed),
         ]
         cells += [percent(row.get("probabilities", {}).get(t, math.nan), 0) for t in targets]
@@ -416,18 +409,12 @@ def whatif(result) -> str:
     right = [False] + [True] * 9 + [False] + [True] * len(targets)
     out = [f"{result.scenario}: {len(result.rows)} options compared with the base (first row)"]
     if result.simulated_runs:
-        out[0] += f"; chances from {result.simulated_runs:,} simulated quarters each"
+        out[0] += f"; chances from {number(result.simulated_runs)} simulated quarters each"
     out += ["", table(headers, rows, right)]
     infeasible = [r for r in result.rows if r["status"] != "optimal"]
     if infeasible:
         out += ["", "Infeasible options:"] + [f"  - {r['name']}: {r['message']}" for r in infeasible]
     return "\n".join(out)
-
-
-def _signed(value: float | None, digits: int) -> str:
-    if value is None or not math.isfinite(value):
-        return "-"
-    return f"{value:+,.{digits}f}"
 
 
 def pnl(statement, options: list | None = None, runs: int = 0) -> str:
@@ -436,7 +423,7 @@ def pnl(statement, options: list | None = None, runs: int = 0) -> str:
     variant = f" (variant {statement.variant})" if statement.variant else ""
     out = [f"{statement.scenario}{variant}: P&L by month ({cur}; costs negative)"]
     if runs:
-        out[0] += f"; P10 and P90 from {runs:,} simulated quarters"
+        out[0] += f"; P10 and P90 from {number(runs)} simulated quarters"
     headers = ["", *statement.months, "total"]
     rows = []
     subtotals = {"net_revenue", "cm1", "cm2", "cm3", "media_total", "marketing_contribution"}
@@ -450,14 +437,14 @@ def pnl(statement, options: list | None = None, runs: int = 0) -> str:
     out += ["", table(headers, rows, [False] + [True] * (len(headers) - 1))]
     k = statement.kpis
     parts = [
-        f"ROAS {k['roas']:.2f}" if k["roas"] is not None else "ROAS -",
+        f"ROAS {decimal(k['roas'])}" if k["roas"] is not None else "ROAS -",
         f"ROI {percent(k['roi'])}" if k["roi"] is not None else "ROI -",
-        f"CAC {number(k['cac'], 2)} {cur}" if k["cac"] is not None else "CAC -",
-        f"CAC payback {k['payback_months']:.1f} months" if k["payback_months"] is not None else "CAC payback -",
+        f"CAC {amount(k['cac'], cur, minor=True)}" if k["cac"] is not None else "CAC -",
+        f"CAC payback {decimal(k['payback_months'], 1)} months" if k["payback_months"] is not None else "CAC payback -",
     ]
     if k.get("break_even_budget") is not None:
         edge = " (the least that meets the KPIs: it already pays for itself)" if k.get("break_even_at_kpi_edge") else ""
-        parts.append(f"break-even media budget {number(k['break_even_budget'])} {cur}{edge}")
+        parts.append(f"break-even media budget {amount(k['break_even_budget'], cur)}{edge}")
     else:
         parts.append("break-even media budget: none up to three times the budget")
     out += ["", " · ".join(parts), "", "Definitions"]
@@ -468,14 +455,14 @@ def pnl(statement, options: list | None = None, runs: int = 0) -> str:
         for o in options:
             if o["status"] != "optimal":
                 rows.append(
-                    [o["name"], number(o["monthly_cost"]), f"{o['hours_per_week']:g}", "infeasible", "", "", ""]
+                    [o["name"], number(o["monthly_cost"]), short(o["hours_per_week"]), "infeasible", "", "", ""]
                 )
                 continue
             rows.append(
                 [
                     o["name"] + (" (best)" if o["best"] else ""),
                     number(o["monthly_cost"]),
-                    f"{o['hours_per_week']:g}",
+                    short(o["hours_per_week"]),
                     number(o["conversions"], 1),
                     number(o["production"]),
                     number(o["marketing_contribution"]),
@@ -506,7 +493,7 @@ def imports(reports) -> str:
             + (f", {sum(c['rows'] for c in r.replaced)} replaced" if r.replaced else "")
         )
         out.append(
-            f"  totals of all data rows: spend {number(t['spend'], 2)} {r.currency}, impressions "
+            f"  totals of all data rows: spend {amount(t['spend'], r.currency, minor=True)}, impressions "
             f"{number(t['impressions'])}, clicks {number(t['clicks'])}, conversions {number(t['conversions'], 1)}"
         )
         if r.note:
@@ -515,9 +502,9 @@ def imports(reports) -> str:
             out.append(f"  dropped total row, line {d['row']}: {d['label']}")
         for c in r.replaced:
             out.append(
-                f"  replaced {c['cell']} ({c['rows']} rows): spend {number(c['spend_before'], 2)} → "
-                f"{number(c['spend_after'], 2)} {r.currency}, conversions {number(c['conversions_before'], 1)} → "
-                f"{number(c['conversions_after'], 1)}"
+                f"  replaced {c['cell']} ({c['rows']} rows): spend {money(c['spend_before'], r.currency)} → "
+                f"{amount(c['spend_after'], r.currency, minor=True)}, conversions "
+                f"{number(c['conversions_before'], 1)} → {number(c['conversions_after'], 1)}"
             )
         for u in r.unmapped:
             out.append(f"  unmapped line {u['row']}: {u['reason']}")
@@ -530,7 +517,7 @@ def ledger(document: dict, currency: str) -> str:
     rows = [[i["file"], i["platform"], i["currency"], i["imported_at"], str(i["rows"])] for i in document["imports"]]
     out += ["", table(["file", "platform", "currency", "imported", "rows"], rows, [False] * 4 + [True])]
     rows = [
-        [cell, number(v["spend"], 2), number(v["impressions"]), number(v["clicks"]), number(v["conversions"], 1)]
+        [cell, money(v["spend"], currency), number(v["impressions"]), number(v["clicks"]), number(v["conversions"], 1)]
         for cell, v in document["cells"].items()
     ]
     headers = ["cell", f"spend ({currency})", "impressions", "clicks", "conversions"]
@@ -559,15 +546,17 @@ def reallocation(result, scenario: Scenario) -> str:
         rows = [
             [
                 item.cell,
-                number(item.spend, 2),
-                f"{item.cpm.mean:.2f} ({item.cpm.plan:.2f})",
-                f"{100 * item.ctr.mean:.2f} % ({100 * item.ctr.plan:.2f} %)",
-                f"{100 * item.cvr.mean:.2f} % ({100 * item.cvr.plan:.2f} %)",
+                money(item.spend, cur),
+                f"{money(item.cpm.mean, cur)} ({money(item.cpm.plan, cur)})",
+                f"{percent(item.ctr.mean, 2)} ({percent(item.ctr.plan, 2)})",
+                f"{percent(item.cvr.mean, 2)} ({percent(item.cvr.plan, 2)})",
             ]
             for item in learned
         ]
         out += ["", "Learned from the actuals (planned in brackets)"]
-        out.append(table(["cell", f"spend ({cur})", "CPM", "CTR", "CVR"], rows, [False, True, True, True, True]))
+        out.append(
+            table(["cell", f"spend ({cur})", f"CPM ({cur})", "CTR", "CVR"], rows, [False, True, True, True, True])
+        )
     if result.changes:
         rows = [
             [
@@ -610,8 +599,9 @@ def _past(result, scenario: Scenario) -> list[str]:
     out = [
         "",
         (
-            f"Past: {document['first_day']} to {document['last_day']} ({days}): {number(document['spend'], 2)} "
-            f"{scenario.currency} spent, {number(document['conversions'], 1)} {scenario.business.conversion}s "
+            f"Past: {document['first_day']} to {document['last_day']} ({days}): "
+            f"{amount(document['spend'], scenario.currency, minor=True)} spent, "
+            f"{number(document['conversions'], 1)} {scenario.business.conversion}s "
             "(spend and conversions from the same ledger rows)"
         ),
         f"Rule: {result.to_dict()['as_of_rule']}.",

@@ -57,6 +57,14 @@ BASE: dict[str, Any] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def english_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test reads numbers in English, whatever the machine's locale (--locale tests set theirs)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+
+
 def merged(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
     """Deep-merge test data the way variants merge (mappings merge, everything else replaces)."""
     return merge(base, overlay)

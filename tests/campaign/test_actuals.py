@@ -386,8 +386,8 @@ def test_a_restated_export_needs_replace_and_says_what_changed(runner, tmp_path)
     replaced = runner.invoke(cli, [*args, str(restated), "--replace"])
     assert replaced.exit_code == 0, replaced.output
     assert "0 imported, 1 already in the ledger, 2 replaced" in replaced.stdout
-    assert "  replaced instagram.reel (1 rows): spend 402.50 → 410.00 EUR, conversions 31.0 → 33.0\n" in replaced.stdout
-    assert "  replaced instagram.feed_image (1 rows): spend 262.40 → 250.40 EUR, conversions 19.0 → 18.0\n" in (
+    assert "  replaced instagram.reel (1 rows): spend 402.50 → €410.00, conversions 31.0 → 33.0\n" in replaced.stdout
+    assert "  replaced instagram.feed_image (1 rows): spend 262.40 → €250.40, conversions 19.0 → 18.0\n" in (
         replaced.stdout
     )
     with Ledger(ledger) as book:

@@ -64,7 +64,7 @@ def test_optimize_prints_an_explained_plan(runner):
     result = runner.invoke(cli, ["optimize", "cafe-chain-q1"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert out.startswith("cafe-chain-q1: maximise pre-orders; budget 18,000 EUR over 13 weeks\n")
+    assert out.startswith("cafe-chain-q1: maximise pre-orders; budget €18,000 over 13 weeks\n")
     assert "proven within" in out
     assert "Binding constraints" in out
     assert "one more EUR of budget buys" in out

@@ -144,3 +144,44 @@ def test_excel_formats_keep_the_currencys_digits():
         "#,##0",
         "#,##0.00",
     ]
+
+
+@pytest.mark.parametrize(("locale", "fraction"), [("en", "2.5E20"), ("de_DE", "2,5E20")])
+def test_numbers_beyond_any_budget_are_scientific_not_a_crash(locale, fraction):
+    with formatting.using(locale):
+        assert number(1e308, 2) == "1E308"
+        assert amount(-1e308, "EUR") == "-1E308 EUR"
+        assert formatting.short(2.5e20) == fraction
+
+
+def test_the_command_line_reads_in_the_locale_of_locale_or_the_environment(monkeypatch):
+    from click.testing import CliRunner
+
+    from campaign.cli import cli
+
+    runner = CliRunner()
+    german = runner.invoke(cli, ["--locale", "de_DE", "optimize", "cafe-chain-q1"])
+    assert german.exit_code == 0, german.output
+    assert german.output.startswith("cafe-chain-q1: maximise pre-orders; budget 18.000 € over 13 weeks\n")
+    assert "facebook    feed_image         3.079    17,1 %        368,9        8,35" in german.output
+    assert "revenue 62.209 € · ROAS 3,46 · profit after fixed costs 15.074 €" in german.output
+    monkeypatch.setenv("LC_ALL", "de_DE.UTF-8")
+    from_environment = runner.invoke(cli, ["optimize", "cafe-chain-q1"]).output
+    assert from_environment.splitlines()[2:] == german.output.splitlines()[2:]  # the solve time aside
+    # JSON keeps plain numbers in any locale.
+    plain = runner.invoke(cli, ["--locale", "en", "optimize", "cafe-chain-q1", "--json"]).output
+    assert runner.invoke(cli, ["optimize", "cafe-chain-q1", "--json"]).output.split('"seconds"')[0] == plain.split(
+        '"seconds"'
+    )[0]
+
+
+def test_an_unknown_locale_is_a_usage_error():
+    from click.testing import CliRunner
+
+    from campaign.cli import cli
+
+    result = CliRunner().invoke(cli, ["--locale", "xx_YY", "scenarios"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--locale': 'xx_YY' is not a known locale; use a CLDR locale such as en, en_US, " in (
+        result.output
+    )

@@ -212,7 +212,7 @@ def test_real_meta_exports_around_the_as_of_date(tmp_path, as_of, shares, curren
         "Rule: --as-of is the first day not yet spent: a ledger row that ends before it counts whole;" in human.output
     )
     if unused:
-        assert "3 rows after the as-of date, not used (1,200.00 EUR, 90.0 conversions)" in human.output
+        assert "3 rows after the as-of date, not used (€1,200.00, 90.0 conversions)" in human.output
 
 
 def test_excluded_campaigns_are_left_out_of_the_past(tmp_path):

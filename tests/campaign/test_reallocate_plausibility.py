@@ -59,8 +59,8 @@ def test_conversions_beyond_what_the_curve_can_bring_are_named_and_can_be_exclud
     # CPM / (1000 · CTR · CVR): reels 8.25 / (1000 · 0.013 · 0.03) = 21.15, images 7.5 / (1000 · 0.01 · 0.03) = 25.
     spend = sum(r.spend for r in rows if r.format == "reel") + 100
     assert found[("instagram.reel", "cpa")]["message"].startswith(
-        f"instagram.reel: CPA {spend / observed:,.2f} EUR, far outside instagram's planned range at low spend "
-        "(21.15–25.00 EUR); suspect conversions from 'Junk (leads)' 900.0"
+        f"instagram.reel: CPA €{spend / observed:,.2f}, far outside instagram's planned range at low spend "
+        "(€21.15 to €25.00); suspect conversions from 'Junk (leads)' 900.0"
     )
     assert found[("instagram.reel", "cpa")]["campaigns"][0] == {"campaign": "Junk (leads)", "conversions": 900.0}
     for suspect in result.suspects:
@@ -115,7 +115,7 @@ def test_a_learned_cvr_far_above_the_observed_one_and_a_cpa_far_above_the_channe
     # 10,000 EUR for 66.7 conversions: 150 EUR each, against 6 / (1000 · 0.008 · 0.02) = 37.50 for videos and
     # 7.2 / (1000 · 0.0112 · 0.02) = 32.14 for spark ads.
     assert found[("tiktok.video", "cpa")] == (
-        "tiktok.video: CPA 150.00 EUR, far outside tiktok's planned range at low spend (32.14–37.50 EUR); "
+        "tiktok.video: CPA €150.00, far outside tiktok's planned range at low spend (€32.14 to €37.50); "
         "conversions may be missing (check the tracking and actuals.conversion_results): 'Brand search' 66.7"
     )
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from campaign.formatting import amount, number
 from campaign.ledger import LedgerRow
 from campaign.reallocate import reallocate
-from campaign.render import number
 from optimizer import Optimizer
 from scenarios.learning import learn, updated_scenario
 from scenarios.library import library_path
@@ -92,7 +92,7 @@ def check_reasons(scenario, result, rows, as_of) -> tuple[int, int]:
         learned_text = number(driver["conversions_per_unit_learned"] * per, 2)
         planned_text = number(driver["conversions_per_unit_planned"] * per, 2)
         assert change["reason"].startswith(
-            f"{cell} {learned_text} {scenario.business.conversion}s per {number(per)} {scenario.currency} "
+            f"{cell} {learned_text} {scenario.business.conversion}s per {amount(per, scenario.currency)} "
             f"at the margin ({planned_text} planned), "
         )
         if driver["agrees"]:
