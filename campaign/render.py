@@ -133,7 +133,7 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
     if result.kpis:
         out += ["", "KPIs"]
         rows = [
-            [k.name, f"{k.sense} {_kpi_number(k.name, k.target)}", _kpi_number(k.name, k.value), _met(k.met)]
+            [k.name, f"{k.sense} {kpi_number(k.name, k.target)}", kpi_number(k.name, k.value), _met(k.met)]
             for k in result.kpis
         ]
         out.append(table(["kpi", "target", "plan", "status"], rows, [False, True, True, False]))
@@ -201,7 +201,7 @@ def by_period(result: OptimizationResult, periods: int) -> str:
     return table(headers, rows, [False] + [True] * periods)
 
 
-def _kpi_number(name: str, value: float | None) -> str:
+def kpi_number(name: str, value: float | None) -> str:
     """A KPI value: currency with cents for CPA, ratios with three digits, counts whole."""
     if value is None:
         return "n/a"
@@ -318,15 +318,15 @@ def simulation(result, scenario: Scenario, expected: dict[str, float] | None = N
     rows = []
     for key, label in names.items():
         d = result.kpis[key]
-        row = [label, *(_kpi_number(key, d[s]) for s in ("mean", "p5", "p50", "p95"))]
+        row = [label, *(kpi_number(key, d[s]) for s in ("mean", "p5", "p50", "p95"))]
         if expected:
-            row.append(_kpi_number(key, expected.get(key)) if key in expected else "")
+            row.append(kpi_number(key, expected.get(key)) if key in expected else "")
         rows.append(row)
     out.append(table(headers, rows, [False] + [True] * (len(headers) - 1)))
     if result.targets:
         out += ["", "KPI targets"]
         rows = [
-            [t["name"], f"{t['sense']} {_kpi_number(t['name'], t['target'])}", percent(t["probability_met"])]
+            [t["name"], f"{t['sense']} {kpi_number(t['name'], t['target'])}", percent(t["probability_met"])]
             for t in result.targets
         ]
         out.append(table(["kpi", "target", "chance met"], rows, [False, True, True]))
@@ -581,8 +581,8 @@ def reallocation(result, scenario: Scenario) -> str:
     if result.at_risk:
         out += ["", "KPI targets at risk"]
         out += [
-            f"  - {r['name']}: target {_kpi_number(r['name'], r['target'])}, now expected "
-            f"{_kpi_number(r['name'], r['projected'])}"
+            f"  - {r['name']}: target {kpi_number(r['name'], r['target'])}, now expected "
+            f"{kpi_number(r['name'], r['projected'])}"
             for r in result.at_risk
         ]
     return "\n".join(out)

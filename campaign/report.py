@@ -19,6 +19,8 @@ import numpy as np
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
+from campaign.formatting import amount, decimal, number, people, percent
+from campaign.render import kpi_number
 from optimizer.frontier import FrontierResult
 from optimizer.result import OptimizationResult
 from scenarios.market import Market
@@ -125,7 +127,7 @@ def curve_charts(result: OptimizationResult, market: Market) -> list[tuple[str, 
         fig, ax = plt.subplots(figsize=(3.4, 2.4))
         ax.plot(grid, values, color=COLOURS[0])
         ax.plot([total], [at], "o", color=COLOURS[3])
-        ax.set_title(f"{cell}: marginal CPA {marginal:,.2f}", fontsize=8)
+        ax.set_title(f"{cell}: marginal CPA {amount(marginal, result.currency, minor=True)}", fontsize=8)
         ax.set_xlabel(f"spend ({result.currency})", fontsize=8)
         ax.spines[["top", "right"]].set_visible(False)
         out.append((cell, svg(fig)))
@@ -228,13 +230,6 @@ def _table(headers: list[str], rows: list[list[Any]], numeric: list[bool] | None
     }
 
 
-def _n(value: float | None, digits: int = 0) -> str:
-    if value is None or not np.isfinite(value):
-        return "-"
-    text = f"{value:,.{digits}f}"
-    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
-
-
 def build(
     scenario: Scenario,
     variant: str | None,
@@ -264,20 +259,20 @@ def build(
         "description": scenario.description,
         "note": (
             f"{scenario.periods.count} {scenario.periods.unit}s from {scenario.start or 'the start'}; "
-            f"objective: {result.objective}; proven within {100 * result.solver.approximation_error:.3f} % of the "
+            f"objective: {result.objective}; proven within {percent(result.solver.approximation_error, 3)} of the "
             f"optimum ({result.solver.name}). Generated {dt.date.today().isoformat()}."
         ),
         "headline": _table(
             ["spend", f"{scenario.business.conversion}s", "CPA", "ROAS", "paid reach", "new followers", "profit"],
             [
                 [
-                    f"{_n(t['spend'])} {cur}",
-                    _n(t["conversions"], 1),
-                    f"{_n(t['cpa'], 2)} {cur}",
-                    f"{t['roas']:.2f}",
-                    _n(t["reach"]),
-                    _n(t["new_followers"]),
-                    f"{_n(t['profit'])} {cur}",
+                    amount(t["spend"], cur),
+                    number(t["conversions"], 1),
+                    amount(t["cpa"], cur, minor=True),
+                    decimal(t["roas"]),
+                    people(t["reach"]),
+                    people(t["new_followers"]),
+                    amount(t["profit"], cur),
                 ]
             ],
             [True] * 7,
@@ -290,10 +285,10 @@ def build(
             [
                 [
                     k.name,
-                    f"{k.sense} {_n(k.target, 2)}",
-                    _n(k.value, 2),
+                    f"{k.sense} {kpi_number(k.name, k.target)}",
+                    kpi_number(k.name, k.value),
                     "met" if k.met else "MISSED",
-                    f"{100 * chance.get(k.name, float('nan')):.0f} %",
+                    percent(chance.get(k.name, float("nan")), 0),
                 ]
                 for k in result.kpis
             ],
@@ -307,11 +302,11 @@ def build(
         ),
         "pnl": _table(
             ["", *statement.months, "total"],
-            [[line["label"], *(_n(v) for v in line["values"]), _n(line["total"])] for line in statement.lines],
+            [[line["label"], *(number(v) for v in line["values"]), number(line["total"])] for line in statement.lines],
             [False] + [True] * (len(statement.months) + 1),
         ),
         "pnl_kpis": (
-            f"ROAS {pk['roas']:.2f} · ROI {100 * pk['roi']:.1f} % · CAC {_n(pk['cac'], 2)} {cur}"
+            f"ROAS {decimal(pk['roas'])} · ROI {percent(pk['roi'])} · CAC {amount(pk['cac'], cur, minor=True)}"
             if pk["roas"] is not None and pk["roi"] is not None
             else ""
         ),

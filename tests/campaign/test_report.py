@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from campaign.cli import cli
+from campaign.formatting import amount
 from scenarios.library import bundled_scenarios
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -77,11 +78,11 @@ def test_the_report_is_self_contained_and_carries_optimizes_numbers(reports):
         totals, currency = document["totals"], document["currency"]
         shown = list(headline(text).values())
         # spend, conversions, CPA, ROAS, paid reach, new followers, profit: each in its own cell, in that order
-        assert shown[0] == f"{totals['spend']:,.0f} {currency}"
+        assert shown[0] == amount(totals["spend"], currency)
         assert shown[1] == f"{totals['conversions']:,.1f}"
-        assert shown[2] == f"{totals['cpa']:,.2f} {currency}"
+        assert shown[2] == amount(totals["cpa"], currency, minor=True)
         assert shown[4] == f"{totals['reach']:,.0f}"
-        assert shown[-1] == f"{totals['profit']:,.0f} {currency}"
+        assert shown[-1] == amount(totals["profit"], currency)
         for section in (
             "The plan",
             "Response curves",
