@@ -64,7 +64,10 @@ class DailyPlan:
 
 @dataclass(frozen=True)
 class Statement:
-    """A P&L: one value per month and a total for each line, the KPIs, and the definitions used."""
+    """A P&L: one value per month and a total for each line, the KPIs, and the definitions used.
+
+    `conversions` are the plan's conversions (orders) in each month.
+    """
 
     scenario: str
     variant: str | None
@@ -73,6 +76,7 @@ class Statement:
     lines: list[dict[str, Any]]
     kpis: dict[str, float | None]
     definitions: dict[str, str]
+    conversions: tuple[float, ...] = ()
 
     def line(self, name: str) -> dict[str, Any]:
         """The line called `name`."""
@@ -162,4 +166,5 @@ def statement(scenario: Scenario, daily: DailyPlan, variant: str | None = None) 
         "break_even_budget": None,
         "break_even_at_kpi_edge": None,
     }
-    return Statement(scenario.name, variant, scenario.currency, h.months, lines, kpis, dict(DEFINITIONS))
+    by_month = tuple(float(v) for v in orders)
+    return Statement(scenario.name, variant, scenario.currency, h.months, lines, kpis, dict(DEFINITIONS), by_month)
