@@ -66,7 +66,8 @@ def _conversions(scenario: Scenario) -> list[str]:
         default = [f for f in channel.formats if f"{name}.{f}" not in scenario.response]
         if zero and default:
             cells = ", ".join(f"{name}.{f}" for f in default)
-            out.append(f"channels.{name}.{zero[0]} is 0: {cells} bring no conversions at any spend")
+            verb = "bring" if len(default) > 1 else "brings"
+            out.append(f"channels.{name}.{zero[0]} is 0: {cells} {verb} no conversions at any spend")
     clicks = scenario.kpis.min_clicks
     if clicks and all(c.ctr == 0 for c in scenario.channels.values()):
         out.append(f"kpis.min_clicks ({clicks:,g}) cannot be met: every channel's ctr is 0, so every plan has 0 clicks")

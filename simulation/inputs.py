@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scenarios.calendar import horizon
+from scenarios.caveats import scenario_caveats
 from scenarios.market import Market, build_market
 from scenarios.schema import Scenario
 
@@ -151,7 +152,7 @@ class QuarterInputs:
         formats = [f for ch in channels for f in ch.formats.values()]
         team, sim = scenario.team, scenario.simulation
         crisis = sim.crisis
-        warnings = []
+        warnings = scenario_caveats(scenario)
         ignored = crisis.branching_ignored
         if ignored >= 1.0:
             warnings.append(

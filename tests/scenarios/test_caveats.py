@@ -114,6 +114,8 @@ def test_followers_without_a_follow_rate_win_no_one_and_say_so(tmp_path):
     assert f"warning: {warning}" in text.output
     checked = run("validate", str(path), "--json")
     assert json.loads(checked.output)["warnings"] == [warning]
+    simulated = run("simulate", str(path), "--runs", "3", "--no-crisis", "--quiet", "--json")
+    assert json.loads(simulated.stdout)["warnings"] == [warning]
     # With a follow rate the warning goes.
     fixed = scenario_file(tmp_path, channels={"instagram": {"organic": {"follow_rate": 0.05}}})
     assert optimize_json(fixed)["warnings"] == []
@@ -156,7 +158,7 @@ def test_a_channel_that_cannot_convert_is_named_and_converts_nothing(tmp_path):
             "channels.instagram.organic.follow_rate is 0 (not set): instagram's ads and posts win no new followers; "
             "set it to the new followers per engagement"
         ),
-        "channels.facebook.cvr is 0: facebook.feed bring no conversions at any spend",
+        "channels.facebook.cvr is 0: facebook.feed brings no conversions at any spend",
     ]
     rows = [r for r in planned["allocation"] if r["channel"] == "facebook"]
     assert sum(r["spend"] for r in rows) >= 500 - 1e-6
