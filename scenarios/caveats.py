@@ -68,6 +68,14 @@ def _conversions(scenario: Scenario) -> list[str]:
             cells = ", ".join(f"{name}.{f}" for f in default)
             verb = "bring" if len(default) > 1 else "brings"
             out.append(f"channels.{name}.{zero[0]} is 0: {cells} {verb} no conversions at any spend")
+    converts = any(
+        f"{name}.{f}" in scenario.response or all(getattr(channel, k) > 0 for k in ("in_market", "ctr", "cvr"))
+        for name, channel in scenario.channels.items()
+        for f in channel.formats
+    )
+    target = scenario.kpis.min_conversions
+    if target and not converts:
+        out.append(f"kpis.min_conversions ({target:,g}) cannot be met: no cell converts, so every plan has 0")
     clicks = scenario.kpis.min_clicks
     if clicks and all(c.ctr == 0 for c in scenario.channels.values()):
         out.append(f"kpis.min_clicks ({clicks:,g}) cannot be met: every channel's ctr is 0, so every plan has 0 clicks")

@@ -137,6 +137,11 @@ def test_followers_without_a_follow_rate_win_no_one_and_say_so(tmp_path):
             "kpis.min_engagement (100) cannot be met",
             "kpi.min_engagement",
         ),
+        (
+            {"kpis": {"min_conversions": 10}, "channels": {"instagram": {"cvr": 0}, "facebook": {"in_market": 0}}},
+            "kpis.min_conversions (10) cannot be met: no cell converts, so every plan has 0",
+            "kpi.min_conversions",
+        ),
     ],
 )
 def test_an_unreachable_kpi_is_named_and_is_infeasible(tmp_path, overlay, warning, row):
@@ -179,7 +184,8 @@ def test_a_cap_on_a_figure_that_is_always_zero_is_named(tmp_path):
 
 @pytest.mark.parametrize("name", BUNDLED)
 def test_the_bundled_scenarios_have_no_caveats(name):
-    scenario = load_scenario(Path("scenarios/library") / f"{name}.yaml")
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "library" / f"{name}.yaml"
+    scenario = load_scenario(path)
     assert scenario_caveats(scenario) == []
     for variant in scenario.variants:
-        assert scenario_caveats(load_scenario(Path("scenarios/library") / f"{name}.yaml", variant)) == []
+        assert scenario_caveats(load_scenario(path, variant)) == []
