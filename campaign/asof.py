@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from campaign.formatting import amount, number, percent
+from scenarios.formatting import amount, number, percent
 
 #: The rule in one sentence, printed with every reallocation (README: "Actuals around --as-of").
 RULE = (

@@ -82,7 +82,7 @@ def output_option(files: str) -> Any:
 
 def _activate_locale(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     """Format every human output of this command in the locale named by --locale, else the environment's."""
-    from campaign import formatting
+    from scenarios import formatting
 
     try:
         formatting.activate(formatting.parse(value) if value else formatting.from_environment())

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from campaign.formatting import amount, number, percent
+from scenarios.formatting import amount, number, percent
 from scenarios.learning import CellLearning
 
 #: How far (a factor) a figure may stray before it is suspect.

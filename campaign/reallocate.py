@@ -19,7 +19,6 @@ import numpy as np
 
 from campaign import plausibility, reasons
 from campaign.asof import FIELDS, RULE, PastActuals, past_actuals, warnings
-from campaign.formatting import amount
 from optimizer import Optimizer
 from optimizer.engine import achieved_value, kpi_statuses, with_unit_bounds
 from optimizer.explain import switch_values
@@ -29,6 +28,7 @@ from optimizer.result import OptimizationResult
 from scenarios.calendar import horizon
 from scenarios.curves import EXPONENTIAL, Curves
 from scenarios.errors import InfeasibleError, UsageError
+from scenarios.formatting import amount
 from scenarios.learning import CellLearning, by_period, learn, updated_scenario
 from scenarios.market import Market, build_market
 from scenarios.schema import Kpis, Scenario

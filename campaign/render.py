@@ -1,4 +1,4 @@
-"""Human-readable output: plain aligned tables and sentences, numbers in the reader's locale (campaign.formatting)."""
+"""Human-readable output: plain aligned tables and sentences, numbers in the reader's locale (scenarios.formatting)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from campaign.formatting import amount, decimal, money, number, people, percent, short, signed, significant
 from optimizer.frontier import FrontierResult
 from optimizer.result import CellPlan, OptimizationResult
+from scenarios.formatting import amount, decimal, money, number, people, percent, short, signed, significant
 from scenarios.schema import Scenario
 
 

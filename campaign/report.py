@@ -19,10 +19,10 @@ import numpy as np
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
-from campaign.formatting import amount, decimal, number, people, percent
 from campaign.render import kpi_number
 from optimizer.frontier import FrontierResult
 from optimizer.result import OptimizationResult
+from scenarios.formatting import amount, decimal, number, people, percent
 from scenarios.market import Market
 from scenarios.pnl import Statement
 from scenarios.schema import Scenario

@@ -8,6 +8,7 @@ import numpy as np
 
 from optimizer.problem import BOUNCE, CPA, IF_ACTIVE, RHS, ROAS, Problem, Row, cell_rows
 from optimizer.result import ConstraintReport, ZeroSpend
+from scenarios.formatting import amount, decimal, number, short, significant
 from scenarios.market import Outcomes
 
 
@@ -157,13 +158,13 @@ def _report(
 def _step(row: Row, currency: str) -> tuple[float, str]:
     """A natural step for a limit: 1 currency unit, 1,000 people, one percentage point."""
     if row.unit == currency:
-        return 1.0, f"1 {currency}"
+        return 1.0, amount(1.0, currency)
     if row.unit == "share":
         return 0.01, "one percentage point"
     if row.unit == "x":
-        return 0.1, "0.1"
+        return 0.1, decimal(0.1, 1)
     if row.limit >= 10_000:
-        return 1000.0, f"1,000 {row.unit}"
+        return 1000.0, f"{number(1000)} {row.unit}"
     if row.limit >= 100:
         return 100.0, f"100 {row.unit}"
     return 1.0, f"1 {row.unit.removesuffix('s')}"
@@ -175,15 +176,17 @@ def _sentence(row: Row, price: float, binding: bool, unit: str, currency: str, o
         return f"{row.label} has room to spare"
     step, step_name = _step(row, currency)
     if row.name == "budget.total" and objective == "conversions" and price > 0:
-        return f"one more {currency} of budget buys {price:.4g} {unit} (marginal CPA {1 / price:,.2f} {currency})"
+        cpa = amount(1 / price, currency, minor=True)
+        return f"one more {currency} of budget buys {significant(price, 4)} {unit} (marginal CPA {cpa})"
     # Loosening moves a floor down and a cap up; `price` is d(objective)/d(limit).
     change = -price * step if is_floor(row) else price * step
     verb = "lowering" if is_floor(row) else "raising"
     if abs(change) < 1e-12:
         return f"{row.label} is met exactly but costs nothing at the margin"
     if objective == "min_spend":
-        return f"{verb} {row.label} by {step_name} saves {abs(change):.4g} {currency} of spend at the margin"
-    return f"{verb} {row.label} by {step_name} adds {change:.4g} {unit} at the margin"
+        saved = significant(abs(change), 4)
+        return f"{verb} {row.label} by {step_name} saves {saved} {currency} of spend at the margin"
+    return f"{verb} {row.label} by {step_name} adds {significant(change, 4)} {unit} at the margin"
 
 
 def step_report(report: ConstraintReport, problem: Problem, step: float, gain: float) -> ConstraintReport:
@@ -193,21 +196,21 @@ def step_report(report: ConstraintReport, problem: Problem, step: float, gain: f
         return replace(report, shadow_price=0.0, explanation=_sentence_of(report, problem, 0.0))
     if report.unit == "channels":
         plural = "s" if report.limit != 1 else ""
-        head = f"the cap of {report.limit:g} active channel{plural} is reached: one more active channel"
+        head = f"the cap of {short(report.limit)} active channel{plural} is reached: one more active channel"
     else:
         plural = "s" if step != 1 else ""
         if report.binding or report.value is None:
             state = "are used up"
         else:
             spare = report.limit - report.value
-            state = f"leave {spare:.3g} spare"
-        head = f"the team's {report.limit:g} hours a week {state}: {step:g} more hour{plural} a week"
+            state = f"leave {significant(spare, 3)} spare"
+        head = f"the team's {short(report.limit)} hours a week {state}: {short(step)} more hour{plural} a week"
         if step == problem.market.channel_hours:
             head += " (what one more active channel takes)"
     if problem.objective.name == "min_spend":
-        text = f"{head} would save {abs(gain):.4g} {problem.currency} of spend"
+        text = f"{head} would save {significant(abs(gain), 4)} {problem.currency} of spend"
     else:
-        text = f"{head} would add {gain:.4g} {unit}"
+        text = f"{head} would add {significant(gain, 4)} {unit}"
     return replace(report, shadow_price=gain / step, explanation=text)
 
 
@@ -231,9 +234,12 @@ def zero_spend_reasons(problem: Problem, spend: np.ndarray, marginal: np.ndarray
             continue
         when = f" (in {market.period_unit} {market.period_of[best] + 1}, its best)" if market.periods > 1 else ""
         if problem.objective.name == "min_spend":
-            text = f"{cell} gets nothing: reaching the target through it costs {loss:.3g} {cur} more per 100 {cur}"
-            text += when
+            text = (
+                f"{cell} gets nothing: reaching the target through it costs {significant(loss, 3)} {cur} more per "
+                f"{amount(100.0, cur)}{when}"
+            )
         else:
-            text = f"{cell} gets nothing: each 100 {cur} moved there would cost {loss:.3g} {unit}{when}"
+            cost = f"{significant(loss, 3)} {unit}"
+            text = f"{cell} gets nothing: each {amount(100.0, cur)} moved there would cost {cost}{when}"
         reasons.append(ZeroSpend(cell, loss, text))
     return reasons

@@ -22,6 +22,7 @@ from optimizer.explain import is_floor, is_share
 from optimizer.lp import LinearSolution, solve_lp
 from optimizer.problem import BOUNCE, CPA, IF_ACTIVE, ROAS, Problem, Row, cell_rows
 from scenarios.errors import InfeasibleError
+from scenarios.formatting import number, percent, significant
 
 REFINE_ROUNDS = 4
 
@@ -46,12 +47,9 @@ class Relaxation:
             return f"{self.name} ({self.label}): relaxing it alone is not enough"
         verb = "raise" if self.relaxed_limit > self.limit else "lower"
         if self.unit == "share":
-            return (
-                f"{self.name} ({self.label}): {verb} it from {100 * self.limit:.1f} % to "
-                f"{100 * self.relaxed_limit:.1f} %"
-            )
+            return f"{self.name} ({self.label}): {verb} it from {percent(self.limit)} to {percent(self.relaxed_limit)}"
         change = abs(self.relaxed_limit - self.limit) / abs(self.limit) if self.limit else math.inf
-        pct = f" ({change:.1%})" if math.isfinite(change) else ""
+        pct = f" ({percent(change)})" if math.isfinite(change) else ""
         unit = "" if self.unit == "x" else f" {self.unit}"
         return f"{self.name} ({self.label}): {verb} it from {_fmt(self.limit)} to {_fmt(self.relaxed_limit)}{unit}{pct}"
 
@@ -67,9 +65,10 @@ class Relaxation:
 
 
 def _fmt(value: float) -> str:
+    """A limit in words: whole from 100 on, else four significant digits (in the reader's locale)."""
     if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
+        return number(value)
+    return significant(value, 4)
 
 
 def with_limit(row: Row, limit: float, problem: Problem) -> Row:

@@ -211,7 +211,7 @@ def test_infeasible_exits_three_with_the_explanation(runner, tmp_path):
     assert result.exit_code == 3
     assert result.stdout == ""
     assert result.stderr.startswith("Error: No plan meets every constraint.")
-    assert "kpi.min_clicks (the clicks floor): lower it from 40,000 to 31,515 clicks (21.2%)" in result.stderr
+    assert "kpi.min_clicks (the clicks floor): lower it from 40,000 to 31,515 clicks (21.2 %)" in result.stderr
     as_json = runner.invoke(cli, ["optimize", str(path), "--json"])
     assert as_json.exit_code == 3
     doc = json.loads(as_json.stdout)

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from campaign.formatting import amount, number
 from campaign.ledger import LedgerRow
 from campaign.reallocate import reallocate
 from optimizer import Optimizer
+from scenarios.formatting import amount, number
 from scenarios.learning import learn, updated_scenario
 from scenarios.library import library_path
 from scenarios.loader import load_scenario, resolve

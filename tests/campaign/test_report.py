@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from campaign.cli import cli
-from campaign.formatting import amount
+from scenarios.formatting import amount
 from scenarios.library import bundled_scenarios
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

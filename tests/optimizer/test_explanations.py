@@ -89,7 +89,7 @@ def test_empty_cell_reason_matches_a_forced_move():
     forced = scenario(channels={"tiktok": {"formats": {"video": {"spend": {"min": 100.0}}}}})
     loss = base.totals["conversions"] - TIGHT.optimize(forced).totals["conversions"]
     assert empty["tiktok.video"].loss_per_100 == pytest.approx(loss, rel=0.05)
-    assert empty["tiktok.video"].explanation.startswith("tiktok.video gets nothing: each 100 EUR moved there")
+    assert empty["tiktok.video"].explanation.startswith("tiktok.video gets nothing: each €100 moved there")
 
 
 def test_infeasible_problem_names_the_conflict_and_the_smallest_fixes():
