@@ -19,7 +19,7 @@ import yaml
 
 from optimizer.frontier import FrontierResult
 from optimizer.result import OptimizationResult
-from scenarios.errors import UsageError, did_you_mean
+from scenarios.errors import UsageError, did_you_mean, printable
 from scenarios.library import bundled_scenarios, library_path
 from scenarios.schema import Scenario
 
@@ -102,7 +102,8 @@ def resolved_scenario_yaml(scenario: Scenario, variant: str | None) -> str:
     data = scenario.model_dump(mode="json", exclude={"variants"})
     header = [
         "# Fully resolved scenario: base merged with its variant, every default filled in.",
-        f"# variant: {variant or 'none'}; seed: {scenario.seed}",
+        # Names are identifiers (the schema's rule); printable() keeps the comment one line whatever it is given.
+        f"# variant: {printable(variant or 'none')}; seed: {scenario.seed}",
         "# package versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
     ]
     return "\n".join(header) + "\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

@@ -76,6 +76,12 @@ class SolverError(CampaignError):
     """The solver failed for a reason other than infeasibility."""
 
 
+def printable(text: str) -> str:
+    """`text` with line breaks, control characters and invisible marks (such as right-to-left) as escapes (\\n,
+    \\u200f), as Python writes them in a literal: safe inside one line of a message or a comment."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def did_you_mean(word: str, valid: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest valid word, or ``""``."""
     matches = difflib.get_close_matches(word, list(valid), n=1, cutoff=0.6)

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
 from scenarios.checks import check_scenario
-from scenarios.errors import Problem, ScenarioError, UsageError, did_you_mean, one_of
+from scenarios.errors import Problem, ScenarioError, UsageError, did_you_mean, one_of, printable
 from scenarios.messages import pydantic_problems
 from scenarios.schema import Scenario
 from scenarios.yamlsafe import parse_yaml, read_text
+
+#: The rule of `Identifier` in the schema, for names the schema has not yet seen (variant keys).
+IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 __all__ = ["load_scenario", "merge", "override", "parse_yaml", "read_text", "resolve", "validate_mapping"]
 
@@ -76,7 +80,7 @@ def resolve(data: Mapping[str, Any], source: str, variant: str | None = None) ->
     variants = data.get("variants") if isinstance(data.get("variants"), Mapping) else {}
     resolved: dict[str, Scenario] = {}
     for name, overlay in variants.items():
-        if not isinstance(overlay, Mapping):
+        if not isinstance(overlay, Mapping) or not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
             continue  # the base validation already reported it
         if "variants" in overlay:
             problems.append(
@@ -102,7 +106,7 @@ def resolve(data: Mapping[str, Any], source: str, variant: str | None = None) ->
         return base
     if variant not in resolved:
         raise UsageError(
-            f"{source}: unknown variant '{variant}'{did_you_mean(variant, variants)}; "
+            f"{source}: unknown variant '{printable(variant)}'{did_you_mean(variant, variants)}; "
             f"the file defines {one_of(variants) if variants else 'no variants'}"
         )
     return resolved[variant]

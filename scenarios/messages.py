@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from scenarios.errors import Problem, did_you_mean, one_of
+from scenarios.errors import Problem, did_you_mean, one_of, printable
 from scenarios.schema import CURVES, Scenario
 
 
@@ -57,6 +57,9 @@ def _problem(error: Any, path: list[str], annotation: Any, metadata: list[Any]) 
         options = [str(option) for option in get_args(annotation)]
         hint = did_you_mean(value, options) if isinstance(value, str) else ""
         message = f"{shown} is not valid{hint}; expected {expected}"
+    elif path and path[-1] == "[key]" and kind in {"string_pattern_mismatch", "string_too_short"}:
+        path = path[:-2]
+        message = identifier_problem(value, "variant" if path == ["variants"] else "key")
     elif path and path[-1] == "[key]":
         path = path[:-1]
         message = (
@@ -85,7 +88,17 @@ def _problem(error: Any, path: list[str], annotation: Any, metadata: list[Any]) 
             message += " (put it in quotes)"
     else:
         message = f"{shown} is not valid: {error['msg']}"
-    return Problem(".".join(path), message)
+    return Problem(".".join(printable(part) for part in path), message)
+
+
+def identifier_problem(name: str, noun: str) -> str:
+    """Why `name` is not an identifier: the first character that breaks the rule, and the rule."""
+    rule = f"a {noun} name uses letters (a-z, A-Z), digits, '-', '_' and '.', and starts with a letter or digit"
+    if not name:
+        return f"a {noun} name is empty; {rule}"
+    bad = next((i for i, ch in enumerate(name) if not (ch.isascii() and (ch.isalnum() or (i > 0 and ch in "-_.")))), 0)
+    where = "starts with" if bad == 0 else "holds"
+    return f"{show_value(name)} is not a valid {noun} name: it {where} {name[bad]!r}; {rule}"
 
 
 _ITEMS = {"channels": "channel", "formats": "format", "spend": "point", "conversions": "point", "name": "character"}

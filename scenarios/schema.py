@@ -19,6 +19,10 @@ Money = Annotated[float, Field(ge=0.0)]
 PositiveMoney = Annotated[float, Field(gt=0.0)]
 Factor = Annotated[float, Field(gt=0.0)]
 
+#: A scenario or variant name: letters, digits, '-', '_' and '.', starting with a letter or digit. Names end up in
+#: file headers, CSV and JSON fields and sentences, so nothing else (no space, line break or invisible mark).
+Identifier = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+
 OBJECTIVES = ("conversions", "profit", "reach", "min_spend")
 Objective = Literal["conversions", "profit", "reach", "min_spend"]
 
@@ -523,7 +527,7 @@ class Actuals(Closed):
 class Scenario(Closed):
     """A complete planning scenario (one YAML file, one variant resolved)."""
 
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    name: Identifier
     description: str = ""
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
     start: dt.date | None = None
@@ -541,4 +545,4 @@ class Scenario(Closed):
     simulation: Simulation = Simulation()
     actuals: Actuals = Actuals()
     sources: dict[str, str] = {}
-    variants: dict[str, dict[str, object]] = {}
+    variants: dict[Identifier, dict[str, object]] = {}

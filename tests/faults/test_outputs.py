@@ -27,7 +27,7 @@ from scenarios.library import library_path
 #: Closes a double- or single-quoted attribute, opens a script, an element with a handler and a custom element.
 XSS = (
     "order\"'><script>document.title='pwned';alert(1)</script>"
-    "<img src=x onerror=\"alert(2)\"><x-injected>injected</x-injected><b x=\"'"
+    '<img src=x onerror="alert(2)"><x-injected>injected</x-injected><b x="\''
 )
 
 
@@ -231,11 +231,9 @@ def test_every_csv_field_that_a_spreadsheet_would_run_is_neutralised():
     assert neutralise(-1234.5) == -1234.5
     assert neutralise(0) == 0
     rows = [
-        {"name": name, "status": "infeasible", "message": "x"}
-        for name in ("base", *FORMULAS[:6], "budget.total=10000")
+        {"name": name, "status": "infeasible", "message": "x"} for name in ("base", *FORMULAS[:6], "budget.total=10000")
     ]
     import csv
-
 
     read = list(csv.DictReader(io.StringIO(whatif_csv(WhatIfResult("s", "EUR", rows, 0)))))
     assert [r["name"] for r in read] == ["base", *("'" + t for t in FORMULAS[:6]), "budget.total=10000"]
@@ -255,3 +253,70 @@ def test_negative_numbers_in_a_csv_stay_numbers(tmp_path):
     profits = [float(r["profit"]) for r in rows if r["status"] == "optimal"]
     assert min(profits) < 0
     assert "'" not in (out / "frontier.csv").read_text(encoding="utf-8")
+
+
+# -- Item: scenario and variant names are identifiers -------------------------------------------------------------
+
+BAD_NAMES = [
+    '=HYPERLINK("http://example.invalid","x")',
+    "lean\nvariant: injected",
+    "lean\n\n# second paragraph",
+    "lean\u200f",
+    "lean\u202etxt.exe",
+    "two words",
+    "-dash-first",
+    "",
+]
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_a_variant_name_that_is_not_an_identifier_is_refused_with_the_reason(tmp_path, name, as_json):
+    data = cafe()
+    data["variants"] = {name: {"budget": {"total": 15000}}}
+    path = write_scenario(tmp_path, data)
+    before = snapshot(tmp_path)
+    shown = repr(name)
+    for command in (["validate", str(path)], ["optimize", str(path), "-o", str(tmp_path / "out")]):
+        result = invoke(*command, as_json=as_json)
+        rule = "a variant name uses letters (a-z, A-Z), digits, '-', '_' and '.', and starts with a letter or digit"
+        assert_refused(
+            result,
+            f"variants: {shown} is not a valid variant name: it " if name else "variants: a variant name is empty",
+            as_json,
+        )
+        assert rule in result.stderr
+        # The reason names the variant as a Python literal would: no line break, no bidirectional mark.
+        assert all(ch.isprintable() or ch == "\n" for ch in result.stderr)
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("name", ["cafe\n", "cafe\u200f", "cafe\r\nx", "=cafe", "café"])
+def test_a_scenario_name_that_is_not_an_identifier_is_refused(tmp_path, name):
+    data = cafe()
+    data["name"] = name
+    path = write_scenario(tmp_path, data)
+    result = invoke("validate", str(path))
+    assert_refused(result, f"name: {name!r} is not valid; expected a name of letters, digits, '-', '_' or '.'")
+    assert all(ch.isprintable() or ch == "\n" for ch in result.stderr)
+
+
+def test_an_unknown_variant_on_the_command_line_is_named_printably(tmp_path):
+    result = invoke("optimize", "cafe-chain-q1", "--variant", "lean\n\nx\u200f")
+    assert_refused(result, "unknown variant 'lean\\n\\nx\\u200f'")
+
+
+def test_the_resolved_scenario_header_is_three_comment_lines_that_load_again(tmp_path):
+    data = cafe()
+    data["variants"] = {"lean.v2_final-B": {"budget": {"total": 15000}}}
+    path = write_scenario(tmp_path, data)
+    out = tmp_path / "out"
+    result = invoke("optimize", str(path), "--variant", "lean.v2_final-B", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = (out / "scenario.yaml").read_text(encoding="utf-8")
+    header = text.splitlines()[:3]
+    assert all(line.startswith("# ") for line in header)
+    assert header[1].startswith("# variant: lean.v2_final-B; seed: ")
+    assert not text.splitlines()[3].startswith("#")
+    again = invoke("optimize", str(out / "scenario.yaml"), "--json")
+    assert json.loads(again.stdout)["totals"]["spend"] == pytest.approx(15000, rel=1e-6)
