@@ -8,7 +8,6 @@ problem (with the explanation).
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,18 @@ from typing import Any, NoReturn
 
 import click
 
+from campaign.options import (
+    AMOUNT,
+    RUNS,
+    RUNS_OR_NONE,
+    SEED,
+    CampaignGroup,
+    Currency,
+    FiniteFloat,
+    SchedulerAddress,
+    Sweep,
+    Workers,
+)
 from scenarios.errors import CampaignError, InfeasibleError
 from scenarios.schema import OBJECTIVES
 
@@ -29,32 +40,6 @@ def _fail(error: CampaignError, as_json: bool = False) -> NoReturn:
     raise click.ClickException(str(error))
 
 
-class FiniteFloat(click.ParamType):
-    """A finite number within optional bounds (click's FloatRange lets infinity and NaN through)."""
-
-    name = "number"
-
-    def __init__(self, low: float | None = None, high: float | None = None, low_open: bool = False) -> None:
-        self.low, self.high, self.low_open = low, high, low_open
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number", param, ctx)
-        if not math.isfinite(number):
-            self.fail(f"{value!r} is not a finite number", param, ctx)
-        too_low = self.low is not None and (number <= self.low if self.low_open else number < self.low)
-        if too_low or (self.high is not None and number > self.high):
-            self.fail(f"{value} is not in the range {self._range()}", param, ctx)
-        return number
-
-    def _range(self) -> str:
-        low = "" if self.low is None else f"{self.low:g}{' <' if self.low_open else ' <='} "
-        high = "" if self.high is None else f" <= {self.high:g}"
-        return f"{low}x{high}"
-
-
 solver_option = click.option(
     "--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True, help="LP solver."
 )
@@ -63,9 +48,14 @@ json_option = click.option(
 )
 variant_option = click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
 quiet_option = click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
-workers_option = click.option("--workers", type=int, default=1, show_default=True, help="Local worker processes.")
+workers_option = click.option(
+    "--workers", type=Workers(), default=1, show_default=True, help="Local worker processes (at most the CPUs)."
+)
 scheduler_option = click.option(
-    "--scheduler", metavar="ADDRESS", help="Run on the Dask scheduler at ADDRESS (tcp://host:8786)."
+    "--scheduler",
+    type=SchedulerAddress(),
+    metavar="ADDRESS",
+    help="Run on the Dask scheduler at ADDRESS (tcp://host:8786).",
 )
 
 
@@ -90,7 +80,7 @@ def _activate_locale(ctx: click.Context, param: click.Parameter, value: str | No
         raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CampaignGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="campaign-planner", prog_name="campaign")
 @click.option(
     "--locale",
@@ -191,7 +181,7 @@ def validate_command(scenario: str, as_json: bool) -> None:
 @variant_option
 @click.option(
     "--budget",
-    type=FiniteFloat(0.0, low_open=True),
+    type=AMOUNT,
     metavar="AMOUNT",
     help="Total paid budget over the horizon, in the scenario's currency (overrides budget.total).",
 )
@@ -262,14 +252,14 @@ def optimize_command(
 @click.option(
     "--from",
     "start",
-    type=FiniteFloat(0.0, low_open=True),
+    type=AMOUNT,
     metavar="AMOUNT",
     help="Smallest budget (default: a quarter of the scenario's budget).",
 )
 @click.option(
     "--to",
     "stop",
-    type=FiniteFloat(0.0, low_open=True),
+    type=AMOUNT,
     metavar="AMOUNT",
     help="Largest budget (default: twice the scenario's budget).",
 )
@@ -345,8 +335,8 @@ def frontier_command(
     metavar="FILE",
     help="Simulate this plan (result.json or allocation.csv from optimize -o) instead of the optimizer's.",
 )
-@click.option("--runs", type=int, metavar="N", help="Replications (default: the scenario's simulation.runs).")
-@click.option("--seed", type=click.IntRange(0), metavar="S", help="Root seed (default: the scenario's seed).")
+@click.option("--runs", type=RUNS, metavar="N", help="Replications (default: the scenario's simulation.runs).")
+@click.option("--seed", type=SEED, metavar="S", help="Root seed (default: the scenario's seed).")
 @click.option("--no-crisis", is_flag=True, help="Simulate without crises.")
 @workers_option
 @scheduler_option
@@ -375,18 +365,14 @@ def simulate_command(
     Example: campaign simulate cafe-chain-q1 --runs 1000 --workers 2
     """
     from campaign import render
-    from campaign.files import check_output_dir, locate_scenario, read_plan, write_simulation
+    from campaign.files import check_output_dir, locate_scenario, write_simulation
+    from campaign.plans import read_plan
     from optimizer import Optimizer
-    from scenarios.errors import UsageError
     from scenarios.loader import load_scenario
     from scenarios.market import build_market
     from simulation import MonteCarlo, QuarterInputs, plan_from_result
 
     try:
-        if runs is not None and runs < 1:
-            raise UsageError(f"--runs must be at least 1, got {runs}")
-        if workers < 1:
-            raise UsageError(f"--workers must be at least 1, got {workers}")
         if output is not None:
             check_output_dir(output)
         loaded = load_scenario(locate_scenario(scenario), variant)
@@ -431,13 +417,12 @@ def simulate_command(
     "--sweep",
     "sweeps",
     multiple=True,
+    type=Sweep(),
     metavar="KEY=FROM:TO:STEP",
     help="Vary one numeric scenario key by dotted path, such as budget.total=10000:30000:2500 (repeatable).",
 )
-@click.option("--simulate", type=int, default=0, metavar="N", help="Also simulate each plan N times.")
-@click.option(
-    "--seed", type=click.IntRange(0), metavar="S", help="Root seed of the simulations (default: the scenario's)."
-)
+@click.option("--simulate", type=RUNS_OR_NONE, default=0, metavar="N", help="Also simulate each plan N times.")
+@click.option("--seed", type=SEED, metavar="S", help="Root seed of the simulations (default: the scenario's).")
 @workers_option
 @scheduler_option
 @quiet_option
@@ -446,7 +431,7 @@ def simulate_command(
 def whatif_command(
     scenario: str,
     variants: str | None,
-    sweeps: tuple[str, ...],
+    sweeps: tuple[Any, ...],
     simulate: int,
     seed: int | None,
     workers: int,
@@ -467,15 +452,10 @@ def whatif_command(
     from campaign import render
     from campaign.files import check_output_dir, locate_scenario, write_whatif
     from campaign.whatif import Point, compare
-    from scenarios.errors import UsageError
     from scenarios.loader import load_scenario
     from scenarios.sweep import parse_sweep
 
     try:
-        if simulate < 0:
-            raise UsageError(f"--simulate must be 0 or more runs, got {simulate}")
-        if workers < 1:
-            raise UsageError(f"--workers must be at least 1, got {workers}")
         if output is not None:
             check_output_dir(output)
         path = locate_scenario(scenario)
@@ -519,11 +499,13 @@ def whatif_command(
     help="The P&L of this plan (result.json or allocation.csv from optimize -o) instead of the optimizer's.",
 )
 @click.option(
-    "--simulate", type=int, default=0, metavar="N", help="P10 / P50 / P90 of the contribution lines from N runs."
+    "--simulate",
+    type=RUNS_OR_NONE,
+    default=0,
+    metavar="N",
+    help="P10 / P50 / P90 of the contribution lines from N runs.",
 )
-@click.option(
-    "--seed", type=click.IntRange(0), metavar="S", help="Root seed of the simulation (default: the scenario's)."
-)
+@click.option("--seed", type=SEED, metavar="S", help="Root seed of the simulation (default: the scenario's).")
 @workers_option
 @scheduler_option
 @click.option("--compare-team", is_flag=True, help="Weigh the staffing options of business.team_options.")
@@ -556,7 +538,8 @@ def pnl_command(
     Example: campaign pnl cafe-chain-q1 --simulate 200 --xlsx q1.xlsx
     """
     from campaign import render
-    from campaign.files import check_output_file, locate_scenario, read_plan
+    from campaign.files import check_output_file, locate_scenario
+    from campaign.plans import read_plan
     from campaign.pnl import break_even_budget, plan_statement, require_business, team_options, with_bands
     from optimizer import Optimizer
     from scenarios.errors import UsageError
@@ -564,10 +547,6 @@ def pnl_command(
     from scenarios.market import build_market
 
     try:
-        if simulate < 0:
-            raise UsageError(f"--simulate must be 0 or more runs, got {simulate}")
-        if workers < 1:
-            raise UsageError(f"--workers must be at least 1, got {workers}")
         if xlsx is not None:
             check_output_file(xlsx, ".xlsx")
         loaded = load_scenario(locate_scenario(scenario), variant)
@@ -626,7 +605,7 @@ def _ledger_path(ledger: Path | None, scenario: str, name: str) -> Path:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--scenario", "scenario", required=True, metavar="SCENARIO", help="The scenario the actuals belong to.")
 @click.option("--ledger", type=click.Path(path_type=Path, dir_okay=False), metavar="PATH", help="The ledger file.")
-@click.option("--currency", metavar="CODE", help="The currency of exports that name none (TikTok).")
+@click.option("--currency", type=Currency(), metavar="CODE", help="The currency of exports that name none (TikTok).")
 @click.option("--from", "first", metavar="DATE", help="First day covered by exports without dates (with --to).")
 @click.option("--to", "last", metavar="DATE", help="Last day covered by exports without dates (with --from).")
 @click.option("--replace", is_flag=True, help="Replace rows already imported whose figures the platform restated.")
@@ -818,11 +797,9 @@ def reallocate_command(
 @click.argument("scenario")
 @variant_option
 @click.option(
-    "--simulate", type=int, default=200, show_default=True, metavar="N", help="Simulated quarters for the bands."
+    "--simulate", type=RUNS, default=200, show_default=True, metavar="N", help="Simulated quarters for the bands."
 )
-@click.option(
-    "--seed", type=click.IntRange(0), metavar="S", help="Root seed of the simulation (default: the scenario's)."
-)
+@click.option("--seed", type=SEED, metavar="S", help="Root seed of the simulation (default: the scenario's).")
 @click.option(
     "-o",
     "--output",
@@ -845,7 +822,6 @@ def report_command(
     from campaign.report import build
     from optimizer import Optimizer
     from optimizer.frontier import Frontier, budget_grid
-    from scenarios.errors import UsageError
     from scenarios.loader import load_scenario
     from scenarios.market import build_market
     from scenarios.pnl import daily_plan, statement
@@ -853,8 +829,6 @@ def report_command(
     from simulation.montecarlo import summarise
 
     try:
-        if simulate < 1:
-            raise UsageError(f"--simulate must be at least 1 run for the report's bands, got {simulate}")
         check_output_file(output, ".html")
         loaded = load_scenario(locate_scenario(scenario), variant)
         market = build_market(loaded)

@@ -194,14 +194,18 @@ class Market:
         engagement = cumulative[np.arange(n), np.asarray(posts, dtype=int)]
         return engagement, engagement * self.follow_rate[self.cell_channel]
 
-    def team_hours(self, spend: np.ndarray, posts: np.ndarray) -> float:
-        """The team's hours per week the plan takes: active channels, organic posts, new creatives."""
+    def team_hours(self, spend: np.ndarray, posts: np.ndarray, creatives: np.ndarray | None = None) -> float:
+        """The team's hours per week the plan takes: active channels, organic posts, new creatives.
+
+        `creatives` per cell default to the ones the spend's impressions wear out.
+        """
         active = np.bincount(self.channel_of, weights=spend, minlength=len(self.channels)) > 1e-9
         hours = self.channel_hours * float(active.sum()) + self.fixed_post_hours
         if self.post_hours is not None:
             hours += float(self.post_hours @ posts)
         if self.creative_hours is not None:
-            hours += float(self.creative_hours @ self.creatives_needed(spend)) / self.weeks
+            made = self.creatives_needed(spend) if creatives is None else creatives
+            hours += float(self.creative_hours @ made) / self.weeks
         return hours
 
     @property

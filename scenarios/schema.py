@@ -24,6 +24,8 @@ Factor = Annotated[float, Field(gt=0.0)]
 Identifier = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 OBJECTIVES = ("conversions", "profit", "reach", "min_spend")
+#: The most replications of one simulation: each keeps about 10 kB of daily series (100,000 take about 2 GB).
+MAX_RUNS = 100_000
 Objective = Literal["conversions", "profit", "reach", "min_spend"]
 
 
@@ -460,7 +462,7 @@ class Sales(Closed):
 class Simulation(Closed):
     """Monte Carlo settings: `runs` replications, the community, the crisis model and the sales hand-off."""
 
-    runs: Annotated[int, Field(ge=1, le=1_000_000)] = 500
+    runs: Annotated[int, Field(ge=1, le=MAX_RUNS)] = 500
     community: Community = Community()
     crisis: Crisis = Crisis()
     sales: Sales | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,15 @@ from scenarios.schema import Scenario
 #: The most points one sweep may have.
 MAX_POINTS = 1000
 EXAMPLE = "budget.total=10000:30000:2500"
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A sweep as written, before its key is checked against a scenario: the key and its values, in order."""
+
+    text: str
+    key: str
+    values: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -36,30 +46,60 @@ class Sweep:
 
     def label(self, value: float) -> str:
         """The row name of one point: ``budget.total=12500``."""
-        return f"{self.key}={value:g}"
+        return f"{self.key}={value:.10g}"
 
 
-def parse_sweep(text: str, scenario: Scenario) -> Sweep:
-    """Read ``KEY=FROM:TO:STEP`` (inclusive of TO) and check KEY names a number of `scenario`."""
+def parse_spec(text: str) -> SweepSpec:
+    """Read ``KEY=FROM:TO:STEP`` (inclusive of TO); a ValueError says what is wrong with it.
+
+    FROM, TO and STEP are finite, STEP above 0, and the sweep has at most
+    MAX_POINTS points that differ from each other at the 10 significant
+    digits the table shows.
+    """
     key, sep, spec = text.partition("=")
     parts = spec.split(":")
     if not sep or not key or len(parts) != 3:
-        raise UsageError(f"--sweep '{text}': expected KEY=FROM:TO:STEP, such as {EXAMPLE}")
+        raise ValueError(f"'{text}': expected KEY=FROM:TO:STEP, such as {EXAMPLE}")
     try:
         start, stop, step = (float(p) for p in parts)
     except ValueError:
-        raise UsageError(f"--sweep '{text}': FROM, TO and STEP must be numbers, such as {EXAMPLE}") from None
+        raise ValueError(f"'{text}': FROM, TO and STEP must be numbers, such as {EXAMPLE}") from None
     if not all(math.isfinite(v) for v in (start, stop, step)):
-        raise UsageError(f"--sweep '{text}': FROM, TO and STEP must be finite numbers")
+        raise ValueError(f"'{text}': FROM, TO and STEP must be finite numbers")
     if step <= 0:
-        raise UsageError(f"--sweep '{text}': STEP must be above 0, got {step:g}")
+        raise ValueError(f"'{text}': STEP must be above 0, got {step:g}")
     if stop < start:
-        raise UsageError(f"--sweep '{text}': TO ({stop:g}) must not be below FROM ({start:g})")
-    count = math.floor((stop - start) / step + 1e-9) + 1
-    if count > MAX_POINTS:
-        raise UsageError(f"--sweep '{text}': {count:,} points; at most {MAX_POINTS:,} are allowed, use a larger STEP")
-    _check_key(scenario, key)
-    return Sweep(key, tuple(round(start + i * step, 10) for i in range(count)))
+        raise ValueError(f"'{text}': TO ({stop:g}) must not be below FROM ({start:g})")
+    ratio = (stop - start) / step  # infinite when TO - FROM overflows or STEP is vanishingly small
+    if not math.isfinite(ratio) or ratio + 1 > MAX_POINTS:
+        count = f"{math.floor(ratio + 1e-9) + 1:,}" if math.isfinite(ratio) else f"more than {MAX_POINTS:,}"
+        raise ValueError(f"'{text}': {count} points; at most {MAX_POINTS:,} are allowed, use a larger STEP")
+    count = math.floor(ratio + 1e-9) + 1
+    values = tuple(float(f"{start + i * step:.10g}") for i in range(count))
+    for before, after in itertools.pairwise(values):
+        if after <= before:
+            raise ValueError(
+                f"'{text}': STEP {step:g} is too small for FROM and TO: two points would both be "
+                f"{after:.10g} to 10 significant digits; use a larger STEP"
+            )
+    return SweepSpec(text, key, values)
+
+
+def parse_sweep(text: str | SweepSpec, scenario: Scenario) -> Sweep:
+    """A sweep of `scenario`: KEY names a number of it, and a whole-number key takes whole values only."""
+    try:
+        spec = text if isinstance(text, SweepSpec) else parse_spec(text)
+    except ValueError as error:
+        raise UsageError(f"--sweep {error}") from None
+    _check_key(scenario, spec.key)
+    if _integer(scenario, spec.key):
+        fractional = [v for v in spec.values if v != int(v)]
+        if fractional:
+            raise UsageError(
+                f"--sweep '{spec.text}': {spec.key} is a whole number, and the sweep reaches {fractional[0]:g}; "
+                "give whole FROM and STEP, such as 2:4:1"
+            )
+    return Sweep(spec.key, spec.values)
 
 
 def _check_key(scenario: Scenario, key: str) -> None:

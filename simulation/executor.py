@@ -7,6 +7,8 @@ results wherever they ran. Monte Carlo chunks and what-if points both use it.
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -39,8 +41,41 @@ def ordered_map(
         for task in tasks:
             yield function(shared, task, *args)
         return
+    yield from _on_processes(function, shared, tasks, args, min(workers, len(tasks)))
+
+
+def _on_processes(function: Callable[..., Any], shared: Any, tasks: Sequence[Any], args: tuple, workers: int):
+    """The tasks on `workers` spawned processes, in order; an interruption or error stops them at once.
+
+    The workers ignore SIGINT: Ctrl-C reaches the whole process group, and
+    only this process should answer it (by terminating them, not by waiting
+    for every task still queued, as leaving the pool's `with` block would).
+    """
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+    # Started with SIGINT ignored, a spawned interpreter keeps ignoring it (also while it imports).
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts)
         futures = [pool.submit(function, shared, task, *args) for task in tasks]
+    finally:
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
+    try:
         for future in futures:
             yield future.result()
+    except BaseException:
+        # Shut down first (the pool drops the queued tasks), then stop the tasks running now.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    pool.shutdown(wait=True)
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

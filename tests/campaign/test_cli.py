@@ -389,8 +389,8 @@ def test_simulate_refuses_bad_plans_and_settings(runner, tmp_path):
     assert over.exit_code == 1
     assert "the plan spends 36,000.00 EUR, more than the scenario's budget of 18,000.00 EUR" in over.output
     negative = runner.invoke(cli, ["simulate", "cafe-chain-q1", "--runs", "-5"])
-    assert negative.exit_code == 1
-    assert "--runs must be at least 1, got -5" in negative.output
+    assert negative.exit_code == 2
+    assert "Invalid value for '--runs': -5 is not in the range 1<=x<=100000" in negative.stderr
     nowhere = runner.invoke(cli, ["simulate", "cafe-chain-q1", "--runs", "5", "--scheduler", "tcp://127.0.0.1:1"])
     assert nowhere.exit_code == 1
     assert "the Dask scheduler at tcp://127.0.0.1:1 did not answer within 5 s" in nowhere.output

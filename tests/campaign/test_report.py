@@ -131,7 +131,6 @@ def test_every_chart_renders_in_a_real_browser_without_console_errors(reports):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--simulate", "0", "-o", "{tmp}/r.html"], "--simulate must be at least 1 run"),
         (["-o", "{tmp}/missing/r.html"], "does not exist; create it first"),
         (["-o", "{tmp}/r.txt"], "the file name must end in .html"),
     ],
@@ -142,6 +141,13 @@ def test_bad_requests_exit_1_and_leave_no_file(tmp_path, args, message):
     result = runner.invoke(cli, ["report", "cafe-chain-q1", *args])
     assert result.exit_code == 1, result.output
     assert message in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_bands_without_simulated_runs_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(cli, ["report", "cafe-chain-q1", "--simulate", "0", "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--simulate': 0 is not in the range 1<=x<=100000" in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 

@@ -98,16 +98,9 @@ def test_infeasible_options_are_rows_not_failures(runner):
             ["--sweep", "currency=1:2:1"],
             "--sweep: 'currency' is not a number (str 'EUR'); a sweep varies one numeric key",
         ),
-        (["--sweep", "budget.total=1000:2000:0"], "--sweep 'budget.total=1000:2000:0': STEP must be above 0, got 0"),
-        (["--sweep", "budget.total=1000:2000:-5"], "--sweep 'budget.total=1000:2000:-5': STEP must be above 0, got -5"),
-        (
-            ["--sweep", "budget.total=1:5000:1"],
-            "--sweep 'budget.total=1:5000:1': 5,000 points; at most 1,000 are allowed, use a larger STEP",
-        ),
-        (["--sweep", "budget.total"], "--sweep 'budget.total': expected KEY=FROM:TO:STEP"),
         (["--sweep", "channels.tiktok.ctr=0.5:2:0.5"], "--sweep channels.tiktok.ctr=1.5"),
+        (["--sweep", "rules.max_active_channels=2:4:0.5"], "is a whole number, and the sweep reaches 2.5"),
         (["--variants", "lena"], "unknown variant 'lena'"),
-        (["--simulate", "-2"], "--simulate must be 0 or more runs, got -2"),
     ],
 )
 def test_bad_options_exit_1_with_the_reason(runner, tmp_path, args, message):
@@ -115,6 +108,27 @@ def test_bad_options_exit_1_with_the_reason(runner, tmp_path, args, message):
     result = runner.invoke(cli, ["whatif", "cafe-chain-q1", *args, "-o", str(out)])
     assert result.exit_code == 1, result.output
     assert message in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sweep", "budget.total=1000:2000:0"], "'budget.total=1000:2000:0': STEP must be above 0, got 0"),
+        (["--sweep", "budget.total=1000:2000:-5"], "'budget.total=1000:2000:-5': STEP must be above 0, got -5"),
+        (
+            ["--sweep", "budget.total=1:5000:1"],
+            "'budget.total=1:5000:1': 5,000 points; at most 1,000 are allowed, use a larger STEP",
+        ),
+        (["--sweep", "budget.total"], "'budget.total': expected KEY=FROM:TO:STEP"),
+        (["--simulate", "-2"], "Invalid value for '--simulate': -2 is not in the range 0<=x<=100000"),
+    ],
+)
+def test_bad_option_values_are_usage_errors(runner, tmp_path, args, message):
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["whatif", "cafe-chain-q1", *args, "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
     assert not out.exists()
 
 
