@@ -309,9 +309,19 @@ def frontier_command(
             check_output_dir(output)
         loaded = load_scenario(locate_scenario(scenario), variant)
         budget = loaded.budget.total
-        budgets = budget_grid(
-            start if start is not None else budget / 4, stop if stop is not None else budget * 2, points
-        )
+        low = start if start is not None else budget / 4
+        high = stop if stop is not None else budget * 2
+        if high <= low:  # a usage error (exit 2) even when one end is the scenario's default
+            ends = (
+                "--to" if stop is not None else "twice the budget",
+                "--from" if start is not None else "a quarter of it",
+            )
+            raise click.BadParameter(
+                f"the range's end {high:,.2f} ({ends[0]}) is not above its start {low:,.2f} ({ends[1]}); "
+                "a frontier runs from a smaller budget to a larger one",
+                param_hint="'--to'" if stop is not None else "'--from'",
+            )
+        budgets = budget_grid(low, high, points)
         with ProgressBar(len(budgets), quiet) as bar:
             result = Frontier(tolerance, solver).compute(loaded, budgets, variant, bar.update if bar else None)
     except CampaignError as error:

@@ -304,7 +304,7 @@ def test_frontier_json_and_files(runner, tmp_path):
 @pytest.mark.parametrize(
     ("arguments", "code", "message"),
     [
-        (["--from", "30000", "--to", "10000"], 1, "Error: the budget range must end above its start: 10000 <= 30000"),
+        (["--from", "30000", "--to", "10000"], 2, "the range's end 10,000.00 (--to) is not above its start 30,000.00"),
         (["--points", "1"], 2, "Invalid value for '--points'"),
         (["--to", "inf"], 2, "'inf' is not a finite number"),
     ],

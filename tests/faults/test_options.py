@@ -165,6 +165,29 @@ def test_a_budget_below_one_unit_of_currency_is_refused(tmp_path):
     assert_one_paragraph(huge, 2, f"1e13 is not in the range 1 <= x <= {MAX_AMOUNT:g}", False)
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--from", "5000", "--to", "1000"],
+            "Invalid value for '--to': the range's end 1,000.00 (--to) is not above its start 5,000.00 (--from)",
+        ),
+        (
+            ["--from", "50000"],
+            (
+                "Invalid value for '--from': the range's end 36,000.00 (twice the budget) is not above its start "
+                "50,000.00 (--from)"
+            ),
+        ),
+    ],
+)
+def test_a_frontier_range_that_runs_backwards_is_a_usage_error(tmp_path, args, message):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["frontier", SCENARIO, *args, "-o", str(out), "--json"])
+    assert_one_paragraph(result, 2, message, True)
+    assert not out.exists()
+
+
 def test_workers_are_capped_at_the_cpus_this_machine_lets_the_tool_use(tmp_path):
     cpus = usable_cpus()
     for command in (["simulate", SCENARIO], ["whatif", SCENARIO], ["pnl", SCENARIO]):
