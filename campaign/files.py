@@ -19,7 +19,7 @@ import yaml
 
 from optimizer.frontier import FrontierResult
 from optimizer.result import OptimizationResult
-from scenarios.errors import UsageError, did_you_mean, printable
+from scenarios.errors import ScenarioError, UsageError, did_you_mean, printable
 from scenarios.library import bundled_scenarios, library_path
 from scenarios.schema import Scenario
 
@@ -29,9 +29,11 @@ def locate_scenario(name: str) -> Path:
     path = Path(name)
     if path.exists():
         return path
-    bundled = library_path(name)
-    if bundled is not None and "/" not in name and not name.endswith((".yaml", ".yml")):
-        return bundled
+    if not name.endswith((".yaml", ".yml")):
+        try:
+            return library_path(name)
+        except ScenarioError:
+            pass
     names = list(bundled_scenarios())
     hint = did_you_mean(Path(name).stem, names)
     raise UsageError(

@@ -6,14 +6,23 @@ from pathlib import Path
 
 import yaml
 
+from scenarios.errors import Problem, ScenarioError, did_you_mean
+
 LIBRARY = Path(__file__).parent
 DEFAULT = "cafe-chain-q1"
 
 
-def library_path(name: str) -> Path | None:
-    """Path of the bundled scenario `name` (file stem), or None when there is none."""
+def library_path(name: str) -> Path:
+    """Path of the bundled scenario `name` (its file stem: "cafe-chain-q1").
+
+    Raises ScenarioError naming the bundled scenarios (and the nearest one) when there is none.
+    """
     path = LIBRARY / f"{name}.yaml"
-    return path if path.is_file() else None
+    if name and "/" not in name and "\\" not in name and path.is_file():
+        return path
+    names = sorted(p.stem for p in LIBRARY.glob("*.yaml"))
+    problem = f"no bundled scenario of that name{did_you_mean(name, names)}; bundled scenarios: {', '.join(names)}"
+    raise ScenarioError(name, [Problem("", problem)])
 
 
 def bundled_scenarios() -> dict[str, tuple[Path, str]]:

@@ -470,7 +470,7 @@ def test_an_impossible_report_start_date(folder):
 
 
 def scenario_with_mapping(folder: Path, campaign: str) -> Path:
-    data = yaml.safe_load(library_path(SCENARIO).read_text(encoding="utf-8"))  # type: ignore[union-attr]
+    data = yaml.safe_load(library_path(SCENARIO).read_text(encoding="utf-8"))
     data["actuals"]["mapping"] = [
         {"platform": "tiktok", "campaign": campaign, "channel": "tiktok", "format": "spark"},
         {"platform": "tiktok", "channel": "tiktok", "format": "in_feed"},

@@ -6,7 +6,8 @@ import pytest
 
 from optimizer import Optimizer
 from scenarios.checks import cell_keys
-from scenarios.library import DEFAULT, bundled_scenarios
+from scenarios.errors import ScenarioError
+from scenarios.library import DEFAULT, bundled_scenarios, library_path
 from scenarios.loader import load_scenario
 
 CORE = ("audience", "in_market", "cpm", "ctr", "cvr", "bounce_rate", "engagement_rate", "negative_feedback_rate")
@@ -54,3 +55,14 @@ def test_bundled_scenario_solves_with_every_kpi_met(bundled, variant):
     assert all(k.met for k in result.kpis), [k for k in result.kpis if not k.met]
     assert result.totals["spend"] <= scenario.budget.total * (1 + 1e-9)
     assert any(c.binding for c in result.constraints)
+
+
+def test_an_unknown_bundled_name_is_the_projects_own_error():
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(library_path("cafe-chain-q2"))
+    assert str(caught.value) == (
+        "cafe-chain-q2: 1 problem\n  - no bundled scenario of that name (did you mean 'cafe-chain-q1'?); "
+        "bundled scenarios: b2b-saas-leads, cafe-chain-q1, fashion-holiday"
+    )
+    with pytest.raises(ScenarioError):
+        library_path("../library/cafe-chain-q1")
