@@ -892,9 +892,9 @@ def _emit(
     written: list[Path] = []
     if output is not None:
         try:
-            written = write(output, document)
-        except OSError as error:
-            raise click.ClickException(f"{output}: cannot write the results: {error.strerror}") from None
+            written = write(output, document)  # all the files or none
+        except CampaignError as error:
+            _fail(error, as_json)
     if as_json:
         click.echo(json.dumps(document, indent=2))
         return

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from campaign.outfolder import write_folder
 from optimizer.frontier import FrontierResult
 from optimizer.result import OptimizationResult
 from scenarios.errors import ScenarioError, UsageError, did_you_mean, printable
@@ -191,14 +192,21 @@ def write_frontier(folder: Path, result: FrontierResult, scenario: Scenario, doc
 
 
 def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
-    """Write each named text into `folder` (created if missing), atomically."""
-    folder.mkdir(exist_ok=True)
-    written = []
-    for name, text in files.items():
-        target = folder / name
-        write_atomic(target, text)
-        written.append(target)
-    return written
+    """Write each named text into `folder` (created if missing): all of them or none (see `campaign.outfolder`)."""
+    existed = folder.is_dir()
+    try:
+        return write_folder(folder, files)
+    except IsADirectoryError as error:
+        raise UsageError(
+            f"{error.filename} is a folder, where {folder.name}/ gets a file of that name; nothing was written: "
+            "move it away or choose another folder with -o"
+        ) from None
+    except OSError as error:
+        state = f"the files already in {folder} are as they were" if existed else f"{folder} was not created"
+        raise UsageError(
+            f"{folder}: cannot write {', '.join(files)}: {error.strerror or error}; nothing was written and "
+            f"{state}. Free some space, check the folder's permissions or choose another folder with -o"
+        ) from None
 
 
 def replications_csv(rows: list[dict[str, Any]]) -> str:

@@ -320,3 +320,126 @@ def test_the_resolved_scenario_header_is_three_comment_lines_that_load_again(tmp
     assert not text.splitlines()[3].startswith("#")
     again = invoke("optimize", str(out / "scenario.yaml"), "--json")
     assert json.loads(again.stdout)["totals"]["spend"] == pytest.approx(15000, rel=1e-6)
+
+
+# -- Item: -o DIR is written whole or not at all ------------------------------------------------------------------
+
+#: Each command that writes a folder, quick options, and the files it writes.
+FOLDER_COMMANDS = {
+    "optimize": (["optimize", "cafe-chain-q1"], ["allocation.csv", "result.json", "scenario.yaml"]),
+    "frontier": (["frontier", "cafe-chain-q1", "--points", "2"], ["frontier.csv", "frontier.json", "scenario.yaml"]),
+    "simulate": (
+        ["simulate", "cafe-chain-q1", "--runs", "2"],
+        ["replications.csv", "daily.csv", "simulation.json", "scenario.yaml"],
+    ),
+    "whatif": (["whatif", "cafe-chain-q1", "--variants", "lean"], ["whatif.csv", "whatif.json", "scenario.yaml"]),
+}
+
+
+def fail_on(monkeypatch, name: str, call: str = "write") -> None:
+    """Make writing (or moving into place) the file `name` fail as a full disk does."""
+    import errno
+    import os
+    import pathlib
+
+    if call == "write":
+        original = pathlib.Path.write_text
+
+        def write_text(self, *args, **kwargs):
+            if self.name == name:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(pathlib.Path, "write_text", write_text)
+    else:
+        original_replace = os.replace
+
+        def replace(source, target, *args, **kwargs):
+            if Path(target).name == name:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+            return original_replace(source, target, *args, **kwargs)
+
+        monkeypatch.setattr(os, "replace", replace)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    """One folder per command holding that command's results and a file of the user's (written once)."""
+    base = tmp_path_factory.mktemp("earlier")
+    for command, (args, _) in FOLDER_COMMANDS.items():
+        out = base / command
+        result = invoke(*args, "-o", str(out))
+        assert result.exit_code == 0, result.output
+        (out / "notes.txt").write_text("mine\n", encoding="utf-8")
+    return base
+
+
+@pytest.fixture
+def earlier(tmp_path, pristine) -> dict[str, Path]:
+    """A copy of the earlier results for this test."""
+    for command in FOLDER_COMMANDS:
+        shutil.copytree(pristine / command, tmp_path / command)
+    return {command: tmp_path / command for command in FOLDER_COMMANDS}
+
+
+@pytest.mark.parametrize("call", ["write", "move"])
+@pytest.mark.parametrize("command", list(FOLDER_COMMANDS))
+def test_a_failure_while_writing_leaves_the_earlier_results_whole(tmp_path, earlier, monkeypatch, command, call):
+    args, names = FOLDER_COMMANDS[command]
+    out = earlier[command]
+    before = snapshot(tmp_path)
+    # Fail on the last file, so every other one was already written (or moved into place) when it fails.
+    fail_on(monkeypatch, names[-1], call)
+    # A different run, so the new files would differ from the earlier ones.
+    changed = [*args, "--seed", "7"] if command == "simulate" else [*args[:2], "--variant", "lean", *args[2:]]
+    if command == "whatif":
+        changed = [*args[:2], "--variants", "tiktok-push"]
+    for as_json in (False, True):
+        result = invoke(*changed, "-o", str(out), as_json=as_json)
+        assert_refused(
+            result,
+            f"{out}: cannot write {', '.join(names)}: No space left on device; nothing was written and the files "
+            f"already in {out} are as they were",
+            as_json,
+        )
+        assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("call", ["write", "move"])
+def test_a_failure_while_writing_a_new_folder_leaves_no_folder(tmp_path, monkeypatch, call):
+    fail_on(monkeypatch, "scenario.yaml", call)
+    before = snapshot(tmp_path)
+    result = invoke("optimize", "cafe-chain-q1", "-o", str(tmp_path / "new"), as_json=True)
+    if call == "move":
+        # A new folder is moved into place whole: one rename of the folder, none per file.
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in (tmp_path / "new").iterdir()) == FOLDER_COMMANDS["optimize"][1]
+        return
+    assert_refused(result, f"{tmp_path / 'new'}: cannot write allocation.csv, result.json, scenario.yaml", True)
+    assert snapshot(tmp_path) == before
+
+
+def test_a_result_name_taken_by_a_folder_is_refused_and_nothing_is_written(tmp_path):
+    out = tmp_path / "out"
+    (out / "result.json").mkdir(parents=True)
+    (out / "allocation.csv").write_text("old\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    result = invoke("optimize", "cafe-chain-q1", "-o", str(out), as_json=True)
+    assert_refused(result, f"{out / 'result.json'} is a folder", True)
+    assert snapshot(tmp_path) == before
+
+
+def test_a_successful_write_replaces_the_results_keeps_other_files_and_leaves_nothing_behind(tmp_path, earlier):
+    out = earlier["optimize"]
+    link = tmp_path / "link"
+    link.symlink_to(out, target_is_directory=True)
+    result = invoke("optimize", "cafe-chain-q1", "--variant", "lean", "-o", str(link))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert sorted(p.name for p in out.iterdir()) == ["allocation.csv", "notes.txt", "result.json", "scenario.yaml"]
+    assert json.loads((out / "result.json").read_text(encoding="utf-8"))["variant"] == "lean"
+    assert "# variant: lean;" in (out / "scenario.yaml").read_text(encoding="utf-8")
+    spend = sum(float(r["spend"]) for r in csv.DictReader((out / "allocation.csv").open(encoding="utf-8")))
+    assert spend == pytest.approx(14400, rel=1e-6)
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*FOLDER_COMMANDS, "link"])

@@ -1,0 +1,87 @@
+"""An output folder written whole or not at all (`-o DIR`).
+
+The files are first written into a hidden staging folder: beside DIR when DIR
+is new (then the staging folder is renamed to DIR, one atomic step), inside DIR
+when it exists (then each file is renamed into place, the earlier file kept as
+a hard link until all are in, and put back if any rename fails). A failure at
+any point leaves DIR as it was: never a new allocation.csv beside an old
+result.json. Files in DIR that are not the command's own are left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def write_folder(folder: Path, files: dict[str, str]) -> list[Path]:
+    """Write each named text into `folder` (created if missing); all of them or, on an `OSError`, none."""
+    real = folder.resolve() if folder.is_symlink() else folder
+    for name in files:
+        target = real / name
+        if target.is_dir():
+            raise IsADirectoryError(21, "is a folder", str(folder / name))
+    if real.is_dir():
+        _into_existing(real, files)
+    else:
+        _as_new(real, files)
+    return [folder / name for name in files]
+
+
+def _stage(staging: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (staging / name).write_text(text, encoding="utf-8", newline="")
+
+
+def _as_new(folder: Path, files: dict[str, str]) -> None:
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    try:
+        _stage(staging, files)
+        # mkdtemp makes the folder private (0700); give it the mode an ordinary folder would get.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)
+        os.rename(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _into_existing(folder: Path, files: dict[str, str]) -> None:
+    staging = Path(tempfile.mkdtemp(dir=folder, prefix=".campaign-", suffix=".tmp"))
+    try:
+        _stage(staging, files)
+        _swap(staging, folder, list(files))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap(staging: Path, folder: Path, names: list[str]) -> None:
+    """Rename each staged file onto its place; if one fails, put every earlier file back."""
+    moved: list[tuple[Path, Path | None]] = []
+    try:
+        for name in names:
+            target = folder / name
+            backup = None
+            if target.exists() or target.is_symlink():
+                backup = staging / f"{name}.before"
+                _keep(target, backup)
+            os.replace(staging / name, target)
+            moved.append((target, backup))
+    except BaseException:
+        for target, backup in reversed(moved):
+            if backup is None:
+                target.unlink(missing_ok=True)
+            else:
+                os.replace(backup, target)
+        raise
+
+
+def _keep(target: Path, backup: Path) -> None:
+    """A second name for `target` (a hard link, or a copy where links are not possible)."""
+    try:
+        os.link(target, backup, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(target, backup, follow_symlinks=False)
