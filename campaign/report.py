@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import warnings
 from typing import Any
 
 import matplotlib
@@ -51,7 +52,11 @@ th{text-align:left;background:#f6f6f6}td.n{text-align:right;font-variant-numeric
 def svg(fig) -> str:
     """The figure as an inline SVG element (no XML header), closed after use."""
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with warnings.catch_warnings():
+        # The SVG holds text (svg.fonttype none): a glyph matplotlib's font lacks (an emoji, a control character in
+        # a name) is measured as a blank and drawn by the browser's fonts, so its warning would only be noise.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg") :]
