@@ -360,22 +360,28 @@ def test_ctrl_c_stops_a_parallel_run_and_its_workers(tmp_path, command, workers)
         text=True,
         start_new_session=True,
     )
-    time.sleep(8)  # imported, planned and running
-    assert process.poll() is None, process.communicate()
-    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
-    # Before the fix the pool finished every queued task first (102 s for 1,000 runs); 60 s is ample.
-    stdout, stderr = process.communicate(timeout=60)
+    try:
+        time.sleep(8)  # imported, planned and running
+        assert process.poll() is None, process.communicate()
+        os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
+        # Before the fix the pool finished every queued task first (102 s for 1,000 runs); 60 s is ample.
+        stdout, stderr = process.communicate(timeout=60)
+        for _ in range(100):  # the workers are gone too
+            if not alive(process.pid):
+                break
+            time.sleep(0.1)
+        gone = not alive(process.pid)
+    finally:
+        if alive(process.pid):  # a failed run leaves nothing behind either
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
     assert process.returncode == EXIT_INTERRUPTED, stderr
     assert stderr == "Error: interrupted (Ctrl-C); the run stopped before it finished\n"
     assert json.loads(stdout) == {
         "status": "error",
         "message": "interrupted (Ctrl-C); the run stopped before it finished",
     }
-    for _ in range(100):  # the workers are gone too
-        if not alive(process.pid):
-            break
-        time.sleep(0.1)
-    assert not alive(process.pid)
+    assert gone
     assert not out.exists()
 
 
