@@ -578,7 +578,15 @@ def pnl_command(
         if xlsx is not None:
             from campaign.workbook import write_workbook
 
-            write_workbook(xlsx, sheet, loaded, document)
+            existed = xlsx.exists()
+            try:
+                write_workbook(xlsx, sheet, loaded, document)  # a temporary file renamed into place
+            except OSError as error:
+                state = "the file already there is as it was" if existed else "no file was created"
+                raise UsageError(
+                    f"{xlsx}: cannot write the workbook: {error.strerror or error}; nothing was written and {state}. "
+                    "Free some space, check the folder's permissions or choose another file"
+                ) from None
     except InfeasibleError as error:
         _infeasible(error, scenario, variant, as_json)
     except CampaignError as error:

@@ -449,3 +449,45 @@ def test_a_successful_write_replaces_the_results_keeps_other_files_and_leaves_no
     assert spend == pytest.approx(14400, rel=1e-6)
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*FOLDER_COMMANDS, "link"])
+
+
+def test_a_failure_while_saving_the_workbook_leaves_the_earlier_one(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    import openpyxl
+
+    book = tmp_path / "q1.xlsx"
+    assert invoke("pnl", "cafe-chain-q1", "--xlsx", str(book)).exit_code == 0
+    before = snapshot(tmp_path)
+
+    def save(self, filename):
+        Path(filename).write_bytes(b"partial")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(filename))
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", save)
+    for as_json in (False, True):
+        result = invoke("pnl", "cafe-chain-q1", "--variant", "lean", "--xlsx", str(book), as_json=as_json)
+        assert_refused(
+            result,
+            f"{book}: cannot write the workbook: No space left on device; nothing was written and the file "
+            "already there is as it was",
+            as_json,
+        )
+        assert snapshot(tmp_path) == before
+
+
+def test_a_failure_while_writing_the_report_leaves_no_file(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    original = Path.write_text
+
+    def write_text(self, *args, **kwargs):
+        original(self, "partial")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+    result = invoke("report", "cafe-chain-q1", "--simulate", "2", "-o", str(tmp_path / "r.html"))
+    assert_refused(result, f"{tmp_path / 'r.html'}: cannot write the report: No space left on device")
+    assert list(tmp_path.iterdir()) == []
