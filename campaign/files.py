@@ -245,7 +245,7 @@ def whatif_csv(result: Any) -> str:
     chances = sorted({k for row in result.rows for k in row.get("probabilities", {})})
     compared = ("spend", "conversions", "cpa", "roas", "reach", "new_followers", "profit")
     fields = ["name", "status", *compared, *(f"{k}_vs_base" for k in compared), *kpis]
-    fields += [f"p_{k}" for k in chances]
+    fields += [f"p_{k}" for k in chances] + ["relaxations"]
     flats = []
     for row in result.rows:
         flat = {"name": row["name"], "status": row["status"]}
@@ -253,6 +253,9 @@ def whatif_csv(result: Any) -> str:
         flat |= {f"{k}_vs_base": _csv_number(v) for k, v in row.get("delta", {}).items()}
         flat |= row.get("kpis", {})
         flat |= {f"p_{k}": _csv_number(v) for k, v in row.get("probabilities", {}).items()}
+        if row["status"] != "optimal":
+            # Each constraint's smallest relaxation, as optimize states it on exit 3.
+            flat["relaxations"] = "; ".join(r["explanation"] for r in row.get("relaxations", ()))
         flats.append(flat)
     return csv_text(fields, flats)
 

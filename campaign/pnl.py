@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from campaign.whatif import infeasible_reason
 from optimizer import Optimizer
 from scenarios.errors import InfeasibleError, UsageError
 from scenarios.loader import override
@@ -108,6 +109,15 @@ def with_bands(
     return replace(result, lines=lines)
 
 
+def objective_unit_of(result: Any, scenario: Scenario) -> str:
+    """What the plan's objective counts, for a sentence ("pre-orders", "EUR of profit")."""
+    if result.objective == "conversions":
+        return f"{scenario.business.conversion}s"
+    if result.objective == "min_spend":
+        return f"{scenario.currency} of spend"
+    return f"{scenario.currency} of profit" if result.objective == "profit" else "people reached"
+
+
 def team_options(scenario: Scenario) -> list[dict[str, Any]]:
     """Each staffing option of `business.team_options`: its cost, hours, the re-optimised plan's contribution.
 
@@ -139,9 +149,9 @@ def team_options(scenario: Scenario) -> list[dict[str, Any]]:
             "production_included": option.production_included,
         }
         try:
-            result = Optimizer(explain=False).optimize(changed)
+            result = Optimizer().optimize(changed)
         except InfeasibleError as error:
-            options.append(row | {"status": "infeasible", "message": str(error).splitlines()[0]})
+            options.append(row | {"status": "infeasible", **infeasible_reason(error)})
             continue
         market = build_market(changed)
         sheet = plan_statement(changed, result.to_dict(), None, market)
@@ -155,7 +165,11 @@ def team_options(scenario: Scenario) -> list[dict[str, Any]]:
                 "team_cost": -sheet.line("team")["total"],
                 "production": -sheet.line("content_production")["total"],
                 "marketing_contribution": sheet.line("marketing_contribution")["total"],
-                "hours_bind": bool(hours is not None and hours.binding),
+                # The hours row's price: what one more active channel's hours a week would add.
+                "hours_bind": bool(hours is not None and hours.shadow_price != 0),
+                "hours_price": hours.shadow_price if hours is not None else None,
+                "hours_step": (market.channel_hours or 1.0) if hours is not None else None,
+                "unit": objective_unit_of(result, changed),
             }
         )
     best = max(

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from campaign.whatif import reason_lines
 from optimizer.frontier import FrontierResult
 from optimizer.result import CellPlan, OptimizationResult
 from scenarios.formatting import amount, decimal, money, number, people, percent, short, signed, significant
@@ -413,7 +414,9 @@ def whatif(result) -> str:
     out += ["", table(headers, rows, right)]
     infeasible = [r for r in result.rows if r["status"] != "optimal"]
     if infeasible:
-        out += ["", "Infeasible options:"] + [f"  - {r['name']}: {r['message']}" for r in infeasible]
+        out += ["", "Infeasible options:"]
+        for r in infeasible:
+            out += [f"  - {r['name']}: {r['message']}", *reason_lines(r)]
     return "\n".join(out)
 
 
@@ -479,6 +482,17 @@ def pnl(statement, options: list | None = None, runs: int = 0) -> str:
             "hours bind",
         ]
         out.append(table(headers, rows, [False, True, True, True, True, True, False]))
+        priced = [o for o in options if o["status"] == "optimal" and o.get("hours_price")]
+        for o in priced:
+            out.append(
+                f"  {o['name']}: {short(o['hours_step'])} more hours a week would add "
+                f"{significant(o['hours_price'] * o['hours_step'], 4)} {o['unit']}"
+            )
+        infeasible = [o for o in options if o["status"] != "optimal"]
+        if infeasible:
+            out += ["", "Infeasible options:"]
+            for o in infeasible:
+                out += [f"  - {o['name']}: {o['message']}", *reason_lines(o)]
     return "\n".join(out)
 
 

@@ -48,13 +48,33 @@ class WhatIfResult:
         )
 
 
+def infeasible_reason(error: InfeasibleError) -> dict[str, Any]:
+    """Why no plan exists, as `optimize` says it on exit 3: the heading and each constraint's smallest relaxation.
+
+    `relaxations` holds `optimize --json`'s fields plus the sentence (`explanation`); empty
+    when no single constraint could be named as the cause.
+    """
+    found = getattr(error, "relaxations", ())
+    return {
+        "message": str(error).splitlines()[0],
+        "relaxations": [r.to_dict() | {"explanation": r.sentence()} for r in found],
+    }
+
+
+def reason_lines(row: dict[str, Any], indent: str = "    ") -> list[str]:
+    """The relaxations of an infeasible row, one line each (or why none is listed)."""
+    if not row.get("relaxations"):
+        return [f"{indent}- no single constraint could be named as the cause"]
+    return [f"{indent}- {r['explanation']}" for r in row["relaxations"]]
+
+
 def evaluate(settings: dict[str, Any], point: Point) -> dict[str, Any]:
     """Optimise one option (and simulate its plan): the row of the comparison table."""
     scenario = point.scenario
     try:
         result = Optimizer(tolerance=settings["tolerance"]).optimize(scenario)
     except InfeasibleError as error:
-        return {"name": point.name, "status": "infeasible", "message": str(error).splitlines()[0]}
+        return {"name": point.name, "status": "infeasible", **infeasible_reason(error)}
     t = result.totals
     row: dict[str, Any] = {
         "name": point.name,
