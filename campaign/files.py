@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from campaign.outfolder import write_folder
+from campaign.outfolder import LOCK_SECONDS, FolderBusyError, write_folder
 from optimizer.frontier import FrontierResult
 from optimizer.result import OptimizationResult
 from scenarios.errors import ScenarioError, UsageError, did_you_mean, printable
@@ -196,6 +196,12 @@ def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
     existed = folder.is_dir()
     try:
         return write_folder(folder, files)
+    except FolderBusyError:
+        raise UsageError(
+            f"{folder}: another run is writing its results into this folder (it held the folder for more than "
+            f"{LOCK_SECONDS:g} s); nothing was written. Run again when it has finished, or choose another folder "
+            "with -o"
+        ) from None
     except IsADirectoryError as error:
         raise UsageError(
             f"{error.filename} is a folder, where {folder.name}/ gets a file of that name; nothing was written: "

@@ -6,14 +6,28 @@ when it exists (then each file is renamed into place, the earlier file kept as
 a hard link until all are in, and put back if any rename fails). A failure at
 any point leaves DIR as it was: never a new allocation.csv beside an old
 result.json. Files in DIR that are not the command's own are left alone.
+Two runs writing into the same DIR take turns: the renames run under an
+exclusive lock on DIR (flock, where the system has it), waited for at most
+`LOCK_SECONDS`.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+#: How long a run waits for another run's renames into the same folder.
+LOCK_SECONDS = 5.0
+
+
+class FolderBusyError(OSError):
+    """Another run held the output folder's lock for longer than `LOCK_SECONDS`."""
 
 
 def write_folder(folder: Path, files: dict[str, str]) -> list[Path]:
@@ -43,7 +57,15 @@ def _as_new(folder: Path, files: dict[str, str]) -> None:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(staging, 0o777 & ~umask)
-        os.rename(staging, folder)
+        try:
+            os.rename(staging, folder)
+        except OSError as error:
+            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not folder.is_dir():
+                raise
+            # Another run created the folder meanwhile: join it as an existing folder.
+            with _locked(folder):
+                _swap(staging, folder, list(files))
+            shutil.rmtree(staging, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -53,7 +75,8 @@ def _into_existing(folder: Path, files: dict[str, str]) -> None:
     staging = Path(tempfile.mkdtemp(dir=folder, prefix=".campaign-", suffix=".tmp"))
     try:
         _stage(staging, files)
-        _swap(staging, folder, list(files))
+        with _locked(folder):
+            _swap(staging, folder, list(files))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -85,3 +108,27 @@ def _keep(target: Path, backup: Path) -> None:
         os.link(target, backup, follow_symlinks=False)
     except OSError:
         shutil.copy2(target, backup, follow_symlinks=False)
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on `folder` for the renames (none where the system has no flock)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + LOCK_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise FolderBusyError(errno.EBUSY, "another run is writing into it", str(folder)) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)

@@ -491,3 +491,44 @@ def test_a_failure_while_writing_the_report_leaves_no_file(tmp_path, monkeypatch
     result = invoke("report", "cafe-chain-q1", "--simulate", "2", "-o", str(tmp_path / "r.html"))
     assert_refused(result, f"{tmp_path / 'r.html'}: cannot write the report: No space left on device")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_waits_for_another_runs_renames_and_gives_up_with_a_reason(tmp_path, earlier, monkeypatch):
+    fcntl = pytest.importorskip("fcntl")
+    import os
+
+    from campaign import outfolder
+
+    out = earlier["optimize"]
+    before = snapshot(tmp_path)
+    monkeypatch.setattr(outfolder, "LOCK_SECONDS", 0.0)
+    held = os.open(out, os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_EX)  # another run in the middle of its renames
+    try:
+        result = invoke("optimize", "cafe-chain-q1", "--variant", "lean", "-o", str(out), as_json=True)
+    finally:
+        os.close(held)
+    assert_refused(result, f"{out}: another run is writing its results into this folder", True)
+    assert snapshot(tmp_path) == before
+    # Once it has finished, the same run goes through.
+    assert invoke("optimize", "cafe-chain-q1", "--variant", "lean", "-o", str(out)).exit_code == 0
+    assert json.loads((out / "result.json").read_text(encoding="utf-8"))["variant"] == "lean"
+
+
+def test_a_new_folder_another_run_created_meanwhile_is_joined(tmp_path, monkeypatch):
+    import os
+
+    out = tmp_path / "out"
+    original = os.rename
+
+    def rename(source, target):
+        if Path(target) == out and not out.exists():
+            out.mkdir()  # the other run got there first
+            (out / "notes.txt").write_text("theirs\n", encoding="utf-8")
+        return original(source, target)
+
+    monkeypatch.setattr(os, "rename", rename)
+    result = invoke("optimize", "cafe-chain-q1", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["allocation.csv", "notes.txt", "result.json", "scenario.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
