@@ -3,10 +3,7 @@
 Each cell's spend in each remaining period may move at most `max_change`
 from the current plan (large edits restart the platforms' learning phase).
 Among plans as good as the best (within the optimizer's tolerance), the one
-closest to the current plan wins: the new plan is moved back towards the
-current one along the straight line between them as far as it stays
-feasible and as good; with concave curves both sets are intervals, so a
-bisection finds the point.
+closest to the current plan wins (`campaign.closest`).
 """
 
 from __future__ import annotations
@@ -19,8 +16,9 @@ import numpy as np
 
 from campaign import plausibility, reasons
 from campaign.asof import FIELDS, RULE, PastActuals, past_actuals, warnings
+from campaign.closest import closest
 from optimizer import Optimizer
-from optimizer.engine import achieved_value, kpi_statuses, with_unit_bounds
+from optimizer.engine import kpi_statuses, with_unit_bounds
 from optimizer.explain import switch_values
 from optimizer.polish import feasible
 from optimizer.problem import build_problem
@@ -247,7 +245,9 @@ def reallocate(
         result, final = current, start
     else:
         # Two plans within the optimizer's certified tolerance of each other are equally good.
-        final = _closest(problem, start, plan_from_result(result, learned_market).spend, 2 * result.solver.tolerance)
+        final = closest(
+            problem, start, plan_from_result(result, learned_market).spend, 2 * result.solver.tolerance, lower, upper
+        )
     result = _with_plan(result, learned_market, final, cut, remaining)
     constraints = [c.to_dict() for c in result.constraints]
     changes = reasons.changes(scenario, market, learned_market, plan, final, fixed, learned, lower, upper, constraints)
@@ -316,29 +316,6 @@ def _check_past(scenario: Scenario, market, actual: np.ndarray, fixed: np.ndarra
                 f"budget.per_period.max ({amount(cap, scenario.currency, minor=True)}): no plan can meet that rule "
                 "any more; raise it to re-optimise"
             )
-
-
-def _value(problem, spend: np.ndarray) -> float:
-    return achieved_value(problem, problem.market.outcomes(spend))
-
-
-def _closest(problem, current: np.ndarray, best: np.ndarray, tolerance: float) -> np.ndarray:
-    """The point nearest `current` on the line to `best` that is feasible and within `tolerance` of best."""
-    target = _value(problem, best)
-    floor = target - tolerance * max(abs(target), 1e-9)
-
-    def good(t: float) -> bool:
-        point = current + t * (best - current)
-        switches = switch_values(problem, point) if problem.switches else None
-        return feasible(problem, point, 1e-7, switches) and _value(problem, point) >= floor
-
-    if good(0.0):
-        return current.copy()
-    lo, hi = 0.0, 1.0
-    for _ in range(40):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (lo, mid) if good(mid) else (mid, hi)
-    return current + hi * (best - current)
 
 
 def _with_plan(result: OptimizationResult, market, spend: np.ndarray, cut: np.ndarray, rest) -> OptimizationResult:
