@@ -12,6 +12,7 @@ from campaign.ledger import Batch, Ledger, LedgerRow, Recorded, merge_rows, reco
 from scenarios import patterns
 from scenarios.calendar import horizon
 from scenarios.errors import UsageError
+from scenarios.formatting import counted
 from scenarios.schema import MappingRule, Scenario
 
 
@@ -247,7 +248,7 @@ def report(prepared: Prepared, done: Recorded) -> ImportReport:
     elif done.duplicates:
         notes.append(f"{done.duplicates} rows were already in the ledger with the same figures: not added again")
     if prepared.merged:
-        notes.append(f"{prepared.merged} rows with the same campaign, placement and dates were summed")
+        notes.append(f"{counted(prepared.merged, 'row')} with the same campaign, placement and dates were summed")
     if export.dates_given:
         first, last = export.rows[0].start, export.rows[0].end
         notes.append(f"the export has no dates: its rows cover {first} to {last} as given by --from and --to")

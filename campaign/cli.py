@@ -784,7 +784,9 @@ def reallocate_command(
         try:
             day = dt.date.fromisoformat(as_of)
         except ValueError:
-            raise UsageError(f"--as-of '{as_of}' is not a date; expected YYYY-MM-DD, such as 2027-02-01") from None
+            raise click.BadParameter(
+                f"'{as_of}' is not a date; expected YYYY-MM-DD, such as 2027-02-01", param_hint="'--as-of'"
+            ) from None
         patterns = []
         for text in exclude:
             try:

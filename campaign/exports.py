@@ -227,7 +227,8 @@ def _preamble_dates(preamble: list[list[str]], path: Path) -> tuple[dt.date, dt.
     """A report's date range from the lines above its header (Google Ads, LinkedIn), or None.
 
     Reads "January 5, 2026 - February 1, 2026", "5 January 2026 - 1 February 2026",
-    "5 Jan 2026 – 1 Feb 2026", "2026-01-05 - 2026-02-01" (quoted or not) and LinkedIn's
+    "5 Jan 2026 – 1 Feb 2026", "2026-01-05 - 2026-02-01", "05.01.2026 - 01.02.2026" (dotted: day
+    first, as it is wherever dots are written), quoted or not, and LinkedIn's
     "Report Start: 09/01/2026, Report End: 09/02/2026" (month first).
     """
     for line_number, row in enumerate(preamble, start=1):
@@ -247,7 +248,7 @@ def _preamble_dates(preamble: list[list[str]], path: Path) -> tuple[dt.date, dt.
         dates = []
         for part in parts:
             try:
-                dates.append(full_date(part))
+                dates.append(parse_date(part.strip().strip('"')) or full_date(part))
             except ValueError:
                 raise UsageError(
                     f"{path}: line {line_number}: '{part.strip()}' in the date range '{line}' is not a date; "
@@ -379,9 +380,13 @@ def _conversion_columns(path: Path, names: list[str], wanted: Sequence[str]) -> 
         return None
     found = [names.index(normalise(w)) for w in wanted if normalise(w) in names]
     if not found:
+        counts = re.compile(r"conversion|result|lead|purchase|order|sign.?up|messag")
+        candidates = [n for n in names if counts.search(n) and not re.search(r"type|rate|cost|value|per ", n)]
+        hint = f" (this export has: {', '.join(repr(c) for c in candidates)})" if candidates else ""
         raise UsageError(
             f"{path}: none of the scenario's actuals.conversion_columns ({', '.join(wanted)}) is a column of this "
-            "export; export it with one of them, or list the column that counts this scenario's conversions"
+            f"export; export it with one of them, or add the column that counts this scenario's conversions to "
+            f"actuals.conversion_columns{hint}"
         )
     return found
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from campaign import ledger_db
 from campaign.ledger_db import APPLICATION_ID, COLUMNS, FIGURES, SCHEMA, SCHEMA_VERSION, explain
 from scenarios.errors import UsageError
+from scenarios.formatting import amount, number
 
 __all__ = [
     "APPLICATION_ID",
@@ -298,14 +299,15 @@ def _write_batch(db: sqlite3.Connection, batch: Batch, replace: bool) -> Recorde
         )
         added += 1
     if conflicts:
-        raise UsageError(_restated(batch.file, conflicts))
+        raise UsageError(_restated(batch.file, batch.currency, conflicts))
     return Recorded(added, duplicates, replaced)
 
 
-def _restated(file: Path, conflicts: list[tuple[LedgerRow, dict[str, float], str]]) -> str:
+def _restated(file: Path, currency: str, conflicts: list[tuple[LedgerRow, dict[str, float], str]]) -> str:
     examples = "; ".join(
-        f"{row.channel}.{row.format} '{row.campaign}' {row.start} to {row.end}: spend {before['spend']:,.2f} → "
-        f"{row.spend:,.2f}, conversions {before['conversions']:,.1f} → {row.conversions:,.1f}"
+        f"{row.channel}.{row.format} '{row.campaign}' {row.start} to {row.end}: spend "
+        f"{amount(before['spend'], currency, minor=True)} → {amount(row.spend, currency, minor=True)}, "
+        f"conversions {number(before['conversions'], 1)} → {number(row.conversions, 1)}"
         for row, before, _ in conflicts[:3]
     )
     more = f" and {len(conflicts) - 3} more" if len(conflicts) > 3 else ""

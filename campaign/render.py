@@ -16,7 +16,18 @@ from rich.text import Text
 from campaign.whatif import reason_lines
 from optimizer.frontier import FrontierResult
 from optimizer.result import CellPlan, OptimizationResult
-from scenarios.formatting import amount, decimal, money, number, people, percent, short, signed, significant
+from scenarios.formatting import (
+    amount,
+    counted,
+    decimal,
+    money,
+    number,
+    people,
+    percent,
+    short,
+    signed,
+    significant,
+)
 from scenarios.schema import Scenario
 
 
@@ -134,7 +145,7 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
     if result.kpis:
         out += ["", "KPIs"]
         rows = [
-            [k.name, f"{k.sense} {kpi_number(k.name, k.target)}", kpi_number(k.name, k.value), _met(k.met)]
+            [k.name, f"{k.sense} {kpi_number(k.name, k.target, cur)}", kpi_number(k.name, k.value, cur), _met(k.met)]
             for k in result.kpis
         ]
         out.append(table(["kpi", "target", "plan", "status"], rows, [False, True, True, False]))
@@ -202,14 +213,14 @@ def by_period(result: OptimizationResult, periods: int) -> str:
     return table(headers, rows, [False] + [True] * periods)
 
 
-def kpi_number(name: str, value: float | None) -> str:
-    """A KPI value: currency with cents for CPA, ratios with three digits, counts whole."""
+def kpi_number(name: str, value: float | None, currency: str) -> str:
+    """A KPI value: CPA in the currency's own digits, ratios with three significant digits, counts whole."""
     if value is None:
         return "n/a"
     if not math.isfinite(value):
         return "-"
     if name.endswith("cpa"):
-        return number(value, 2)
+        return money(value, currency)
     if name.endswith(("roas", "bounce_rate")):
         return significant(value)
     if name.endswith(("reach", "followers")):
@@ -319,15 +330,15 @@ def simulation(result, scenario: Scenario, expected: dict[str, float] | None = N
     rows = []
     for key, label in names.items():
         d = result.kpis[key]
-        row = [label, *(kpi_number(key, d[s]) for s in ("mean", "p5", "p50", "p95"))]
+        row = [label, *(kpi_number(key, d[s], cur) for s in ("mean", "p5", "p50", "p95"))]
         if expected:
-            row.append(kpi_number(key, expected.get(key)) if key in expected else "")
+            row.append(kpi_number(key, expected.get(key), cur) if key in expected else "")
         rows.append(row)
     out.append(table(headers, rows, [False] + [True] * (len(headers) - 1)))
     if result.targets:
         out += ["", "KPI targets"]
         rows = [
-            [t["name"], f"{t['sense']} {kpi_number(t['name'], t['target'])}", percent(t["probability_met"])]
+            [t["name"], f"{t['sense']} {kpi_number(t['name'], t['target'], cur)}", percent(t["probability_met"])]
             for t in result.targets
         ]
         out.append(table(["kpi", "target", "chance met"], rows, [False, True, True]))
@@ -502,8 +513,9 @@ def imports(reports) -> str:
     for r in reports:
         t = r.totals
         out.append(
-            f"{r.file}: {r.platform} export in {r.currency}, {r.rows} data rows ({len(r.dropped)} total rows "
-            f"dropped); {r.imported} imported, {r.duplicates} already in the ledger"
+            f"{r.file}: {r.platform} export in {r.currency}, {counted(r.rows, 'data row')} "
+            f"({counted(len(r.dropped), 'total row')} dropped); {number(r.imported)} imported, "
+            f"{number(r.duplicates)} already in the ledger"
             + (f", {sum(c['rows'] for c in r.replaced)} replaced" if r.replaced else "")
         )
         out.append(
@@ -516,7 +528,8 @@ def imports(reports) -> str:
             out.append(f"  dropped total row, line {d['row']}: {d['label']}")
         for c in r.replaced:
             out.append(
-                f"  replaced {c['cell']} ({c['rows']} rows): spend {money(c['spend_before'], r.currency)} → "
+                f"  replaced {c['cell']} ({counted(c['rows'], 'row')}): spend "
+                f"{amount(c['spend_before'], r.currency, minor=True)} → "
                 f"{amount(c['spend_after'], r.currency, minor=True)}, conversions "
                 f"{number(c['conversions_before'], 1)} → {number(c['conversions_after'], 1)}"
             )
@@ -595,8 +608,8 @@ def reallocation(result, scenario: Scenario) -> str:
     if result.at_risk:
         out += ["", "KPI targets at risk"]
         out += [
-            f"  - {r['name']}: target {kpi_number(r['name'], r['target'])}, now expected "
-            f"{kpi_number(r['name'], r['projected'])}"
+            f"  - {r['name']}: target {kpi_number(r['name'], r['target'], cur)}, now expected "
+            f"{kpi_number(r['name'], r['projected'], cur)}"
             for r in result.at_risk
         ]
     return "\n".join(out)

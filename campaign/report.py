@@ -290,8 +290,8 @@ def build(
             [
                 [
                     k.name,
-                    f"{k.sense} {kpi_number(k.name, k.target)}",
-                    kpi_number(k.name, k.value),
+                    f"{k.sense} {kpi_number(k.name, k.target, cur)}",
+                    kpi_number(k.name, k.value, cur),
                     "met" if k.met else "MISSED",
                     percent(chance.get(k.name, float("nan")), 0),
                 ]

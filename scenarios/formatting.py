@@ -179,6 +179,12 @@ def significant(value: float | None, figures: int = 3) -> str:
     return _plain(format_decimal(value, format="@" + "#" * (figures - 1), locale=current()))
 
 
+def counted(value: int, singular: str, plural: str | None = None) -> str:
+    """A count with its noun in the locale's plural form ("1 data row", "2 data rows")."""
+    one = current().plural_form(value) == "one"
+    return f"{number(value)} {singular if one else plural or singular + 's'}"
+
+
 def percent(value: float | None, digits: int = 1) -> str:
     """A fraction as a percentage with `digits` decimals ("12.3 %"); '-' for undefined."""
     if _undefined(value):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from scenarios import formatting
 from scenarios.library import bundled_scenarios
 from scenarios.loader import merge, resolve
 from scenarios.schema import Scenario
@@ -58,11 +59,15 @@ BASE: dict[str, Any] = {
 
 
 @pytest.fixture(autouse=True)
-def english_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+def english_numbers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test reads numbers in English, whatever the machine's locale (--locale tests set theirs)."""
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    # A command run in-process sets the locale for what follows it: start and leave each test in English.
+    token = formatting.activate(formatting.DEFAULT)
+    yield
+    formatting.deactivate(token)
 
 
 def merged(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:

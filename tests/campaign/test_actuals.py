@@ -317,6 +317,7 @@ def _google(path: Path, preamble: str) -> Path:
         "4 Jan 2027 – 17 Jan 2027",
         "2027-01-04 - 2027-01-17",
         "Jan 4, 2027 — Jan 17, 2027",
+        "04.01.2027 - 17.01.2027",
     ],
 )
 def test_date_range_preambles_in_the_forms_platforms_write(tmp_path, line):
@@ -378,16 +379,16 @@ def test_a_restated_export_needs_replace_and_says_what_changed(runner, tmp_path)
     assert refused.stderr == (
         f"Error: {restated}: 2 rows have the same campaign, placement and dates as rows already imported from "
         f"{first}, but their figures differ (instagram.reel 'Q1 pre-orders - reels' 2027-01-04 to 2027-01-17: "
-        "spend 402.50 → 410.00, conversions 31.0 → 33.0; instagram.feed_image 'Q1 pre-orders - feed' 2027-01-04 to "
-        "2027-01-17: spend 262.40 → 250.40, conversions 19.0 → 18.0); the platform restated them. Nothing was "
+        "spend €402.50 → €410.00, conversions 31.0 → 33.0; instagram.feed_image 'Q1 pre-orders - feed' 2027-01-04 to "
+        "2027-01-17: spend €262.40 → €250.40, conversions 19.0 → 18.0); the platform restated them. Nothing was "
         "imported: pass --replace to replace the stored figures with this file's\n"
     )
     assert ledger.read_bytes() == before
     replaced = runner.invoke(cli, [*args, str(restated), "--replace"])
     assert replaced.exit_code == 0, replaced.output
     assert "0 imported, 1 already in the ledger, 2 replaced" in replaced.stdout
-    assert "  replaced instagram.reel (1 rows): spend 402.50 → €410.00, conversions 31.0 → 33.0\n" in replaced.stdout
-    assert "  replaced instagram.feed_image (1 rows): spend 262.40 → €250.40, conversions 19.0 → 18.0\n" in (
+    assert "  replaced instagram.reel (1 row): spend €402.50 → €410.00, conversions 31.0 → 33.0\n" in replaced.stdout
+    assert "  replaced instagram.feed_image (1 row): spend €262.40 → €250.40, conversions 19.0 → 18.0\n" in (
         replaced.stdout
     )
     with Ledger(ledger) as book:
@@ -441,7 +442,8 @@ def test_conversion_columns_count_on_every_row_whatever_its_result_type(runner, 
     assert refused.exit_code == 1
     assert (
         f"{export}: none of the scenario's actuals.conversion_columns (Leads, Purchases) is a column of this export; "
-        "export it with one of them, or list the column that counts this scenario's conversions"
+        "export it with one of them, or add the column that counts this scenario's conversions to "
+        "actuals.conversion_columns (this export has: 'results', 'messaging conversations started')"
     ) in refused.stderr
     both = _scenario(tmp_path, conversion_columns=["Leads"])
     invalid = runner.invoke(cli, ["validate", str(both)])

@@ -142,11 +142,16 @@ def test_the_cli_prints_the_contract_and_refuses_bad_dates(tmp_path, cafe):
         ("2027-01-04", "is not after the start of the horizon (2027-01-04)"),
         ("2026-12-01", "is not after the start of the horizon"),
         ("2027-05-01", "is after the end of the horizon (2027-04-04)"),
-        ("1 Feb", "--as-of '1 Feb' is not a date; expected YYYY-MM-DD"),
     ]:
         result = runner.invoke(cli, [*args, "--as-of", bad])
         assert result.exit_code == 1, result.output
         assert message in result.output
+    # Not a date at all is a bad option value: a usage error.
+    result = runner.invoke(cli, [*args, "--as-of", "1 Feb"])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--as-of': '1 Feb' is not a date; expected YYYY-MM-DD, such as 2027-02-01" in (
+        result.output
+    )
     missing = runner.invoke(
         cli, ["reallocate", "cafe-chain-q1", "--as-of", "2027-02-01", "--ledger", str(tmp_path / "no.sqlite")]
     )

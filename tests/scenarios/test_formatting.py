@@ -188,6 +188,12 @@ def without_sentences(document):
     return document
 
 
+@pytest.mark.parametrize(("count", "expected"), [(0, "0 data rows"), (1, "1 data row"), (1234, "1,234 data rows")])
+def test_counts_take_the_plural_form_of_their_number(count, expected):
+    assert formatting.counted(count, "data row") == expected
+    assert formatting.counted(count, "reply", "replies").endswith("reply" if count == 1 else "replies")
+
+
 def test_an_unknown_locale_is_a_usage_error():
     from click.testing import CliRunner
 
