@@ -4,9 +4,14 @@ The driver of a move is the cell's conversions per currency unit at the
 margin (its learned CPM, CTR and CVR combined through its response curve:
 the curve's slope at the current plan's spend) against:
 
-- the same figure of the cells that moved the other way in the same period
-  (or, when none did, in any remaining period), weighted by how much they
-  moved: money goes from the lower to the higher;
+- the same figure of the other cells that moved the other way in the same
+  period, weighted by how much they moved: money goes from the lower to the
+  higher. When none did, and the remaining periods gained money in all (the
+  past was underspent, or the current plan left budget unspent), that
+  budget is the source, named with its figure (against it, unspent money
+  brings nothing); otherwise the other cells that moved the other way in
+  any remaining period and not this cell's way in its period. Never the
+  cell itself, nor a cell that moved the same way;
 - or, for a profit objective whose budget is not all spent, the break-even
   rate (one conversion's margin pays for its spend).
 
@@ -24,6 +29,9 @@ import numpy as np
 
 from scenarios.formatting import amount, number, percent
 from scenarios.learning import CellLearning
+
+#: The sources of money that are no cell: the past's underspend, the budget the current plan left unspent.
+BUDGET = ("budget left over from the past underspend", "unspent budget")
 
 
 def changes(
@@ -55,11 +63,13 @@ def changes(
     conv = scenario.business.conversion
     cur = scenario.currency
     out = []
+    # Money the remaining periods gained (or gave up) in all, and the past's underspend (overspend if negative).
+    net = float((new - old)[~fixed].sum())
+    underspent = float((old - new)[fixed].sum())
     for u in np.flatnonzero(moved):
         cell = market.cell_keys[market.cell_of[u]]
-        others = moved & (up != up[u])
-        same = others & (market.period_of == market.period_of[u])
-        others = same if same.any() else others
+        others = _counterparts(market, moved, up, u, widen=not (up[u] and net > 0.5))
+        source = None
         if break_even:
             bench, against, names = 1.0 / market.margin_per_conversion, "break-even", []
         elif others.any():
@@ -68,12 +78,20 @@ def changes(
             against = "cells it took money from" if up[u] else "cells it gave money to"
             order = np.argsort(-weight)[: min(3, int(others.sum()))]
             names = list(dict.fromkeys(market.cell_keys[market.cell_of[v]] for v in order))
+        elif up[u] and net > 0.5:
+            # No cell gave money: the remaining periods spend more in all, left over from the past or unspent.
+            past = underspent > 0.5
+            against = "budget left over from the past underspend" if past else "unspent budget"
+            source = underspent if past else net
+            bench, names = 0.0, []
         else:
             bench, against, names = float(m_planned[u]), "plan", []
         agrees = bool(m_learned[u] > bench) if up[u] else bool(m_learned[u] < bench)
         item = by_cell.get(cell)
         rows = [] if agrees else _touching(binding, [cell, *names], int(market.period_of[u]) + 1)
         reason = _text(cell, m_learned[u], m_planned[u], bench, against, names, agrees, rows, per, conv, cur)
+        if source is not None:
+            reason += _source(against, source, net, int(market.period_of[u]) + 1, scenario.periods.unit, cur)
         reason += _rates(item, cur)
         periods = timing[int(market.cell_of[u])]
         retimed = bool(periods[True] and periods[False])
@@ -100,6 +118,7 @@ def changes(
                     "against": against,
                     "conversions_per_unit_against": bench,
                     "cells": names,
+                    "source_amount": source,
                     "agrees": agrees,
                     "per": per,
                     "binding": rows,
@@ -108,6 +127,30 @@ def changes(
             }
         )
     return out
+
+
+def _counterparts(market, moved: np.ndarray, up: np.ndarray, u: int, widen: bool) -> np.ndarray:
+    """The units that moved the other way: other cells in the same period; when none did and `widen`
+    (the money is not new to the remaining periods), other cells in any remaining period, leaving out the
+    cells that moved the same way as `u` in its period."""
+    others = moved & (up != up[u]) & (market.cell_of != market.cell_of[u])
+    period = market.period_of == market.period_of[u]
+    same = others & period
+    if same.any() or not widen:
+        return same
+    along = np.unique(market.cell_of[moved & (up == up[u]) & period])
+    return others & ~np.isin(market.cell_of, along)
+
+
+def _source(against: str, source: float, net: float, period: int, unit: str, cur: str) -> str:
+    """Where the money came from when no cell gave any in the period."""
+    head = f"; no cell gave money in {unit} {period}: it comes from the budget"
+    if against == "unspent budget":
+        return f"{head} the current plan left unspent (the remaining {unit}s spend {amount(net, cur)} more in all)"
+    return (
+        f"{head} left over from the past {unit}s' underspend ({amount(source, cur)}; the remaining {unit}s "
+        f"spend {amount(net, cur)} more in all)"
+    )
 
 
 def _touching(binding: list[str], cells: list[str], period: int) -> list[str]:
@@ -132,6 +175,8 @@ def _text(cell, learned, planned, bench, against, names, agrees, binding, per, c
     rate = (
         f"{number(learned * per, 2)} {conv}s per {amount(per, cur)} at the margin ({number(planned * per, 2)} planned)"
     )
+    if against in BUDGET:
+        return f"{cell} {rate}"
     if against == "break-even":
         other = f"the break-even {number(bench * per, 2)} (one {conv}'s margin pays its spend)"
     elif against == "plan":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from campaign.ledger import LedgerRow
 from campaign.reallocate import reallocate
+from campaign.reasons import BUDGET
 from optimizer import Optimizer
 from scenarios.formatting import amount, number
 from scenarios.learning import learn, updated_scenario
@@ -66,6 +68,12 @@ def check_reasons(scenario, result, rows, as_of) -> tuple[int, int]:
     unit = {(c, t): u for u, (c, t) in enumerate(zip(market.cell_of, market.period_of, strict=True))}
     index = {(ch["period"] - 1, market.cell_keys.index(f"{ch['channel']}.{ch['format']}")): ch for ch in result.changes}
     binding = {c.name for c in result.result.constraints if c.binding}
+    # The past's underspend (plan before as_of less the ledger's spend) and what the remaining periods gained.
+    assert result.timeline.current is None
+    past = result.past_periods
+    underspent = float(plan[market.period_of < past].sum()) - sum(r.spend for r in rows if r.end < as_of)
+    final = np.array([a.spend for a in result.result.allocation])
+    net = float((final - plan)[market.period_of >= past].sum())
     explained = 0
     for (t, c), change in index.items():
         u = unit[(c, t)]
@@ -73,15 +81,45 @@ def check_reasons(scenario, result, rows, as_of) -> tuple[int, int]:
         driver = change["driver"]
         assert driver["conversions_per_unit_learned"] == pytest.approx(learned_slope[u], rel=2e-3)
         assert driver["conversions_per_unit_planned"] == pytest.approx(planned_slope[u], rel=2e-3)
+        moved_here = {k[1]: ch["new_spend"] > ch["old_spend"] for k, ch in index.items() if k[0] == t}
         if driver["against"].startswith("cells"):
-            # The counterparts: the cell-periods that moved the other way, in the same period if any did.
-            others = [(k, ch) for k, ch in index.items() if (ch["new_spend"] > ch["old_spend"]) != up]
+            # The counterparts: other cells that moved the other way, in the same period if any did, else
+            # (when the remaining periods gained no money in all) in any period, but none that moved this
+            # cell's way in its period.
+            others = [(k, ch) for k, ch in index.items() if (ch["new_spend"] > ch["old_spend"]) != up and k[1] != c]
             same = [(k, ch) for k, ch in others if k[0] == t]
+            if not same:
+                assert not (up and net > 0.5)
+                others = [(k, ch) for k, ch in others if moved_here.get(k[1]) != up]
             others = same or others
             weights = np.array([abs(ch["new_spend"] - ch["old_spend"]) for _, ch in others])
             rates = np.array([learned_slope[unit[(k[1], k[0])]] for k, _ in others])
             bench = float(weights @ rates / weights.sum())
             assert driver["against"] == ("cells it took money from" if up else "cells it gave money to")
+            named = {market.cell_keys.index(name) for name in driver["cells"]}
+            assert c not in named
+            assert named <= {k[1] for k, _ in others}
+            for k in named:
+                # Each named cell moved the other way: in this period, or (none did here) in another, and not
+                # this cell's way here.
+                assert moved_here.get(k, not up) != up
+        elif driver["against"] in BUDGET:
+            # No cell gave money in this period: the money is new to the remaining periods.
+            assert up
+            assert net > 0.5
+            assert all(moved_here[k] for k in moved_here)
+            bench = 0.0
+            past = driver["against"] == "budget left over from the past underspend"
+            assert driver["source_amount"] == pytest.approx(underspent if past else net, rel=1e-9, abs=1e-6)
+            assert (underspent > 0.5) == past
+            assert (
+                f"no cell gave money in {scenario.periods.unit} {t + 1}: it comes from the budget" in change["reason"]
+            )
+            if past:
+                assert (
+                    f"past {scenario.periods.unit}s' underspend ({amount(underspent, scenario.currency)}"
+                    in (change["reason"])
+                )
         elif driver["against"] == "break-even":
             bench = 1.0 / learned.margin_per_conversion
         else:
@@ -93,12 +131,13 @@ def check_reasons(scenario, result, rows, as_of) -> tuple[int, int]:
         planned_text = number(driver["conversions_per_unit_planned"] * per, 2)
         assert change["reason"].startswith(
             f"{cell} {learned_text} {scenario.business.conversion}s per {amount(per, scenario.currency)} "
-            f"at the margin ({planned_text} planned), "
+            f"at the margin ({planned_text} planned){'; ' if driver['against'] in BUDGET else ', '}"
         )
         if driver["agrees"]:
             # The cited driver points the way the money moved.
             assert (learned_slope[u] > bench) == up
-            assert ", above " in change["reason"] if up else ", below " in change["reason"]
+            if driver["against"] not in BUDGET:
+                assert ", above " in change["reason"] if up else ", below " in change["reason"]
             explained += 1
         else:
             # The rate points the other way: the reason names binding rows that hold this cell or its counterparts.
@@ -169,3 +208,26 @@ def test_the_readme_example_reason_is_current():
     week5 = next(c for c in result.changes if (c["channel"], c["format"], c["period"]) == ("instagram", "reel", 5))
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert f'For example: "{week5["reason"]}" (the café' in readme
+
+
+def test_money_left_over_from_an_underspent_past_is_named_as_the_source():
+    # A month spent at 70 % of the plan at the planned rates: the remaining weeks get the rest of the budget.
+    scenario = load_scenario(library_path("cafe-chain-q1"))
+    current = Optimizer().optimize(scenario)
+    rows = [
+        replace(
+            r,
+            spend=r.spend * 0.7,
+            impressions=r.impressions * 0.7,
+            clicks=r.clicks * 0.7,
+            conversions=r.conversions * 0.7,
+        )
+        for r in actuals(scenario, current, 4, {})
+    ]
+    as_of = dt.date(2027, 2, 1)
+    result = reallocate(scenario, rows, as_of)
+    check_reasons(scenario, result, rows, as_of)
+    sourced = [c for c in result.changes if c["driver"]["against"] in BUDGET]
+    assert sourced
+    for change in result.changes:
+        assert f"{change['channel']}.{change['format']}" not in change["driver"]["cells"]
