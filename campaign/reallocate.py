@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from campaign import plausibility, reasons
+from campaign import coverage, plausibility, reasons
 from campaign.asof import FIELDS, RULE, PastActuals, past_actuals, warnings
 from campaign.closest import closest
 from optimizer import Optimizer
@@ -88,6 +88,7 @@ class Reallocation:
     warnings: list[str]
     suspects: list[dict[str, Any]]
     unit: str = "week"
+    uncovered: tuple = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The `reallocate --json` document: the optimize contract for the remaining periods, plus the changes.
@@ -116,6 +117,7 @@ class Reallocation:
             "unused_rows": [_row_dict(row) for row in self.actuals.unused],
             "excluded_rows": [_row_dict(row) for row in self.actuals.excluded],
             "warnings": self.warnings,
+            "uncovered_days": list(self.uncovered),
             "suspect_actuals": self.suspects,
             "changes": self.changes,
             "learning": [item.to_dict() for item in self.learning if item.spend > 0],
@@ -185,10 +187,11 @@ def reallocate(
     clock = timeline(scenario, as_of)
     past = clock.past
     actuals = past_actuals(rows, as_of, exclude)
-    rows = actuals.rows  # from here on, only the days before as_of
     market = build_market(scenario)
     current = Optimizer().optimize(scenario, variant=variant)
     plan = plan_from_result(current, market).spend
+    gaps = coverage.uncovered(scenario, market, plan, rows, as_of)
+    rows = actuals.rows  # from here on, only the days before as_of
     cut = market.period_of == clock.current if clock.current is not None else np.zeros(len(market.period_of), bool)
     # Each unit's share of its period's days spent: the curve the actuals are read against is scaled to them.
     past_share = np.where(market.period_of < past, 1.0, np.where(cut, 1.0 - clock.share_left, 0.0))
@@ -275,9 +278,10 @@ def reallocate(
         clock,
         actuals,
         summary,
-        warnings(actuals, scenario.currency) + [item["message"] for item in suspect],
+        warnings(actuals, scenario.currency) + coverage.warning(gaps) + [item["message"] for item in suspect],
         suspect,
         scenario.periods.unit,
+        tuple(gaps),
     )
 
 
