@@ -156,6 +156,7 @@ def frontier_csv(result: FrontierResult) -> str:
         "cpa",
         "marginal_cpa",
         "approximation_error",
+        "spends_budget",
     ]
     return csv_text(fields, ({k: _csv_number(v) for k, v in p.to_dict().items()} for p in result.points))
 

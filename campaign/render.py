@@ -283,17 +283,49 @@ def frontier(result: FrontierResult) -> str:
     elif result.profit_max_budget is None:
         out.append("no value per conversion in the scenario: profit cannot be maximised")
     else:
-        edge = " (at the edge of the range: widen it)" if result.profit_max_at_edge else ""
-        out.append(
-            f"profit peaks at a budget of {amount(result.profit_max_budget, cur)}{edge}: "
-            f"{amount(result.profit_max, cur)} after fixed costs"
-        )
-        edge = " (at the edge of the range)" if result.value_budget_at_edge else ""
-        out.append(
-            f"past {amount(result.marginal_cpa_above_value_budget, cur)}{edge}, the marginal CPA exceeds "
-            f"the revenue of a {result.conversion}"
-        )
+        cur_value = f"the revenue of a {result.conversion}"
+        stop = result.spend_stops
+        if result.profit_max_reason == "spend_stops":
+            out.append(
+                f"profit rises with the budget until spend stops at {number(result.profit_max_budget)} {cur}: "
+                f"{number(result.profit_max)} {cur} after fixed costs; more budget changes nothing"
+            )
+        else:
+            edge = " (at the edge of the range: widen it)" if result.profit_max_at_edge else ""
+            out.append(
+                f"profit peaks at a budget of {number(result.profit_max_budget)} {cur}{edge}: "
+                f"{number(result.profit_max)} {cur} after fixed costs"
+            )
+        if result.marginal_cpa_above_value_budget is not None:
+            edge = " (at the edge of the range)" if result.value_budget_at_edge else ""
+            past = number(result.marginal_cpa_above_value_budget)
+            out.append(f"past {past} {cur}{edge}, the marginal CPA exceeds {cur_value}")
+        else:
+            where = "wherever the budget is spent" if stop is not None else "up to the end of the range"
+            out.append(f"the marginal CPA stays below {cur_value} {where}")
+    if result.spend_stops is not None:
+        out += ["", *spend_stop_lines(result)]
     return "\n".join(out)
+
+
+def spend_stop_lines(result: FrontierResult) -> list[str]:
+    """Where spend stops below the budget, what stops it, and what 1 % more room in it would bring."""
+    stop = result.spend_stops
+    cur = result.currency
+    names = compact(c["name"] for c in stop.constraints)
+    lines = [
+        f"spend stops at {number(stop.spend)} {cur}: from that budget on, the budget is not what limits the plan"
+        + (f"; what stops it: {', '.join(names)}" if names else "; no constraint with a price stops it (the curves")
+        + ("" if names else " are saturated)")
+    ]
+    if names:
+        gain = stop.profit_gain
+        verb = "rise" if gain > 0 else "fall"
+        lines.append(
+            f"with each of them {percent(stop.room, 0)} looser, profit would {verb} by {number(abs(gain))} {cur} "
+            f"({signed(stop.spend_gain)} {cur} of spend, {signed(stop.conversions_gain, 1)} {result.conversion}s)"
+        )
+    return lines
 
 
 def simulation(result, scenario: Scenario, expected: dict[str, float] | None = None) -> str:

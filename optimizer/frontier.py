@@ -27,6 +27,7 @@ from optimizer.bound import lagrangian_bound
 from optimizer.engine import MAX_ROUNDS, Optimizer, achieved_value, finish, relative_gap, upper_bound
 from optimizer.lp import LinearModel
 from optimizer.problem import Problem, build_problem
+from optimizer.stops import SpendStop, spend_stop
 from scenarios.errors import InfeasibleError, SolverError
 from scenarios.jsonable import finite
 from scenarios.market import build_market
@@ -54,6 +55,11 @@ class FrontierPoint:
     marginal_cpa: float | None = None
     approximation_error: float | None = None
 
+    @property
+    def spends_budget(self) -> bool:
+        """Whether the plan spends its whole budget (else something else stops spend, and more budget buys nothing)."""
+        return self.spend is not None and self.spend >= self.budget * (1 - 1e-6)
+
     def to_dict(self) -> dict[str, Any]:
         """One point of the frontier JSON."""
         return {
@@ -66,6 +72,7 @@ class FrontierPoint:
             "cpa": self.cpa,
             "marginal_cpa": self.marginal_cpa,
             "approximation_error": self.approximation_error,
+            "spends_budget": self.spends_budget if self.status == "optimal" else None,
         }
 
 
@@ -77,8 +84,13 @@ class FrontierResult:
     gross margin per conversion); `marginal_cpa_above_value_budget` is where
     the marginal CPA passes the revenue per conversion (beyond it, the last
     currency unit brings back less than one in revenue). Each is None when
-    the scenario has no value per conversion; `*_at_edge` says the budget
-    lies at or beyond an end of the range.
+    the scenario has no value per conversion, and the second also when the
+    marginal CPA stays below the revenue wherever the budget is spent;
+    `*_at_edge` says the budget lies at or beyond an end of the range.
+    `spend_stops` says where spend stops below the budget, what stops it and
+    what more room would bring; `profit_max_reason` is ``marginal_cpa``
+    (profit peaks where the marginal CPA meets the margin), ``spend_stops``
+    (profit rises until spend stops and stays there) or ``edge``.
     """
 
     scenario: str
@@ -92,6 +104,8 @@ class FrontierResult:
     marginal_cpa_above_value_budget: float | None
     value_budget_at_edge: bool
     seconds: float
+    spend_stops: SpendStop | None = None
+    profit_max_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The `frontier --json` document."""
@@ -106,6 +120,8 @@ class FrontierResult:
                 "profit_max_at_edge": self.profit_max_at_edge,
                 "marginal_cpa_above_value_budget": self.marginal_cpa_above_value_budget,
                 "value_budget_at_edge": self.value_budget_at_edge,
+                "profit_max_reason": self.profit_max_reason,
+                "spend_stops": self.spend_stops.to_dict() if self.spend_stops is not None else None,
                 "seconds": self.seconds,
             }
         )
@@ -156,9 +172,12 @@ class Frontier:
             if progress:
                 progress(1)
         margin_value = market.margin_per_conversion
-        profit_budget = value_budget = profit_max = None
+        profit_budget = value_budget = profit_max = reason = None
         profit_edge = value_edge = False
         feasible = [p for p in points if p.status == "optimal"]
+        stopped = next((p for p in feasible if not p.spends_budget), None)
+        # Past the budget where spend stops, more budget buys nothing: its zero price is no marginal CPA.
+        ceiling = stopped.spend if stopped is not None else math.inf
         if margin_value > 0 and feasible and tracer.concave:
             profit_budget, profit_edge = tracer.crossing(budgets, margin_value)
             value_budget, value_edge = tracer.crossing(budgets, market.value_per_conversion)
@@ -170,9 +189,23 @@ class Frontier:
             best = max(feasible, key=lambda p: p.profit)
             profit_budget, profit_max = best.budget, best.profit
             profit_edge = best is feasible[0] or best is feasible[-1]
-            past = [p for p in feasible if p.marginal_cpa is not None and p.marginal_cpa > market.value_per_conversion]
-            value_budget = past[0].budget if past else feasible[-1].budget
+            value = market.value_per_conversion
+            spent = [p for p in feasible if p.spends_budget]
+            past = [p for p in spent if p.marginal_cpa is not None and p.marginal_cpa > value]
+            value_budget = past[0].budget if past else (spent[-1].budget if spent else None)
             value_edge = not past or past[0] is feasible[0]
+        if profit_budget is not None:
+            reason = "edge" if profit_edge else "marginal_cpa"
+            if profit_budget >= ceiling * (1 - 1e-4):
+                # Profit rises until spend stops and stays flat after: no peak, a ceiling.
+                profit_budget, profit_edge, reason = ceiling, False, "spend_stops"
+                profit_max = stopped.profit
+        never = value_budget is not None and self._below(value_budget, points, market)
+        if value_budget is not None and (value_budget >= ceiling * (1 - 1e-4) or never):
+            value_budget, value_edge = None, False  # the marginal CPA never exceeds the revenue where budget is spent
+        stop = None
+        if stopped is not None:
+            stop = spend_stop(tracer.at(stopped.budget), count, self.tolerance, self.solver)
         return FrontierResult(
             scenario=scenario.name,
             variant=variant,
@@ -185,6 +218,19 @@ class Frontier:
             marginal_cpa_above_value_budget=value_budget,
             value_budget_at_edge=value_edge,
             seconds=time.perf_counter() - started,
+            spend_stops=stop,
+            profit_max_reason=reason,
+        )
+
+    @staticmethod
+    def _below(budget: float, points: list[FrontierPoint], market: Any) -> bool:
+        """Whether a value budget at the range's end only says the marginal CPA never passed the revenue in it."""
+        last = [p for p in points if p.status == "optimal" and p.spends_budget]
+        return bool(
+            last
+            and budget >= last[-1].budget
+            and last[-1].marginal_cpa is not None
+            and last[-1].marginal_cpa <= market.value_per_conversion
         )
 
 

@@ -283,7 +283,8 @@ def test_frontier_prints_a_table_and_the_marked_budgets(runner):
     assert lines[2].split()[:4] == ["budget", "(USD)", "spend", "(USD)"]
     assert "marginal CPA (USD)" in lines[2]
     assert any(line.startswith("profit peaks at a budget of ") for line in lines)
-    assert any("the marginal CPA exceeds the revenue of a qualified lead" in line for line in lines)
+    # The marginal CPA stays under 200 USD here against 600 of revenue per lead: no budget passes it.
+    assert "the marginal CPA stays below the revenue of a qualified lead up to the end of the range" in lines
 
 
 def test_frontier_json_and_files(runner, tmp_path):
@@ -297,7 +298,7 @@ def test_frontier_json_and_files(runner, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["frontier.csv", "frontier.json", "scenario.yaml"]
     assert json.loads((out / "frontier.json").read_text()) == doc
     rows = (out / "frontier.csv").read_text().splitlines()
-    assert rows[0] == "budget,status,spend,conversions,profit,reach,cpa,marginal_cpa,approximation_error"
+    assert rows[0] == "budget,status,spend,conversions,profit,reach,cpa,marginal_cpa,approximation_error,spends_budget"
     assert len(rows) == 6
 
 
