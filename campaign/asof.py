@@ -5,7 +5,10 @@
   its spend, impressions, clicks and conversions count pro rata to its days
   before `as_of` (said so in a warning naming the row);
 - a row that starts on or after `as_of` is not used ("after the as-of date,
-  not used").
+  not used");
+- a row the user excludes (`--exclude-campaign`) keeps its spend, impressions
+  and clicks before `as_of` (that money was spent) but not its conversions,
+  and no rate is learned from it.
 
 Spend, conversions and every other figure of the past come from these same
 rows, so past spend and past conversions always cover the same days.
@@ -37,7 +40,9 @@ class PastActuals:
     ones (their `end` moved to the day before `as_of`); `split` the rows
     that span `as_of`, each with the share of its days counted; `unused` the
     rows that start on or after `as_of`; `excluded` the rows left out on the
-    user's request.
+    user's request, and `spent` their share before `as_of` with no
+    conversions: their money was spent, so it stays in the past, but their
+    conversions are not counted and no rate is learned from them.
     """
 
     as_of: dt.date
@@ -45,14 +50,19 @@ class PastActuals:
     split: list[tuple[Any, float]]
     unused: list[Any]
     excluded: list[Any]
+    spent: list[Any]
 
 
 def past_actuals(rows: list[Any], as_of: dt.date, exclude: list[Any] | None = None) -> PastActuals:
     """Apply the rule to ledger rows; `exclude` holds compiled patterns matched against campaign names."""
-    past, split, unused, excluded = [], [], [], []
+    past, split, unused, excluded, spent = [], [], [], [], []
     for row in rows:
         if any(pattern.search(row.campaign) for pattern in exclude or ()):
             excluded.append(row)
+            if row.start < as_of:
+                share = min(1.0, (as_of - row.start).days / ((row.end - row.start).days + 1))
+                cut = {field: getattr(row, field) * share for field in FIELDS} | {"conversions": 0.0}
+                spent.append(replace(row, end=min(row.end, as_of - dt.timedelta(days=1)), **cut))
         elif row.end < as_of:
             past.append(row)
         elif row.start >= as_of:
@@ -63,7 +73,7 @@ def past_actuals(rows: list[Any], as_of: dt.date, exclude: list[Any] | None = No
             split.append((row, share))
             cut = {field: getattr(row, field) * share for field in FIELDS}
             past.append(replace(row, end=as_of - dt.timedelta(days=1), **cut))
-    return PastActuals(as_of, past, split, unused, excluded)
+    return PastActuals(as_of, past, split, unused, excluded, spent)
 
 
 def describe(row: Any) -> str:
@@ -87,6 +97,11 @@ def warnings(past: PastActuals, currency: str) -> list[str]:
         )
     if past.excluded:
         conversions = sum(row.conversions for row in past.excluded)
+        spend = sum(row.spend for row in past.spent)
         named = "; ".join(describe(row) for row in past.excluded)
-        out.append(f"{len(past.excluded)} rows excluded on request ({number(conversions, 1)} conversions): {named}")
+        money = amount(spend, currency, minor=True)
+        out.append(
+            f"{len(past.excluded)} rows excluded on request: their {number(conversions, 1)} conversions are left out "
+            f"and the rates learned without them; their spend before the as-of date ({money}) stays spent: {named}"
+        )
     return out

@@ -198,7 +198,8 @@ def reallocate(
     learned = learn(scenario, market, rows, past_share)
     updated = updated_scenario(scenario, learned)
     cells, periods = len(market.cell_keys), market.periods
-    actual = {key: by_period(scenario, rows, market.cell_keys, key).ravel() for key in FIELDS}
+    spent = rows + actuals.spent  # the excluded rows' money was spent: it stays, without their conversions
+    actual = {key: by_period(scenario, spent, market.cell_keys, key).ravel() for key in FIELDS}
     # The period as_of cuts: its days before as_of at the ledger's figures, the rest at the plan's spend, pro rata.
     rest = np.where(cut, plan * clock.share_left, 0.0)
     fixed = (market.period_of < past) | cut

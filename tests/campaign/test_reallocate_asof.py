@@ -224,15 +224,24 @@ def test_excluded_campaigns_are_left_out_of_the_past(tmp_path):
     run = runner.invoke(cli, [*args, "--exclude-campaign", "REELS$", "--json"])
     assert run.exit_code == 0, run.output
     document = json.loads(run.stdout)
-    assert document["past"]["spend"] == pytest.approx(262.40 + 353.58 + 300.00 + 400.00)
-    assert document["past"]["conversions"] == pytest.approx(19 + 37 + 20 + 30)
-    assert [(r["campaign"], r["start"]) for r in document["excluded_rows"]] == [
+    excluded = document["excluded_rows"]
+    assert [(r["campaign"], r["start"]) for r in excluded] == [
         ("Q1 pre-orders - reels", "2027-01-04"),
         ("Q1 pre-orders - reels", "2027-01-18"),
     ]
-    assert "2 rows excluded on request (71.0 conversions): instagram.reel 'Q1 pre-orders - reels'" in "\n".join(
-        document["warnings"]
-    )
+    reels = sum(r["spend"] for r in excluded)
+    assert reels > 0
+    # The excluded campaign's money was spent: it stays in the past; only its conversions are left out.
+    assert document["past"]["spend"] == pytest.approx(262.40 + 353.58 + 300.00 + 400.00 + reels)
+    assert document["past"]["conversions"] == pytest.approx(19 + 37 + 20 + 30)
+    everything = json.loads(runner.invoke(cli, [*args, "--json"]).stdout)
+    assert everything["past"]["spend"] == pytest.approx(document["past"]["spend"])
+    assert everything["past"]["clicks"] == pytest.approx(document["past"]["clicks"])
+    assert everything["past"]["conversions"] == pytest.approx(document["past"]["conversions"] + 71)
+    assert (
+        "2 rows excluded on request: their 71.0 conversions are left out and the rates learned without them; "
+        f"their spend before the as-of date (€{reels:,.2f}) stays spent: instagram.reel 'Q1 pre-orders - reels'"
+    ) in "\n".join(document["warnings"])
     bad = runner.invoke(cli, [*args, "--exclude-campaign", "Display (test"])
     assert bad.exit_code == 1
     assert bad.stderr.strip() == (

@@ -72,7 +72,13 @@ def test_conversions_beyond_what_the_curve_can_bring_are_named_and_can_be_exclud
     assert not pattern.search("Junk leads")
     clean = reallocate(scenario, [*rows, junk], AS_OF, exclude=[pattern])
     assert clean.suspects == []
-    assert clean.projection == reallocate(scenario, rows, AS_OF).projection
+    without = reallocate(scenario, rows, AS_OF)
+    # The rates are learned without the excluded campaign; its 100 EUR (and its clicks) stay spent, its 900
+    # conversions are left out.
+    assert [item.to_dict() for item in clean.learning] == [item.to_dict() for item in without.learning]
+    assert clean.past["spend"] == pytest.approx(sum(r.spend for r in rows) + 100)
+    assert clean.past["clicks"] == pytest.approx(sum(r.clicks for r in rows) + 100)
+    assert clean.past["conversions"] == pytest.approx(sum(r.conversions for r in rows))
 
 
 def test_a_learned_cvr_far_above_the_observed_one_and_a_cpa_far_above_the_channels_are_named():
