@@ -256,6 +256,7 @@ def reallocate(
     constraints = [c.to_dict() for c in result.constraints]
     changes = reasons.changes(scenario, market, learned_market, plan, final, fixed, learned, lower, upper, constraints)
     outlook = _outlook(learned_market, final, fixed, actual, remaining)
+    result = replace(result, totals=dict(outlook.totals))  # the quarter's: the ledger's past, the plan after
     projection = {
         "original": {k: current.totals[k] for k in ("spend", "conversions", "clicks", "reach", "profit")},
         "projected": {k: outlook.totals[k] for k in ("spend", "conversions", "clicks", "reach", "profit")},
@@ -350,6 +351,10 @@ def _outlook(market, spend: np.ndarray, fixed: np.ndarray, actual: dict, rest: d
     t = dict(outcomes.totals)
     for key, per_unit in (("impressions", outcomes.impressions), ("clicks", outcomes.clicks)):
         t[key] = float(per_unit[~fixed].sum() + actual[key].sum() + rest[key].sum())
+    # Bounces follow the clicks: the ledger's for the days spent, at each cell's bounce rate.
+    clicks = np.where(fixed, actual["clicks"] + rest["clicks"], outcomes.clicks)
+    t["bounces"] = float(clicks @ market.bounce_rate)
+    t["bounce_rate"] = t["bounces"] / t["clicks"] if t["clicks"] > 0 else 0.0
     t["revenue"] = t["conversions"] * market.value_per_conversion
     t["gross_margin"] = t["revenue"] * market.gross_margin
     t["profit"] = t["conversions"] * market.margin_per_conversion - t["spend"] - t["production"] - market.fixed_costs

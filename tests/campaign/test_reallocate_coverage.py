@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+import pytest
+
 from campaign.reallocate import reallocate
 from optimizer import Optimizer
 from scenarios.library import library_path
@@ -51,3 +53,18 @@ def as_planned_day(current, day: dt.date, channel: str):
         for r in as_planned(current, 5)
         if r.channel == channel and r.start == day
     ]
+
+
+def test_the_json_totals_are_the_projection_the_ledger_for_the_past_the_plan_after():
+    cafe = load_scenario(library_path("cafe-chain-q1"))
+    current = Optimizer().optimize(cafe)
+    # Reels converting half again as well; clicks a fifth above plan everywhere; as-of inside week 5.
+    rows = [replace(r, clicks=r.clicks * 1.2) for r in as_planned(current, 5, {"instagram.reel": 1.5})]
+    document = reallocate(cafe, rows, dt.date(2027, 2, 4)).to_dict()
+    totals, past = document["totals"], document["past"]
+    rest = document["allocation"]  # the remaining days only (the cut week's rest, then whole weeks)
+    for key in ("impressions", "clicks"):
+        assert totals[key] == pytest.approx(past[key] + sum(a[key] for a in rest), rel=1e-12)
+    for key in ("spend", "conversions", "clicks", "reach", "profit"):
+        assert totals[key] == pytest.approx(document["projection"]["projected"][key], rel=1e-12)
+    assert totals["bounce_rate"] == pytest.approx(totals["bounces"] / totals["clicks"], rel=1e-12)
