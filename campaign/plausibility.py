@@ -3,12 +3,14 @@
 Three checks per cell with actuals before --as-of:
 
 - **beyond the curve**: more conversions than the cell's response curve can
-  bring at any spend in the days spent (its saturation level, summed over
-  those days' periods, pro rata for a period cut by --as-of);
+  bring at any spend in the days it ran (its saturation level per period,
+  pro rata to the days of each period its ledger rows cover);
 - **learned CVR far from the observed one**: the learned CVR (the rate at
   low spend, read through the curve) is at least `FAR` times the observed
   conversions per click, or above 100 %: the curve saturates at the spend
-  made, so the conversions are read as a much higher rate at low spend;
+  made, so the conversions are read as a much higher rate at low spend (or,
+  above 100 % but below the observed rate, more conversions than clicks:
+  they do not all follow the ads' clicks);
 - **CPA outside the channel's range**: the observed cost per conversion is
   below a `FAR`-th of the cheapest, or above `FAR` times the dearest, planned
   cost per conversion at low spend (CPM / (1000 · CTR · CVR)) of the
@@ -25,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from scenarios.calendar import horizon
 from scenarios.formatting import amount, number, percent
 from scenarios.learning import CellLearning
 
@@ -32,11 +35,9 @@ from scenarios.learning import CellLearning
 FAR = 3.0
 
 
-def suspects(
-    scenario, market, learned: list[CellLearning], rows: list[Any], past_share: np.ndarray
-) -> list[dict[str, Any]]:
-    """The findings, one per cell and check; `past_share` is each unit's share of its period's days spent."""
-    ceiling = market.curves.value(np.full(len(market.period_of), 1e18)) * past_share
+def suspects(scenario, market, learned: list[CellLearning], rows: list[Any]) -> list[dict[str, Any]]:
+    """The findings, one per cell and check; `rows` are the ledger's rows before --as-of."""
+    saturation = market.curves.value(np.full(len(market.period_of), 1e18))
     by_channel: dict[str, list[float]] = {}
     for item in learned:
         low = _low_spend_cpa(item)
@@ -49,31 +50,35 @@ def suspects(
         if item.spend <= 0 or item.conversions <= 0:
             continue
         findings = []
-        most = float(ceiling[market.cell_of == c].sum())
+        most = float(saturation @ _days_run(scenario, market, rows, c))
         if item.conversions > most * (1 + 1e-9):
             findings.append(
                 (
                     "beyond_curve",
                     (
                         f"{number(item.conversions, 1)} {conv} observed, more than its curve can bring at any spend "
-                        f"in the days spent (at most {number(most, 1)}: it saturates below them; if they are real, "
+                        f"in the days it ran (at most {number(most, 1)}: it saturates below them; if they are real, "
                         "the cell's audience, audience_share or in_market is too small)"
                     ),
                 )
             )
         observed_cvr = item.conversions / item.clicks if item.clicks > 0 else float("inf")
         if item.cvr.mean >= 1.0 or item.cvr.mean >= FAR * observed_cvr:
-            findings.append(
-                (
-                    "learned_cvr",
-                    (
-                        f"learned CVR {_pct(item.cvr.mean)} against {_pct(observed_cvr)} observed conversions per "
-                        f"click ({number(item.cvr.mean / observed_cvr, 1)}×): the curve saturates at the spend "
-                        "made, so these conversions read as a much higher rate at low spend (if they are real, the "
-                        "cell's saturation is too low)"
-                    ),
-                )
+            head = (
+                f"learned CVR {_pct(item.cvr.mean)} against {_pct(observed_cvr)} observed conversions per click "
+                f"({number(item.cvr.mean / observed_cvr, 1)}×): "
             )
+            if item.cvr.mean >= observed_cvr:
+                why = (
+                    "the curve saturates at the spend made, so these conversions read as a much higher rate at low "
+                    "spend (if they are real, the cell's saturation is too low)"
+                )
+            else:
+                why = (
+                    "above 100 %, more conversions than clicks, so not all of them follow the ads' clicks "
+                    "(view-through conversions or another result type?)"
+                )
+            findings.append(("learned_cvr", head + why))
         cpa = item.spend / item.conversions
         channel = item.cell.split(".", 1)[0]
         lows = by_channel.get(channel, [])
@@ -109,6 +114,19 @@ def suspects(
                 }
             )
     return out
+
+
+def _days_run(scenario, market, rows: list[Any], c: int) -> np.ndarray:
+    """Per unit, the share of its period's days that cell `c`'s rows cover (zero outside the cell)."""
+    h = horizon(scenario)
+    covered = np.zeros(h.days, bool)
+    cell = market.cell_keys[c]
+    for row in rows:
+        if f"{row.channel}.{row.format}" == cell:
+            first = max((row.start - h.start).days, 0)
+            covered[first : (row.end - h.start).days + 1] = True
+    days = np.bincount(h.period_of_day[covered], minlength=market.periods) / h.days_in_period
+    return np.where(market.cell_of == c, days[market.period_of], 0.0)
 
 
 def _low_spend_cpa(item: CellLearning) -> float:

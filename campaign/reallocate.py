@@ -267,7 +267,7 @@ def reallocate(
         if not k.met
     ]
     summary = {key: float(actual[key].sum()) for key in FIELDS}
-    suspect = plausibility.suspects(scenario, market, learned, rows, past_share)
+    suspect = plausibility.suspects(scenario, market, learned, rows)
     return Reallocation(
         result,
         as_of,

@@ -50,7 +50,7 @@ def test_conversions_beyond_what_the_curve_can_bring_are_named_and_can_be_exclud
     found = {(s["cell"], s["check"]): s for s in result.suspects}
     assert found[("instagram.reel", "beyond_curve")]["message"] == (
         f"instagram.reel: {observed:,.1f} conversions observed, more than its curve can bring at any spend in the "
-        f"days spent (at most {ceiling:,.1f}: it saturates below them; if they are real, the cell's audience, "
+        f"days it ran (at most {ceiling:,.1f}: it saturates below them; if they are real, the cell's audience, "
         f"audience_share or in_market is too small); suspect conversions from 'Junk (leads)' 900.0, "
         f"'instagram.reel' {reel:,.1f}; if they are not this scenario's conversions, leave them out with "
         "--exclude-campaign 'Junk \\(leads\\)'"
@@ -129,3 +129,51 @@ def test_a_learned_cvr_far_above_the_observed_one_and_a_cpa_far_above_the_channe
 def test_actuals_as_planned_raise_no_suspicion():
     scenario, current = scenario_and_plan()
     assert reallocate(scenario, actuals(scenario, current, 4, {}), AS_OF).suspects == []
+
+
+def test_the_curve_ceiling_counts_only_the_weeks_the_cell_ran():
+    scenario, current = scenario_and_plan()
+    # Reels ran in week 1 only (their later weeks left out of the ledger), with 200 conversions from one campaign.
+    rows = [r for r in actuals(scenario, current, 4, {}) if r.format != "reel" or r.start == dt.date(2027, 1, 4)]
+    first = dt.date(2027, 1, 4)
+    rows.append(
+        LedgerRow(
+            "generic", "Leads", "", "", first, first + dt.timedelta(days=6), "instagram", "reel", 10, 1000, 10, 200
+        )
+    )
+    result = reallocate(scenario, rows, AS_OF)
+    observed = sum(r.conversions for r in rows if r.format == "reel")
+    # By hand: a thirteenth of the saturation level a week, one week run (not the four weeks before --as-of).
+    ceiling = 100000 * 0.4 * 0.04 / 13
+    assert ceiling < observed < 4 * ceiling
+    found = {(s["cell"], s["check"]): s["message"] for s in result.suspects}
+    assert found[("instagram.reel", "beyond_curve")].startswith(
+        f"instagram.reel: {observed:,.1f} conversions observed, more than its curve can bring at any spend in the "
+        f"days it ran (at most {ceiling:,.1f}: "
+    )
+
+
+def test_a_learned_cvr_above_100_percent_but_below_the_observed_one_is_not_called_higher():
+    scenario, current = scenario_and_plan()
+    # Ten conversions per click on Instagram images, their only actuals (view-through results counted as
+    # conversions): the prior pulls the learned rate below the observed one, yet above 100 %.
+    rows = [r for r in actuals(scenario, current, 4, {}) if r.format != "image"]
+    first = dt.date(2027, 1, 4)
+    rows.append(
+        LedgerRow(
+            "generic", "Views", "", "", first, first + dt.timedelta(days=27), "instagram", "image", 1, 100, 100, 1000
+        )
+    )
+    result = reallocate(scenario, rows, AS_OF)
+    image = next(item for item in result.learning if item.cell == "instagram.image")
+    observed = image.conversions / image.clicks
+    assert 1.0 <= image.cvr.mean < observed
+    found = {(s["cell"], s["check"]): s["message"] for s in result.suspects}
+    message = found[("instagram.image", "learned_cvr")]
+    assert "much higher rate" not in message
+    assert message.startswith(
+        f"instagram.image: learned CVR {image.cvr.mean * 100:,.2f} % against {observed * 100:,.2f} % observed "
+        "conversions per click "
+        f"({image.cvr.mean / observed:.1f}×): above 100 %, more conversions than clicks, so not all of them follow "
+        "the ads' clicks (view-through conversions or another result type?)"
+    )
