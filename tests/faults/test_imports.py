@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import hashlib
 import json
 import os
 import sqlite3
@@ -19,51 +18,20 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
 
 from campaign import ledger as ledger_module
 from campaign import ledger_db
-from campaign.cli import cli
 from campaign.ledger import APPLICATION_ID, Ledger, LedgerRow
 from scenarios.library import library_path
+from tests.faults.refusals import assert_refused, invoke, snapshot
 
 EXPORTS = Path(__file__).parent.parent / "campaign" / "exports"
 GENERIC = "channel,format,start,end,spend,impressions,clicks,conversions,currency\n"
 SCENARIO = "cafe-chain-q1"
 
 
-def invoke(*args: str, as_json: bool = False) -> Result:
-    return CliRunner().invoke(cli, [*args, *(["--json"] if as_json else [])])
-
-
 def import_args(ledger: Path, *files: Path | str, scenario: str = SCENARIO) -> list[str]:
     return ["actuals", "import", *map(str, files), "--scenario", scenario, "--ledger", str(ledger)]
-
-
-def assert_refused(result: Result, message: str, as_json: bool = False) -> None:
-    """Exit 1, one paragraph on stderr holding `message`, no traceback; the JSON error document under --json."""
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    stderr = result.stderr
-    assert stderr.startswith("Error: ")
-    assert stderr.endswith("\n")
-    assert "\n\n" not in stderr.strip(), "more than one paragraph"
-    assert message in stderr, stderr
-    if as_json:
-        document = json.loads(result.stdout)
-        assert document["status"] == "error"
-        assert message in document["message"]
-    else:
-        assert result.stdout == ""
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """Every file under `folder` (hidden ones too) with a digest of its bytes."""
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "special"
-        for p in sorted(folder.rglob("*"))
-    }
 
 
 def generic(tmp_path: Path, name: str, rows: str) -> Path:

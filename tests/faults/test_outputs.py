@@ -8,7 +8,6 @@ and the file system unchanged. The hostile scenarios are generated here from the
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import shutil
@@ -18,48 +17,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
 
-from campaign.cli import cli
 from campaign.files import neutralise, whatif_csv
 from campaign.whatif import WhatIfResult
 from scenarios.library import library_path
+from tests.faults.refusals import assert_refused, invoke, snapshot
 
 #: Closes a double- or single-quoted attribute, opens a script, an element with a handler and a custom element.
 XSS = (
     "order\"'><script>document.title='pwned';alert(1)</script>"
     '<img src=x onerror="alert(2)"><x-injected>injected</x-injected><b x="\''
 )
-
-
-def invoke(*args: str, as_json: bool = False) -> Result:
-    return CliRunner().invoke(cli, [*args, *(["--json"] if as_json else [])])
-
-
-def assert_refused(result: Result, message: str, as_json: bool = False) -> None:
-    """Exit 1, one paragraph on stderr holding `message`, no traceback; the JSON error document under --json."""
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    stderr = result.stderr
-    assert stderr.startswith("Error: ")
-    assert stderr.endswith("\n")
-    assert "\n\n" not in stderr.strip(), "more than one paragraph"
-    assert message in stderr, stderr
-    if as_json:
-        document = json.loads(result.stdout)
-        assert document["status"] == "error"
-        assert message in document["message"]
-    else:
-        assert result.stdout == ""
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    """Every file under `folder` (hidden ones too) with a digest of its bytes."""
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder"
-        for p in sorted(folder.rglob("*"))
-    }
 
 
 def cafe() -> dict:

@@ -24,6 +24,7 @@ from optimizer import Optimizer
 from scenarios.library import bundled_scenarios, library_path
 from scenarios.loader import load_scenario
 from scenarios.market import build_market
+from tests.faults.refusals import assert_refused
 
 SCENARIO = "cafe-chain-q1"
 
@@ -44,20 +45,6 @@ def run(command: str, plan: Path, variant: str | None, as_json: bool, out: Path)
     args = [command, SCENARIO, "--plan", str(plan), *(["--variant", variant] if variant else [])]
     args += ["--runs", "2", "-o", str(out)] if command == "simulate" else ["--xlsx", str(out / "pnl.xlsx")]
     return CliRunner().invoke(cli, [*args, *(["--json"] if as_json else [])])
-
-
-def assert_refused(result: Result, message: str, as_json: bool) -> None:
-    """Exit 1, one paragraph on stderr holding `message`, no traceback; the JSON error document under --json."""
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == 1, (result.stdout, result.stderr)
-    assert "Traceback" not in result.output
-    assert result.stderr.startswith("Error: ")
-    assert "\n" not in result.stderr.strip(), "more than one line"
-    assert message in result.stderr, result.stderr
-    if as_json:
-        assert json.loads(result.stdout) == {"status": "error", "message": result.stderr[7:].strip()}
-    else:
-        assert result.stdout == ""
 
 
 def tampered(plans: dict, variant: str | None, change: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
