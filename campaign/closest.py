@@ -12,6 +12,8 @@ finds the point.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from scipy.optimize import linprog
 
@@ -109,3 +111,18 @@ def closest(
         mid = 0.5 * (lo + hi)
         lo, hi = (lo, mid) if good(mid) else (mid, hi)
     return current + hi * (best - current)
+
+
+def broken(problem, spend: np.ndarray) -> list[str]:
+    """The rules `spend` does not meet (their names), checked as `feasible` checks them."""
+    switches = switch_values(problem, spend) if problem.switches else None
+    return [
+        row.name
+        for row in problem.rows
+        if not row.internal and not feasible(_alone(problem, row), spend, SLACK, switches)
+    ]
+
+
+def _alone(problem, row):
+    """The problem with this one row."""
+    return replace(problem, rows=(row,))

@@ -16,11 +16,9 @@ import numpy as np
 
 from campaign import coverage, plausibility, reasons
 from campaign.asof import FIELDS, RULE, PastActuals, past_actuals, warnings
-from campaign.closest import closest
+from campaign.closest import broken, closest, repaired
 from optimizer import Optimizer
 from optimizer.engine import kpi_statuses, with_unit_bounds
-from optimizer.explain import switch_values
-from optimizer.polish import feasible
 from optimizer.problem import build_problem
 from optimizer.result import OptimizationResult
 from scenarios.calendar import horizon
@@ -224,6 +222,7 @@ def reallocate(
     learned_market = with_actuals(base, fixed, done)
     start = np.where(fixed, fixed_spend, plan)
     relaxed = False
+    notes: list[str] = []
     try:
         result = Optimizer().optimize(updated, variant=variant, unit_bounds=(lower, upper), market=learned_market)
         solved = updated
@@ -240,11 +239,19 @@ def reallocate(
     if result is None:
         # Not even the objective alone finds a plan within the limits (the rules themselves bind):
         # the current plan stands if it still meets them.
-        switches = switch_values(problem, start) if problem.switches else None
-        if not feasible(problem, start, 1e-7, switches):
+        # With no move allowed (--max-change 0) it stands whatever the past did to it, and the rules the
+        # actuals pushed it over are named.
+        start = repaired(problem, start, lower, upper)
+        off = broken(problem, start)
+        if off and max_change > 0:
             raise InfeasibleError(
                 "No plan for the remaining periods meets the rules within the move limits, and the current plan "
                 "does not either; widen --max-change or review the rules."
+            )
+        if off:
+            notes.append(
+                "--max-change 0: the current plan stands unchanged, though the actuals before --as-of leave it "
+                f"outside these rules: {', '.join(off)}"
             )
         result, final = current, start
     else:
@@ -280,7 +287,7 @@ def reallocate(
         clock,
         actuals,
         summary,
-        warnings(actuals, scenario.currency) + coverage.warning(gaps) + [item["message"] for item in suspect],
+        warnings(actuals, scenario.currency) + coverage.warning(gaps) + notes + [item["message"] for item in suspect],
         suspect,
         scenario.periods.unit,
         tuple(gaps),
