@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from campaign.whatif import reason_lines
+from campaign.whatif import fixes, reason_lines
 from optimizer.frontier import FrontierResult
 from optimizer.result import CellPlan, OptimizationResult
 from scenarios.formatting import (
@@ -418,7 +418,7 @@ def whatif(result) -> str:
                 targets.append(name)
     for row in result.rows:
         if row["status"] != "optimal":
-            rows.append([row["name"], "infeasible"] + [""] * (9 + len(targets)))
+            rows.append([row["name"], "infeasible"] + [""] * 8 + [fixes(row)] + [""] * len(targets))
             continue
         delta = row.get("delta", {})
         missed = [k for k, met in row["kpis"].items() if not met]
@@ -501,7 +501,7 @@ def pnl(statement, options: list | None = None, runs: int = 0) -> str:
         for o in options:
             if o["status"] != "optimal":
                 rows.append(
-                    [o["name"], number(o["monthly_cost"]), short(o["hours_per_week"]), "infeasible", "", "", ""]
+                    [o["name"], number(o["monthly_cost"]), short(o["hours_per_week"]), "infeasible", "", "", fixes(o)]
                 )
                 continue
             rows.append(

@@ -61,6 +61,20 @@ def infeasible_reason(error: InfeasibleError) -> dict[str, Any]:
     }
 
 
+def fixes(row: dict[str, Any]) -> str:
+    """The relaxations of an infeasible row in one table cell: each constraint's limit and the one that alone works."""
+    found = [r for r in row.get("relaxations", ()) if r["relaxed_limit"] is not None]
+    if not found:
+        return "no single fix (below)" if row.get("relaxations") else "no single constraint named"
+
+    def value(r: dict[str, Any], key: str) -> str:
+        if r["unit"] == "share":
+            return f"{100 * r[key]:.1f} %"
+        return f"{r[key]:,.0f}" if abs(r[key]) >= 100 else f"{r[key]:.4g}"
+
+    return "one of: " + ", ".join(f"{r['name']} {value(r, 'limit')} → {value(r, 'relaxed_limit')}" for r in found)
+
+
 def reason_lines(row: dict[str, Any], indent: str = "    ") -> list[str]:
     """The relaxations of an infeasible row, one line each (or why none is listed)."""
     if not row.get("relaxations"):

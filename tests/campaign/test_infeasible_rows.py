@@ -79,6 +79,9 @@ def test_an_infeasible_whatif_row_carries_the_relaxations_optimize_gives(runner,
     text = runner.invoke(cli, ["whatif", "cafe-chain-q1", "--sweep", "budget.total=5000:5000:1", "-o", str(tmp_path)])
     for r in row["relaxations"]:
         assert f"    - {r['explanation']}" in text.output
+    budget = next(r for r in row["relaxations"] if r["name"] == "budget.total")
+    table_row = next(line for line in text.output.splitlines() if line.startswith("budget.total=5000 "))
+    assert f"budget.total 5,000 → {budget['relaxed_limit']:,.0f}" in table_row
     with open(tmp_path / "whatif.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert rows[1]["relaxations"] == "; ".join(r["explanation"] for r in row["relaxations"])
@@ -99,6 +102,8 @@ def test_infeasible_team_options_carry_their_relaxations_and_hours_bind_from_the
     text = runner.invoke(cli, ["pnl", "cafe-chain-q1", "--variant", "solo", "--compare-team"]).output
     assert "  - freelancers: No plan meets every constraint" in text
     assert f"    - {freelancers['relaxations'][0]['explanation']}" in text
+    hours = freelancers["relaxations"][0]["relaxed_limit"]
+    assert f"one of: team.hours 12 → {hours:.4g}" in next(line for line in text.splitlines() if "freelancers" in line)
     # 20 hours leave half an hour: too few for a fourth channel, which would add pre-orders.
     inhouse = options["in-house"]
     assert inhouse["hours_bind"] is True
