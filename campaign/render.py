@@ -321,8 +321,9 @@ def spend_stop_lines(result: FrontierResult) -> list[str]:
     if names:
         gain = stop.profit_gain
         verb = "rise" if gain > 0 else "fall"
+        them = "each of them" if len(stop.constraints) > 1 else "it"
         lines.append(
-            f"with each of them {percent(stop.room, 0)} looser, profit would {verb} by {number(abs(gain))} {cur} "
+            f"with {them} {percent(stop.room, 0)} looser, profit would {verb} by {number(abs(gain))} {cur} "
             f"({signed(stop.spend_gain)} {cur} of spend, {signed(stop.conversions_gain, 1)} {result.conversion}s)"
         )
     return lines

@@ -97,3 +97,23 @@ def test_a_range_where_the_marginal_cpa_never_passes_the_revenue_says_so():
         result
     )
     assert np.isfinite(result.points[-1].marginal_cpa)
+
+
+def test_a_cpa_cap_that_stops_spend_is_named_and_its_room_priced_by_a_re_solve():
+    s = scenario(kpis={"max_cpa": 24.0})
+    result = Frontier(tolerance=1e-4).compute(s, budget_grid(4000.0, 40000.0, 6))
+    stop = result.spend_stops
+    assert [c["name"] for c in stop.constraints] == ["kpi.max_cpa"]
+    assert stop.spend < stop.budget
+    base = Optimizer(tolerance=1e-4).optimize(s, budget=stop.budget)
+    looser = Optimizer(tolerance=1e-4).optimize(scenario(kpis={"max_cpa": 24.0 * 1.01}), budget=stop.budget)
+    assert base.totals["spend"] == pytest.approx(stop.spend, rel=1e-4)
+    room = sum(r.solver.approximation_error * r.totals["gross_margin"] for r in (base, looser))
+    room += stop.gap * (base.totals["gross_margin"] + looser.totals["gross_margin"])
+    assert stop.profit_gain == pytest.approx(looser.totals["profit"] - base.totals["profit"], abs=room)
+    assert stop.conversions_gain == pytest.approx(
+        looser.totals["conversions"] - base.totals["conversions"], abs=room / 18.0
+    )
+    text = render.frontier(result)
+    assert "what stops it: kpi.max_cpa" in text
+    assert f"with it 1 % looser, profit would fall by {round(-stop.profit_gain):,} EUR" in text
