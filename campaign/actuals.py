@@ -249,6 +249,11 @@ def report(prepared: Prepared, done: Recorded) -> ImportReport:
         notes.append(f"{done.duplicates} rows were already in the ledger with the same figures: not added again")
     if prepared.merged:
         notes.append(f"{counted(prepared.merged, 'row')} with the same campaign, placement and dates were summed")
+    if export.censored:
+        notes.append(
+            f"{counted(export.censored, 'count')} written as '<5' (the platform hides small counts) "
+            f"{'was' if export.censored == 1 else 'were'} counted as 2, the middle of 0 to 4"
+        )
     if export.dates_given:
         first, last = export.rows[0].start, export.rows[0].end
         notes.append(f"the export has no dates: its rows cover {first} to {last} as given by --from and --to")

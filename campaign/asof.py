@@ -81,6 +81,15 @@ def describe(row: Any) -> str:
     return f"{row.channel}.{row.format} '{row.campaign}' {row.start} to {row.end}"
 
 
+def unmatched(patterns: list[Any], rows: list[Any]) -> list[str]:
+    """A warning for each --exclude-campaign pattern that matches no campaign of the ledger (a typo, most often)."""
+    return [
+        f"--exclude-campaign '{p.pattern}' matches no campaign in the ledger: nothing was excluded by it"
+        for p in patterns
+        if not any(p.search(row.campaign) for row in rows)
+    ]
+
+
 def warnings(past: PastActuals, currency: str) -> list[str]:
     """What the rule did to the ledger, in sentences (one per kind, naming the rows)."""
     out = []

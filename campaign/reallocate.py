@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from campaign import coverage, plausibility, reasons
-from campaign.asof import FIELDS, RULE, PastActuals, past_actuals, warnings
+from campaign.asof import FIELDS, RULE, PastActuals, past_actuals, unmatched, warnings
 from campaign.closest import broken, closest, repaired
 from optimizer import Optimizer
 from optimizer.engine import kpi_statuses, with_unit_bounds
@@ -185,6 +185,7 @@ def reallocate(
     clock = timeline(scenario, as_of)
     past = clock.past
     actuals = past_actuals(rows, as_of, exclude)
+    no_match = unmatched(exclude or [], rows)
     market = build_market(scenario)
     current = Optimizer().optimize(scenario, variant=variant)
     plan = plan_from_result(current, market).spend
@@ -287,7 +288,11 @@ def reallocate(
         clock,
         actuals,
         summary,
-        warnings(actuals, scenario.currency) + coverage.warning(gaps) + notes + [item["message"] for item in suspect],
+        warnings(actuals, scenario.currency)
+        + no_match
+        + coverage.warning(gaps)
+        + notes
+        + [item["message"] for item in suspect],
         suspect,
         scenario.periods.unit,
         tuple(gaps),

@@ -107,6 +107,25 @@ def test_tiktok_xlsx_with_full_width_brackets_and_hidden_small_counts(cafe, tmp_
     with Ledger(tmp_path / "l.sqlite") as ledger:
         import_file(path, cafe, ledger, currency="EUR")
         assert [r.format for r in ledger.rows()] == ["spark", "in_feed"]
+    # The output says so.
+    shown = CliRunner().invoke(
+        cli,
+        [
+            "actuals",
+            "import",
+            str(path),
+            "--scenario",
+            "cafe-chain-q1",
+            "--ledger",
+            str(tmp_path / "m.sqlite"),
+            "--currency",
+            "EUR",
+        ],
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "note: 1 count written as '<5' (the platform hides small counts) was counted as 2, the middle of 0 to 4" in (
+        shown.stdout
+    )
 
 
 def test_numbers_and_headers_as_the_platforms_write_them():

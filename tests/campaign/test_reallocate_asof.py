@@ -234,6 +234,12 @@ def test_excluded_campaigns_are_left_out_of_the_past(tmp_path):
     # The excluded campaign's money was spent: it stays in the past; only its conversions are left out.
     assert document["past"]["spend"] == pytest.approx(262.40 + 353.58 + 300.00 + 400.00 + reels)
     assert document["past"]["conversions"] == pytest.approx(19 + 37 + 20 + 30)
+    assert not any("matches no campaign" in w for w in document["warnings"])
+    typo = json.loads(runner.invoke(cli, [*args, "--exclude-campaign", "REELZ$", "--json"]).stdout)
+    assert (
+        "--exclude-campaign 'REELZ$' matches no campaign in the ledger: nothing was excluded by it" in typo["warnings"]
+    )
+    assert typo["excluded_rows"] == []
     everything = json.loads(runner.invoke(cli, [*args, "--json"]).stdout)
     assert everything["past"]["spend"] == pytest.approx(document["past"]["spend"])
     assert everything["past"]["clicks"] == pytest.approx(document["past"]["clicks"])
