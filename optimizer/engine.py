@@ -399,7 +399,8 @@ def assemble(
             organic_posts_per_week=int(outcomes.posts[c]),
         )
         for c, cell in enumerate(market.cell_keys)
-        if math.isfinite(market.creative_impressions[c]) or market.posts_max[c] > 0
+        if (market.creative_impressions is not None and math.isfinite(market.creative_impressions[c]))
+        or (market.posts_max is not None and market.posts_max[c] > 0)
     )
     return OptimizationResult(
         scenario=scenario.name,

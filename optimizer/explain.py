@@ -41,6 +41,7 @@ def switch_values(problem: Problem, spend: np.ndarray, posts: np.ndarray | None 
         elif kind == "creatives":
             values[k] = creatives[market.cell_keys.index(key)]
         else:
+            assert posts is not None  # posts switches exist only where the market has organic posts
             cell, post = key.rsplit(".", 1)
             values[k] = float(posts[market.cell_keys.index(cell)] >= int(post))
     return values
@@ -132,11 +133,11 @@ def constraint_reports(
         for row in cell_rows(problem.market, problem.currency):
             c = int(row.index[0])
             value = float(outcomes.spend[c])
-            binding = abs(value - row.limit) <= 1e-6 * max(1.0, row.limit)
+            at_limit = abs(value - row.limit) <= 1e-6 * max(1.0, row.limit)
             gain = float(marginal[c])
             # A binding cap is worth the cell's net marginal value if positive; a binding floor costs it.
-            price = sign * (max(gain, 0.0) if row.sense == "<=" else min(gain, 0.0)) if binding else 0.0
-            reports.append(_report(row, value, binding, price, unit, problem))
+            price = sign * (max(gain, 0.0) if row.sense == "<=" else min(gain, 0.0)) if at_limit else 0.0
+            reports.append(_report(row, value, at_limit, price, unit, problem))
     return reports
 
 

@@ -177,7 +177,7 @@ class Frontier:
         feasible = [p for p in points if p.status == "optimal"]
         stopped = next((p for p in feasible if not p.spends_budget), None)
         # Past the budget where spend stops, more budget buys nothing: its zero price is no marginal CPA.
-        ceiling = stopped.spend if stopped is not None else math.inf
+        ceiling = math.inf if stopped is None or stopped.spend is None else stopped.spend
         if margin_value > 0 and feasible and tracer.concave:
             profit_budget, profit_edge = tracer.crossing(budgets, margin_value)
             value_budget, value_edge = tracer.crossing(budgets, market.value_per_conversion)
@@ -186,7 +186,7 @@ class Frontier:
         elif margin_value > 0 and feasible:
             # On/off rules or S-shaped curves: the budget's shadow price need not fall as the budget
             # grows, so the marked budgets are read off the grid rather than bisected.
-            best = max(feasible, key=lambda p: p.profit)
+            best = max(feasible, key=lambda p: -math.inf if p.profit is None else p.profit)
             profit_budget, profit_max = best.budget, best.profit
             profit_edge = best is feasible[0] or best is feasible[-1]
             value = market.value_per_conversion
@@ -199,6 +199,7 @@ class Frontier:
             if profit_budget >= ceiling * (1 - 1e-4):
                 # Profit rises until spend stops and stays flat after: no peak, a ceiling.
                 profit_budget, profit_edge, reason = ceiling, False, "spend_stops"
+                assert stopped is not None  # a finite ceiling comes from the point where spend stops
                 profit_max = stopped.profit
         never = value_budget is not None and self._below(value_budget, points, market)
         if value_budget is not None and (value_budget >= ceiling * (1 - 1e-4) or never):

@@ -82,6 +82,7 @@ def with_limit(row: Row, limit: float, problem: Problem) -> Row:
         coef = market.impressions_per_unit * market.ctr * (market.bounce_rate - limit)
         return replace(row, limit=limit, coef=coef[row.index])
     if row.kind == IF_ACTIVE:
+        assert row.switch_coef is not None  # an if-active row always has its switch
         return replace(row, limit=limit, switch_coef=np.full(len(row.switch_coef), -limit))
     if is_share(row):
         return replace(row, limit=limit, coef=row.coef + row.limit - limit)

@@ -177,7 +177,7 @@ def build_matrix(
     # fills in order by itself, but only once it may start at all.
     ordered = conv.ordered() if conv is not None else np.zeros(0, dtype=np.int64)
     integer_cols = np.zeros(0, dtype=np.int64)
-    if ordered.size:
+    if conv is not None and ordered.size:
         z0 = add_cols(np.zeros(len(ordered)), np.zeros(len(ordered)), np.ones(len(ordered)))
         integer_cols = z0 + np.arange(len(ordered))
         full0 = add_rows(np.zeros(len(ordered)), np.full(len(ordered), INF))
@@ -244,7 +244,7 @@ def build_matrix(
         if row.reach is not None and reach is not None:
             beta = row.reach[reach.owner] * reach.slope
             put(np.full(len(beta), u0 + k), reach_cols.start + np.arange(len(beta)), beta)
-        if row.switch_index is not None:
+        if row.switch_index is not None and row.switch_coef is not None:
             put(np.full(len(row.switch_index), u0 + k), switch0 + row.switch_index, row.switch_coef)
     user_rows = slice(u0, u0 + len(problem.rows))
 

@@ -33,6 +33,9 @@ def fill_posts(problem: Problem, spend: np.ndarray, posts: np.ndarray) -> np.nda
     market = problem.market
     if market.posts_max is None or not np.any(market.posts_max > posts):
         return posts
+    # A market with organic posts has all of their arrays (`scenarios.market`).
+    assert market.post_hours is not None
+    assert market.post_engagement is not None
     row = next((r for r in problem.rows if r.name == "team.hours"), None)
     limit = row.limit if row is not None else math.inf
     posts = np.asarray(posts, dtype=int).copy()

@@ -548,10 +548,13 @@ def _switch_rows(
         per_creative = market.creative_impressions[c] if market.creative_impressions is not None else math.inf
         if not math.isfinite(per_creative):
             continue
+        # A market with creative lifetimes has their costs and hours too (`scenarios.market`).
+        assert market.creative_cost is not None
+        assert market.creative_hours is not None
         units = np.flatnonzero(market.cell_of == c)
         top = math.ceil(horizon_cap(c, units) * float(market.impressions_per_unit[units].max()) / per_creative)
-        price, time = float(market.creative_cost[c]), float(market.creative_hours[c]) / market.weeks
-        k = add(f"creatives.{cell}", float(max(top, 1)), price, time)
+        price, weekly = float(market.creative_cost[c]), float(market.creative_hours[c]) / market.weeks
+        k = add(f"creatives.{cell}", float(max(top, 1)), price, weekly)
         rows.append(
             Row(
                 f"creatives.{cell}",
@@ -568,6 +571,9 @@ def _switch_rows(
             )
         )
     if market.posts_max is not None:
+        # A market with organic posts has all of their arrays (`scenarios.market`).
+        assert market.posts_min is not None
+        assert market.post_hours is not None
         for c, cell in enumerate(market.cell_keys):
             for post in range(int(market.posts_min[c]) + 1, int(market.posts_max[c]) + 1):
                 add(f"posts.{cell}.{post}", time=float(market.post_hours[c]))
@@ -647,8 +653,9 @@ def fixed_hours(market: Market) -> float:
 def _with_posts(rows: list[Row], market: Market, switches: tuple[str, ...]) -> list[Row]:
     """Engagement and follower floors count the organic posts: their minimum as a constant, each extra as a switch."""
     posts = [(k, name.rsplit(".", 1)) for k, name in enumerate(switches) if name.startswith("posts.")]
-    if market.posts_min is None or not np.any(market.posts_max > 0):
+    if market.posts_min is None or market.posts_max is None or not np.any(market.posts_max > 0):
         return rows
+    assert market.post_engagement is not None  # set with the other organic-post arrays
     engagement, followers = market.organic_posts(market.posts_min)
     index = np.array([k for k, _ in posts], dtype=int)
     cells = np.array([market.cell_keys.index(cell.removeprefix("posts.")) for _, (cell, _) in posts], dtype=int)

@@ -115,7 +115,11 @@ def spend_stop(problem: Problem, count: int, tolerance: float, solver: str) -> S
     gains = (0.0, 0.0, 0.0)
     if wider is not None:
         before, after = outcomes.totals, wider[0].totals
-        gains = tuple(after[k] - before[k] for k in ("conversions", "spend", "profit"))
+        gains = (
+            after["conversions"] - before["conversions"],
+            after["spend"] - before["spend"],
+            after["profit"] - before["profit"],
+        )
         gap = max(gap, wider[1])
     constraints = tuple(
         {
@@ -129,5 +133,12 @@ def spend_stop(problem: Problem, count: int, tolerance: float, solver: str) -> S
         for r in stops
     )
     return SpendStop(
-        float(problem.budget), float(spend), constraints, ROOM, *(float(g) for g in gains), float(np.float64(gap))
+        float(problem.budget),
+        float(spend),
+        constraints,
+        ROOM,
+        float(gains[0]),
+        float(gains[1]),
+        float(gains[2]),
+        float(np.float64(gap)),
     )

@@ -159,7 +159,7 @@ class Curves:
             x[hill] = 0.5 * (lo + hi)
         x = np.clip(np.nan_to_num(x, nan=0.0, posinf=np.inf, neginf=0.0), lower, upper)
         # S-shaped curves: the stationary point of the concave part may lose to an end of the range.
-        for i in np.flatnonzero(~self.concave & (self.kind == HILL) & (weight > 0)):
+        for i in np.flatnonzero(~self.concave & (self.kind == HILL) & (weight > 0)).tolist():
             cand = np.array([lower[i], upper[i], x[i]], dtype=float)
             x[i] = cand[int(np.argmax(weight[i] * self._value_one(i, cand) - price[i] * cand))]
         # Point tables and non-concave objectives: best of the candidate vertices.

@@ -114,7 +114,7 @@ def digits_of(currency: str) -> int:
 
 def number(value: float | None, digits: int = 0) -> str:
     """A number with the locale's thousands separators and `digits` decimals; '-' for undefined."""
-    if _undefined(value):
+    if value is None or _undefined(value):
         return "-"
     if abs(value) >= HUGE:
         return _huge(value)
@@ -137,7 +137,7 @@ def amount(value: float | None, currency: str, minor: bool = False) -> str:
 
     Whole currency units unless `minor` (then the currency's own digits: "€9.26", "IDR 15,234").
     """
-    if _undefined(value):
+    if value is None or _undefined(value):
         return "-"
     if abs(value) >= HUGE:
         return f"{_huge(value)} {currency.upper()}"
@@ -163,7 +163,7 @@ def decimal(value: float | None, digits: int = 2) -> str:
 
 def short(value: float | None) -> str:
     """A number with as many decimals as it needs, at most three (hours a week: "40", "37.5")."""
-    if _undefined(value):
+    if value is None or _undefined(value):
         return "-"
     if abs(value) >= HUGE:
         return _huge(value)
@@ -172,7 +172,7 @@ def short(value: float | None) -> str:
 
 def significant(value: float | None, figures: int = 3) -> str:
     """A number to `figures` significant digits (a ROAS target: "2.5", "0.123")."""
-    if _undefined(value):
+    if value is None or _undefined(value):
         return "-"
     if abs(value) >= HUGE:
         return _huge(value)
@@ -187,14 +187,14 @@ def counted(value: int, singular: str, plural: str | None = None) -> str:
 
 def percent(value: float | None, digits: int = 1) -> str:
     """A fraction as a percentage with `digits` decimals ("12.3 %"); '-' for undefined."""
-    if _undefined(value):
+    if value is None or _undefined(value):
         return "-"
     return f"{number(100 * value, digits)} %"
 
 
 def signed(value: float | None, digits: int = 0) -> str:
     """A difference with its sign ("+1,234", "-12.5", "+0"); '-' for undefined."""
-    if _undefined(value):
+    if value is None or _undefined(value):
         return "-"
     text = number(value, digits)
     return text if _rounded(value, digits) < 0 else f"+{text}"

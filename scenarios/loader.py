@@ -77,7 +77,8 @@ def load_scenario(path: str | os.PathLike[str], variant: str | None = None) -> S
 def resolve(data: Mapping[str, Any], source: str, variant: str | None = None) -> Scenario:
     """Validate the base and every variant of `data`; return the requested one."""
     base, problems = validate_mapping(data)
-    variants = data.get("variants") if isinstance(data.get("variants"), Mapping) else {}
+    raw = data.get("variants")
+    variants: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     resolved: dict[str, Scenario] = {}
     for name, overlay in variants.items():
         if not isinstance(overlay, Mapping) or not isinstance(name, str) or not IDENTIFIER.fullmatch(name):

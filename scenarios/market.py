@@ -321,7 +321,8 @@ def organic_outlook(scenario: Scenario) -> OrganicOutlook:
 def build_market(scenario: Scenario) -> Market:
     """Derive the market arrays of a validated scenario."""
     names = list(scenario.channels)
-    channel_of, formats = [], []
+    channel_of: list[int] = []
+    formats: list[str] = []
     cpm, ctr, cvr, bounce, eng, neg, lower, upper = ([] for _ in range(8))
     kind, maximum, scale, alpha = [], [], [], []
     keys: list[str] = []

@@ -82,8 +82,8 @@ def _problem(error: Any, path: list[str], annotation: Any, metadata: list[Any]) 
             message += ", such as feed: {}"
     elif kind == "string_pattern_mismatch":
         message = f"{shown} is not valid; expected {expected}"
-    elif (noun := _type_noun(kind)) is not None:
-        message = f"{shown} is not {noun}; expected {expected}"
+    elif (type_noun := _type_noun(kind)) is not None:
+        message = f"{shown} is not {type_noun}; expected {expected}"
         if kind == "string_type" and isinstance(value, int | float):
             message += " (put it in quotes)"
     else:

@@ -152,7 +152,7 @@ def statement(scenario: Scenario, daily: DailyPlan, variant: str | None = None) 
         {"name": name, "label": label, "values": [float(v) + 0.0 for v in values], "total": float(values.sum()) + 0.0}
         for name, label, values in rows
     ]
-    totals = {line["name"]: line["total"] for line in lines}
+    totals = {name: float(values.sum()) + 0.0 for name, _, values in rows}
     spent = -totals["media_total"]
     marketing = spent - totals["content_production"] - sum(totals[n] for n in ("agency", "team", "tools"))
     conversions = float(orders.sum())

@@ -72,8 +72,8 @@ def parse_spec(text: str) -> SweepSpec:
         raise ValueError(f"'{text}': TO ({stop:g}) must not be below FROM ({start:g})")
     ratio = (stop - start) / step  # infinite when TO - FROM overflows or STEP is vanishingly small
     if not math.isfinite(ratio) or ratio + 1 > MAX_POINTS:
-        count = f"{math.floor(ratio + 1e-9) + 1:,}" if math.isfinite(ratio) else f"more than {MAX_POINTS:,}"
-        raise ValueError(f"'{text}': {count} points; at most {MAX_POINTS:,} are allowed, use a larger STEP")
+        shown = f"{math.floor(ratio + 1e-9) + 1:,}" if math.isfinite(ratio) else f"more than {MAX_POINTS:,}"
+        raise ValueError(f"'{text}': {shown} points; at most {MAX_POINTS:,} are allowed, use a larger STEP")
     count = math.floor(ratio + 1e-9) + 1
     values = tuple(float(f"{start + i * step:.10g}") for i in range(count))
     for before, after in itertools.pairwise(values):

@@ -147,7 +147,7 @@ def summarise(
     crises: bool,
 ) -> SimulationResult:
     """Distributions of the KPIs, target probabilities, crisis costs and daily bands."""
-    names = (*KPI_NAMES, "final_followers")
+    names: tuple[str, ...] = (*KPI_NAMES, "final_followers")
     if inputs.sales:
         names = (*names, "deals", "lead_response_hours", "leads_waiting")
     table = {name: np.array([r.kpis[name] for r in reps]) for name in names}

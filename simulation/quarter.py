@@ -159,12 +159,12 @@ class _Quarter:
         # where a curve promises more conversions than clicks).
         p = np.divide(expected, spend * q.impressions_per_unit[:, t] * q.ctr, out=np.zeros(self.cells), where=spend > 0)
         per_click = p <= 1.0
-        conversions = np.where(
+        converted = np.where(
             per_click,
             rng.binomial(clicks, np.where(per_click, p, 0.0) * hit),
             rng.poisson(np.where(per_click, 0.0, expected) * hit * hit * fatigue),
         )
-        conversions = int(conversions.sum()) + int(rng.poisson(q.carried_conversions * fraction / q.days))
+        conversions = int(converted.sum()) + int(rng.poisson(q.carried_conversions * fraction / q.days))
         engagement = rng.binomial(impressions, q.engagement_rate)
         negative_rate = q.negative_rate * (q.churn_factor if self.in_crisis else 1.0)
         negative = rng.binomial(impressions, np.minimum(1.0, negative_rate))
@@ -475,6 +475,7 @@ class _Quarter:
         q, t = self.q, self.totals
         shown = 1.0 - np.exp(-self.channel_impressions / q.audience)
         reach = float(self.rng.binomial(np.round(q.audience).astype(np.int64), shown).sum())
+        orders: float
         if q.sales:  # a deal is worth what a lead is worth when worked at once, over the close rate
             revenue = self.deals * q.value_per_conversion / q.close_rate
             orders = self.deals
