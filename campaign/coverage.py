@@ -22,7 +22,10 @@ def uncovered(scenario, market, plan: np.ndarray, rows: list[Any], as_of: dt.dat
     """Per channel, the runs of days before `as_of` with planned spend and no ledger row:
     `[{"channel", "first", "last", "days"}]`."""
     h = horizon(scenario)
-    days = (as_of - h.start).days
+    if h.start is None:
+        raise ValueError("the scenario's horizon has no start date")
+    h_start: dt.date = h.start
+    days = (as_of - h_start).days
     out = []
     for k, channel in enumerate(market.channels):
         planned = np.bincount(
@@ -32,11 +35,11 @@ def uncovered(scenario, market, plan: np.ndarray, rows: list[Any], as_of: dt.dat
         covered = np.zeros(days, bool)
         for row in rows:
             if row.channel == channel:
-                first = max((row.start - h.start).days, 0)
-                last = min((row.end - h.start).days, days - 1)
+                first = max((row.start - h_start).days, 0)
+                last = min((row.end - h_start).days, days - 1)
                 covered[first : last + 1] = True
         missing = wanted & ~covered
-        start = None
+        start: int | None = None
         for d in range(days + 1):
             if d < days and missing[d]:
                 start = d if start is None else start
@@ -44,8 +47,8 @@ def uncovered(scenario, market, plan: np.ndarray, rows: list[Any], as_of: dt.dat
                 out.append(
                     {
                         "channel": channel,
-                        "first": (h.start + dt.timedelta(days=start)).isoformat(),
-                        "last": (h.start + dt.timedelta(days=d - 1)).isoformat(),
+                        "first": (h_start + dt.timedelta(days=start)).isoformat(),
+                        "last": (h_start + dt.timedelta(days=d - 1)).isoformat(),
                         "days": d - start,
                     }
                 )

@@ -311,6 +311,7 @@ def frontier(result: FrontierResult) -> str:
 def spend_stop_lines(result: FrontierResult) -> list[str]:
     """Where spend stops below the budget, what stops it, and what 1 % more room in it would bring."""
     stop = result.spend_stops
+    assert stop is not None, "spend_stop_lines needs a result with spend_stops"
     cur = result.currency
     names = compact(c["name"] for c in stop.constraints)
     lines = [
