@@ -156,7 +156,7 @@ def _source(against: str, source: float, net: float, period: int, unit: str, cur
 def _touching(binding: list[str], cells: list[str], period: int) -> list[str]:
     """The binding rows that hold these cells in this period: their cell, channel, format and period rows,
     and any other row (KPI rows, team hours, ...) that is not about other cells, channels, formats or periods."""
-    own = (f"budget.period.{period}.",)
+    own: tuple[str, ...] = (f"budget.period.{period}.",)
     for cell in cells:
         channel, fmt = cell.split(".", 1)
         own += (f"cell.{cell}.", f"channel.{channel}.", f"format.{fmt}.")
