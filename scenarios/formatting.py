@@ -92,8 +92,9 @@ def _huge(value: float) -> str:
     return _plain(format_scientific(value, format="0.###E0", locale=current()))
 
 
-def _undefined(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and not math.isfinite(value))
+def _undefined(value: float) -> bool:
+    """A float that is not a number or infinite (callers check for None first, which narrows the type)."""
+    return isinstance(value, float) and not math.isfinite(value)
 
 
 def _plain(text: str) -> str:
