@@ -16,7 +16,7 @@ horizon) on a cell:
   arrivals of impressions);
 - new followers = engagement (paid and organic) × the channel's follow rate.
 
-The organic plan is fixed input here: `organic_outlook` rolls the follower
+The organic plan is fixed input here: `organic_outlook` (`scenarios.organic`) rolls the follower
 base forward week by week and returns its engagement and new followers.
 """
 
@@ -29,26 +29,10 @@ import numpy as np
 
 from scenarios.calendar import horizon
 from scenarios.curves import EXPONENTIAL, HILL, POINTS, Curves
+from scenarios.organic import OrganicOutlook, organic_outlook
 from scenarios.schema import Channel, ExponentialCurve, HillCurve, PointsCurve, Scenario
 
-
-@dataclass(frozen=True)
-class OrganicOutlook:
-    """Expected organic results per channel over the horizon.
-
-    Attributes are arrays with one value per channel: `reach` (person-reaches,
-    summed over weeks), `engagement` (engagements), `new_followers` (gross
-    followers won), `churned` (followers lost), `final_followers`;
-    `followers` has one row per channel and one column per week: the
-    followers at the start of each week.
-    """
-
-    reach: np.ndarray
-    engagement: np.ndarray
-    new_followers: np.ndarray
-    churned: np.ndarray
-    final_followers: np.ndarray
-    followers: np.ndarray
+__all__ = ["Market", "OrganicOutlook", "Outcomes", "build_market", "organic_outlook"]
 
 
 @dataclass(frozen=True)
@@ -279,43 +263,6 @@ class Market:
         return Outcomes(
             spend, impressions, clicks, conversions, engagement, bounces, negative, reach, totals, posts, creatives
         )
-
-
-def organic_outlook(scenario: Scenario) -> OrganicOutlook:
-    """Roll each channel's followers forward week by week under its organic plan.
-
-    Each week: reach = followers × reach rate × (1 + d + … + d^(p−1)) for p
-    posts with extra-post decay d; engagement = reach × engagement rate; new
-    followers = engagement × follow rate; churn = followers × weekly churn.
-    """
-    weeks = max(1, round(scenario.periods.weeks))
-    names = list(scenario.channels)
-    reach = np.zeros(len(names))
-    engagement = np.zeros(len(names))
-    new = np.zeros(len(names))
-    churned = np.zeros(len(names))
-    final = np.zeros(len(names))
-    by_week = np.zeros((len(names), weeks))
-    for j, name in enumerate(names):
-        channel = scenario.channels[name]
-        o = channel.organic
-        posts = o.posts_per_week
-        d = o.extra_post_decay
-        reach_per_follower = o.reach_rate * (posts if d >= 1.0 else (1.0 - d**posts) / (1.0 - d))
-        followers = channel.followers
-        for w in range(weeks):
-            by_week[j, w] = followers
-            r = followers * reach_per_follower
-            e = r * o.engagement_rate
-            gained = e * o.follow_rate
-            lost = followers * o.churn_per_week
-            reach[j] += r
-            engagement[j] += e
-            new[j] += gained
-            churned[j] += lost
-            followers += gained - lost
-        final[j] = followers
-    return OrganicOutlook(reach, engagement, new, churned, final, by_week)
 
 
 def build_market(scenario: Scenario) -> Market:
