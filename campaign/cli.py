@@ -844,7 +844,7 @@ def report_command(
     from optimizer.frontier import Frontier, budget_grid
     from scenarios.loader import load_scenario
     from scenarios.market import build_market
-    from scenarios.pnl import daily_plan, statement
+    from scenarios.statement import daily_plan, statement
     from simulation import MonteCarlo, QuarterInputs, plan_from_result
     from simulation.montecarlo import summarise
 

@@ -12,8 +12,8 @@ from optimizer import Optimizer
 from scenarios.errors import InfeasibleError, UsageError
 from scenarios.loader import override
 from scenarios.market import Market, build_market
-from scenarios.pnl import DailyPlan, Statement, daily_plan, statement
 from scenarios.schema import Scenario
+from scenarios.statement import DailyPlan, Statement, daily_plan, statement
 from simulation import MonteCarlo, QuarterInputs, plan_from_result
 
 #: Lines that carry simulated bands.

@@ -25,8 +25,8 @@ from optimizer.frontier import FrontierResult
 from optimizer.result import OptimizationResult
 from scenarios.formatting import amount, decimal, number, people, percent
 from scenarios.market import Market
-from scenarios.pnl import Statement
 from scenarios.schema import Scenario
+from scenarios.statement import Statement
 from simulation import Replication
 
 # parse_math off: a label is drawn as written, so a '$' in a scenario's text is never read as mathtext.

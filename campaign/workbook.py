@@ -25,8 +25,8 @@ from campaign.assumptions import write_assumptions
 from campaign.files import atomic
 from campaign.sheets import Formula, put
 from scenarios.calendar import horizon
-from scenarios.pnl import Statement
 from scenarios.schema import Scenario
+from scenarios.statement import Statement
 
 MONEY = "#,##0;[Red]-#,##0"
 RATIO = "0.00"

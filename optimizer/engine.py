@@ -142,7 +142,7 @@ class Optimizer:
                 continue
             if solution.status != "optimal":
                 raise SolverError(f"the solver stopped without an optimal plan (status: {solution.status})")
-            outcomes = finish(problem, solution)
+            outcomes = polished_outcomes(problem, solution)
             achieved = achieved_value(problem, outcomes)
             if rounds == 1:
                 first = achieved
@@ -210,7 +210,7 @@ def with_unit_bounds(problem: Problem, bounds: tuple[np.ndarray, np.ndarray] | N
     return replace(problem, lower=lower, upper=upper)
 
 
-def finish(problem: Problem, solution: LinearSolution) -> Outcomes:
+def polished_outcomes(problem: Problem, solution: LinearSolution) -> Outcomes:
     """The LP's plan polished on the true curves, evened out over interchangeable periods, the team's
     spare hours given to organic posts, and what it all brings."""
     spend = polish(problem, solution.spend, solution.shadow, solution.link_shadow, solution.switches)
@@ -271,7 +271,7 @@ def discrete_prices(
         solution = solve_lp(candidate, conv, reach, solver, mip_gap=mip_gap)
         if solution.status != "optimal":
             return None
-        return achieved_value(candidate, finish(candidate, solution))
+        return achieved_value(candidate, polished_outcomes(candidate, solution))
 
     for i, report in enumerate(reports):
         # Team hours are priced even with hours to spare: fewer than one more channel takes still hold it back.

@@ -24,7 +24,7 @@ import numpy as np
 
 from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
 from optimizer.bound import lagrangian_bound
-from optimizer.engine import MAX_ROUNDS, Optimizer, achieved_value, finish, relative_gap, upper_bound
+from optimizer.engine import MAX_ROUNDS, Optimizer, achieved_value, polished_outcomes, relative_gap, upper_bound
 from optimizer.lp import LinearModel
 from optimizer.problem import Problem, build_problem
 from optimizer.stops import SpendStop, spend_stop
@@ -268,7 +268,7 @@ class _Tracer:
             solution = self.model.solve(problem)
             if solution.status != "optimal":
                 return self._fallback(float(budget))
-            outcomes = finish(problem, solution)
+            outcomes = polished_outcomes(problem, solution)
             spend = outcomes.spend
             bound = lagrangian_bound(problem, solution.shadow, solution.link_shadow)
             achieved = achieved_value(problem, outcomes)

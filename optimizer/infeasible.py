@@ -133,7 +133,7 @@ def _swap(problem: Problem, k: int, row: Row) -> Problem:
     return replace(problem, rows=tuple(rows))
 
 
-def roomy(problem: Problem) -> Problem:
+def with_spend_bounds_as_rows(problem: Problem) -> Problem:
     """The problem with every spend bound a row (relaxable) and each unit's box widened to let it move."""
     market = problem.market
     room = problem.budget * 10 + float(market.cell_lower.sum() + market.channel_lower.sum())
@@ -182,7 +182,7 @@ def explain_infeasible(
     Rows named in `hard` are never relaxed (they state what the user asked
     for, such as spending anything at all).
     """
-    relaxed = roomy(problem)
+    relaxed = with_spend_bounds_as_rows(problem)
     conv_bp, reach_bp = initial_breakpoints(relaxed, count)
     weights = violation_weights(relaxed, hard)
     elastic, conv_bp, reach_bp = elastic_plan(relaxed, weights, conv_bp, reach_bp, solver)

@@ -18,7 +18,7 @@ import numpy as np
 from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
 from optimizer.bound import lagrangian_bound, marginal_values
 from optimizer.duals import binding_rows, clean_duals, clean_link_duals, row_slacks
-from optimizer.engine import MAX_ROUNDS, achieved_value, finish, relative_gap
+from optimizer.engine import MAX_ROUNDS, achieved_value, polished_outcomes, relative_gap
 from optimizer.explain import constraint_reports, is_floor, switch_values
 from optimizer.infeasible import with_limit
 from optimizer.lp import solve_lp
@@ -72,7 +72,7 @@ def certified_plan(problem: Problem, count: int, tolerance: float, solver: str) 
         solution = solve_lp(problem, conv, reach, solver, mip_gap=tolerance / 10)
         if solution.status != "optimal":
             return None
-        outcomes = finish(problem, solution)
+        outcomes = polished_outcomes(problem, solution)
         bound = lagrangian_bound(problem, solution.shadow, solution.link_shadow)
         gap = relative_gap(problem, bound, achieved_value(problem, outcomes), outcomes)
         if gap <= tolerance or round_ == MAX_ROUNDS:

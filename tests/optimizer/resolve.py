@@ -14,7 +14,7 @@ import numpy as np
 
 from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
 from optimizer.bound import lagrangian_bound
-from optimizer.engine import achieved_value, finish
+from optimizer.engine import achieved_value, polished_outcomes
 from optimizer.infeasible import with_limit
 from optimizer.lp import solve_lp
 from optimizer.problem import Problem, build_problem
@@ -49,7 +49,7 @@ def certified_value(problem: Problem, tolerance: float = 1e-6, rounds: int = 12)
         solution = solve_lp(problem, conv, reach, "highs")
         if solution.status != "optimal":
             return best
-        outcomes = finish(problem, solution)
+        outcomes = polished_outcomes(problem, solution)
         value = achieved_value(problem, outcomes)
         bound = lagrangian_bound(problem, solution.shadow, solution.link_shadow)
         best = Certified(value, bound)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from optimizer import Optimizer
 from optimizer.approximation import initial_breakpoints, segments_of
-from optimizer.engine import assemble, finish
+from optimizer.engine import assemble, polished_outcomes
 from optimizer.lp import solve_lp
 from optimizer.problem import RHS
 from optimizer.result import SolverReport
@@ -45,7 +45,7 @@ def test_a_stray_dual_on_a_row_with_room_is_cleaned_before_it_explains_anything(
     conv_bp, reach_bp = initial_breakpoints(problem, 64)
     conv, reach = segments_of(problem, conv_bp, reach_bp)
     solution = solve_lp(problem, conv, reach, "highs")
-    outcomes = finish(problem, solution)
+    outcomes = polished_outcomes(problem, solution)
     report = SolverReport("HiGHS", 0.0, 0.0, 0.0, 0, 1)
     clean = assemble(s, None, problem, solution, outcomes, report, conv, reach)
     names = [r.name for r in problem.rows]
