@@ -96,12 +96,12 @@ def map_rows(export: Export, scenario: Scenario) -> tuple[list[LedgerRow], list[
         if rule is None:
             unmapped.append({"row": row.line, "reason": _no_rule(export.platform, row)})
             continue
-        if row.start is None:
+        if row.start is None or row.end is None:
             raise UsageError(
                 f"{export.path}: line {row.line} has no dates and neither has the export; give the dates it covers "
                 "with --from DATE --to DATE, or export with a date range or a Day breakdown"
             )
-        if first is not None and (row.start < first or row.end > last):
+        if first is not None and last is not None and (row.start < first or row.end > last):
             raise UsageError(
                 f"{export.path}: line {row.line} covers {row.start} to {row.end}, outside the scenario's horizon "
                 f"({first} to {last})"

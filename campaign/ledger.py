@@ -114,7 +114,10 @@ def merge_rows(rows: Iterable[LedgerRow]) -> tuple[list[LedgerRow], int]:
         if key in merged:
             old = merged[key]
             row = LedgerRow(
-                *key[:4],
+                row.platform,
+                row.campaign,
+                row.platform_name,
+                row.placement,
                 row.start,
                 row.end,
                 row.channel,
@@ -219,7 +222,13 @@ class Ledger:
             found = self.db.execute(query, (scenario, scenario, currency, currency)).fetchall()
         except sqlite3.Error as error:
             raise explain(self.path, error, "read") from None
-        return [LedgerRow(*r[:4], dt.date.fromisoformat(r[4]), dt.date.fromisoformat(r[5]), *r[6:]) for r in found]
+        return [
+            LedgerRow(
+                r[0], r[1], r[2], r[3], dt.date.fromisoformat(r[4]), dt.date.fromisoformat(r[5]),
+                r[6], r[7], r[8], r[9], r[10], r[11], r[12],
+            )
+            for r in found
+        ]
 
     def imports(self) -> list[dict[str, object]]:
         """The imports so far: file, platform, currency, when, rows."""

@@ -231,7 +231,7 @@ def _check_content(
                 "(budget.total, which production counts against without a budget.production)"
             )
     team = scenario.team
-    if team is not None:
+    if team is not None and team.hours_per_week is not None:
         hours = market.team_hours(spend, posts, creatives)
         if hours > team.hours_per_week * (1 + RELATIVE) + 1e-6:
             raise UsageError(

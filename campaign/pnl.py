@@ -175,6 +175,6 @@ def team_options(scenario: Scenario) -> list[dict[str, Any]]:
     best = max(
         (o for o in options if o["status"] == "optimal"), key=lambda o: o["marketing_contribution"], default=None
     )
-    for option in options:
-        option["best"] = option is best
+    for entry in options:
+        entry["best"] = entry is best
     return options

@@ -343,10 +343,17 @@ def _with_plan(result: OptimizationResult, market, spend: np.ndarray, cut: np.nd
     maps spend, conversions, impressions and clicks to per-unit arrays of those days.
     """
     outcomes = market.outcomes(spend)
+
+    def figure(key: str, u: int) -> float:
+        return float(rest[key][u] if cut[u] else getattr(outcomes, key)[u])
+
     allocation = tuple(
         replace(
             row,
-            **{key: float(rest[key][u] if cut[u] else getattr(outcomes, key)[u]) for key in FIELDS},
+            spend=figure("spend", u),
+            impressions=figure("impressions", u),
+            clicks=figure("clicks", u),
+            conversions=figure("conversions", u),
         )
         for u, row in enumerate(result.allocation)  # one row per unit, in the market's order
     )

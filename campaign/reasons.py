@@ -68,7 +68,7 @@ def changes(
     underspent = float((old - new)[fixed].sum())
     for u in np.flatnonzero(moved):
         cell = market.cell_keys[market.cell_of[u]]
-        others = _counterparts(market, moved, up, u, widen=not (up[u] and net > 0.5))
+        others = _counterparts(market, moved, up, int(u), widen=not (up[u] and net > 0.5))
         source = None
         if break_even:
             bench, against, names = 1.0 / market.margin_per_conversion, "break-even", []

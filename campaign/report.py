@@ -150,11 +150,12 @@ def frontier_chart(frontier: FrontierResult) -> str:
     points = [p for p in frontier.points if p.status == "optimal"]
     budgets = [p.budget for p in points]
     fig, ax = plt.subplots(figsize=(8, 3))
-    ax.plot(budgets, [p.conversions for p in points], color=COLOURS[0], label=f"{frontier.conversion}s")
+    conversions = np.array([p.conversions for p in points], dtype=float)
+    ax.plot(budgets, conversions, color=COLOURS[0], label=f"{frontier.conversion}s")
     ax.set_xlabel(f"budget ({frontier.currency})")
     ax.set_ylabel(f"{frontier.conversion}s")
     twin = ax.twinx()
-    twin.plot(budgets, [p.profit for p in points], color=COLOURS[1], label="profit")
+    twin.plot(budgets, np.array([p.profit for p in points], dtype=float), color=COLOURS[1], label="profit")
     twin.set_ylabel(f"profit ({frontier.currency})")
     if frontier.profit_max_budget is not None:
         ax.axvline(frontier.profit_max_budget, color=COLOURS[3], linestyle="--")

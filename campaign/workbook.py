@@ -174,8 +174,8 @@ def _plan_sheet(sheet, plan: dict[str, Any], scenario: Scenario) -> None:
             put(sheet.cell(row, column), entry.get(name))
     end, row = row, row + 1
     put(sheet.cell(row, 1), "total")
-    for column in "DEFG":
-        put(sheet[f"{column}{row}"], Formula(f"=SUM({column}3:{column}{end})"))
+    for letter in "DEFG":
+        put(sheet[f"{letter}{row}"], Formula(f"=SUM({letter}3:{letter}{end})"))
     for cells in sheet.iter_rows(min_row=3, min_col=4, max_col=7):
         for cell in cells:
             cell.number_format = "#,##0.00"
