@@ -1,8 +1,8 @@
 """The LP engine: allocate a paid budget across cells, certify the answer, explain it."""
 
+from optimizer.backends import SOLVERS
 from optimizer.engine import DEFAULT_TOLERANCE, Optimizer
 from optimizer.infeasible import Relaxation
-from optimizer.lp import SOLVERS
 from optimizer.problem import Problem, Row, build_problem
 from optimizer.result import (
     CellPlan,

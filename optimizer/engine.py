@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
+from optimizer.backends import backend
 from optimizer.bound import lagrangian_bound, marginal_values
 from optimizer.duals import binding_rows, clean_duals, clean_link_duals, row_slacks
 from optimizer.explain import (
@@ -23,7 +24,7 @@ from optimizer.explain import (
     zero_spend_reasons,
 )
 from optimizer.infeasible import elastic_plan, explain_infeasible, proven_infeasible, violation_weights
-from optimizer.lp import SOLVERS, LinearSolution, solve_lp
+from optimizer.lp import LinearSolution, solve_lp
 from optimizer.polish import even_out, polish
 from optimizer.posts import fill_posts, planned_posts
 from optimizer.problem import Problem, Row, build_problem
@@ -69,8 +70,7 @@ class Optimizer:
     def _check(self) -> int:
         if not (isinstance(self.tolerance, float | int) and 1e-7 <= self.tolerance <= 0.5):
             raise SolverError(f"tolerance must be between 1e-7 and 0.5, got {self.tolerance}")
-        if self.solver not in SOLVERS:
-            raise SolverError(f"unknown solver '{self.solver}'; valid solvers: {', '.join(SOLVERS)}")
+        backend(self.solver)  # a SolverError naming the valid solvers when unknown
         if self.segments is not None:
             if not 1 <= self.segments <= 4096:
                 raise SolverError(f"segments must be between 1 and 4096, got {self.segments}")
@@ -184,8 +184,7 @@ class Optimizer:
         # For profit the bound covers the media contribution; fixed costs are the same for every plan.
         fixed = market.fixed_costs if problem.objective.name == "profit" else 0.0
         report = SolverReport(
-            name=("HiGHS" if self.solver == "highs" else "CBC")
-            + (" MILP" if solution.integer or problem.switches else ""),
+            name=backend(self.solver).label + (" MILP" if solution.integer or problem.switches else ""),
             seconds=seconds,
             approximation_error=float(gap),
             bound=float(problem.objective.sign * bound - fixed),
