@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from optimizer import SOLVERS, Optimizer
+from optimizer.approximation import initial_breakpoints, segments_of
+from optimizer.lp import LinearModel, solve_lp
 from scenarios.curves import EXPONENTIAL
 from scenarios.errors import InfeasibleError
 from scenarios.loader import resolve
 from scenarios.market import build_market
 from tests.conftest import BASE, merged
+from tests.optimizer.resolve import moved, problem_of
 from tests.oracles import budget_and_floor_optimum
 
 KPIS = {"min_clicks": 25000.0, "min_reach": 120000.0, "max_cpa": 30.0}
@@ -89,3 +95,34 @@ def test_backends_explain_the_same_infeasibility(solver):
     fixes = {r.name: r.relaxed_limit for r in caught.value.relaxations}
     # The most clicks 20,000 EUR buy: all of it on instagram.reel, 1000 / (7.5 · 1.1) impressions per EUR at 1.3 %.
     assert fixes["kpi.min_clicks"] == pytest.approx(31515.15, rel=1e-3)
+
+
+def test_a_backends_session_re_solves_as_a_fresh_solve_would(solver):
+    # LinearModel keeps one model in the backend's session and moves only row bounds: each re-solve must
+    # agree with solving the moved problem from scratch.
+    s = scenario(kpis={"min_clicks": FLOOR})
+    problem = problem_of(s)
+    conv, reach = segments_of(problem, *initial_breakpoints(problem, 32))
+    model = LinearModel(problem, conv, reach, solver)
+    for budget in (s.budget.total, 0.8 * s.budget.total, 1.2 * s.budget.total):
+        smaller = moved(problem, "budget.total", budget)
+        warm, cold = model.solve(smaller), solve_lp(smaller, conv, reach, solver)
+        assert warm.status == cold.status
+        if cold.status == "optimal":
+            assert warm.value == pytest.approx(cold.value, rel=1e-9)
+            np.testing.assert_allclose(warm.shadow, cold.shadow, rtol=1e-6, atol=1e-9)
+
+
+def test_no_code_branches_on_a_solver_name():
+    # What differs between solvers lives in their backends (optimizer/backends.py): nothing else compares a
+    # solver's name to pick behaviour.
+    root = Path(__file__).resolve().parents[2]
+    found = []
+    for package in ("optimizer", "campaign", "simulation"):
+        for path in (root / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Compare):
+                    operands = [node.left, *node.comparators]
+                    if any(isinstance(o, ast.Constant) and o.value in SOLVERS for o in operands):
+                        found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert not found, found
