@@ -1,0 +1,93 @@
+"""What one simulated quarter gives: its KPIs, crisis and community statistics, and daily series."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from simulation.state import Quarter
+
+KPI_NAMES = (
+    "spend",
+    "impressions",
+    "clicks",
+    "conversions",
+    "reach",
+    "engagement",
+    "new_followers",
+    "negative_feedback",
+    "bounce_rate",
+    "revenue",
+    "profit",
+    "cpa",
+    "roas",
+)
+
+
+@dataclass(frozen=True)
+class Replication:
+    """The KPIs of one simulated quarter, its crisis statistics and daily series.
+
+    `kpis` maps names to horizon totals (as `optimize` reports them); `crisis`
+    holds `crises` (count), `hours` (time in crisis), `response_hours` (mean
+    wait of crisis mentions for a reply, NaN without crisis), `followers_lost`
+    and `conversions_lost` (expected, against the same days without the
+    crisis), `mentions` and `ad_impressions` (paid impressions shown during
+    crises); `community` holds `messages`, `response_hours` (mean) and
+    `unanswered` (share still waiting at the end); `daily` maps series names
+    to one value per day.
+    """
+
+    kpis: dict[str, float]
+    crisis: dict[str, float]
+    community: dict[str, float]
+    daily: dict[str, np.ndarray]
+
+
+def result(s: Quarter) -> Replication:
+    """The replication's KPIs (reach drawn from the channels' impressions), crisis and community statistics."""
+    q, t = s.q, s.totals
+    shown = 1.0 - np.exp(-s.channel_impressions / q.audience)
+    reach = float(s.rng.binomial(np.round(q.audience).astype(np.int64), shown).sum())
+    orders: float
+    if q.sales:  # a deal is worth what a lead is worth when worked at once, over the close rate
+        revenue = s.deals * q.value_per_conversion / q.close_rate
+        orders = s.deals
+    else:
+        revenue = t["conversions"] * q.value_per_conversion
+        orders = t["conversions"]
+    kpis = {
+        "spend": t["spend"],
+        "impressions": t["impressions"],
+        "clicks": t["clicks"],
+        "conversions": t["conversions"],
+        "reach": reach,
+        "engagement": t["engagement"],
+        "new_followers": float(s.gained),
+        "negative_feedback": t["negative_feedback"],
+        "bounce_rate": t["bounces"] / t["clicks"] if t["clicks"] > 0 else 0.0,
+        "revenue": revenue,
+        "profit": revenue * q.gross_margin - q.fees_per_conversion * orders - t["spend"] - q.production - q.fixed_costs,
+        "cpa": t["spend"] / t["conversions"] if t["conversions"] > 0 else math.inf,
+        "roas": revenue / t["spend"] if t["spend"] > 0 else 0.0,
+        "final_followers": float(s.followers.sum()),
+    }
+    if q.sales:
+        kpis["deals"] = float(s.deals)
+        kpis["lead_response_hours"] = s.lead_wait / s.worked if s.worked else math.nan
+        kpis["leads_waiting"] = float(sum(n for _, n in s.leads))
+    crisis = {key: float(value) for key, value in s.stats.items()}
+    crisis["response_hours"] = float(np.mean(s.mention_waits)) if s.mention_waits else math.nan
+    within = np.array(s.mention_waits) <= q.response_target_hours
+    crisis["within_target"] = float(within.sum() / s.stats["mentions"]) if s.stats["mentions"] else math.nan
+    answered = len(s.waits)
+    community = {
+        "messages": float(s.messages),
+        "response_hours": float(np.mean(s.waits)) if s.waits else math.nan,
+        "unanswered": (s.messages - answered) / s.messages if s.messages else 0.0,
+    }
+    return Replication(kpis, crisis, community, s.daily)
