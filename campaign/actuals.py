@@ -10,10 +10,11 @@ from typing import Any
 from campaign.exports import Export, ExportRow, read_export
 from campaign.ledger import Batch, Ledger, LedgerRow, Recorded, merge_rows, record_imports
 from scenarios import patterns
+from scenarios.actuals_schema import MappingRule
 from scenarios.calendar import horizon
 from scenarios.errors import UsageError
 from scenarios.formatting import counted
-from scenarios.schema import MappingRule, Scenario
+from scenarios.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -12,27 +12,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-Rate = Annotated[float, Field(ge=0.0, le=1.0)]
-Money = Annotated[float, Field(ge=0.0)]
-PositiveMoney = Annotated[float, Field(gt=0.0)]
-Factor = Annotated[float, Field(gt=0.0)]
+from scenarios.actuals_schema import Actuals
+from scenarios.closed import Closed, Factor, Money, PositiveMoney, Rate
+from scenarios.simulation_schema import Simulation
 
 #: A scenario or variant name: letters, digits, '-', '_' and '.', starting with a letter or digit. Names end up in
 #: file headers, CSV and JSON fields and sentences, so nothing else (no space, line break or invisible mark).
 Identifier = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 OBJECTIVES = ("conversions", "profit", "reach", "min_spend")
-#: The most replications of one simulation: each keeps about 10 kB of daily series (100,000 take about 2 GB).
-MAX_RUNS = 100_000
 Objective = Literal["conversions", "profit", "reach", "min_spend"]
-
-
-class Closed(BaseModel):
-    """Base of every section: unknown keys and NaN/infinity are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Periods(Closed):
@@ -390,140 +381,6 @@ class Team(Closed):
     moderators: Annotated[int, Field(ge=1, le=100)] = 1
     working_hours: WorkingHours = WorkingHours()
     minutes_per_reply: Annotated[float, Field(gt=0.0, le=480.0)] = 4.0
-
-
-class Playbook(Closed):
-    """What the team does when a crisis breaks.
-
-    `pause_ads` stops paid delivery while the crisis lasts; `extra_moderators`
-    join `reaction_hours` after the onset; replies within
-    `response_target_hours` are what the playbook aims for (reported).
-    """
-
-    pause_ads: bool = False
-    extra_moderators: Annotated[int, Field(ge=0, le=100)] = 0
-    reaction_hours: Annotated[float, Field(ge=0.0)] = 4.0
-    response_target_hours: Annotated[float, Field(gt=0.0)] = 1.0
-
-
-class Crisis(Closed):
-    """A firestorm: negative mentions as a self-exciting cascade.
-
-    Onsets come at `rate_per_quarter` (a Poisson hazard over 13 weeks) and in
-    the scheduled `onset_weeks` (1-based). Each starts with
-    `initial_mentions` negative posts; each mention draws further mentions,
-    on average `branching_ignored` while it waits for a reply and
-    `branching_answered` once answered, after delays from the SEISMIC memory
-    kernel (flat for 5 minutes, then a power-law tail of exponent 1.23).
-    While it lasts (until `quiet_hours` pass without a mention) paid CTR and
-    CVR fall by `reputation_hit` and follower churn is `churn_factor` times
-    higher.
-    """
-
-    rate_per_quarter: Annotated[float, Field(ge=0.0, le=52.0)] = 0.3
-    onset_weeks: list[Annotated[int, Field(ge=1)]] = []
-    initial_mentions: Annotated[float, Field(ge=1.0, le=100000.0)] = 30.0
-    branching_ignored: Annotated[float, Field(ge=0.0, le=10.0)] = 0.9
-    branching_answered: Annotated[float, Field(ge=0.0, le=10.0)] = 0.3
-    reputation_hit: Rate = 0.3
-    churn_factor: Annotated[float, Field(ge=1.0, le=100.0)] = 3.0
-    quiet_hours: Annotated[float, Field(gt=0.0, le=2000.0)] = 24.0
-    playbook: Playbook = Playbook()
-
-
-class Community(Closed):
-    """Comments and messages that need a reply.
-
-    `messages_per_engagement` of all engagements (paid and organic) ask for
-    a reply; a message unanswered after `patience_hours` costs a follower
-    with probability `unfollow_if_ignored`.
-    """
-
-    messages_per_engagement: Rate = 0.035
-    patience_hours: Annotated[float, Field(gt=0.0)] = 24.0
-    unfollow_if_ignored: Rate = 0.3
-
-
-class Sales(Closed):
-    """Leads handed to a sales team: conversions are leads that still have to close.
-
-    The team works `leads_per_day` leads (first come, first served) in the
-    team's working hours; a lead worked at once closes with `close_rate`,
-    and the rate halves for every `half_life_hours` it waits. A deal is
-    worth `business.value_per_conversion / close_rate`, so leads worked at
-    once earn what the optimizer counts.
-    """
-
-    close_rate: Annotated[float, Field(gt=0.0, le=1.0)]
-    leads_per_day: Annotated[float, Field(gt=0.0)]
-    half_life_hours: Annotated[float, Field(gt=0.0)] = 24.0
-
-
-class Simulation(Closed):
-    """Monte Carlo settings: `runs` replications, the community, the crisis model and the sales hand-off."""
-
-    runs: Annotated[int, Field(ge=1, le=MAX_RUNS)] = 500
-    community: Community = Community()
-    crisis: Crisis = Crisis()
-    sales: Sales | None = None
-
-
-PLATFORMS = ("meta", "google", "linkedin", "tiktok", "generic")
-
-
-class MappingRule(Closed):
-    """Which scenario cell an export row belongs to.
-
-    A row matches when every field given matches: `platform` (the export's
-    platform), `platform_name` (Meta's Platform column, such as instagram),
-    `placement` (Meta's Placement, such as Instagram Reels; case does not
-    matter) and `campaign` (a regular expression searched in the campaign
-    name). The first matching rule wins.
-    """
-
-    platform: Literal["meta", "google", "linkedin", "tiktok", "generic"]
-    platform_name: str | None = None
-    placement: str | None = None
-    campaign: str | None = None
-    channel: str
-    format: str
-
-
-class PriorStrength(Closed):
-    """How much the scenario's own rates weigh against actuals, in pseudo-observations.
-
-    `impressions` for CPM and CTR (as if the plan's rates had been seen over
-    that many impressions), `clicks` for CVR.
-    """
-
-    impressions: Annotated[float, Field(gt=0.0)] = 20000.0
-    clicks: Annotated[float, Field(gt=0.0)] = 300.0
-
-
-class Actuals(Closed):
-    """How ad-platform exports map onto the scenario, and how much its rates weigh against them.
-
-    `conversion_columns` names the export columns whose sum is a row's
-    conversions, on every row whatever its result type (such as "Messaging
-    conversations started"); when empty, conversions are the platform's
-    results or conversions column, and `conversion_results` lists Meta's
-    `Result type` values that count (rows with other result types count their
-    spend, impressions and clicks but no conversions).
-    """
-
-    mapping: list[MappingRule] = []
-    conversion_columns: list[Annotated[str, Field(min_length=1)]] = []
-    conversion_results: list[str] = []
-    prior_strength: PriorStrength = PriorStrength()
-
-    @model_validator(mode="after")
-    def _one_conversion_rule(self) -> Actuals:
-        if self.conversion_columns and self.conversion_results:
-            raise ValueError(
-                "give either conversion_columns (columns counted on every row) or conversion_results (the Result "
-                "types whose Results count), not both"
-            )
-        return self
 
 
 class Scenario(Closed):

@@ -26,7 +26,7 @@ from click.testing import CliRunner, Result
 from campaign.cli import cli
 from campaign.options import EXIT_INTERRUPTED, MAX_AMOUNT, MIN_AMOUNT, FiniteFloat, Workers, usable_cpus
 from scenarios.library import library_path
-from scenarios.schema import MAX_RUNS
+from scenarios.simulation_schema import MAX_RUNS
 from scenarios.sweep import MAX_POINTS
 
 SCENARIO = "cafe-chain-q1"
