@@ -3,7 +3,7 @@
 Each cell's spend in each remaining period may move at most `max_change`
 from the current plan (large edits restart the platforms' learning phase).
 Among plans as good as the best (within the optimizer's tolerance), the one
-closest to the current plan wins (`campaign.closest`).
+closest to the current plan wins (`optimizer.reallocation`).
 """
 
 from __future__ import annotations
@@ -16,18 +16,15 @@ import numpy as np
 
 from campaign import coverage, plausibility, reasons
 from campaign.asof import FIELDS, RULE, PastActuals, past_actuals, unmatched, warnings
-from campaign.closest import broken, closest, repaired
 from optimizer import Optimizer
-from optimizer.engine import kpi_statuses, with_unit_bounds
-from optimizer.problem import build_problem
+from optimizer.reallocation import kpi_outlook, reoptimise, with_actuals, with_plan
 from optimizer.result import OptimizationResult
 from scenarios.calendar import horizon
-from scenarios.curves import EXPONENTIAL, Curves
 from scenarios.errors import InfeasibleError, UsageError
 from scenarios.formatting import amount
 from scenarios.learning import CellLearning, by_period, learn, updated_scenario
-from scenarios.market import Market, build_market
-from scenarios.schema import Kpis, Scenario
+from scenarios.market import build_market
+from scenarios.schema import Scenario
 from simulation import plan_from_result
 
 
@@ -222,45 +219,31 @@ def reallocate(
     done = float(actual["conversions"].sum() + remaining["conversions"].sum())
     learned_market = with_actuals(base, fixed, done)
     start = np.where(fixed, fixed_spend, plan)
-    relaxed = False
     notes: list[str] = []
-    try:
-        result = Optimizer().optimize(updated, variant=variant, unit_bounds=(lower, upper), market=learned_market)
-        solved = updated
-    except InfeasibleError:
-        # The targets cannot all be met any more within the move limits: plan for the objective alone
-        # and report the targets at risk.
-        relaxed = True
-        solved = updated.model_copy(update={"kpis": Kpis()})
-        try:
-            result = Optimizer().optimize(solved, variant=variant, unit_bounds=(lower, upper), market=learned_market)
-        except InfeasibleError:
-            result = None
-    problem = with_unit_bounds(build_problem(solved, learned_market), (lower, upper))
-    if result is None:
+    # The targets may not all be met any more within the move limits: then the objective alone is
+    # planned for and the targets at risk are reported.
+    moved = reoptimise(updated, learned_market, start, lower, upper, variant)
+    relaxed = moved.relaxed
+    if moved.result is None:
         # Not even the objective alone finds a plan within the limits (the rules themselves bind):
         # the current plan stands if it still meets them.
         # With no move allowed (--max-change 0) it stands whatever the past did to it, and the rules the
         # actuals pushed it over are named.
-        start = repaired(problem, start, lower, upper)
-        off = broken(problem, start)
-        if off and max_change > 0:
+        if moved.broken and max_change > 0:
             raise InfeasibleError(
                 "No plan for the remaining periods meets the rules within the move limits, and the current plan "
                 "does not either; widen --max-change or review the rules."
             )
-        if off:
+        if moved.broken:
             notes.append(
                 "--max-change 0: the current plan stands unchanged, though the actuals before --as-of leave it "
-                f"outside these rules: {', '.join(off)}"
+                f"outside these rules: {', '.join(moved.broken)}"
             )
-        result, final = current, start
+        result = current
     else:
-        # Two plans within the optimizer's certified tolerance of each other are equally good.
-        final = closest(
-            problem, start, plan_from_result(result, learned_market).spend, 2 * result.solver.tolerance, lower, upper
-        )
-    result = _with_plan(result, learned_market, final, cut, remaining)
+        result = moved.result
+    final = moved.spend
+    result = with_plan(result, learned_market, final, cut, remaining)
     constraints = [c.to_dict() for c in result.constraints]
     changes = reasons.changes(scenario, market, learned_market, plan, final, fixed, learned, lower, upper, constraints)
     outlook = _outlook(learned_market, final, fixed, actual, remaining)
@@ -271,7 +254,7 @@ def reallocate(
     }
     at_risk = [
         {"name": k.name, "target": k.target, "projected": k.value}
-        for k in kpi_statuses(build_problem(updated, learned_market), outlook)
+        for k in kpi_outlook(updated, learned_market, outlook)
         if not k.met
     ]
     summary = {key: float(actual[key].sum()) for key in FIELDS}
@@ -299,19 +282,6 @@ def reallocate(
     )
 
 
-def with_actuals(market: Market, past: np.ndarray, conversions: float) -> Market:
-    """The market with the units already spent bringing no modelled conversions, their actual ones a constant."""
-    c = market.curves
-    curves = Curves(
-        np.where(past, EXPONENTIAL, c.kind),
-        np.where(past, 0.0, c.maximum),
-        np.where(past, 1.0, c.scale),
-        np.where(past, 1.0, c.alpha),
-        {i: v for i, v in c.points.items() if not past[i]},
-    )
-    return replace(market, curves=curves, carried_conversions=market.carried_conversions + conversions)
-
-
 def _check_past(scenario: Scenario, market, actual: np.ndarray, fixed: np.ndarray, plan: np.ndarray, past: int) -> None:
     """Refuse a ledger that leaves out whole past periods, or whose fixed spend breaks a period's cap."""
     unit = scenario.periods.unit
@@ -334,30 +304,6 @@ def _check_past(scenario: Scenario, market, actual: np.ndarray, fixed: np.ndarra
                 f"budget.per_period.max ({amount(cap, scenario.currency, minor=True)}): no plan can meet that rule "
                 "any more; raise it to re-optimise"
             )
-
-
-def _with_plan(result: OptimizationResult, market, spend: np.ndarray, cut: np.ndarray, rest) -> OptimizationResult:
-    """The result with its allocation and totals recomputed for `spend`.
-
-    The units of the period as_of cuts (`cut`) show their remaining days only: `rest`
-    maps spend, conversions, impressions and clicks to per-unit arrays of those days.
-    """
-    outcomes = market.outcomes(spend)
-
-    def figure(key: str, u: int) -> float:
-        return float(rest[key][u] if cut[u] else getattr(outcomes, key)[u])
-
-    allocation = tuple(
-        replace(
-            row,
-            spend=figure("spend", u),
-            impressions=figure("impressions", u),
-            clicks=figure("clicks", u),
-            conversions=figure("conversions", u),
-        )
-        for u, row in enumerate(result.allocation)  # one row per unit, in the market's order
-    )
-    return replace(result, allocation=allocation, totals=dict(outcomes.totals))
 
 
 def _outlook(market, spend: np.ndarray, fixed: np.ndarray, actual: dict, rest: dict):

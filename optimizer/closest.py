@@ -20,22 +20,23 @@ from scipy.optimize import linprog
 from optimizer.engine import achieved_value
 from optimizer.explain import switch_values
 from optimizer.polish import feasible
+from optimizer.problem import Problem, Row
 
 #: The relative slack every row is checked with (as the optimizer's polish does).
 SLACK = 1e-7
 
 
-def value(problem, spend: np.ndarray) -> float:
+def value(problem: Problem, spend: np.ndarray) -> float:
     """The max-sense objective of a plan on the true curves."""
     return achieved_value(problem, problem.market.outcomes(spend))
 
 
-def _ok(problem, spend: np.ndarray) -> bool:
+def _ok(problem: Problem, spend: np.ndarray) -> bool:
     switches = switch_values(problem, spend) if problem.switches else None
     return feasible(problem, spend, SLACK, switches)
 
 
-def repaired(problem, start: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+def repaired(problem: Problem, start: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """`start` itself when it meets every row, else the least move (sum of absolute changes) within
     [lower, upper] that meets them, on the rows linearised at `start`; `start` when none is found.
 
@@ -92,7 +93,7 @@ def repaired(problem, start: np.ndarray, lower: np.ndarray, upper: np.ndarray) -
 
 
 def closest(
-    problem, current: np.ndarray, best: np.ndarray, tolerance: float, lower: np.ndarray, upper: np.ndarray
+    problem: Problem, current: np.ndarray, best: np.ndarray, tolerance: float, lower: np.ndarray, upper: np.ndarray
 ) -> np.ndarray:
     """The point nearest `current` (made feasible) on the line to `best` that is feasible and within
     `tolerance` (relative) of best's value."""
@@ -113,7 +114,7 @@ def closest(
     return current + hi * (best - current)
 
 
-def broken(problem, spend: np.ndarray) -> list[str]:
+def broken(problem: Problem, spend: np.ndarray) -> list[str]:
     """The rules `spend` does not meet (their names), checked as `feasible` checks them."""
     switches = switch_values(problem, spend) if problem.switches else None
     return [
@@ -123,6 +124,6 @@ def broken(problem, spend: np.ndarray) -> list[str]:
     ]
 
 
-def _alone(problem, row):
+def _alone(problem: Problem, row: Row) -> Problem:
     """The problem with this one row."""
     return replace(problem, rows=(row,))
