@@ -69,7 +69,8 @@ def test_a_rewritten_result_shows_the_cut_units_figures():
     rest = {key: np.full(len(spend), 7.0) for key in ("spend", "conversions", "impressions", "clicks")}
     rewritten = with_plan(result, market, spend, cut, rest)
     outcomes = market.outcomes(spend)
-    assert rewritten.allocation[0].spend == 7.0 and rewritten.allocation[0].clicks == 7.0
+    assert rewritten.allocation[0].spend == 7.0
+    assert rewritten.allocation[0].clicks == 7.0
     assert rewritten.allocation[1].spend == spend[1]
     assert rewritten.allocation[1].conversions == pytest.approx(outcomes.conversions[1], rel=1e-12)
     assert rewritten.totals["conversions"] == pytest.approx(outcomes.totals["conversions"], rel=1e-12)
