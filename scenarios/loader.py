@@ -11,12 +11,14 @@ import copy
 import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from scenarios.checks import check_scenario
 from scenarios.errors import Problem, ScenarioError, UsageError, did_you_mean, one_of, printable
+from scenarios.library import library_path
 from scenarios.messages import pydantic_problems
 from scenarios.schema import Scenario
 from scenarios.yamlsafe import parse_yaml, read_text
@@ -53,23 +55,30 @@ def _join_problem(prefix: str, problem: Problem) -> Problem:
 
 
 def load_scenario(path: str | os.PathLike[str], variant: str | None = None) -> Scenario:
-    """Load, merge and validate a scenario file.
+    """Load, merge and validate a scenario file, or a bundled scenario by name.
+
+    >>> scenario = load_scenario("cafe-chain-q1")
+    >>> scenario.currency, scenario.budget.total
+    ('EUR', 18000.0)
 
     Parameters
     ----------
     path : path-like
-        The YAML file.
+        The YAML file, or the name of a bundled scenario ("cafe-chain-q1") when no file of that name exists.
     variant : str, optional
         Name of a variant under `variants:` to merge over the base.
 
     Raises
     ------
     ScenarioError
-        The file cannot be read or has problems (all of them listed).
+        The file cannot be read or has problems (all of them listed), or no file and no bundled scenario has
+        that name.
     UsageError
         `variant` is not defined in the file.
     """
     source = str(path)
+    if not Path(path).exists() and not source.endswith((".yaml", ".yml")) and Path(source).name == source:
+        path = library_path(source)  # a bare name that is no file: a bundled scenario, or the error naming them
     data = parse_yaml(read_text(path), source)
     return resolve(data, source, variant)
 

@@ -9,7 +9,7 @@ over the horizon's days; monthly costs are charged by calendar month.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from scenarios.calendar import horizon
 from scenarios.jsonable import finite
 from scenarios.market import Market
 from scenarios.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The subtotals, each the sum of the lines since the previous one (and the previous subtotal).
 SUBTOTALS = ("net_revenue", "cm1", "cm2", "media_total", "cm3", "marketing_contribution")
@@ -81,6 +84,20 @@ class Statement:
     def line(self, name: str) -> dict[str, Any]:
         """The line called `name`."""
         return next(line for line in self.lines if line["name"] == name)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The lines as a pandas DataFrame: one row per line (index: its name), a column per month, then `total`.
+
+        Money in the statement's currency, costs negative; the label of each line is in the `label` column.
+        """
+        import pandas as pd  # only notebook users pay for importing pandas
+
+        frame = pd.DataFrame(
+            [[line["label"], *line["values"], line["total"]] for line in self.lines],
+            index=pd.Index([line["name"] for line in self.lines], name="line"),
+            columns=["label", *self.months, "total"],
+        )
+        return frame
 
     def to_dict(self) -> dict[str, Any]:
         """The `pnl --json` document."""

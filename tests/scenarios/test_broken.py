@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 
 from campaign.cli import cli
 from scenarios.errors import Problem, ScenarioError
+from scenarios.library import library_path
 from scenarios.loader import load_scenario
 
 BROKEN = Path(__file__).parent / "broken"
@@ -207,3 +208,19 @@ def test_a_directory_instead_of_a_file(tmp_path):
     assert result.exit_code == 1
     assert stderr(result) == f"Error: {tmp_path}: 1 problem\n  - {message}\n"
     assert "Traceback" not in result.output
+
+
+def test_a_bare_name_loads_the_bundled_scenario_and_an_unknown_one_names_them(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no file called cafe-chain-q1 here
+    assert load_scenario("cafe-chain-q1") == load_scenario(library_path("cafe-chain-q1"))
+    error = load_error("cafe-chain")
+    assert str(error) == (
+        "cafe-chain: 1 problem\n  - no bundled scenario of that name (did you mean 'cafe-chain-q1'?); "
+        "bundled scenarios: b2b-saas-leads, cafe-chain-q1, fashion-holiday"
+    )
+
+
+def test_a_file_of_a_bundled_name_wins_over_the_bundled_scenario(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("cafe-chain-q1").write_text(library_path("b2b-saas-leads").read_text(encoding="utf-8"), encoding="utf-8")
+    assert load_scenario("cafe-chain-q1").name == load_scenario(library_path("b2b-saas-leads")).name
