@@ -73,7 +73,7 @@ def match(rule: MappingRule, platform: str, row: ExportRow) -> bool:
         return False
     if rule.placement is not None and rule.placement.lower() != row.placement.lower():
         return False
-    return rule.campaign is None or patterns.search(rule.campaign, row.campaign)
+    return rule.campaign is None or patterns.pattern_search(rule.campaign, row.campaign)
 
 
 def map_rows(export: Export, scenario: Scenario) -> tuple[list[LedgerRow], list[dict[str, Any]]]:

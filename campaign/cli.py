@@ -72,10 +72,10 @@ def output_option(files: str) -> Any:
 
 def _activate_locale(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     """Format every human output of this command in the locale named by --locale, else the environment's."""
-    from scenarios import formatting
+    from scenarios.formatting import activate_locale
 
     try:
-        formatting.activate(formatting.parse(value) if value else formatting.from_environment())
+        activate_locale(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
 
@@ -111,16 +111,19 @@ def scenarios_command(as_json: bool) -> None:
 
     Example: campaign scenarios
     """
-    from scenarios.library import DEFAULT, bundled_scenarios
+    from scenarios.library import DEFAULT_SCENARIO, bundled_scenarios
 
     found = bundled_scenarios()
     if as_json:
-        items = [{"name": n, "description": d, "path": str(p), "default": n == DEFAULT} for n, (p, d) in found.items()]
+        items = [
+            {"name": n, "description": d, "path": str(p), "default": n == DEFAULT_SCENARIO}
+            for n, (p, d) in found.items()
+        ]
         click.echo(json.dumps({"scenarios": items}, indent=2))
         return
     width = max(len(n) for n in found)
     for name, (_, description) in found.items():
-        mark = " (default)" if name == DEFAULT else ""
+        mark = " (default)" if name == DEFAULT_SCENARIO else ""
         click.echo(f"{name.ljust(width)}  {description}{mark}")
 
 

@@ -66,6 +66,11 @@ def activate(locale: Locale) -> Token[Locale]:
     return _CURRENT.set(locale)
 
 
+def activate_locale(name: str | None) -> Token[Locale]:
+    """Format in the locale `name` gives (as `parse` reads it), or the environment's when it gives none."""
+    return activate(parse(name) if name else from_environment())
+
+
 def deactivate(token: Token[Locale]) -> None:
     """Go back to the locale before the matching `activate`."""
     _CURRENT.reset(token)

@@ -14,7 +14,7 @@ MATCH_SECONDS = 0.25
 #: Probe strings for `too_slow`: this many repeats of each character the pattern names.
 PROBE_LENGTH = 40
 
-__all__ = ["MATCH_SECONDS", "SlowPatternError", "compile_error", "search", "too_slow"]
+__all__ = ["MATCH_SECONDS", "SlowPatternError", "compile_error", "pattern_search", "too_slow"]
 
 
 class SlowPatternError(Exception):
@@ -34,7 +34,7 @@ def compile_error(pattern: str) -> str | None:
     return None
 
 
-def search(pattern: str, text: str, seconds: float = MATCH_SECONDS) -> bool:
+def pattern_search(pattern: str, text: str, seconds: float = MATCH_SECONDS) -> bool:
     """Whether `pattern` is found in `text`; raises `SlowPatternError` after `seconds`."""
     try:
         return regex.search(pattern, text, timeout=seconds) is not None
@@ -54,7 +54,7 @@ def too_slow(pattern: str, seconds: float = MATCH_SECONDS) -> str | None:
     for character in characters:
         for text in (character * PROBE_LENGTH + "\x00", character * PROBE_LENGTH):
             try:
-                search(pattern, text, seconds)
+                pattern_search(pattern, text, seconds)
             except SlowPatternError:
                 return text
     return None

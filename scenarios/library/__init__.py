@@ -9,7 +9,7 @@ import yaml
 from scenarios.errors import Problem, ScenarioError, did_you_mean
 
 LIBRARY = Path(__file__).parent
-DEFAULT = "cafe-chain-q1"
+DEFAULT_SCENARIO = "cafe-chain-q1"
 
 
 def library_path(name: str) -> Path:

@@ -7,7 +7,7 @@ import pytest
 from optimizer import Optimizer
 from scenarios.checks import cell_keys
 from scenarios.errors import ScenarioError
-from scenarios.library import DEFAULT, bundled_scenarios, library_path
+from scenarios.library import DEFAULT_SCENARIO, bundled_scenarios, library_path
 from scenarios.loader import load_scenario
 
 CORE = ("audience", "in_market", "cpm", "ctr", "cvr", "bounce_rate", "engagement_rate", "negative_feedback_rate")
@@ -15,7 +15,7 @@ CORE = ("audience", "in_market", "cpm", "ctr", "cvr", "bounce_rate", "engagement
 
 def test_the_library_has_the_three_businesses():
     assert set(bundled_scenarios()) == {"cafe-chain-q1", "b2b-saas-leads", "fashion-holiday"}
-    assert DEFAULT in bundled_scenarios()
+    assert DEFAULT_SCENARIO in bundled_scenarios()
 
 
 def test_bundled_scenario_shape(bundled):
