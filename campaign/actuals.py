@@ -9,12 +9,16 @@ from typing import Any
 
 from campaign.exports import Export, ExportRow, read_export
 from campaign.ledger import Batch, Ledger, LedgerRow, Recorded, merge_rows, record_imports
-from scenarios import patterns
-from scenarios.actuals_schema import MappingRule
-from scenarios.calendar import horizon
-from scenarios.errors import UsageError
-from scenarios.formatting import counted
-from scenarios.schema import Scenario
+from scenarios import (
+    MATCH_SECONDS,
+    MappingRule,
+    Scenario,
+    SlowPatternError,
+    UsageError,
+    counted,
+    horizon,
+    pattern_search,
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ def match(rule: MappingRule, platform: str, row: ExportRow) -> bool:
         return False
     if rule.placement is not None and rule.placement.lower() != row.placement.lower():
         return False
-    return rule.campaign is None or patterns.pattern_search(rule.campaign, row.campaign)
+    return rule.campaign is None or pattern_search(rule.campaign, row.campaign)
 
 
 def map_rows(export: Export, scenario: Scenario) -> tuple[list[LedgerRow], list[dict[str, Any]]]:
@@ -138,10 +142,10 @@ def _rule(export: Export, scenario: Scenario, cells: set[str], row: ExportRow) -
         try:
             if match(rule, export.platform, row):
                 return rule
-        except patterns.SlowPatternError:
+        except SlowPatternError:
             raise UsageError(
                 f"{export.path}: line {row.line}: the campaign pattern '{rule.campaign}' of actuals.mapping[{index}] "
-                f"took longer than {patterns.MATCH_SECONDS:g} s on the campaign name '{row.campaign}', so the "
+                f"took longer than {MATCH_SECONDS:g} s on the campaign name '{row.campaign}', so the "
                 "import stopped; nested or overlapping repetition such as (a+)+ or (a|aa)+ backtracks without end: "
                 "rewrite the pattern without it"
             ) from None

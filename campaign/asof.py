@@ -20,7 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from scenarios.formatting import amount, number, percent
+from scenarios import amount, number, percent
 
 #: The rule in one sentence, printed with every reallocation (README: "Actuals around --as-of").
 RULE = (

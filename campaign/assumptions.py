@@ -17,7 +17,7 @@ from typing import Any
 from openpyxl.styles import Font
 
 from campaign.sheets import put_row
-from scenarios.schema import Scenario
+from scenarios import Scenario
 
 #: The P&L's driver figures, in the order they head the sheet.
 DRIVERS = (

@@ -27,8 +27,7 @@ from campaign.options import (
     Sweep,
     Workers,
 )
-from scenarios.errors import CampaignError, InfeasibleError
-from scenarios.schema import OBJECTIVES
+from scenarios import OBJECTIVES, CampaignError, InfeasibleError
 
 EXIT_INFEASIBLE = 3
 
@@ -72,7 +71,7 @@ def output_option(files: str) -> Any:
 
 def _activate_locale(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     """Format every human output of this command in the locale named by --locale, else the environment's."""
-    from scenarios.formatting import activate_locale
+    from scenarios import activate_locale
 
     try:
         activate_locale(value)
@@ -111,7 +110,7 @@ def scenarios_command(as_json: bool) -> None:
 
     Example: campaign scenarios
     """
-    from scenarios.library import DEFAULT_SCENARIO, bundled_scenarios
+    from scenarios import DEFAULT_SCENARIO, bundled_scenarios
 
     found = bundled_scenarios()
     if as_json:
@@ -138,9 +137,7 @@ def validate_command(scenario: str, as_json: bool) -> None:
     Example: campaign validate my-scenario.yaml
     """
     from campaign.files import locate_scenario
-    from scenarios.caveats import scenario_caveats
-    from scenarios.checks import cell_keys
-    from scenarios.loader import load_scenario
+    from scenarios import cell_keys, load_scenario, scenario_caveats
 
     try:
         path = locate_scenario(scenario)
@@ -223,8 +220,7 @@ def optimize_command(
     from campaign import render
     from campaign.files import check_output_dir, locate_scenario, write_outputs
     from optimizer import Optimizer
-    from scenarios.caveats import scenario_caveats
-    from scenarios.loader import load_scenario, override
+    from scenarios import load_scenario, override, scenario_caveats
 
     try:
         if output is not None:
@@ -304,8 +300,8 @@ def frontier_command(
     """
     from campaign import render
     from campaign.files import check_output_dir, locate_scenario, write_frontier
-    from optimizer.frontier import Frontier, budget_grid
-    from scenarios.loader import load_scenario
+    from optimizer import Frontier, budget_grid
+    from scenarios import load_scenario
 
     try:
         if output is not None:
@@ -381,8 +377,7 @@ def simulate_command(
     from campaign.files import check_output_dir, locate_scenario, write_simulation
     from campaign.plans import read_plan
     from optimizer import Optimizer
-    from scenarios.loader import load_scenario
-    from scenarios.market import build_market
+    from scenarios import build_market, load_scenario
     from simulation import MonteCarlo, QuarterInputs, plan_from_result
 
     try:
@@ -465,8 +460,7 @@ def whatif_command(
     from campaign import render
     from campaign.files import check_output_dir, locate_scenario, write_whatif
     from campaign.whatif import Point, compare
-    from scenarios.loader import load_scenario
-    from scenarios.sweep import parse_sweep
+    from scenarios import load_scenario, parse_sweep
 
     try:
         if output is not None:
@@ -555,9 +549,7 @@ def pnl_command(
     from campaign.plans import read_plan
     from campaign.pnl import break_even_budget, plan_statement, require_business, team_options, with_bands
     from optimizer import Optimizer
-    from scenarios.errors import UsageError
-    from scenarios.loader import load_scenario
-    from scenarios.market import build_market
+    from scenarios import UsageError, build_market, load_scenario
 
     try:
         if xlsx is not None:
@@ -656,7 +648,7 @@ def actuals_import_command(
     from campaign import render
     from campaign.actuals import import_files
     from campaign.files import locate_scenario
-    from scenarios.loader import load_scenario
+    from scenarios import load_scenario
 
     dates = _date_range(first, last)
     try:
@@ -704,8 +696,7 @@ def actuals_show_command(scenario: str, ledger: Path | None, as_json: bool) -> N
     from campaign import render
     from campaign.files import locate_scenario
     from campaign.ledger import Ledger
-    from scenarios.errors import UsageError
-    from scenarios.loader import load_scenario
+    from scenarios import UsageError, load_scenario
 
     try:
         loaded = load_scenario(locate_scenario(scenario))
@@ -780,8 +771,7 @@ def reallocate_command(
     from campaign.files import locate_scenario
     from campaign.ledger import Ledger
     from campaign.reallocate import reallocate
-    from scenarios.errors import UsageError
-    from scenarios.loader import load_scenario
+    from scenarios import UsageError, load_scenario
 
     try:
         try:
@@ -843,13 +833,9 @@ def report_command(
     """
     from campaign.files import check_output_file, locate_scenario, write_atomic
     from campaign.report import build
-    from optimizer import Optimizer
-    from optimizer.frontier import Frontier, budget_grid
-    from scenarios.loader import load_scenario
-    from scenarios.market import build_market
-    from scenarios.statement import daily_plan, statement
-    from simulation import MonteCarlo, QuarterInputs, plan_from_result
-    from simulation.montecarlo import summarise
+    from optimizer import Frontier, Optimizer, budget_grid
+    from scenarios import build_market, daily_plan, load_scenario, statement
+    from simulation import MonteCarlo, QuarterInputs, plan_from_result, summarise
 
     try:
         check_output_file(output, ".html")

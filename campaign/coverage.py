@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from scenarios.calendar import horizon
+from scenarios import horizon
 
 
 def uncovered(scenario, market, plan: np.ndarray, rows: list[Any], as_of: dt.date) -> list[dict[str, Any]]:

@@ -18,11 +18,8 @@ from typing import Any
 import yaml
 
 from campaign.outfolder import LOCK_SECONDS, FolderBusyError, write_folder
-from optimizer.frontier import FrontierResult
-from optimizer.result import OptimizationResult
-from scenarios.errors import ScenarioError, UsageError, did_you_mean, printable
-from scenarios.library import bundled_scenarios, library_path
-from scenarios.schema import Scenario
+from optimizer import FrontierResult, OptimizationResult
+from scenarios import Scenario, ScenarioError, UsageError, bundled_scenarios, did_you_mean, library_path, printable
 
 
 def locate_scenario(name: str) -> Path:

@@ -24,8 +24,7 @@ from pathlib import Path
 
 from campaign import ledger_db
 from campaign.ledger_db import APPLICATION_ID, COLUMNS, FIGURES, SCHEMA, SCHEMA_VERSION, explain
-from scenarios.errors import UsageError
-from scenarios.formatting import amount, number
+from scenarios import UsageError, amount, number
 
 __all__ = [
     "APPLICATION_ID",
@@ -224,8 +223,19 @@ class Ledger:
             raise explain(self.path, error, "read") from None
         return [
             LedgerRow(
-                r[0], r[1], r[2], r[3], dt.date.fromisoformat(r[4]), dt.date.fromisoformat(r[5]),
-                r[6], r[7], r[8], r[9], r[10], r[11], r[12],
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                dt.date.fromisoformat(r[4]),
+                dt.date.fromisoformat(r[5]),
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+                r[11],
+                r[12],
             )
             for r in found
         ]

@@ -11,7 +11,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from scenarios.errors import UsageError
+from scenarios import UsageError
 
 #: `PRAGMA application_id` of a ledger: "CPLD" (campaign-planner ledger) in ASCII.
 APPLICATION_ID = 0x43504C44

@@ -17,8 +17,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from scenarios.simulation_schema import MAX_RUNS
-from scenarios.sweep import MAX_POINTS, SweepSpec, parse_spec
+from scenarios import MAX_POINTS, MAX_RUNS, SweepSpec, parse_spec
 
 #: Exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
 EXIT_INTERRUPTED = 130

@@ -20,8 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from scenarios.errors import UsageError, did_you_mean
-from scenarios.schema import Scenario
+from scenarios import Scenario, UsageError, did_you_mean
 
 #: The largest plan file read (bytes): a result.json of 100,000 cell-periods stays well under it.
 MAX_PLAN_BYTES = 32 * 1024 * 1024

@@ -27,9 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from scenarios.calendar import horizon
-from scenarios.formatting import amount, number, percent
-from scenarios.learning import CellLearning
+from scenarios import CellLearning, amount, horizon, number, percent
 
 #: How far (a factor) a figure may stray before it is suspect.
 FAR = 3.0

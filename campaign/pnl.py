@@ -9,11 +9,18 @@ import numpy as np
 
 from campaign.whatif import infeasible_reason
 from optimizer import Optimizer
-from scenarios.errors import InfeasibleError, UsageError
-from scenarios.loader import override
-from scenarios.market import Market, build_market
-from scenarios.schema import Scenario
-from scenarios.statement import DailyPlan, Statement, daily_plan, statement
+from scenarios import (
+    DailyPlan,
+    InfeasibleError,
+    Market,
+    Scenario,
+    Statement,
+    UsageError,
+    build_market,
+    daily_plan,
+    override,
+    statement,
+)
 from simulation import MonteCarlo, QuarterInputs, plan_from_result
 
 #: Lines that carry simulated bands.

@@ -16,15 +16,19 @@ import numpy as np
 
 from campaign import coverage, plausibility, reasons
 from campaign.asof import FIELDS, RULE, PastActuals, past_actuals, unmatched, warnings
-from optimizer import Optimizer
-from optimizer.reallocation import kpi_outlook, reoptimise, with_actuals, with_plan
-from optimizer.result import OptimizationResult
-from scenarios.calendar import horizon
-from scenarios.errors import InfeasibleError, UsageError
-from scenarios.formatting import amount
-from scenarios.learning import CellLearning, by_period, learn, updated_scenario
-from scenarios.market import build_market
-from scenarios.schema import Scenario
+from optimizer import OptimizationResult, Optimizer, kpi_outlook, reoptimise, with_actuals, with_plan
+from scenarios import (
+    CellLearning,
+    InfeasibleError,
+    Scenario,
+    UsageError,
+    amount,
+    build_market,
+    by_period,
+    horizon,
+    learn,
+    updated_scenario,
+)
 from simulation import plan_from_result
 
 

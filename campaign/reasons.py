@@ -27,8 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from scenarios.formatting import amount, number, percent
-from scenarios.learning import CellLearning
+from scenarios import CellLearning, amount, number, percent
 
 #: The sources of money that are no cell: the past's underspend, the budget the current plan left unspent.
 BUDGET = ("budget left over from the past underspend", "unspent budget")

@@ -14,9 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 from campaign.whatif import fixes, reason_lines
-from optimizer.frontier import FrontierResult
-from optimizer.result import CellPlan, OptimizationResult
-from scenarios.formatting import (
+from optimizer import CellPlan, FrontierResult, OptimizationResult
+from scenarios import (
+    Scenario,
     amount,
     counted,
     decimal,
@@ -28,7 +28,6 @@ from scenarios.formatting import (
     signed,
     significant,
 )
-from scenarios.schema import Scenario
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] | None = None) -> str:

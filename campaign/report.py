@@ -21,12 +21,8 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from campaign.render import kpi_number
-from optimizer.frontier import FrontierResult
-from optimizer.result import OptimizationResult
-from scenarios.formatting import amount, decimal, number, people, percent
-from scenarios.market import Market
-from scenarios.schema import Scenario
-from scenarios.statement import Statement
+from optimizer import FrontierResult, OptimizationResult
+from scenarios import Market, Scenario, Statement, amount, decimal, number, people, percent
 from simulation import Replication
 
 # parse_math off: a label is drawn as written, so a '$' in a scenario's text is never read as mathtext.

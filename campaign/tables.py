@@ -20,7 +20,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from scenarios.errors import UsageError
+from scenarios import UsageError
 
 #: The largest export file read, in bytes (32 MiB: a quarter of daily rows by placement and ad is a few MiB).
 MAX_FILE_BYTES = 32 * 1024 * 1024

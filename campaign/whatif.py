@@ -7,12 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from optimizer import Optimizer
-from scenarios.errors import InfeasibleError
-from scenarios.jsonable import finite
-from scenarios.market import build_market
-from scenarios.schema import Scenario
-from simulation import MonteCarlo, QuarterInputs, plan_from_result
-from simulation.executor import ordered_map
+from scenarios import InfeasibleError, Scenario, build_market, finite
+from simulation import MonteCarlo, QuarterInputs, ordered_map, plan_from_result
 
 #: The columns of a row that are compared with the base.
 COMPARED = ("spend", "conversions", "cpa", "roas", "reach", "new_followers", "profit")

@@ -24,9 +24,7 @@ from openpyxl.utils import get_column_letter
 from campaign.assumptions import write_assumptions
 from campaign.files import atomic
 from campaign.sheets import Formula, put
-from scenarios.calendar import horizon
-from scenarios.schema import Scenario
-from scenarios.statement import Statement
+from scenarios import Scenario, Statement, horizon
 
 MONEY = "#,##0;[Red]-#,##0"
 RATIO = "0.00"

@@ -2,8 +2,10 @@
 
 from optimizer.backends import SOLVERS
 from optimizer.engine import DEFAULT_TOLERANCE, Optimizer
+from optimizer.frontier import Frontier, FrontierResult, budget_grid
 from optimizer.infeasible import Relaxation
 from optimizer.problem import Problem, Row, build_problem
+from optimizer.reallocation import kpi_outlook, reoptimise, with_actuals, with_plan
 from optimizer.result import (
     CellPlan,
     ConstraintReport,
@@ -18,6 +20,8 @@ __all__ = [
     "SOLVERS",
     "CellPlan",
     "ConstraintReport",
+    "Frontier",
+    "FrontierResult",
     "KpiStatus",
     "OptimizationResult",
     "Optimizer",
@@ -26,5 +30,10 @@ __all__ = [
     "Row",
     "SolverReport",
     "ZeroSpend",
+    "budget_grid",
     "build_problem",
+    "kpi_outlook",
+    "reoptimise",
+    "with_actuals",
+    "with_plan",
 ]

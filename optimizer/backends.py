@@ -15,7 +15,7 @@ import numpy as np
 from optimizer.cbc import CBC
 from optimizer.highs import HIGHS
 from optimizer.matrix import Matrix, RawSolution
-from scenarios.errors import SolverError
+from scenarios import SolverError
 
 
 class Session(Protocol):

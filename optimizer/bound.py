@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.problem import Problem
-from scenarios.curves import Curves
+from scenarios import Curves
 
 
 def reach_curves(problem: Problem) -> tuple[Curves, np.ndarray]:

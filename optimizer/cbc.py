@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from optimizer.matrix import Matrix, RawSolution
-from scenarios.errors import SolverError
+from scenarios import SolverError
 
 
 class CbcBackend:

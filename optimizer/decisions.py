@@ -8,8 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from optimizer.rows import IF_ACTIVE, Row
-from scenarios.market import Market
-from scenarios.schema import Scenario
+from scenarios import Market, Scenario
 
 
 def switch_rows(

@@ -30,10 +30,16 @@ from optimizer.posts import fill_posts, planned_posts
 from optimizer.problem import Problem, Row, build_problem
 from optimizer.pwl import Segments
 from optimizer.result import CellPlan, ConstraintReport, ContentPlan, KpiStatus, OptimizationResult, SolverReport
-from scenarios.caveats import scenario_caveats
-from scenarios.errors import InfeasibleError, SolverError
-from scenarios.market import Market, Outcomes, build_market
-from scenarios.schema import OBJECTIVES, Scenario
+from scenarios import (
+    OBJECTIVES,
+    InfeasibleError,
+    Market,
+    Outcomes,
+    Scenario,
+    SolverError,
+    build_market,
+    scenario_caveats,
+)
 
 DEFAULT_TOLERANCE = 1e-3
 MAX_ROUNDS = 8

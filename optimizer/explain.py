@@ -8,8 +8,7 @@ import numpy as np
 
 from optimizer.problem import BOUNCE, CPA, IF_ACTIVE, RHS, ROAS, Problem, Row, cell_rows
 from optimizer.result import ConstraintReport, ZeroSpend
-from scenarios.formatting import amount, decimal, number, short, significant
-from scenarios.market import Outcomes
+from scenarios import Outcomes, amount, decimal, number, short, significant
 
 
 def objective_unit(problem: Problem) -> str:

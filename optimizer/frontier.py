@@ -28,10 +28,7 @@ from optimizer.engine import MAX_ROUNDS, Optimizer, achieved_value, polished_out
 from optimizer.lp import LinearModel
 from optimizer.problem import Problem, build_problem
 from optimizer.stops import SpendStop, spend_stop
-from scenarios.errors import InfeasibleError, SolverError
-from scenarios.jsonable import finite
-from scenarios.market import build_market
-from scenarios.schema import Scenario
+from scenarios import InfeasibleError, Scenario, SolverError, build_market, finite
 
 MAX_POINTS = 1000
 

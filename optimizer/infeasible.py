@@ -21,8 +21,7 @@ from optimizer.approximation import initial_breakpoints, refined_breakpoints, se
 from optimizer.explain import is_floor, is_share
 from optimizer.lp import LinearSolution, solve_lp
 from optimizer.problem import BOUNCE, CPA, IF_ACTIVE, ROAS, Problem, Row, cell_rows
-from scenarios.errors import InfeasibleError
-from scenarios.formatting import number, percent, significant
+from scenarios import InfeasibleError, number, percent, significant
 
 REFINE_ROUNDS = 4
 

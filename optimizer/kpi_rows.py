@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from optimizer.rows import BOUNCE, CPA, ROAS, Row
-from scenarios.market import Market
-from scenarios.schema import Scenario
+from scenarios import Market, Scenario
 
 
 def kpi_rows(scenario: Scenario, market: Market) -> list[Row]:

@@ -15,7 +15,7 @@ import numpy as np
 
 from optimizer.bound import lagrangian, prices
 from optimizer.problem import Problem
-from scenarios.market import Market
+from scenarios import Market
 
 GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 

@@ -17,9 +17,7 @@ import numpy as np
 from optimizer.decisions import fixed_hours, switch_rows, with_posts
 from optimizer.kpi_rows import kpi_rows
 from optimizer.rows import BOUNCE, CPA, IF_ACTIVE, RHS, ROAS, Row, cell_rows, spend_bounds
-from scenarios.errors import SolverError
-from scenarios.market import Market
-from scenarios.schema import Scenario
+from scenarios import Market, Scenario, SolverError
 
 __all__ = [
     "BOUNCE",

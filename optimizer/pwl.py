@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenarios.curves import EXPONENTIAL, POINTS, Curves
+from scenarios import EXPONENTIAL, POINTS, Curves
 
 
 @dataclass(frozen=True)

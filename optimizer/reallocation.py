@@ -19,10 +19,7 @@ from optimizer.closest import broken, closest, repaired
 from optimizer.engine import Optimizer, kpi_statuses, with_unit_bounds
 from optimizer.problem import build_problem
 from optimizer.result import KpiStatus, OptimizationResult
-from scenarios.curves import EXPONENTIAL, Curves
-from scenarios.errors import InfeasibleError
-from scenarios.market import Market, Outcomes
-from scenarios.schema import Kpis, Scenario
+from scenarios import EXPONENTIAL, Curves, InfeasibleError, Kpis, Market, Outcomes, Scenario
 
 
 @dataclass(frozen=True)

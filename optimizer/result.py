@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scenarios.jsonable import finite
+from scenarios import finite
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scenarios.market import Market
+from scenarios import Market
 
 #: How the user's number enters a row, for shadow prices per unit of it.
 RHS, CPA, ROAS, BOUNCE, IF_ACTIVE = "rhs", "cpa", "roas", "bounce", "if_active"

@@ -23,7 +23,7 @@ from optimizer.explain import constraint_reports, is_floor, switch_values
 from optimizer.infeasible import with_limit
 from optimizer.lp import solve_lp
 from optimizer.problem import ROAS, Problem
-from scenarios.market import Outcomes
+from scenarios import Outcomes
 
 #: How much each stopping constraint is loosened, relative to its limit.
 ROOM = 0.01

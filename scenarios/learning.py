@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from scenarios.calendar import horizon
 from scenarios.loader import override
@@ -125,6 +124,8 @@ def learn(scenario: Scenario, market: Market, rows: list[Any], covered: np.ndarr
     cpm0 = market.cpm.reshape(len(cells), periods)[:, 0] / season_cpm[0]
     ctr0 = market.ctr[::periods]
     cvr0 = np.array([_base_cvr(scenario, cell) for cell in cells])
+    from scipy import stats  # here, not at import: the package's other users need not load scipy.stats
+
     tail = (1.0 - LEVEL) / 2.0
     out = []
     for c, cell in enumerate(cells):

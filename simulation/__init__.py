@@ -5,8 +5,9 @@
 independent seeds, locally or on a Dask cluster, and summarises them.
 """
 
+from simulation.executor import ordered_map
 from simulation.inputs import Plan, QuarterInputs, plan_from_result
-from simulation.montecarlo import MonteCarlo, SimulationResult
+from simulation.montecarlo import MonteCarlo, SimulationResult, summarise
 from simulation.quarter import Replication, run_quarter
 
 __all__ = [
@@ -15,6 +16,8 @@ __all__ = [
     "QuarterInputs",
     "Replication",
     "SimulationResult",
+    "ordered_map",
     "plan_from_result",
     "run_quarter",
+    "summarise",
 ]

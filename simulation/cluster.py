@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from scenarios.errors import CampaignError
+from scenarios import CampaignError
 
 #: How long to wait for a scheduler before giving up (seconds).
 CONNECT_TIMEOUT = 5

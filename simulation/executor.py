@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from scenarios.errors import CampaignError
+from scenarios import CampaignError
 
 
 def ordered_map(

@@ -13,10 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scenarios.calendar import horizon
-from scenarios.caveats import scenario_caveats
-from scenarios.market import Market, build_market
-from scenarios.schema import Scenario
+from scenarios import Market, Scenario, build_market, horizon, scenario_caveats
 
 #: SEISMIC memory kernel (Zhao et al. 2015): flat for 5 minutes, then a power-law tail of exponent 1.23.
 KERNEL_FLAT_HOURS = 5.0 / 60.0

@@ -14,8 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from scenarios.errors import CampaignError
-from scenarios.jsonable import finite
+from scenarios import CampaignError, finite
 from simulation.executor import ordered_map
 from simulation.inputs import QuarterInputs
 from simulation.quarter import KPI_NAMES, Replication, run_quarter
