@@ -126,3 +126,11 @@ def test_no_code_branches_on_a_solver_name():
                     if any(isinstance(o, ast.Constant) and o.value in SOLVERS for o in operands):
                         found.append(f"{path.relative_to(root)}:{node.lineno}")
     assert not found, found
+
+
+def test_the_command_line_offers_the_registered_solvers():
+    # campaign/cli.py starts without loading the optimizer, so it spells the choices out: they must be the registry's.
+    from campaign.cli import cli
+
+    offered = {tuple(p.type.choices) for c in cli.commands.values() for p in c.params if p.name == "solver"}
+    assert offered == {SOLVERS}
