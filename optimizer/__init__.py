@@ -1,6 +1,6 @@
 """The LP engine: allocate a paid budget across cells, certify the answer, explain it."""
 
-from optimizer.backends import SOLVERS
+from optimizer.backends import DEFAULT_SOLVER, SOLVERS
 from optimizer.engine import DEFAULT_TOLERANCE, Optimizer
 from optimizer.frontier import Frontier, FrontierResult, budget_grid
 from optimizer.infeasible import Relaxation
@@ -16,6 +16,7 @@ from optimizer.result import (
 )
 
 __all__ = [
+    "DEFAULT_SOLVER",
     "DEFAULT_TOLERANCE",
     "SOLVERS",
     "CellPlan",

@@ -43,6 +43,7 @@ class Backend(Protocol):
 
 BACKENDS: dict[str, Backend] = {"highs": HIGHS, "cbc": CBC}
 SOLVERS = tuple(BACKENDS)
+DEFAULT_SOLVER = "highs"
 
 
 def backend(solver: str) -> Backend:

@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
-from optimizer.backends import backend
+from optimizer.backends import DEFAULT_SOLVER, backend
 from optimizer.bound import lagrangian_bound, marginal_values
 from optimizer.duals import binding_rows, clean_duals, clean_link_duals, row_slacks
 from optimizer.explain import (
@@ -64,7 +64,7 @@ class Optimizer:
     def __init__(
         self,
         tolerance: float = DEFAULT_TOLERANCE,
-        solver: str = "highs",
+        solver: str = DEFAULT_SOLVER,
         segments: int | None = None,
         explain: bool = True,
     ) -> None:

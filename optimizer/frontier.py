@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
+from optimizer.backends import DEFAULT_SOLVER
 from optimizer.bound import lagrangian_bound
 from optimizer.engine import MAX_ROUNDS, Optimizer, achieved_value, polished_outcomes, relative_gap, upper_bound
 from optimizer.lp import LinearModel
@@ -146,7 +147,7 @@ class Frontier:
         ``highs`` (warm-started re-solves) or ``cbc``.
     """
 
-    def __init__(self, tolerance: float = 1e-3, solver: str = "highs") -> None:
+    def __init__(self, tolerance: float = 1e-3, solver: str = DEFAULT_SOLVER) -> None:
         self.tolerance = tolerance
         self.solver = solver
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from optimizer.backends import Session, backend, run_solver
+from optimizer.backends import DEFAULT_SOLVER, Session, backend, run_solver
 from optimizer.matrix import Matrix, RawSolution, build_matrix
 from optimizer.problem import Problem
 from optimizer.pwl import Segments
@@ -67,7 +67,7 @@ def solve_lp(
     problem: Problem,
     conv: Segments | None,
     reach: Segments | None,
-    solver: str = "highs",
+    solver: str = DEFAULT_SOLVER,
     elastic: dict[int, float] | None = None,
     mip_gap: float = 1e-6,
     fixed_switches: np.ndarray | None = None,
@@ -141,7 +141,7 @@ class LinearModel:
         problem: Problem,
         conv: Segments | None,
         reach: Segments | None,
-        solver: str = "highs",
+        solver: str = DEFAULT_SOLVER,
         mip_gap: float = 1e-6,
     ):
         self.problem = problem

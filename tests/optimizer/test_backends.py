@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optimizer import SOLVERS, Optimizer
+from optimizer import DEFAULT_SOLVER, SOLVERS, Optimizer
 from optimizer.approximation import initial_breakpoints, segments_of
 from optimizer.lp import LinearModel, solve_lp
 from scenarios.curves import EXPONENTIAL
@@ -132,5 +132,5 @@ def test_the_command_line_offers_the_registered_solvers():
     # campaign/cli.py starts without loading the optimizer, so it spells the choices out: they must be the registry's.
     from campaign.cli import cli
 
-    offered = {tuple(p.type.choices) for c in cli.commands.values() for p in c.params if p.name == "solver"}
-    assert offered == {SOLVERS}
+    options = [p for c in cli.commands.values() for p in c.params if p.name == "solver"]
+    assert {(tuple(p.type.choices), p.default) for p in options} == {(SOLVERS, DEFAULT_SOLVER)}
