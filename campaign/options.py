@@ -7,6 +7,7 @@ are the ones the README's "Security and failure behaviour" section states.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import os
@@ -155,6 +156,24 @@ class Sweep(click.ParamType):
             self.fail(str(error), param, ctx)
 
 
+class IsoDate(click.ParamType):
+    """A day written YYYY-MM-DD; `example` follows the expected form in the message of a value that is not one."""
+
+    name = "date"
+
+    def __init__(self, example: str = "") -> None:
+        self.example = example
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            such = f", such as {self.example}" if self.example else ""
+            self.fail(f"'{value}' is not a date; expected YYYY-MM-DD{such}", param, ctx)
+
+
 class UsageProblem(click.ClickException):
     """A usage error as one paragraph (click's own prints the usage line, a hint and the error apart)."""
 
@@ -220,4 +239,14 @@ class CampaignGroup(click.Group):
 
 CampaignGroup.group_class = type  # nested groups (`actuals`) behave the same
 
-__all__ = ["AMOUNT", "MAX_POINTS", "RUNS", "RUNS_OR_NONE", "SEED", "CampaignGroup", "Currency", "FiniteFloat"]
+__all__ = [
+    "AMOUNT",
+    "MAX_POINTS",
+    "RUNS",
+    "RUNS_OR_NONE",
+    "SEED",
+    "CampaignGroup",
+    "Currency",
+    "FiniteFloat",
+    "IsoDate",
+]

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from campaign.app.catalogue import Bundled, Validated
 from campaign.whatif import fixes, reason_lines
 from optimizer import CellPlan, FrontierResult, OptimizationResult
 from scenarios import (
@@ -56,6 +57,26 @@ def _styled(cell: str) -> Text | str:
     if COLOUR and cell in ("MISSED", "infeasible"):
         return Text(cell, style="bold red")
     return Text(cell)
+
+
+def catalogue(found: Sequence[Bundled]) -> str:
+    """The bundled scenarios, one a line: name, description, and which is the default."""
+    width = max(len(s.name) for s in found)
+    return "\n".join(f"{s.name.ljust(width)}  {s.description}{' (default)' if s.default else ''}" for s in found)
+
+
+def validation(checked: Validated) -> str:
+    """The valid scenario's channels, cells and variants in one line, then its caveats."""
+    listing = ", ".join(checked.variants) if checked.variants else "none"
+    scenario = checked.scenario
+    out = [
+        (
+            f"{checked.path}: valid scenario '{scenario.name}': {len(scenario.channels)} channels, "
+            f"{len(checked.cells)} cells, variants: {listing}"
+        )
+    ]
+    out += [f"warning: {warning}" for warning in checked.warnings]
+    return "\n".join(out)
 
 
 def optimization(result: OptimizationResult, scenario: Scenario) -> str:

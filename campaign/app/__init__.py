@@ -1,0 +1,69 @@
+"""The use cases of the tool as plain functions: typed inputs in, typed results out, no command line.
+
+`campaign.cli` parses options, calls one of these and renders its result;
+a notebook or a test calls them directly. Errors are the project's
+exceptions (`scenarios.errors`): `CampaignError` for bad input,
+`InfeasibleError` when no plan meets every constraint. Long runs report
+progress through an optional callback `progress(done, total)`.
+
+The modules load on first use, so a command imports only what it runs.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from campaign.app.actuals import LedgerSummary, Reallocated, import_actuals, reallocate, show_actuals
+    from campaign.app.catalogue import Bundled, Validated, scenarios, validate
+    from campaign.app.common import BadRangeError, ChosenPlan, InfeasiblePlanError, Progress, plan_for
+    from campaign.app.finance import ProfitAndLoss, pnl
+    from campaign.app.planning import Optimized, Traced, frontier, optimize
+    from campaign.app.reporting import report
+    from campaign.app.simulating import Compared, Simulated, simulate, whatif
+
+#: Where each public name lives.
+WHERE = {
+    "campaign.app.actuals": ("LedgerSummary", "Reallocated", "import_actuals", "reallocate", "show_actuals"),
+    "campaign.app.catalogue": ("Bundled", "Validated", "scenarios", "validate"),
+    "campaign.app.common": ("BadRangeError", "ChosenPlan", "InfeasiblePlanError", "Progress", "plan_for"),
+    "campaign.app.finance": ("ProfitAndLoss", "pnl"),
+    "campaign.app.planning": ("Optimized", "Traced", "frontier", "optimize"),
+    "campaign.app.reporting": ("report",),
+    "campaign.app.simulating": ("Compared", "Simulated", "simulate", "whatif"),
+}
+_MODULE_OF = {name: module for module, names in WHERE.items() for name in names}
+__all__ = [
+    "BadRangeError",
+    "Bundled",
+    "ChosenPlan",
+    "Compared",
+    "InfeasiblePlanError",
+    "LedgerSummary",
+    "Optimized",
+    "ProfitAndLoss",
+    "Progress",
+    "Reallocated",
+    "Simulated",
+    "Traced",
+    "Validated",
+    "frontier",
+    "import_actuals",
+    "optimize",
+    "plan_for",
+    "pnl",
+    "reallocate",
+    "report",
+    "scenarios",
+    "show_actuals",
+    "simulate",
+    "validate",
+    "whatif",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module 'campaign.app' has no attribute {name!r}")
+    return getattr(import_module(_MODULE_OF[name]), name)

@@ -1,0 +1,142 @@
+"""What the use cases share: the scenario, the plan to use, the budget range, the ledger, progress and outcomes.
+
+Each is written once here: the plan is the one in a file or else the
+optimizer's; a frontier runs from a quarter of the scenario's budget to
+twice it unless told otherwise; the ledger sits beside the scenario file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from campaign.files import locate_scenario
+from campaign.ledger import Ledger, LedgerRow
+from campaign.plans import read_plan
+from optimizer import Optimizer
+from optimizer.frontier import budget_grid
+from scenarios.errors import InfeasibleError, UsageError
+from scenarios.loader import load_scenario
+from scenarios.market import Market
+from scenarios.schema import Scenario
+
+#: A progress report: `(done, total)` units of work (budgets, options or simulated quarters).
+Progress = Callable[[int, int], None]
+#: Budgets of a frontier unless told otherwise.
+DEFAULT_POINTS = 20
+#: The sums a ledger holds per cell.
+LEDGER_SUMS = ("spend", "impressions", "clicks", "conversions")
+
+
+def counter(total: int, progress: Progress | None) -> Callable[[int], None] | None:
+    """A step callback (called with the units just done) reporting `(done, total)` to `progress`, if given."""
+    if progress is None:
+        return None
+    done = 0
+
+    def step(units: int) -> None:
+        nonlocal done
+        done += units
+        progress(done, total)
+
+    return step
+
+
+def load(scenario: str | Path, variant: str | None = None) -> Scenario:
+    """The scenario in a file, or the bundled one of that name, with `variant` merged over its base."""
+    return load_scenario(locate_scenario(str(scenario)), variant)
+
+
+class InfeasiblePlanError(InfeasibleError):
+    """No plan meets every constraint of the scenario: the optimizer's explanation and the scenario's caveats."""
+
+    def __init__(self, error: InfeasibleError, warnings: list[str]) -> None:
+        super().__init__(str(error), error.relaxations)
+        self.warnings = warnings
+
+
+@dataclass(frozen=True)
+class ChosenPlan:
+    """The plan to simulate or account for: the JSON document of a plan, and what the optimizer expects of it."""
+
+    document: dict[str, Any]
+    #: The optimizer's totals when the plan is the optimizer's; None for a plan read from a file.
+    expected: dict[str, float] | None
+
+
+def plan_for(scenario: Scenario, variant: str | None, market: Market, plan_file: Path | None) -> ChosenPlan:
+    """The plan in `plan_file` (checked against the scenario), or else the optimizer's plan for the scenario."""
+    if plan_file is not None:
+        return ChosenPlan(read_plan(plan_file, scenario, variant, market), None)
+    optimized = Optimizer().optimize(scenario, variant=variant)
+    return ChosenPlan(optimized.to_dict(), optimized.totals)
+
+
+class BadRangeError(UsageError):
+    """A budget range whose end is not above its start; `option` names the option to blame."""
+
+    def __init__(self, message: str, option: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+def budget_range(scenario: Scenario, start: float | None = None, stop: float | None = None) -> tuple[float, float]:
+    """The budgets of a frontier: `start` to `stop`, by default a quarter of the scenario's budget to twice it."""
+    budget = scenario.budget.total
+    low = start if start is not None else budget / 4
+    high = stop if stop is not None else budget * 2
+    if high <= low:
+        ends = (
+            "--to" if stop is not None else "twice the budget",
+            "--from" if start is not None else "a quarter of it",
+        )
+        raise BadRangeError(
+            f"the range's end {high:,.2f} ({ends[0]}) is not above its start {low:,.2f} ({ends[1]}); "
+            "a frontier runs from a smaller budget to a larger one",
+            "--to" if stop is not None else "--from",
+        )
+    return low, high
+
+
+def budgets(scenario: Scenario, start: float | None = None, stop: float | None = None, points: int = DEFAULT_POINTS):
+    """`points` evenly spaced budgets of the range `budget_range` gives."""
+    low, high = budget_range(scenario, start, stop)
+    grid: np.ndarray = budget_grid(low, high, points)
+    return grid
+
+
+def ledger_path(ledger: Path | None, scenario: str | Path, name: str) -> Path:
+    """The ledger: `ledger`, else a file beside the scenario file (in this folder for a bundled scenario)."""
+    if ledger is not None:
+        return ledger
+    path = Path(scenario)
+    folder = path.parent if path.exists() else Path.cwd()
+    return folder / f"{name}.ledger.sqlite"
+
+
+def existing_ledger(ledger: Path | None, scenario: str | Path, name: str) -> Path:
+    """The ledger's path (`ledger_path`), refused when there is no ledger there yet."""
+    path = ledger_path(ledger, scenario, name)
+    if not path.exists():
+        raise UsageError(f"{path}: no ledger yet; import exports with 'campaign actuals import'")
+    return path
+
+
+def ledger_rows(path: Path, scenario: Scenario) -> list[LedgerRow]:
+    """The ledger's rows of the scenario, in its currency."""
+    with Ledger(path) as book:
+        return book.rows(scenario.name, scenario.currency)
+
+
+def cell_sums(rows: list[LedgerRow]) -> dict[str, dict[str, float]]:
+    """Spend, impressions, clicks and conversions per cell (``channel.format``), in the order cells first appear."""
+    cells: dict[str, dict[str, float]] = {}
+    for row in rows:
+        cell = cells.setdefault(f"{row.channel}.{row.format}", dict.fromkeys(LEDGER_SUMS, 0.0))
+        for key in cell:
+            cell[key] += getattr(row, key)
+    return cells

@@ -1,0 +1,78 @@
+"""The plan's monthly P&L for finance (`pnl`): the statement, its bands, the team options, the workbook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from campaign.app.common import load, plan_for
+from campaign.files import check_output_file
+from campaign.pnl import break_even_budget, plan_statement, require_business, team_options, with_bands
+from campaign.workbook import write_workbook
+from scenarios.errors import UsageError
+from scenarios.market import build_market
+from scenarios.schema import Scenario
+from scenarios.statement import Statement
+
+
+@dataclass(frozen=True)
+class ProfitAndLoss:
+    """The plan's monthly statement (with bands when simulated), the team options weighed, the workbook written."""
+
+    scenario: Scenario
+    statement: Statement
+    team_options: list[dict[str, Any]] | None
+    runs: int
+    workbook: Path | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `pnl --json` document."""
+        document = self.statement.to_dict()
+        if self.team_options is not None:
+            document["team_options"] = self.team_options
+        return document
+
+
+def pnl(
+    scenario: str | Path,
+    variant: str | None = None,
+    plan_file: Path | None = None,
+    simulate: int = 0,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    compare_team: bool = False,
+    xlsx: Path | None = None,
+) -> ProfitAndLoss:
+    """The P&L by calendar month of the plan in `plan_file`, or the optimizer's, with its break-even budget.
+
+    `simulate` > 0 adds P10/P50/P90 of the contribution lines; `compare_team` re-optimises each of the
+    scenario's team options; `xlsx` also writes the workbook (all of it or nothing).
+    """
+    if xlsx is not None:
+        check_output_file(xlsx, ".xlsx")
+    loaded = load(scenario, variant)
+    require_business(loaded)
+    market = build_market(loaded)
+    document = plan_for(loaded, variant, market, plan_file).document
+    sheet = plan_statement(loaded, document, variant, market)
+    sheet.kpis["break_even_budget"], sheet.kpis["break_even_at_kpi_edge"] = break_even_budget(loaded)
+    if simulate:
+        sheet = with_bands(
+            sheet, loaded, document, market, simulate, loaded.seed if seed is None else seed, workers, scheduler
+        )
+    options = team_options(loaded) if compare_team else None
+    if compare_team and not options:
+        raise UsageError(f"scenario '{loaded.name}' has no business.team_options to compare")
+    if xlsx is not None:
+        existed = xlsx.exists()
+        try:
+            write_workbook(xlsx, sheet, loaded, document)  # a temporary file renamed into place
+        except OSError as error:
+            state = "the file already there is as it was" if existed else "no file was created"
+            raise UsageError(
+                f"{xlsx}: cannot write the workbook: {error.strerror or error}; nothing was written and {state}. "
+                "Free some space, check the folder's permissions or choose another file"
+            ) from None
+    return ProfitAndLoss(loaded, sheet, options, simulate, xlsx)

@@ -1,0 +1,92 @@
+"""Plan the budget: the optimal allocation (`optimize`) and the best plans over a range of budgets (`frontier`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from campaign.app.common import DEFAULT_POINTS, InfeasiblePlanError, Progress, budgets, counter, load
+from campaign.files import check_output_dir, write_frontier, write_outputs
+from optimizer import Optimizer
+from optimizer.frontier import Frontier, FrontierResult
+from optimizer.result import OptimizationResult
+from scenarios.caveats import scenario_caveats
+from scenarios.errors import InfeasibleError
+from scenarios.loader import override
+from scenarios.schema import Scenario
+
+#: The default largest accepted proven gap to the true optimum (a fraction).
+DEFAULT_TOLERANCE = 1e-3
+
+
+@dataclass(frozen=True)
+class Optimized:
+    """The optimal plan of a scenario (with the budget and objective it was asked for) and the files written."""
+
+    scenario: Scenario
+    result: OptimizationResult
+    written: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Traced:
+    """The budget frontier of a scenario and the files written."""
+
+    scenario: Scenario
+    result: FrontierResult
+    written: list[Path] = field(default_factory=list)
+
+
+def optimize(
+    scenario: str | Path,
+    variant: str | None = None,
+    budget: float | None = None,
+    objective: str | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+    solver: str = "highs",
+    output: Path | None = None,
+) -> Optimized:
+    """The allocation of the paid budget that maximises the objective, written into `output` if given.
+
+    Raises `InfeasiblePlanError` (with the scenario's caveats) when no plan meets every constraint.
+    """
+    if output is not None:
+        check_output_dir(output)
+    loaded = load(scenario, variant)
+    # Overrides become part of the scenario, so the resolved scenario.yaml re-runs the same plan.
+    changes: dict[str, Any] = {"budget": {"total": budget}} if budget is not None else {}
+    if objective is not None:
+        changes["objective"] = objective
+    loaded = override(loaded, changes, "--budget/--objective")
+    try:
+        result = Optimizer(tolerance=tolerance, solver=solver).optimize(loaded, variant=variant)
+    except InfeasibleError as error:
+        raise InfeasiblePlanError(error, scenario_caveats(loaded)) from None
+    written = write_outputs(output, result, loaded, result.to_dict()) if output is not None else []
+    return Optimized(loaded, result, written)
+
+
+def frontier(
+    scenario: str | Path,
+    variant: str | None = None,
+    start: float | None = None,
+    stop: float | None = None,
+    points: int = DEFAULT_POINTS,
+    tolerance: float = DEFAULT_TOLERANCE,
+    solver: str = "highs",
+    output: Path | None = None,
+    progress: Progress | None = None,
+) -> Traced:
+    """The best conversions, profit, reach and marginal CPA at `points` budgets from `start` to `stop`.
+
+    The range defaults to a quarter of the scenario's budget up to twice it (`common.budget_range`; an end not
+    above its start raises `BadRangeError`). `progress` hears `(done, total)` after each budget.
+    """
+    if output is not None:
+        check_output_dir(output)
+    loaded = load(scenario, variant)
+    grid = budgets(loaded, start, stop, points)
+    result = Frontier(tolerance, solver).compute(loaded, grid, variant, counter(len(grid), progress))
+    written = write_frontier(output, result, loaded, result.to_dict()) if output is not None else []
+    return Traced(loaded, result, written)

@@ -1,0 +1,108 @@
+"""Simulate a plan many times (`simulate`) and compare options of a scenario side by side (`whatif`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from campaign.app.common import Progress, counter, load, plan_for
+from campaign.files import check_output_dir, locate_scenario, write_simulation, write_whatif
+from campaign.whatif import Point, WhatIfResult, compare
+from scenarios.loader import load_scenario
+from scenarios.market import build_market
+from scenarios.schema import Scenario
+from scenarios.sweep import SweepSpec, parse_sweep
+from simulation import MonteCarlo, QuarterInputs, plan_from_result
+from simulation.montecarlo import SimulationResult
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """The simulated quarters of a plan, what the optimizer expects of it (its own plan only), the files written."""
+
+    scenario: Scenario
+    result: SimulationResult
+    expected: dict[str, float] | None
+    written: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Compared:
+    """The options compared (the base first) and the files written."""
+
+    scenario: Scenario
+    result: WhatIfResult
+    written: list[Path] = field(default_factory=list)
+
+
+def simulate(
+    scenario: str | Path,
+    variant: str | None = None,
+    plan_file: Path | None = None,
+    runs: int | None = None,
+    seed: int | None = None,
+    crises: bool = True,
+    workers: int = 1,
+    scheduler: str | None = None,
+    output: Path | None = None,
+    progress: Progress | None = None,
+) -> Simulated:
+    """Simulate the plan in `plan_file`, or the optimizer's, `runs` times (default: the scenario's runs and seed).
+
+    `progress` hears `(done, total)` simulated quarters.
+    """
+    if output is not None:
+        check_output_dir(output)
+    loaded = load(scenario, variant)
+    market = build_market(loaded)
+    chosen = plan_for(loaded, variant, market, plan_file)
+    inputs = QuarterInputs.build(loaded, plan_from_result(chosen.document, market), market)
+    engine = MonteCarlo(
+        runs or loaded.simulation.runs, loaded.seed if seed is None else seed, workers, scheduler, crises=crises
+    )
+    result = engine.run(inputs, loaded.name, variant, counter(engine.runs, progress))
+    written = write_simulation(output, result, loaded, result.to_dict()) if output is not None else []
+    return Simulated(loaded, result, chosen.expected, written)
+
+
+def whatif(
+    scenario: str | Path,
+    variants: Sequence[str] | Literal["all"] | None = None,
+    sweeps: Sequence[str | SweepSpec] = (),
+    simulate: int = 0,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    output: Path | None = None,
+    progress: Progress | None = None,
+) -> Compared:
+    """Optimise (and with `simulate` > 0, simulate) the base, the variants named and each point of the sweeps.
+
+    `variants`: names, or "all"; None means all of them when no sweep is given, none otherwise.
+    `progress` hears `(done, total)` options.
+    """
+    if output is not None:
+        check_output_dir(output)
+    path = locate_scenario(str(scenario))
+    base = load_scenario(path)
+    if variants is None:
+        names = [] if sweeps else sorted(base.variants)
+    else:
+        names = sorted(base.variants) if variants == "all" else list(variants)
+    points = [Point("base", base)]
+    points += [Point(name, load_scenario(path, name)) for name in names if name]
+    for text in sweeps:
+        sweep = parse_sweep(text, base)
+        points += [Point(sweep.label(value), sweep.point(base, value)) for value in sweep.values]
+    result = compare(
+        points,
+        simulate,
+        base.seed if seed is None else seed,
+        workers=workers,
+        scheduler=scheduler,
+        progress=counter(len(points), progress),
+    )
+    written = write_whatif(output, result, base, result.to_dict()) if output is not None else []
+    return Compared(base, result, written)

@@ -1,0 +1,176 @@
+"""The command group and what its commands share: options, progress on stderr, output and the exit codes.
+
+Exit codes: 0 success; 1 an error in the input or the run (one paragraph on
+stderr, no traceback); 2 a usage error (click's own); 3 an infeasible
+problem (with the explanation).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from campaign.options import CampaignGroup, SchedulerAddress, Workers
+from scenarios.errors import CampaignError, InfeasibleError
+
+EXIT_INFEASIBLE = 3
+
+solver_option = click.option(
+    "--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True, help="LP solver."
+)
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document on stdout and nothing else there."
+)
+variant_option = click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
+quiet_option = click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
+workers_option = click.option(
+    "--workers", type=Workers(), default=1, show_default=True, help="Local worker processes (at most the CPUs)."
+)
+scheduler_option = click.option(
+    "--scheduler",
+    type=SchedulerAddress(),
+    metavar="ADDRESS",
+    help="Run on the Dask scheduler at ADDRESS (tcp://host:8786).",
+)
+ledger_option = click.option(
+    "--ledger", type=click.Path(path_type=Path, dir_okay=False), metavar="PATH", help="The ledger file."
+)
+
+
+def output_option(files: str) -> Any:
+    """The -o/--output DIR option of a command that writes `files` and the resolved scenario."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path),
+        metavar="DIR",
+        help=f"Write {files} and the resolved scenario.yaml into DIR.",
+    )
+
+
+def _activate_locale(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Format every human output of this command in the locale named by --locale, else the environment's."""
+    from scenarios import formatting
+
+    try:
+        formatting.activate(formatting.parse(value) if value else formatting.from_environment())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+@click.group(cls=CampaignGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="campaign-planner", prog_name="campaign")
+@click.option(
+    "--locale",
+    metavar="NAME",
+    callback=_activate_locale,
+    expose_value=False,
+    help="Numbers and money in this locale (en, en_US, de_DE, ...): separators, the currency's symbol and digits. "
+    "Default: LC_ALL, LC_MESSAGES or LANG, else English. JSON keeps plain numbers.",
+)
+def cli() -> None:
+    """Plan paid social-media budgets across channels and content formats.
+
+    Start with the bundled scenarios:
+
+    \b
+      campaign scenarios
+      campaign optimize cafe-chain-q1
+      campaign --locale de_DE optimize cafe-chain-q1
+    """
+
+
+def fail(error: CampaignError, as_json: bool = False) -> NoReturn:
+    """Exit 1 with the error on stderr (and, under --json, as a JSON document on stdout)."""
+    if as_json:
+        click.echo(json.dumps({"status": "error", "message": str(error)}, indent=2))
+    raise click.ClickException(str(error))
+
+
+def infeasible(
+    error: InfeasibleError, scenario: str, variant: str | None, as_json: bool, warnings: list[str] | None = None
+) -> NoReturn:
+    """Exit 3 with the explanation (and, under --json, the infeasible document with its relaxations)."""
+    if as_json:
+        relaxations: list[dict[str, Any]] = [r.to_dict() for r in error.relaxations]  # type: ignore[attr-defined]
+        click.echo(
+            json.dumps(
+                {
+                    "scenario": scenario,
+                    "variant": variant,
+                    "status": "infeasible",
+                    "message": str(error),
+                    "relaxations": relaxations,
+                    "warnings": warnings or [],
+                },
+                indent=2,
+            )
+        )
+    for warning in warnings or []:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"Error: {error}", err=True)
+    sys.exit(EXIT_INFEASIBLE)
+
+
+@contextmanager
+def failures(
+    scenario: str = "", variant: str | None = None, as_json: bool = False, exit_3: bool = True
+) -> Iterator[None]:
+    """The project's errors as exit codes: infeasible 3 (when `exit_3`), a bad budget range 2, any other 1."""
+    from campaign.app.common import BadRangeError, InfeasiblePlanError
+
+    try:
+        yield
+    except InfeasibleError as error:
+        if not exit_3:
+            fail(error, as_json)
+        warnings = error.warnings if isinstance(error, InfeasiblePlanError) else None
+        infeasible(error, scenario, variant, as_json, warnings)
+    except BadRangeError as error:  # a usage error (exit 2) even when one end is the scenario's default
+        raise click.BadParameter(str(error), param_hint=f"'{error.option}'") from None
+    except CampaignError as error:
+        fail(error, as_json)
+
+
+class ProgressBar:
+    """A progress bar on stderr for `(done, total)` reports, only when stderr is a terminal and not --quiet."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.show = not quiet and sys.stderr.isatty()
+        self.bar: Any = None
+        self.done = 0
+
+    @property
+    def progress(self) -> Callable[[int, int], None] | None:
+        """The callback to pass to a use case, or None when no bar is shown."""
+        return self.report if self.show else None
+
+    def report(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="simulating", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def emit(document: dict[str, Any], text: Callable[[], str], written: list[Path], as_json: bool) -> None:
+    """Print the JSON document or the human report, then the files written (if any)."""
+    if as_json:
+        click.echo(json.dumps(document, indent=2))
+        return
+    click.echo(text())
+    if written:
+        click.echo("\nWrote " + ", ".join(str(p) for p in written))

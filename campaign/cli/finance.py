@@ -1,0 +1,113 @@
+"""The commands for finance and the reader: `pnl` and `report`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from campaign.cli.base import (
+    ProgressBar,
+    cli,
+    failures,
+    json_option,
+    quiet_option,
+    scheduler_option,
+    variant_option,
+    workers_option,
+)
+from campaign.options import RUNS, RUNS_OR_NONE, SEED
+
+
+@cli.command("pnl")
+@click.argument("scenario")
+@variant_option
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="The P&L of this plan (result.json or allocation.csv from optimize -o) instead of the optimizer's.",
+)
+@click.option(
+    "--simulate",
+    type=RUNS_OR_NONE,
+    default=0,
+    metavar="N",
+    help="P10 / P50 / P90 of the contribution lines from N runs.",
+)
+@click.option("--seed", type=SEED, metavar="S", help="Root seed of the simulation (default: the scenario's).")
+@workers_option
+@scheduler_option
+@click.option("--compare-team", is_flag=True, help="Weigh the staffing options of business.team_options.")
+@click.option(
+    "--xlsx",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Also write an Excel workbook with live formulas (P&L, plan, assumptions).",
+)
+@json_option
+def pnl_command(
+    scenario: str,
+    variant: str | None,
+    plan_file: Path | None,
+    simulate: int,
+    seed: int | None,
+    workers: int,
+    scheduler: str | None,
+    compare_team: bool,
+    xlsx: Path | None,
+    as_json: bool,
+) -> None:
+    """The plan's P&L by calendar month, in the layout finance reads.
+
+    Gross revenue, returns, net revenue, cost of goods, CM1, fulfilment and
+    payment fees, CM2, media per channel, CM3, production, agency, team,
+    tools and the marketing contribution; then ROAS, ROI, CAC, CAC payback
+    and the break-even media budget. States the definitions it uses.
+
+    Example: campaign pnl cafe-chain-q1 --simulate 200 --xlsx q1.xlsx
+    """
+    from campaign import app, render
+
+    with failures(scenario, variant, as_json):
+        done = app.pnl(scenario, variant, plan_file, simulate, seed, workers, scheduler, compare_team, xlsx)
+    if as_json:
+        click.echo(json.dumps(done.to_dict(), indent=2))
+        return
+    click.echo(render.pnl(done.statement, done.team_options, done.runs))
+    if done.workbook is not None:
+        click.echo(f"\nWrote {done.workbook}")
+
+
+@cli.command("report")
+@click.argument("scenario")
+@variant_option
+@click.option(
+    "--simulate", type=RUNS, default=200, show_default=True, metavar="N", help="Simulated quarters for the bands."
+)
+@click.option("--seed", type=SEED, metavar="S", help="Root seed of the simulation (default: the scenario's).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    metavar="FILE",
+    help="The HTML file to write (report.html).",
+)
+@quiet_option
+def report_command(
+    scenario: str, variant: str | None, simulate: int, seed: int | None, output: Path, quiet: bool
+) -> None:
+    """Write one self-contained HTML report: plan, curves, frontier, simulated bands, a crisis, the P&L.
+
+    The file needs no network to view: charts are inline SVG.
+
+    Example: campaign report cafe-chain-q1 --simulate 200 -o report.html
+    """
+    from campaign import app
+
+    with ProgressBar(quiet) as bar, failures(scenario, variant):
+        written = app.report(scenario, output, variant, simulate, seed, bar.progress)
+    click.echo(f"Wrote {written}")
