@@ -15,8 +15,7 @@ from campaign.app.common import cell_sums, existing_ledger, ledger_path, ledger_
 from campaign.ledger import Ledger
 from campaign.reallocate import Reallocation
 from campaign.reallocate import reallocate as reallocate_rest
-from scenarios.errors import UsageError
-from scenarios.schema import Scenario
+from scenarios import Scenario, UsageError
 
 #: The default largest move of a cell's spend in a period, as a share of the current plan.
 DEFAULT_MAX_CHANGE = 0.2

@@ -7,11 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign.files import locate_scenario
-from scenarios.caveats import scenario_caveats
-from scenarios.checks import cell_keys
-from scenarios.library import DEFAULT, bundled_scenarios
-from scenarios.loader import load_scenario
-from scenarios.schema import Scenario
+from scenarios import DEFAULT_SCENARIO, Scenario, bundled_scenarios, cell_keys, load_scenario, scenario_caveats
 
 
 @dataclass(frozen=True)
@@ -53,7 +49,7 @@ class Validated:
 
 def scenarios() -> list[Bundled]:
     """The bundled scenarios, in the library's order."""
-    return [Bundled(name, text, path, name == DEFAULT) for name, (path, text) in bundled_scenarios().items()]
+    return [Bundled(name, text, path, name == DEFAULT_SCENARIO) for name, (path, text) in bundled_scenarios().items()]
 
 
 def validate(scenario: str | Path) -> Validated:

@@ -17,12 +17,8 @@ import numpy as np
 from campaign.files import locate_scenario
 from campaign.ledger import Ledger, LedgerRow
 from campaign.plans import read_plan
-from optimizer import Optimizer
-from optimizer.frontier import budget_grid
-from scenarios.errors import InfeasibleError, UsageError
-from scenarios.loader import load_scenario
-from scenarios.market import Market
-from scenarios.schema import Scenario
+from optimizer import Optimizer, budget_grid
+from scenarios import InfeasibleError, Market, Scenario, UsageError, load_scenario
 
 #: A progress report: `(done, total)` units of work (budgets, options or simulated quarters).
 Progress = Callable[[int, int], None]

@@ -10,10 +10,7 @@ from campaign.app.common import load, plan_for
 from campaign.files import check_output_file
 from campaign.pnl import break_even_budget, plan_statement, require_business, team_options, with_bands
 from campaign.workbook import write_workbook
-from scenarios.errors import UsageError
-from scenarios.market import build_market
-from scenarios.schema import Scenario
-from scenarios.statement import Statement
+from scenarios import Scenario, Statement, UsageError, build_market
 
 
 @dataclass(frozen=True)

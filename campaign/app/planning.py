@@ -8,16 +8,8 @@ from typing import Any
 
 from campaign.app.common import DEFAULT_POINTS, InfeasiblePlanError, Progress, budgets, counter, load
 from campaign.files import check_output_dir, write_frontier, write_outputs
-from optimizer import Optimizer
-from optimizer.frontier import Frontier, FrontierResult
-from optimizer.result import OptimizationResult
-from scenarios.caveats import scenario_caveats
-from scenarios.errors import InfeasibleError
-from scenarios.loader import override
-from scenarios.schema import Scenario
-
-#: The default largest accepted proven gap to the true optimum (a fraction).
-DEFAULT_TOLERANCE = 1e-3
+from optimizer import DEFAULT_SOLVER, DEFAULT_TOLERANCE, Frontier, FrontierResult, OptimizationResult, Optimizer
+from scenarios import InfeasibleError, Scenario, override, scenario_caveats
 
 
 @dataclass(frozen=True)
@@ -44,7 +36,7 @@ def optimize(
     budget: float | None = None,
     objective: str | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
-    solver: str = "highs",
+    solver: str = DEFAULT_SOLVER,
     output: Path | None = None,
 ) -> Optimized:
     """The allocation of the paid budget that maximises the objective, written into `output` if given.
@@ -74,7 +66,7 @@ def frontier(
     stop: float | None = None,
     points: int = DEFAULT_POINTS,
     tolerance: float = DEFAULT_TOLERANCE,
-    solver: str = "highs",
+    solver: str = DEFAULT_SOLVER,
     output: Path | None = None,
     progress: Progress | None = None,
 ) -> Traced:

@@ -7,13 +7,9 @@ from pathlib import Path
 from campaign.app.common import Progress, budgets, counter, load
 from campaign.files import check_output_file, write_atomic
 from campaign.report import build
-from optimizer import Optimizer
-from optimizer.frontier import Frontier
-from scenarios.errors import UsageError
-from scenarios.market import build_market
-from scenarios.statement import daily_plan, statement
-from simulation import MonteCarlo, QuarterInputs, plan_from_result
-from simulation.montecarlo import summarise
+from optimizer import Frontier, Optimizer
+from scenarios import UsageError, build_market, daily_plan, statement
+from simulation import MonteCarlo, QuarterInputs, plan_from_result, summarise
 
 
 def report(

@@ -10,12 +10,8 @@ from typing import Literal
 from campaign.app.common import Progress, counter, load, plan_for
 from campaign.files import check_output_dir, locate_scenario, write_simulation, write_whatif
 from campaign.whatif import Point, WhatIfResult, compare
-from scenarios.loader import load_scenario
-from scenarios.market import build_market
-from scenarios.schema import Scenario
-from scenarios.sweep import SweepSpec, parse_sweep
-from simulation import MonteCarlo, QuarterInputs, plan_from_result
-from simulation.montecarlo import SimulationResult
+from scenarios import Scenario, SweepSpec, build_market, load_scenario, parse_sweep
+from simulation import MonteCarlo, QuarterInputs, SimulationResult, plan_from_result
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 import click
 
 from campaign.options import CampaignGroup, SchedulerAddress, Workers
-from scenarios.errors import CampaignError, InfeasibleError
+from scenarios import CampaignError, InfeasibleError
 
 EXIT_INFEASIBLE = 3
 
@@ -56,10 +56,10 @@ def output_option(files: str) -> Any:
 
 def _activate_locale(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     """Format every human output of this command in the locale named by --locale, else the environment's."""
-    from scenarios import formatting
+    from scenarios import activate_locale
 
     try:
-        formatting.activate(formatting.parse(value) if value else formatting.from_environment())
+        activate_locale(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
 

@@ -19,7 +19,7 @@ from campaign.cli.base import (
     variant_option,
 )
 from campaign.options import AMOUNT, FiniteFloat
-from scenarios.schema import OBJECTIVES
+from scenarios import OBJECTIVES
 
 
 @cli.command("scenarios")
