@@ -156,8 +156,8 @@ def scenario_dict(cells: int, rng: np.random.Generator) -> dict[str, Any]:
 def array_rows(market: Market, budget: float, kpis: dict[str, float]) -> Rows:
     """The budget row and the KPI rows, written from the market arrays (not from `optimizer`)."""
     n = len(market.cpm)
-    clicks = market.impressions_per_unit * market.ctr
-    negative = market.impressions_per_unit * market.negative_rate
+    clicks = market.impressions_per_currency_unit * market.ctr
+    negative = market.impressions_per_currency_unit * market.negative_rate
     names, a, b, rhs, scale = ["budget"], [np.ones(n)], [0.0], [budget], [budget]
     if "min_clicks" in kpis:
         names.append("min_clicks")
@@ -232,7 +232,7 @@ def build_instance(cells: int, seed: int, budget_only: bool, cell_cap: float | N
 
 def most_clicks(inst: Instance) -> np.ndarray:
     """The plan with the most clicks: the budget poured into the cells with the cheapest clicks, up to their caps."""
-    order = np.argsort(-inst.market.impressions_per_unit * inst.market.ctr)
+    order = np.argsort(-inst.market.impressions_per_currency_unit * inst.market.ctr)
     room = (inst.upper - inst.lower)[order]
     spend = inst.lower.copy()
     spend[order] += np.clip(inst.budget - spend.sum() - (np.cumsum(room) - room), 0.0, room)

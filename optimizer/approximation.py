@@ -52,10 +52,10 @@ def spend_estimate(problem: Problem) -> np.ndarray | None:
     if obj.name == "reach":
         return None
     weight = np.full(len(upper), obj.conversions if obj.conversions > 0 else 1.0)
-    unit_cost = -obj.sign * obj.spend if obj.name == "profit" else np.zeros(len(upper))
+    spend_cost = -obj.sign * obj.spend if obj.name == "profit" else np.zeros(len(upper))
 
     def spend_at(price: float) -> np.ndarray:
-        return curves.best_response(weight, unit_cost + price, lower, upper)
+        return curves.best_response(weight, spend_cost + price, lower, upper)
 
     if obj.name != "min_spend" and spend_at(0.0).sum() <= problem.budget:
         return spend_at(0.0)

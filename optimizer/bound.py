@@ -25,7 +25,9 @@ def reach_curves(problem: Problem) -> tuple[Curves, np.ndarray]:
     """Reach per channel as curves over impressions, and each channel's impression range."""
     market = problem.market
     audience = market.audience
-    top = np.bincount(market.channel_of, weights=problem.upper * market.impressions_per_unit, minlength=len(audience))
+    top = np.bincount(
+        market.channel_of, weights=problem.upper * market.impressions_per_currency_unit, minlength=len(audience)
+    )
     return Curves.exponential(audience, audience), top
 
 
@@ -80,15 +82,15 @@ def prices(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray) -> Pri
         if row.switch_index is not None:
             np.subtract.at(switch, row.switch_index, s[k] * row.switch_coef)
     if problem.needs_reach:
-        kappa = kappa + nu[market.channel_of] * market.impressions_per_unit
+        kappa = kappa + nu[market.channel_of] * market.impressions_per_currency_unit
     return Prices(constant, float(phi), kappa, rho, nu, switch)
 
 
 def marginal_values(problem: Problem, shadow: np.ndarray, link_shadow: np.ndarray, spend: np.ndarray) -> np.ndarray:
-    """Objective change per extra currency unit in each cell at `spend`, net of what the unit costs elsewhere.
+    """Objective change per extra currency unit in each slot at `spend`, net of what that spend costs elsewhere.
 
-    The derivative of the Lagrangian, on the true curves: what one more unit
-    earns in the cell, minus the shadow prices of the budget, shares and KPI
+    The derivative of the Lagrangian, on the true curves: what one more currency unit
+    earns in the slot, minus the shadow prices of the budget, shares and KPI
     rows it uses. At the optimum it is zero in cells strictly inside their
     bounds, at most zero in empty cells and at least zero in capped ones.
     """

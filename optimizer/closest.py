@@ -40,7 +40,7 @@ def repaired(problem: Problem, start: np.ndarray, lower: np.ndarray, upper: np.n
     """`start` itself when it meets every row, else the least move (sum of absolute changes) within
     [lower, upper] that meets them, on the rows linearised at `start`; `start` when none is found.
 
-    Only units whose bounds leave room move (the fixed past does not; a cell the plan leaves empty
+    Only slots whose bounds leave room move (the fixed past does not; a cell the plan leaves empty
     stays empty).
     """
     if _ok(problem, start):

@@ -37,15 +37,15 @@ def switch_rows(
         hours.append(time)
         return np.array([len(names) - 1])
 
-    def horizon_cap(c: int, units: np.ndarray) -> float:
-        return float(min(market.cell_upper[c], market.channel_upper[market.channel_of[units[0]]], budget))
+    def horizon_cap(c: int, slots: np.ndarray) -> float:
+        return float(min(market.cell_upper[c], market.channel_upper[market.channel_of[slots[0]]], budget))
 
     if rules.min_spend_if_active is not None or np.any(market.production_cost > 0):
         for c, cell in enumerate(market.cell_keys):
-            units = np.flatnonzero(market.cell_of == c)
-            cap = horizon_cap(c, units)
+            slots = np.flatnonzero(market.cell_of == c)
+            cap = horizon_cap(c, slots)
             k = add(f"cell.{cell}", price=float(market.production_cost[c]))
-            rows.append(_link(f"cell.{cell}", units, k, cap, cur))
+            rows.append(_link(f"cell.{cell}", slots, k, cap, cur))
             if rules.min_spend_if_active is None:
                 continue
             floor = rules.min_spend_if_active
@@ -55,8 +55,8 @@ def switch_rows(
                     ">=",
                     floor,
                     0.0,
-                    units,
-                    np.ones(len(units)),
+                    slots,
+                    np.ones(len(slots)),
                     kind=IF_ACTIVE,
                     switch_index=k,
                     switch_coef=-floor * one,
@@ -71,8 +71,8 @@ def switch_rows(
         # A market with creative lifetimes has their costs and hours too (`scenarios.market`).
         assert market.creative_cost is not None
         assert market.creative_hours is not None
-        units = np.flatnonzero(market.cell_of == c)
-        top = math.ceil(horizon_cap(c, units) * float(market.impressions_per_unit[units].max()) / per_creative)
+        slots = np.flatnonzero(market.cell_of == c)
+        top = math.ceil(horizon_cap(c, slots) * float(market.impressions_per_currency_unit[slots].max()) / per_creative)
         price, weekly = float(market.creative_cost[c]), float(market.creative_hours[c]) / market.weeks
         k = add(f"creatives.{cell}", float(max(top, 1)), price, weekly)
         rows.append(
@@ -81,8 +81,8 @@ def switch_rows(
                 "<=",
                 0.0,
                 0.0,
-                units,
-                market.impressions_per_unit[units],
+                slots,
+                market.impressions_per_currency_unit[slots],
                 switch_index=k,
                 switch_coef=-per_creative * one,
                 internal=True,
@@ -102,11 +102,11 @@ def switch_rows(
     channels = np.zeros(0, dtype=int)
     if needs_channels:
         for j, name in enumerate(market.channels):
-            units = np.flatnonzero(market.channel_of == j)
+            slots = np.flatnonzero(market.channel_of == j)
             cap = float(min(market.channel_upper[j], budget))
             k = add(f"channel.{name}", time=channel_hours)
             channels = np.append(channels, k)
-            rows.append(_link(f"channel.{name}", units, k, cap, cur))
+            rows.append(_link(f"channel.{name}", slots, k, cap, cur))
     empty = np.zeros(0, dtype=int)
     if rules.max_active_channels is not None:
         limit = float(rules.max_active_channels)
@@ -145,15 +145,15 @@ def switch_rows(
     return rows, tuple(names), np.array(upper, dtype=float), np.array(cost, dtype=float)
 
 
-def _link(name: str, units: np.ndarray, switch: np.ndarray, cap: float, currency: str) -> Row:
-    """``Σ x ≤ cap · y``: the units' spend only while their on/off switch is on (``active.NAME``)."""
+def _link(name: str, slots: np.ndarray, switch: np.ndarray, cap: float, currency: str) -> Row:
+    """``Σ x ≤ cap · y``: the slots' spend only while their on/off switch is on (``active.NAME``)."""
     return Row(
         f"active.{name}",
         "<=",
         0.0,
         0.0,
-        units,
-        np.ones(len(units)),
+        slots,
+        np.ones(len(slots)),
         switch_index=switch,
         switch_coef=np.array([-cap]),
         internal=True,

@@ -89,7 +89,7 @@ class Optimizer:
         objective: str | None = None,
         budget: float | None = None,
         variant: str | None = None,
-        unit_bounds: tuple[np.ndarray, np.ndarray] | None = None,
+        slot_bounds: tuple[np.ndarray, np.ndarray] | None = None,
         market: Market | None = None,
     ) -> OptimizationResult:
         """Solve the scenario and explain the answer.
@@ -100,8 +100,8 @@ class Optimizer:
             ``conversions``, ``profit``, ``reach`` or ``min_spend``; the scenario's by default.
         budget : float, optional
             Total paid budget over the horizon (currency); the scenario's by default.
-        unit_bounds : (lower, upper) arrays, optional
-            Extra spend bounds per unit (cell × period, the market's order): spend already
+        slot_bounds : (lower, upper) arrays, optional
+            Extra spend bounds per slot (cell × period, the market's order): spend already
             made (lower = upper), or move limits on a current plan.
         market : Market, optional
             The scenario's market, when the caller has adjusted it (periods already spent
@@ -119,7 +119,7 @@ class Optimizer:
             raise SolverError(f"unknown objective '{objective}'; valid objectives: {', '.join(OBJECTIVES)}")
         started = time.perf_counter()
         market = market if market is not None else build_market(scenario)
-        problem = with_unit_bounds(build_problem(scenario, market, objective, budget), unit_bounds)
+        problem = with_slot_bounds(build_problem(scenario, market, objective, budget), slot_bounds)
         if problem.objective.name == "min_spend" and not any(r.name == "kpi.min_conversions" for r in problem.rows):
             raise SolverError("the min_spend objective needs a conversion target: set kpis.min_conversions")
         conv_bp, reach_bp = initial_breakpoints(problem, count)
@@ -206,8 +206,8 @@ class Optimizer:
         return result
 
 
-def with_unit_bounds(problem: Problem, bounds: tuple[np.ndarray, np.ndarray] | None) -> Problem:
-    """The problem with each unit's spend box narrowed to `bounds` (lower, upper), where given."""
+def with_slot_bounds(problem: Problem, bounds: tuple[np.ndarray, np.ndarray] | None) -> Problem:
+    """The problem with each slot's spend box narrowed to `bounds` (lower, upper), where given."""
     if bounds is None:
         return problem
     lower = np.maximum(problem.lower, np.asarray(bounds[0], dtype=float))
@@ -312,7 +312,7 @@ def nothing_can_be_bought(problem: Problem, outcomes: Outcomes) -> bool:
     market = problem.market
     useful = market.curves.derivative(np.zeros(len(problem.upper))) > 0
     if problem.objective.name == "reach":
-        useful = market.impressions_per_unit > 0
+        useful = market.impressions_per_currency_unit > 0
     return bool(np.any(useful & (problem.upper > 0)))
 
 

@@ -225,10 +225,10 @@ def zero_spend_reasons(problem: Problem, spend: np.ndarray, marginal: np.ndarray
     cur = problem.currency
     reasons = []
     for c, cell in enumerate(market.cell_keys):
-        units = np.flatnonzero((market.cell_of == c) & (problem.upper > 0))
-        if not units.size or spend[market.cell_of == c].sum() > 1e-6:
+        slots = np.flatnonzero((market.cell_of == c) & (problem.upper > 0))
+        if not slots.size or spend[market.cell_of == c].sum() > 1e-6:
             continue
-        best = units[int(np.argmax(marginal[units]))]
+        best = slots[int(np.argmax(marginal[slots]))]
         loss = -100.0 * float(marginal[best])
         if loss <= 1e-9:
             continue

@@ -78,7 +78,7 @@ def with_limit(row: Row, limit: float, problem: Problem) -> Row:
     if row.kind == ROAS:
         return replace(row, limit=limit, coef=np.full(len(row.coef), limit))
     if row.kind == BOUNCE:
-        coef = market.impressions_per_unit * market.ctr * (market.bounce_rate - limit)
+        coef = market.impressions_per_currency_unit * market.ctr * (market.bounce_rate - limit)
         return replace(row, limit=limit, coef=coef[row.index])
     if row.kind == IF_ACTIVE:
         assert row.switch_coef is not None  # an if-active row always has its switch
@@ -133,7 +133,7 @@ def _swap(problem: Problem, k: int, row: Row) -> Problem:
 
 
 def with_spend_bounds_as_rows(problem: Problem) -> Problem:
-    """The problem with every spend bound a row (relaxable) and each unit's box widened to let it move."""
+    """The problem with every spend bound a row (relaxable) and each slot's box widened to let it move."""
     market = problem.market
     room = problem.budget * 10 + float(market.cell_lower.sum() + market.channel_lower.sum())
     rows = problem.rows if market.periods > 1 else (*problem.rows, *cell_rows(market, problem.currency))

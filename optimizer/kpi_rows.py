@@ -12,7 +12,7 @@ def kpi_rows(scenario: Scenario, market: Market) -> list[Row]:
     k = scenario.kpis
     n = len(market.channel_of)
     cells = np.arange(n)
-    imp = market.impressions_per_unit
+    imp = market.impressions_per_currency_unit
     organic_eng = float(market.organic.engagement.sum())
     organic_new = float(market.organic.new_followers.sum())
     rows = []
@@ -59,7 +59,7 @@ def kpi_rows(scenario: Scenario, market: Market) -> list[Row]:
             )
         )
     if k.min_new_followers is not None:
-        per_unit = imp * market.engagement_rate * market.follow_rate[market.channel_of]
+        follows_per_currency_unit = imp * market.engagement_rate * market.follow_rate[market.channel_of]
         rows.append(
             Row(
                 "kpi.min_new_followers",
@@ -67,7 +67,7 @@ def kpi_rows(scenario: Scenario, market: Market) -> list[Row]:
                 k.min_new_followers,
                 k.min_new_followers - organic_new,
                 cells,
-                per_unit,
+                follows_per_currency_unit,
                 label="the new-followers floor",
                 unit="followers",
             )

@@ -10,7 +10,7 @@ Columns, for cells c, segments k and channels j:
   per cell; conversions ``Σ slope_ck · s_ck`` (segments fill in order because
   the curves are concave);
 - ``r_jk`` reach segments over the channel's impressions, with the link row
-  ``Σ_k r_jk − Σ_c∈j impressions_per_unit_c · x_c ≤ 0``;
+  ``Σ_k r_jk − Σ_c∈j impressions_per_currency_unit_c · x_c ≤ 0``;
 - ``F`` total conversions, defined by one row, when a KPI row needs it, so
   KPI rows stay short (rows over every segment slow the simplex down);
 - elastic slack columns when explaining infeasibility.
@@ -149,7 +149,7 @@ def build_matrix(
         r0 = add_cols(r_cost, np.zeros(len(reach.width)), reach.width.astype(float))
         rl0 = add_rows(np.full(m, -INF), np.zeros(m))
         put(rl0 + reach.owner, r0 + np.arange(len(reach.width)), np.ones(len(reach.width)))
-        put(rl0 + market.channel_of, x, -market.impressions_per_unit)
+        put(rl0 + market.channel_of, x, -market.impressions_per_currency_unit)
         reach_link = slice(rl0, rl0 + m)
     reach_cols = slice(r0, r0 + (len(reach.width) if reach is not None else 0))
 

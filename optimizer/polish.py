@@ -69,7 +69,7 @@ def polish(
 
 
 def better(problem: Problem, candidate: np.ndarray, spend: np.ndarray, switches: np.ndarray | None) -> bool:
-    """Whether `candidate` keeps every unit's bounds and every row and does not lose against `spend`."""
+    """Whether `candidate` keeps every slot's bounds and every row and does not lose against `spend`."""
     inside = np.all(candidate >= problem.lower - 1e-9) and np.all(candidate <= problem.upper + 1e-9)
     return bool(
         inside
@@ -90,7 +90,7 @@ def _target(problem: Problem, spend: np.ndarray, shadow: np.ndarray, link_shadow
     weight = np.full(len(spend), base.phi)
 
     def spend_at(price: float) -> np.ndarray:
-        # The budget row costs `price` per unit in every cell instead of its shadow price.
+        # The budget row costs `price` per currency unit in every slot instead of its shadow price.
         kappa = base.kappa + (shadow[k] - price)
         return curves.best_response(weight, -kappa, problem.lower, problem.upper)
 
@@ -132,16 +132,16 @@ def even_out(problem: Problem, spend: np.ndarray, switches: np.ndarray | None = 
     the LP's vertex answer may still load one more than another. Averaging a
     cell over such periods keeps every total (so reach and linear KPIs stay put)
     and, the curves being concave, never loses conversions; it is kept only if
-    every row and every unit's bounds still hold and the objective did not fall (ramp limits, S-curves).
+    every row and every slot's bounds still hold and the objective did not fall (ramp limits, S-curves).
     """
     market = problem.market
     if market.periods <= 1:
         return spend
     signature: dict[bytes, list[int]] = {}
     for t in range(market.periods):
-        units = market.period_of == t
+        slots = market.period_of == t
         key = np.concatenate(
-            [market.cpm[units], market.cvr[units], market.curves.maximum[units], market.available[units]]
+            [market.cpm[slots], market.cvr[slots], market.curves.maximum[slots], market.available[slots]]
         ).tobytes()
         signature.setdefault(key, []).append(t)
     candidate = spend.copy()
@@ -150,6 +150,6 @@ def even_out(problem: Problem, spend: np.ndarray, switches: np.ndarray | None = 
             continue
         group = np.isin(market.period_of, periods)
         for c in range(len(market.cell_keys)):
-            units = group & (market.cell_of == c)
-            candidate[units] = spend[units].mean()
+            slots = group & (market.cell_of == c)
+            candidate[slots] = spend[slots].mean()
     return candidate if better(problem, candidate, spend, switches) else spend

@@ -60,7 +60,7 @@ class Objective:
 class Problem:
     """An allocation problem: market, box bounds, rows and objective.
 
-    `lower`/`upper` are the spend bounds of each unit, finite (the organic
+    `lower`/`upper` are the spend bounds of each slot, finite (the organic
     plan's KPI contributions are already in the rows' right-hand sides);
     `switches` names the whole decisions the rows refer to: on/off binaries
     (``cell.X``, ``channel.X``, ``posts.X.k`` for a cell's k-th weekly organic
@@ -206,11 +206,11 @@ def _period_rows(scenario: Scenario, market: Market) -> list[Row]:
     rows: list[Row] = []
     bounds = scenario.budget.per_period
     for t in range(market.periods if bounds.min > 0 or bounds.max is not None else 0):
-        units = np.flatnonzero(market.period_of == t)
+        slots = np.flatnonzero(market.period_of == t)
         rows += spend_bounds(
             f"budget.period.{t + 1}",
             f"{market.period_unit} {t + 1}",
-            units,
+            slots,
             bounds.min,
             bounds.max if bounds.max is not None else math.inf,
             cur,

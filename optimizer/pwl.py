@@ -254,7 +254,7 @@ def refine(breakpoints: list[np.ndarray], near: list[np.ndarray], parts: int = 4
                 if 0 <= jj < len(b) - 1:
                     extra.append(np.linspace(b[jj], b[jj + 1], parts + 1)[1:-1])
         merged = np.unique(np.concatenate([b, *extra])) if extra else b
-        refined.append(merged if len(merged) >= 2 else b)  # keep [0, 0] for a unit that cannot spend
+        refined.append(merged if len(merged) >= 2 else b)  # keep [0, 0] for a slot that cannot spend
     return refined
 
 

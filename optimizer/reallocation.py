@@ -1,8 +1,8 @@
-"""Re-optimising part of a plan: some units fixed at what was spent, the others moved within limits.
+"""Re-optimising part of a plan: some slots fixed at what was spent, the others moved within limits.
 
-`with_actuals` makes the units already spent bring their actual conversions
+`with_actuals` makes the slots already spent bring their actual conversions
 (a constant) instead of modelled ones; `reoptimise` finds the best plan
-within the units' bounds, dropping the KPI targets when they cannot all be
+within the slots' bounds, dropping the KPI targets when they cannot all be
 met any more, and among plans as good as the best takes the one closest to
 the starting plan (`optimizer.closest`); `with_plan` rewrites a result's
 allocation and totals for another plan.
@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from optimizer.closest import broken, closest, repaired
-from optimizer.engine import Optimizer, kpi_statuses, with_unit_bounds
+from optimizer.engine import Optimizer, kpi_statuses, with_slot_bounds
 from optimizer.problem import build_problem
 from optimizer.result import KpiStatus, OptimizationResult
 from scenarios import EXPONENTIAL, Curves, InfeasibleError, Kpis, Market, Outcomes, Scenario
@@ -55,7 +55,7 @@ def reoptimise(
     upper: np.ndarray,
     variant: str | None = None,
 ) -> Reoptimised:
-    """The best plan with each unit's spend in [lower, upper], closest to `start` among equally good ones.
+    """The best plan with each slot's spend in [lower, upper], closest to `start` among equally good ones.
 
     `start` lies within [lower, upper] (the plan the bounds were drawn around).
 
@@ -68,17 +68,17 @@ def reoptimise(
     bounds = (lower, upper)
     try:
         result: OptimizationResult | None = Optimizer().optimize(
-            scenario, variant=variant, unit_bounds=bounds, market=market
+            scenario, variant=variant, slot_bounds=bounds, market=market
         )
         solved = scenario
     except InfeasibleError:
         relaxed = True
         solved = scenario.model_copy(update={"kpis": Kpis()})
         try:
-            result = Optimizer().optimize(solved, variant=variant, unit_bounds=bounds, market=market)
+            result = Optimizer().optimize(solved, variant=variant, slot_bounds=bounds, market=market)
         except InfeasibleError:
             result = None
-    problem = with_unit_bounds(build_problem(solved, market), bounds)
+    problem = with_slot_bounds(build_problem(solved, market), bounds)
     if result is None:
         standing = repaired(problem, start, lower, upper)
         return Reoptimised(None, standing, relaxed, broken(problem, standing))
@@ -87,7 +87,7 @@ def reoptimise(
 
 
 def planned_spend(result: OptimizationResult, market: Market) -> np.ndarray:
-    """The spend of `result`'s allocation per unit, in the market's unit order (cell-major, then period)."""
+    """The spend of `result`'s allocation per slot, in the market's slot order (cell-major, then period)."""
     spend = np.zeros(len(market.channel_of))
     index = {key: c for c, key in enumerate(market.cell_keys)}
     for row in result.allocation:
@@ -101,7 +101,7 @@ def kpi_outlook(scenario: Scenario, market: Market, outcomes: Outcomes) -> list[
 
 
 def with_actuals(market: Market, past: np.ndarray, conversions: float) -> Market:
-    """The market with the units already spent bringing no modelled conversions, their actual ones a constant."""
+    """The market with the slots already spent bringing no modelled conversions, their actual ones a constant."""
     c = market.curves
     curves = Curves(
         np.where(past, EXPONENTIAL, c.kind),
@@ -122,9 +122,9 @@ def with_plan(
 ) -> OptimizationResult:
     """The result with its allocation and totals recomputed for `spend`.
 
-    The units flagged in `cut` show other figures: `rest` maps spend,
-    conversions, impressions and clicks to per-unit arrays, and those fields
-    of a cut unit are read from it (a period cut short keeps its remaining
+    The slots flagged in `cut` show other figures: `rest` maps spend,
+    conversions, impressions and clicks to per-slot arrays, and those fields
+    of a cut slot are read from it (a period cut short keeps its remaining
     days only).
     """
     outcomes = market.outcomes(spend)
@@ -140,6 +140,6 @@ def with_plan(
             clicks=figure("clicks", u),
             conversions=figure("conversions", u),
         )
-        for u, row in enumerate(result.allocation)  # one row per unit, in the market's order
+        for u, row in enumerate(result.allocation)  # one row per slot, in the market's order
     )
     return replace(result, allocation=allocation, totals=dict(outcomes.totals))

@@ -112,6 +112,6 @@ def cell_rows(market: Market, currency: str) -> list[Row]:
     """The cells' own spend bounds over the horizon, as rows (``cell.CHANNEL.FORMAT.min/max``)."""
     rows = []
     for c, cell in enumerate(market.cell_keys):
-        units = np.flatnonzero(market.cell_of == c)
-        rows += spend_bounds(f"cell.{cell}", cell, units, market.cell_lower[c], market.cell_upper[c], currency)
+        slots = np.flatnonzero(market.cell_of == c)
+        rows += spend_bounds(f"cell.{cell}", cell, slots, market.cell_lower[c], market.cell_upper[c], currency)
     return rows

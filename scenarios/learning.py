@@ -101,7 +101,7 @@ def by_period(scenario: Scenario, rows: list[Any], cells: tuple[str, ...], field
 def learn(scenario: Scenario, market: Market, rows: list[Any], covered: np.ndarray | None = None) -> list[CellLearning]:
     """Posterior CPM, CTR and CVR of every cell from the ledger's rows (cells without actuals keep their prior).
 
-    `covered` is each unit's share q of its period's days the actuals stand for (1 by default): the
+    `covered` is each slot's share q of its period's days the actuals stand for (1 by default): the
     curve expected of those days is the period's scaled to them, q · f(x / q), as for the rest of a period.
     """
     cells = market.cell_keys
@@ -113,7 +113,7 @@ def learn(scenario: Scenario, market: Market, rows: list[Any], covered: np.ndarr
     conversions = by_period(scenario, rows, cells, "conversions").sum(axis=1)
     # Conversions per click the model expects at the spend made, times the clicks actually had.
     made = spend.ravel()
-    model_clicks = made * market.impressions_per_unit * market.ctr
+    model_clicks = made * market.impressions_per_currency_unit * market.ctr
     q = np.ones_like(made) if covered is None else np.asarray(covered, dtype=float)
     safe = np.where(q > 0, q, 1.0)
     model = safe * market.curves.value(made / safe)

@@ -39,7 +39,7 @@ __all__ = ["Market", "OrganicOutlook", "Outcomes", "build_market", "organic_outl
 class Outcomes:
     """What a spend vector buys: per-cell arrays, per-channel reach, and totals.
 
-    Per-unit arrays (one value per cell and period): `spend` and `conversions` ...
+    Per-slot arrays (one value per cell and period): `spend` and `conversions` ...
     `negative_feedback`. `reach` has one value per channel. `posts` (organic
     posts per week) and `creatives` have one value per cell. `totals` maps KPI
     names to horizon totals.
@@ -60,21 +60,21 @@ class Outcomes:
 
 @dataclass(frozen=True)
 class Market:
-    """The market of one scenario as arrays over decision units, cells and channels.
+    """The market of one scenario as arrays over slots, cells and channels.
 
-    A *unit* is one cell (channel × format) in one period; with one period,
-    units and cells coincide. Unit arrays (`formats` ... `curves`,
-    `available`) have one entry per unit, cell-major (unit = cell × periods +
-    period); `channel_of`, `cell_of` and `period_of` map units to their
+    A *slot* is one cell (channel × format) in one period; with one period,
+    slots and cells coincide. Slot arrays (`formats` ... `curves`,
+    `available`) have one entry per slot, cell-major (slot = cell × periods +
+    period); `channel_of`, `cell_of` and `period_of` map slots to their
     channel, cell and period (0-based). Money is in the scenario's currency:
-    a unit's curve is what spend in that period buys. `cell_lower` /
+    a slot's curve is what spend in that period buys. `cell_lower` /
     `cell_upper` bound a cell's spend over the horizon (`cell_upper` infinite
     where the scenario sets none); `channel_lower` / `channel_upper` a
     channel's; `available` is False in periods outside a channel's flight or
-    in its blackouts. With adstock, a unit's curve counts only the share of
+    in its blackouts. With adstock, a slot's curve counts only the share of
     its response that arrives within the horizon, and `carried_conversions`
     is what spend before the horizon still brings (included in the totals,
-    not in any unit).
+    not in any slot).
 
     Per-cell arrays for the whole decisions: `creative_impressions` (paid
     impressions one creative lasts, infinite without fatigue),
@@ -144,9 +144,9 @@ class Market:
             "available",
         ):
             if getattr(self, name).shape != (n,):
-                raise ValueError(f"Market.{name} must have one value per unit ({n})")
+                raise ValueError(f"Market.{name} must have one value per slot ({n})")
         if np.any(self.cpm <= 0):
-            raise ValueError("Market.cpm must be > 0 in every unit")
+            raise ValueError("Market.cpm must be > 0 in every slot")
         if np.any(self.cell_lower > self.cell_upper):
             raise ValueError("Market.cell_lower must not exceed Market.cell_upper")
 
@@ -194,17 +194,17 @@ class Market:
 
     @property
     def cells(self) -> list[str]:
-        """The cell key ``channel.format`` of each unit."""
+        """The cell key ``channel.format`` of each slot."""
         return [self.cell_keys[c] for c in self.cell_of]
 
     @property
-    def impressions_per_unit(self) -> np.ndarray:
-        """Impressions per currency unit in each cell (1000 / CPM)."""
+    def impressions_per_currency_unit(self) -> np.ndarray:
+        """Impressions per currency unit in each slot (1000 / CPM)."""
         return 1000.0 / self.cpm
 
     def impressions(self, spend: np.ndarray) -> np.ndarray:
-        """Paid impressions per cell for `spend` (currency per cell)."""
-        return np.asarray(spend, dtype=float) * self.impressions_per_unit
+        """Paid impressions per slot for `spend` (currency per slot)."""
+        return np.asarray(spend, dtype=float) * self.impressions_per_currency_unit
 
     def reach(self, spend: np.ndarray) -> np.ndarray:
         """Unique people reached by paid ads, per channel."""
@@ -212,7 +212,7 @@ class Market:
         return self.audience * -np.expm1(-per_channel / self.audience)
 
     def outcomes(self, spend: np.ndarray, posts: np.ndarray | None = None) -> Outcomes:
-        """Everything `spend` (currency per unit) and `posts` (organic posts per week per cell) bring.
+        """Everything `spend` (currency per slot) and `posts` (organic posts per week per cell) bring.
 
         Without `posts`, each cell posts its minimum.
         """
@@ -330,7 +330,7 @@ def build_market(scenario: Scenario) -> Market:
                 alpha.append(1.0)
     curves = Curves(np.array(kind), np.array(maximum, float), np.array(scale, float), np.array(alpha, float), points)
     channels = [scenario.channels[n] for n in names]
-    # Expand cells to units (cell × period). A cell's curve covers the horizon; a period of it
+    # Expand cells to slots (cell × period). A cell's curve covers the horizon; a period of it
     # buys the curve scaled so an even split over T periods gives the horizon's curve back:
     # f_t(x) = m_cvr,t / T · f(T · x / m_cpm,t), with the season's CPM and CVR multipliers.
     count = scenario.periods.count
@@ -341,7 +341,7 @@ def build_market(scenario: Scenario) -> Market:
     # Adstock: a share θ^(T−t) of period t's response (0-based) arrives after the horizon.
     theta = np.array([_theta(scenario.channels[names[j]]) for j in channel_of])
     in_horizon = 1.0 - theta[cell_of] ** (count - period_of)
-    unit_curves = curves.take(cell_of).scaled(in_horizon * season_cvr[period_of] / count, count / season_cpm[period_of])
+    slot_curves = curves.take(cell_of).scaled(in_horizon * season_cvr[period_of] / count, count / season_cpm[period_of])
     carry_in = np.array([f.carry_in for n in names for f in scenario.channels[n].formats.values()])
     # Spend in the period before the horizon, at its own (neutral) season: θ·(1 − θ^T) of its response is still to come.
     carried = float(np.sum(theta * (1.0 - theta**count) * curves.value(count * carry_in) / count))
@@ -359,7 +359,7 @@ def build_market(scenario: Scenario) -> Market:
         bounce_rate=np.array(bounce)[cell_of],
         engagement_rate=np.array(eng)[cell_of],
         negative_rate=np.array(neg)[cell_of],
-        curves=unit_curves,
+        curves=slot_curves,
         cell_keys=tuple(keys),
         cell_of=cell_of,
         period_of=period_of,

@@ -115,16 +115,16 @@ class Statement:
 
 
 def daily_plan(scenario: Scenario, market: Market, spend: np.ndarray, production: float) -> DailyPlan:
-    """The expected day-by-day P&L inputs of `spend` (currency per unit, the market's order)."""
+    """The expected day-by-day P&L inputs of `spend` (currency per slot, the market's order)."""
     h = horizon(scenario)
     cells, periods = len(market.cell_keys), market.periods
     per_day = 1.0 / h.days_in_period[h.period_of_day]
-    unit_spend = np.asarray(spend, dtype=float).reshape(cells, periods)
-    unit_conversions = market.curves.value(spend).reshape(cells, periods)
-    cell_spend = unit_spend[:, h.period_of_day] * per_day
+    slot_spend = np.asarray(spend, dtype=float).reshape(cells, periods)
+    slot_conversions = market.curves.value(spend).reshape(cells, periods)
+    cell_spend = slot_spend[:, h.period_of_day] * per_day
     channel_spend = np.zeros((len(market.channels), h.days))
     np.add.at(channel_spend, market.cell_channel, cell_spend)
-    orders = (unit_conversions[:, h.period_of_day] * per_day).sum(axis=0) + market.carried_conversions / h.days
+    orders = (slot_conversions[:, h.period_of_day] * per_day).sum(axis=0) + market.carried_conversions / h.days
     return DailyPlan(channel_spend, orders, orders * market.value_per_conversion, production)
 
 

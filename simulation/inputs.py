@@ -186,7 +186,7 @@ class QuarterInputs:
             channels=market.channels,
             unit_spend=spend,
             unit_conversions=conversions,
-            impressions_per_unit=market.impressions_per_unit.reshape(cells, periods),
+            impressions_per_unit=market.impressions_per_currency_unit.reshape(cells, periods),
             ctr=market.ctr[::periods].copy(),
             bounce_rate=market.bounce_rate[::periods].copy(),
             engagement_rate=market.engagement_rate[::periods].copy(),

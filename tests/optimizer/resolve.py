@@ -68,8 +68,8 @@ def moved(problem: Problem, name: str, limit: float) -> Problem:
     return replace(changed, budget=limit) if name == "budget.total" else changed
 
 
-def forced(problem: Problem, unit: int, amount: float) -> Problem:
-    """The problem with at least `amount` of spend forced into one unit (cell × period)."""
+def forced(problem: Problem, slot: int, amount: float) -> Problem:
+    """The problem with at least `amount` of spend forced into one slot (cell × period)."""
     lower = problem.lower.copy()
-    lower[unit] = max(lower[unit], amount)
+    lower[slot] = max(lower[slot], amount)
     return replace(problem, lower=lower, upper=np.maximum(problem.upper, lower))

@@ -132,13 +132,15 @@ def test_two_channel_scenario_with_a_clicks_floor_matches_the_kkt_optimum(two_ch
     scenario = two_channels.model_copy(update={"kpis": two_channels.kpis.model_copy(update={"min_clicks": 30000.0})})
     market = build_market(scenario)
     assert np.all(market.curves.kind == EXPONENTIAL)
-    clicks_per_unit = market.impressions_per_unit * market.ctr
+    clicks_per_currency_unit = market.impressions_per_currency_unit * market.ctr
     budget = scenario.budget.total
-    oracle = budget_and_floor_optimum(market.curves.maximum, market.curves.scale, clicks_per_unit, budget, 30000.0)
+    oracle = budget_and_floor_optimum(
+        market.curves.maximum, market.curves.scale, clicks_per_currency_unit, budget, 30000.0
+    )
     exact, spend = oracle.value, oracle.spend
     # The oracle's plan is feasible: it spends the budget and meets the floor.
     assert spend.sum() == pytest.approx(budget, rel=1e-9)
-    assert clicks_per_unit @ spend >= 30000.0 * (1 - 1e-9)
+    assert clicks_per_currency_unit @ spend >= 30000.0 * (1 - 1e-9)
     # The floor binds here: without it the optimum is larger, so the KPI row matters.
     assert exponential_optimum(market.curves.maximum, market.curves.scale, budget) > exact * (1 + 1e-4)
     result = Optimizer(tolerance=1e-4).optimize(scenario)

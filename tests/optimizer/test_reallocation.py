@@ -27,7 +27,7 @@ def test_units_spent_bring_their_actual_conversions_not_the_models():
     outcomes = spent.outcomes(spend)
     assert np.all(spent.curves.value(spend)[past] == 0.0)
     np.testing.assert_allclose(spent.curves.value(spend)[~past], modelled[~past], rtol=1e-12)
-    # The total counts the future units on the model's curves and the past at the 123 conversions given.
+    # The total counts the future slots on the model's curves and the past at the 123 conversions given.
     assert outcomes.totals["conversions"] == pytest.approx(modelled[~past].sum() + 123.0, rel=1e-12)
 
 
@@ -50,7 +50,7 @@ def test_a_plan_as_good_as_the_best_does_not_move():
 
 
 def test_targets_out_of_reach_within_the_bounds_are_dropped():
-    # With every unit held at half the plan the clicks floor cannot be met: the objective alone is planned for.
+    # With every slot held at half the plan the clicks floor cannot be met: the objective alone is planned for.
     s = scenario(kpis={"min_clicks": 25000.0})
     market = build_market(s)
     plan = planned_spend(Optimizer().optimize(s), market)

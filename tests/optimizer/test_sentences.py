@@ -196,17 +196,17 @@ def test_every_empty_cell_sentence_holds_when_money_is_forced_in(overlay):
     base = certified_value(problem, TOLERANCE)
     for z in result.zero_spend:
         cell = market.cell_keys.index(z.cell)
-        units = np.flatnonzero(market.cell_of == cell)
+        slots = np.flatnonzero(market.cell_of == cell)
         step = 20.0
         losses = []
-        for unit in units:
-            there = certified_value(forced(problem, int(unit), step), TOLERANCE)
+        for slot in slots:
+            there = certified_value(forced(problem, int(slot), step), TOLERANCE)
             if there.value is not None:
                 losses.append((base.value - there.value) / step)
-        per_unit = min(losses)
-        # Concave in the forced amount: the first unit costs at most the average over the step.
-        assert z.loss_per_100 / 100 <= per_unit + (base.slack + 2 * TOLERANCE * abs(base.value)) / step
-        assert z.loss_per_100 / 100 == pytest.approx(per_unit, rel=0.05)
+        per_currency_unit = min(losses)
+        # Concave in the forced amount: the first currency unit costs at most the average over the step.
+        assert z.loss_per_100 / 100 <= per_currency_unit + (base.slack + 2 * TOLERANCE * abs(base.value)) / step
+        assert z.loss_per_100 / 100 == pytest.approx(per_currency_unit, rel=0.05)
 
 
 def test_a_channel_with_no_impressions_does_not_lend_its_cells_reach_nothing_values():

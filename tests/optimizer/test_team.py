@@ -170,7 +170,7 @@ def test_spare_hours_go_to_posts_the_most_engaging_per_hour_first():
 
 
 def result_spend(result, market) -> np.ndarray:
-    """The plan's spend as the market's unit vector."""
+    """The plan's spend as the market's slot vector."""
     spend = np.zeros(len(market.channel_of))
     for c in result.allocation:
         cell = market.cell_keys.index(f"{c.channel}.{c.format}")
