@@ -77,7 +77,7 @@ def test_each_backends_shadow_prices_are_the_exact_multipliers(solver):
 
 
 def test_each_backend_prices_the_empty_cells_at_their_first_order_cost(solver):
-    # 100 currency units forced into an empty cell earn 100·f'(0) and cost 100·(λ − μ·c) of the other cells' conversions.
+    # 100 currency units forced into an empty cell earn 100·f'(0) and cost 100·(λ − μ·c) of the others' conversions.
     s = scenario(kpis={"min_clicks": FLOOR})
     market, clicks, exact = floor_oracle(s)
     empty = {market.cell_keys[i] for i in np.flatnonzero(exact.spend == 0)}
