@@ -33,15 +33,17 @@ def deliver(s: Quarter, day: int, fraction: float) -> None:
     t = q.period_of_day[day]
     paused = s.in_crisis and q.pause_ads
     share = 0.0 if paused else fraction / q.days_in_period[t]
-    spend = q.unit_spend[:, t] * share
-    expected = q.unit_conversions[:, t] * share
+    spend = q.slot_spend[:, t] * share
+    expected = q.slot_conversions[:, t] * share
     hit = 1.0 - q.reputation_hit if s.in_crisis else 1.0
     fatigue = creative_fatigue(s)
-    impressions = rng.poisson(spend * q.impressions_per_unit[:, t])
+    impressions = rng.poisson(spend * q.impressions_per_currency_unit[:, t])
     clicks = rng.binomial(impressions, np.minimum(1.0, q.ctr * hit * fatigue))
     # Conversions per click that make the mean the curve's value at the plan's spend (Poisson
     # where a curve promises more conversions than clicks).
-    p = np.divide(expected, spend * q.impressions_per_unit[:, t] * q.ctr, out=np.zeros(s.cells), where=spend > 0)
+    p = np.divide(
+        expected, spend * q.impressions_per_currency_unit[:, t] * q.ctr, out=np.zeros(s.cells), where=spend > 0
+    )
     per_click = p <= 1.0
     converted = np.where(
         per_click,
@@ -54,7 +56,7 @@ def deliver(s: Quarter, day: int, fraction: float) -> None:
     negative = rng.binomial(impressions, np.minimum(1.0, negative_rate))
     bounces = rng.binomial(clicks, q.bounce_rate)
     if s.in_crisis:
-        base = q.unit_conversions[:, t].sum() * fraction / q.days_in_period[t]
+        base = q.slot_conversions[:, t].sum() * fraction / q.days_in_period[t]
         s.stats["conversions_lost"] += base - expected.sum() * hit * hit
         s.stats["ad_impressions"] += float(impressions.sum())
     s.shown += impressions

@@ -24,7 +24,7 @@ MAX_BRANCHING = 0.95
 
 @dataclass(frozen=True)
 class Plan:
-    """A plan to simulate: spend per unit (cell × period, the market's order), organic posts and creatives per cell."""
+    """A plan to simulate: spend per slot (cell × period, the market's order), organic posts and creatives per cell."""
 
     spend: np.ndarray
     posts: np.ndarray
@@ -40,7 +40,7 @@ class Plan:
 
 
 def plan_from_result(result, market: Market) -> Plan:
-    """The plan of an `OptimizationResult` (or its JSON document) in the market's unit order."""
+    """The plan of an `OptimizationResult` (or its JSON document) in the market's slot order."""
     document = result if isinstance(result, dict) else result.to_dict()
     spend = np.zeros(len(market.channel_of))
     index = {key: c for c, key in enumerate(market.cell_keys)}
@@ -58,11 +58,11 @@ def plan_from_result(result, market: Market) -> Plan:
 
 @dataclass(frozen=True)
 class QuarterInputs:
-    """Arrays of one scenario and plan, per cell (c), unit (cell × period) or channel (j), and the settings.
+    """Arrays of one scenario and plan, per cell (c), slot (cell × period) or channel (j), and the settings.
 
-    Daily paid delivery of cell c on day d is unit `unit_of_day[c, d]`'s
-    spend spread over its period's days; its expected conversions follow
-    the unit's response curve at the unit's spend (`unit_conversions`),
+    Daily paid delivery of cell c on day d is the spend of its slot in
+    period `period_of_day[d]` spread over that period's days; its expected
+    conversions follow the slot's response curve at the slot's spend (`slot_conversions`),
     spread the same way.
     """
 
@@ -73,9 +73,9 @@ class QuarterInputs:
     cell_channel: np.ndarray
     cell_keys: tuple[str, ...]
     channels: tuple[str, ...]
-    unit_spend: np.ndarray  # (cells, periods)
-    unit_conversions: np.ndarray  # (cells, periods)
-    impressions_per_unit: np.ndarray  # (cells, periods): impressions per currency unit
+    slot_spend: np.ndarray  # (cells, periods)
+    slot_conversions: np.ndarray  # (cells, periods)
+    impressions_per_currency_unit: np.ndarray  # (cells, periods): impressions per currency unit
     ctr: np.ndarray  # (cells,)
     bounce_rate: np.ndarray
     engagement_rate: np.ndarray
@@ -184,9 +184,9 @@ class QuarterInputs:
             cell_channel=market.cell_channel.copy(),
             cell_keys=market.cell_keys,
             channels=market.channels,
-            unit_spend=spend,
-            unit_conversions=conversions,
-            impressions_per_unit=market.impressions_per_currency_unit.reshape(cells, periods),
+            slot_spend=spend,
+            slot_conversions=conversions,
+            impressions_per_currency_unit=market.impressions_per_currency_unit.reshape(cells, periods),
             ctr=market.ctr[::periods].copy(),
             bounce_rate=market.bounce_rate[::periods].copy(),
             engagement_rate=market.engagement_rate[::periods].copy(),
