@@ -13,23 +13,16 @@ from dataclasses import replace
 import numpy as np
 
 from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
+from optimizer.assemble import assemble
 from optimizer.backends import DEFAULT_SOLVER, backend
-from optimizer.bound import lagrangian_bound, marginal_values
-from optimizer.duals import binding_rows, clean_duals, clean_link_duals, row_slacks
-from optimizer.explain import (
-    constraint_reports,
-    row_value,
-    step_report,
-    switch_values,
-    zero_spend_reasons,
-)
+from optimizer.bound import lagrangian_bound
+from optimizer.explain import step_report, switch_values
 from optimizer.infeasible import elastic_plan, explain_infeasible, proven_infeasible, violation_weights
 from optimizer.lp import LinearSolution, solve_lp
 from optimizer.polish import even_out, polish
 from optimizer.posts import fill_posts, planned_posts
 from optimizer.problem import Problem, Row, build_problem
-from optimizer.pwl import Segments
-from optimizer.result import CellPlan, ConstraintReport, ContentPlan, KpiStatus, OptimizationResult, SolverReport
+from optimizer.result import ConstraintReport, OptimizationResult, SolverReport
 from scenarios import (
     OBJECTIVES,
     InfeasibleError,
@@ -38,7 +31,6 @@ from scenarios import (
     Scenario,
     SolverError,
     build_market,
-    scenario_caveats,
 )
 
 DEFAULT_TOLERANCE = 1e-3
@@ -351,89 +343,3 @@ def relative_gap(problem: Problem, bound: float, achieved: float, outcomes: Outc
     if scale <= 1e-12:
         return 0.0 if bound - achieved <= 1e-9 else math.inf
     return max(0.0, (bound - achieved) / scale)
-
-
-def assemble(
-    scenario: Scenario,
-    variant: str | None,
-    problem: Problem,
-    solution: LinearSolution,
-    outcomes: Outcomes,
-    report: SolverReport,
-    conv: Segments | None = None,
-    reach: Segments | None = None,
-) -> OptimizationResult:
-    """Put the plan, its outcomes and its explanations into one result.
-
-    The explanations use the LP's duals cleaned of rows with slack at the plan
-    (`conv` and `reach` are the chains the LP saw, for the slack they account for).
-    """
-    market = problem.market
-    cell_reach = market.audience[market.channel_of] * -np.expm1(
-        -outcomes.impressions / market.audience[market.channel_of]
-    )
-    allocation = tuple(
-        CellPlan(
-            channel=market.channels[market.channel_of[c]],
-            format=market.formats[c],
-            period=int(market.period_of[c]) + 1,
-            spend=float(outcomes.spend[c]),
-            conversions=float(outcomes.conversions[c]),
-            impressions=float(outcomes.impressions[c]),
-            reach=float(cell_reach[c]),
-            clicks=float(outcomes.clicks[c]),
-        )
-        for c in range(len(market.channel_of))
-    )
-    switches = switch_values(problem, outcomes.spend, outcomes.posts)
-    binding = binding_rows(*row_slacks(problem, outcomes.spend, switches, conv, reach))
-    shadow = clean_duals(solution.shadow, binding)
-    link = clean_link_duals(problem, shadow, solution.link_shadow, outcomes.spend)
-    marginal = marginal_values(problem, shadow, link, outcomes.spend)
-    constraints = tuple(constraint_reports(problem, shadow, outcomes, marginal, binding))
-    zero = tuple(zero_spend_reasons(problem, outcomes.spend, marginal))
-    kpis = tuple(kpi_statuses(problem, outcomes))
-    objective_value = problem.objective.value(outcomes.spend, outcomes.totals["conversions"], outcomes.reach)
-    if problem.objective.name == "profit":
-        objective_value = outcomes.totals["profit"]
-    content = tuple(
-        ContentPlan(
-            channel=market.channels[market.cell_channel[c]],
-            format=cell.split(".", 1)[1],
-            creatives=int(outcomes.creatives[c]),
-            organic_posts_per_week=int(outcomes.posts[c]),
-        )
-        for c, cell in enumerate(market.cell_keys)
-        if (market.creative_impressions is not None and math.isfinite(market.creative_impressions[c]))
-        or (market.posts_max is not None and market.posts_max[c] > 0)
-    )
-    return OptimizationResult(
-        scenario=scenario.name,
-        variant=variant,
-        currency=scenario.currency,
-        objective=problem.objective.name,
-        objective_value=float(objective_value),
-        totals=dict(outcomes.totals),
-        allocation=allocation,
-        constraints=constraints,
-        zero_spend=zero,
-        kpis=kpis,
-        solver=report,
-        content=content,
-        warnings=tuple(scenario_caveats(scenario)),
-    )
-
-
-def kpi_statuses(problem: Problem, outcomes: Outcomes) -> list[KpiStatus]:
-    """Each KPI target of the scenario against the plan's value on the true curves."""
-    statuses = []
-    for row in problem.rows:
-        if not row.name.startswith("kpi."):
-            continue
-        value = row_value(row, outcomes)
-        floor = row.name.startswith("kpi.min_")
-        slack = 1e-6 * max(1.0, abs(row.limit))
-        # A ratio of a plan that spends nothing (no CPA, no ROAS) breaks no cap or floor.
-        met = value is None or bool(value >= row.limit - slack if floor else value <= row.limit + slack)
-        statuses.append(KpiStatus(row.name.removeprefix("kpi."), ">=" if floor else "<=", row.limit, value, met))
-    return statuses

@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from optimizer.assemble import kpi_statuses
 from optimizer.closest import broken, closest, repaired
-from optimizer.engine import Optimizer, kpi_statuses, with_slot_bounds
+from optimizer.engine import Optimizer, with_slot_bounds
 from optimizer.problem import build_problem
 from optimizer.result import KpiStatus, OptimizationResult
 from scenarios import EXPONENTIAL, Curves, InfeasibleError, Kpis, Market, Outcomes, Scenario

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from optimizer import Optimizer
 from optimizer.approximation import initial_breakpoints, segments_of
-from optimizer.engine import assemble, polished_outcomes
+from optimizer.assemble import assemble
+from optimizer.engine import polished_outcomes
 from optimizer.lp import solve_lp
 from optimizer.problem import RHS
 from optimizer.result import SolverReport
