@@ -57,7 +57,8 @@ from scipy.optimize import Bounds, minimize  # noqa: E402
 
 from optimizer import OptimizationResult, Optimizer  # noqa: E402
 from scenarios.curves import EXPONENTIAL  # noqa: E402
-from scenarios.market import Market, build_market  # noqa: E402
+from scenarios.market import Market  # noqa: E402
+from scenarios.market_build import build_market  # noqa: E402
 from scenarios.schema import Scenario  # noqa: E402
 
 SIZES = (10, 100, 1_000, 10_000)

@@ -24,7 +24,7 @@ sys.path = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolve()
 from optimizer import Optimizer  # noqa: E402
 from scenarios.library import library_path  # noqa: E402
 from scenarios.loader import load_scenario, merge, resolve  # noqa: E402
-from scenarios.market import build_market  # noqa: E402
+from scenarios.market_build import build_market  # noqa: E402
 from simulation import MonteCarlo, QuarterInputs, plan_from_result  # noqa: E402
 
 FORMATS = {

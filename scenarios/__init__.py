@@ -32,7 +32,8 @@ from scenarios.jsonable import finite
 from scenarios.learning import CellLearning, by_period, learn, updated_scenario
 from scenarios.library import DEFAULT_SCENARIO, bundled_scenarios, library_path
 from scenarios.loader import load_scenario, override
-from scenarios.market import Market, OrganicOutlook, Outcomes, build_market
+from scenarios.market import Market, OrganicOutlook, Outcomes
+from scenarios.market_build import build_market
 from scenarios.patterns import MATCH_SECONDS, SlowPatternError, pattern_search
 from scenarios.schema import OBJECTIVES, Kpis, Scenario
 from scenarios.simulation_schema import MAX_RUNS

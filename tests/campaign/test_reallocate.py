@@ -17,7 +17,7 @@ from optimizer import Optimizer
 from scenarios.learning import learn
 from scenarios.library import library_path
 from scenarios.loader import load_scenario, resolve
-from scenarios.market import build_market
+from scenarios.market_build import build_market
 from tests.campaign.test_reallocate_reasons import check_reasons
 from tests.conftest import BASE, merged
 

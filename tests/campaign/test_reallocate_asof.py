@@ -16,7 +16,7 @@ from optimizer import Optimizer
 from scenarios.learning import learn, updated_scenario
 from scenarios.library import library_path
 from scenarios.loader import load_scenario, resolve
-from scenarios.market import build_market
+from scenarios.market_build import build_market
 from simulation import plan_from_result
 from tests.campaign.test_reallocate import START, as_planned
 from tests.conftest import BASE, merged

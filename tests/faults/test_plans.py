@@ -23,7 +23,7 @@ from campaign.plans import MAX_PLAN_BYTES, read_plan
 from optimizer import Optimizer
 from scenarios.library import bundled_scenarios, library_path
 from scenarios.loader import load_scenario
-from scenarios.market import build_market
+from scenarios.market_build import build_market
 from tests.faults.refusals import assert_refused
 
 SCENARIO = "cafe-chain-q1"

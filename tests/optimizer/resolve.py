@@ -18,7 +18,7 @@ from optimizer.engine import achieved_value, polished_outcomes
 from optimizer.infeasible import with_limit
 from optimizer.lp import solve_lp
 from optimizer.problem import Problem, build_problem
-from scenarios.market import build_market
+from scenarios.market_build import build_market
 from scenarios.schema import Scenario
 
 

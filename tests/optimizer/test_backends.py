@@ -14,7 +14,7 @@ from optimizer.lp import LinearModel, solve_lp
 from scenarios.curves import EXPONENTIAL
 from scenarios.errors import InfeasibleError
 from scenarios.loader import resolve
-from scenarios.market import build_market
+from scenarios.market_build import build_market
 from tests.conftest import BASE, merged
 from tests.optimizer.resolve import moved, problem_of
 from tests.oracles import budget_and_floor_optimum

@@ -127,7 +127,7 @@ def test_tighter_tolerance_reaches_one_in_ten_thousand():
 def test_two_channel_scenario_with_a_clicks_floor_matches_the_kkt_optimum(two_channels):
     """KPI rows included: the optimizer's plan against the exact optimum, within its certified tolerance."""
     from scenarios.curves import EXPONENTIAL
-    from scenarios.market import build_market
+    from scenarios.market_build import build_market
 
     scenario = two_channels.model_copy(update={"kpis": two_channels.kpis.model_copy(update={"min_clicks": 30000.0})})
     market = build_market(scenario)

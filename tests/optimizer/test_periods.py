@@ -8,7 +8,7 @@ import pytest
 from optimizer import Optimizer
 from scenarios.errors import InfeasibleError
 from scenarios.loader import resolve
-from scenarios.market import build_market
+from scenarios.market_build import build_market
 from tests.conftest import BASE, merged
 
 WEEKS = {"periods": {"count": 6, "unit": "week"}}

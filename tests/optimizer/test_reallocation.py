@@ -8,7 +8,7 @@ import pytest
 from optimizer import Optimizer
 from optimizer.reallocation import planned_spend, reoptimise, with_actuals, with_plan
 from scenarios.loader import resolve
-from scenarios.market import build_market
+from scenarios.market_build import build_market
 from simulation import plan_from_result
 from tests.conftest import BASE, merged
 

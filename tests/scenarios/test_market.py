@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from scenarios.curves import Curves
-from scenarios.market import build_market, organic_outlook
+from scenarios.market_build import build_market
+from scenarios.organic import organic_outlook
 
 
 def test_cells_follow_file_order(two_channels):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from scenarios.loader import load_scenario
-from scenarios.market import build_market
+from scenarios.market_build import build_market
 from scenarios.statement import daily_plan, statement
 
 

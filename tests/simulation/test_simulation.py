@@ -18,7 +18,7 @@ from scipy import stats
 from optimizer import Optimizer
 from scenarios.library import library_path
 from scenarios.loader import load_scenario, resolve
-from scenarios.market import build_market
+from scenarios.market_build import build_market
 from simulation import MonteCarlo, QuarterInputs, plan_from_result, run_quarter
 from tests.conftest import BASE, merged
 
