@@ -20,7 +20,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
-from campaign.render import kpi_number
+from campaign.render.tables import kpi_number
 from optimizer import FrontierResult, OptimizationResult
 from scenarios import Market, Scenario, Statement, amount, decimal, number, people, percent
 from simulation import Replication

@@ -60,7 +60,8 @@ def actuals_import_command(
 
     Example: campaign actuals import meta.csv google.csv --scenario cafe-chain-q1
     """
-    from campaign import app, render
+    from campaign import app
+    from campaign.render.actuals import imports
 
     dates = _date_range(first, last)
     with failures(scenario, as_json=as_json, exit_3=False):
@@ -69,7 +70,7 @@ def actuals_import_command(
         documents = [r.to_dict() for r in reports]
         click.echo(json.dumps(documents[0] if len(documents) == 1 else {"imports": documents}, indent=2))
         return
-    click.echo(render.imports(reports))
+    click.echo(imports(reports))
 
 
 def _date_range(first: dt.date | None, last: dt.date | None) -> tuple[dt.date, dt.date] | None:
@@ -92,14 +93,15 @@ def actuals_show_command(scenario: str, ledger: Path | None, as_json: bool) -> N
 
     Example: campaign actuals show --scenario cafe-chain-q1
     """
-    from campaign import app, render
+    from campaign import app
+    from campaign.render.actuals import ledger as ledger_text
 
     with failures(scenario, as_json=as_json, exit_3=False):
         summary = app.show_actuals(scenario, ledger)
     if as_json:
         click.echo(json.dumps(summary.to_dict(), indent=2))
         return
-    click.echo(render.ledger(summary.to_dict(), summary.currency))
+    click.echo(ledger_text(summary.to_dict(), summary.currency))
 
 
 @cli.command("reallocate")
@@ -152,11 +154,12 @@ def reallocate_command(
 
     Example: campaign reallocate cafe-chain-q1 --as-of 2027-02-01
     """
-    from campaign import app, render
+    from campaign import app
+    from campaign.render.reallocate import reallocation
 
     with failures(scenario, variant, as_json):
         done = app.reallocate(scenario, as_of, variant, ledger, max_change, exclude)
     if as_json:
         click.echo(json.dumps(done.result.to_dict(), indent=2))
         return
-    click.echo(render.reallocation(done.result, done.scenario))
+    click.echo(reallocation(done.result, done.scenario))

@@ -69,14 +69,15 @@ def pnl_command(
 
     Example: campaign pnl cafe-chain-q1 --simulate 200 --xlsx q1.xlsx
     """
-    from campaign import app, render
+    from campaign import app
+    from campaign.render.profit_and_loss import pnl
 
     with failures(scenario, variant, as_json):
         done = app.pnl(scenario, variant, plan_file, simulate, seed, workers, scheduler, compare_team, xlsx)
     if as_json:
         click.echo(json.dumps(done.to_dict(), indent=2))
         return
-    click.echo(render.pnl(done.statement, done.team_options, done.runs))
+    click.echo(pnl(done.statement, done.team_options, done.runs))
     if done.workbook is not None:
         click.echo(f"\nWrote {done.workbook}")
 

@@ -31,13 +31,14 @@ def scenarios_command(as_json: bool) -> None:
 
     Example: campaign scenarios
     """
-    from campaign import app, render
+    from campaign import app
+    from campaign.render.catalogue import catalogue
 
     found = app.scenarios()
     if as_json:
         click.echo(json.dumps({"scenarios": [s.to_dict() for s in found]}, indent=2))
         return
-    click.echo(render.catalogue(found))
+    click.echo(catalogue(found))
 
 
 @cli.command("validate")
@@ -50,14 +51,15 @@ def validate_command(scenario: str, as_json: bool) -> None:
 
     Example: campaign validate my-scenario.yaml
     """
-    from campaign import app, render
+    from campaign import app
+    from campaign.render.catalogue import validation
 
     with failures(scenario, as_json=as_json, exit_3=False):
         checked = app.validate(scenario)
     if as_json:
         click.echo(json.dumps(checked.to_dict(), indent=2))
         return
-    click.echo(render.validation(checked))
+    click.echo(validation(checked))
 
 
 @cli.command("optimize")
@@ -101,11 +103,12 @@ def optimize_command(
 
     Example: campaign optimize cafe-chain-q1 --variant lean --json
     """
-    from campaign import app, render
+    from campaign import app
+    from campaign.render.optimize import optimization
 
     with failures(scenario, variant, as_json):
         done = app.optimize(scenario, variant, budget, objective, tolerance, solver, output)
-    emit(done.result.to_dict(), lambda: render.optimization(done.result, done.scenario), done.written, as_json)
+    emit(done.result.to_dict(), lambda: optimization(done.result, done.scenario), done.written, as_json)
 
 
 @cli.command("frontier")
@@ -161,8 +164,9 @@ def frontier_command(
 
     Example: campaign frontier cafe-chain-q1 --from 5000 --to 40000 --points 50
     """
-    from campaign import app, render
+    from campaign import app
+    from campaign.render.frontier import frontier
 
     with ProgressBar(quiet) as bar, failures(scenario, variant, as_json, exit_3=False):
         done = app.frontier(scenario, variant, start, stop, points, tolerance, solver, output, bar.progress)
-    emit(done.result.to_dict(), lambda: render.frontier(done.result), done.written, as_json)
+    emit(done.result.to_dict(), lambda: frontier(done.result), done.written, as_json)

@@ -61,7 +61,8 @@ def simulate_command(
 
     Example: campaign simulate cafe-chain-q1 --runs 1000 --workers 2
     """
-    from campaign import app, render
+    from campaign import app
+    from campaign.render.simulate import simulation
 
     with ProgressBar(quiet) as bar, failures(scenario, variant, as_json):
         done = app.simulate(
@@ -69,7 +70,7 @@ def simulate_command(
         )
     emit(
         done.result.to_dict(),
-        lambda: render.simulation(done.result, done.scenario, done.expected),
+        lambda: simulation(done.result, done.scenario, done.expected),
         done.written,
         as_json,
     )
@@ -118,11 +119,12 @@ def whatif_command(
 
     Example: campaign whatif cafe-chain-q1 --variants all --sweep budget.total=12000:24000:3000
     """
-    from campaign import app, render
+    from campaign import app
+    from campaign.render.whatif import whatif
 
     names: list[str] | Literal["all"] | None = None
     if variants is not None:
         names = "all" if variants == "all" else [v.strip() for v in variants.split(",")]
     with ProgressBar(quiet) as bar, failures(scenario, as_json=as_json, exit_3=False):
         done = app.whatif(scenario, names, sweeps, simulate, seed, workers, scheduler, output, bar.progress)
-    emit(done.result.to_dict(), lambda: render.whatif(done.result), done.written, as_json)
+    emit(done.result.to_dict(), lambda: whatif(done.result), done.written, as_json)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from campaign import render
+from campaign.render.frontier import frontier as frontier_text
 from optimizer import Optimizer
 from optimizer.frontier import Frontier, budget_grid
 from scenarios.loader import resolve
@@ -35,7 +35,7 @@ def traced():
 
 def test_where_caps_stop_spend_the_frontier_names_them_and_marks_no_false_crossing(traced):
     _s, result = traced
-    text = render.frontier(result)
+    text = frontier_text(result)
     # Spend stops at 12 x 800 because the weekly caps bind; the marginal CPA there is far below 60.
     assert "past 9,600" not in text
     assert "profit peaks at a budget of 9,600" not in text
@@ -65,7 +65,7 @@ def test_what_more_room_would_bring_matches_a_re_solve(traced):
     assert stop.profit_gain == pytest.approx(roomier.totals["profit"] - base.totals["profit"], abs=room)
     assert stop.spend_gain == pytest.approx(96.0, rel=1e-6)
     assert stop.profit_gain > 0  # a marginal CPA of about 26 EUR against 36 EUR of margin per sign-up
-    text = render.frontier(result)
+    text = frontier_text(result)
     assert f"profit would rise by {round(stop.profit_gain):,} EUR (+96 EUR of spend" in text
 
 
@@ -93,7 +93,7 @@ def test_a_range_where_the_marginal_cpa_never_passes_the_revenue_says_so():
     result = Frontier().compute(s, budget_grid(2000.0, 20000.0, 5))
     assert result.marginal_cpa_above_value_budget is None
     assert all(p.marginal_cpa < 600.0 for p in result.points)
-    assert "the marginal CPA stays below the revenue of a conversion up to the end of the range" in render.frontier(
+    assert "the marginal CPA stays below the revenue of a conversion up to the end of the range" in frontier_text(
         result
     )
     assert np.isfinite(result.points[-1].marginal_cpa)
@@ -114,6 +114,6 @@ def test_a_cpa_cap_that_stops_spend_is_named_and_its_room_priced_by_a_re_solve()
     assert stop.conversions_gain == pytest.approx(
         looser.totals["conversions"] - base.totals["conversions"], abs=room / 18.0
     )
-    text = render.frontier(result)
+    text = frontier_text(result)
     assert "what stops it: kpi.max_cpa" in text
     assert f"with it 1 % looser, profit would fall by {round(-stop.profit_gain):,} EUR" in text

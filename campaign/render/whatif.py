@@ -1,0 +1,65 @@
+"""The text of `campaign whatif`: the options side by side with their differences from the base."""
+
+from __future__ import annotations
+
+import math
+
+from campaign.render.tables import table
+from campaign.whatif import fixes, reason_lines
+from scenarios import decimal, money, number, people, percent, signed
+
+
+def whatif(result) -> str:
+    """The options side by side, with their differences from the base."""
+    cur = result.currency
+    rows = []
+    targets: list[str] = []
+    for row in result.rows:
+        for name in row.get("probabilities", {}):
+            if name not in targets:
+                targets.append(name)
+    for row in result.rows:
+        if row["status"] != "optimal":
+            rows.append([row["name"], "infeasible"] + [""] * 8 + [fixes(row)] + [""] * len(targets))
+            continue
+        delta = row.get("delta", {})
+        missed = [k for k, met in row["kpis"].items() if not met]
+        cells = [
+            row["name"],
+            number(row["spend"]),
+            number(row["conversions"], 1),
+            signed(delta.get("conversions"), 1),
+            money(row["cpa"], cur),
+            decimal(row["roas"]),
+            people(row["reach"]),
+            people(row["new_followers"]),
+            number(row["profit"]),
+            signed(delta.get("profit"), 0),
+            "all met" if not missed else "missed: " + ", ".join(missed),
+        ]
+        cells += [percent(row.get("probabilities", {}).get(t, math.nan), 0) for t in targets]
+        rows.append(cells)
+    headers = [
+        "option",
+        f"spend ({cur})",
+        f"{result.conversion}s",
+        "vs base",
+        f"CPA ({cur})",
+        "ROAS",
+        "reach",
+        "new followers",
+        f"profit ({cur})",
+        "vs base",
+        "KPIs",
+    ] + [f"P({t})" for t in targets]
+    right = [False] + [True] * 9 + [False] + [True] * len(targets)
+    out = [f"{result.scenario}: {len(result.rows)} options compared with the base (first row)"]
+    if result.simulated_runs:
+        out[0] += f"; chances from {number(result.simulated_runs)} simulated quarters each"
+    out += ["", table(headers, rows, right)]
+    infeasible = [r for r in result.rows if r["status"] != "optimal"]
+    if infeasible:
+        out += ["", "Infeasible options:"]
+        for r in infeasible:
+            out += [f"  - {r['name']}: {r['message']}", *reason_lines(r)]
+    return "\n".join(out)
