@@ -25,7 +25,7 @@ from optimizer import Optimizer  # noqa: E402
 from scenarios.library import library_path  # noqa: E402
 from scenarios.loader import load_scenario, merge, resolve  # noqa: E402
 from scenarios.market_build import build_market  # noqa: E402
-from simulation import MonteCarlo, QuarterInputs, plan_from_result  # noqa: E402
+from simulation import MonteCarlo, QuarterInputs  # noqa: E402
 
 FORMATS = {
     "image": {},
@@ -53,7 +53,7 @@ def quarter() -> QuarterInputs:
     if (len(market.cell_keys), market.periods) != (20, 13):
         raise SystemExit(f"expected 20 cells over 13 weeks, built {len(market.cell_keys)} over {market.periods}")
     result = Optimizer().optimize(scenario)
-    return QuarterInputs.build(scenario, plan_from_result(result, market), market)
+    return QuarterInputs.build(scenario, result.plan, market)
 
 
 def main() -> None:

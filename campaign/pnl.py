@@ -13,6 +13,7 @@ from scenarios import (
     DailyPlan,
     InfeasibleError,
     Market,
+    Plan,
     Scenario,
     Statement,
     UsageError,
@@ -21,7 +22,7 @@ from scenarios import (
     override,
     statement,
 )
-from simulation import MonteCarlo, QuarterInputs, plan_from_result
+from simulation import MonteCarlo, QuarterInputs
 
 #: Lines that carry simulated bands.
 BANDED = ("cm1", "cm2", "cm3", "marketing_contribution")
@@ -36,9 +37,8 @@ def require_business(scenario: Scenario) -> None:
         )
 
 
-def plan_statement(scenario: Scenario, document: dict[str, Any], variant: str | None, market: Market) -> Statement:
-    """The expected monthly P&L of a plan (an optimize document)."""
-    plan = plan_from_result(document, market)
+def plan_statement(scenario: Scenario, plan: Plan, variant: str | None, market: Market) -> Statement:
+    """The expected monthly P&L of a plan."""
     return statement(scenario, daily_plan(scenario, market, plan.spend, plan.production(market)), variant)
 
 
@@ -82,7 +82,7 @@ def break_even_budget(scenario: Scenario, steps: int = 14) -> tuple[float | None
 def with_bands(
     result: Statement,
     scenario: Scenario,
-    document: dict[str, Any],
+    plan: Plan,
     market: Market,
     runs: int,
     seed: int,
@@ -90,7 +90,6 @@ def with_bands(
     scheduler: Any = None,
 ) -> Statement:
     """The statement with P10 / P50 / P90 of the contribution lines over `runs` simulated quarters."""
-    plan = plan_from_result(document, market)
     expected = daily_plan(scenario, market, plan.spend, plan.production(market))
     planned = expected.spend.sum(axis=0)
     inputs = QuarterInputs.build(scenario, plan, market)
@@ -161,7 +160,7 @@ def team_options(scenario: Scenario) -> list[dict[str, Any]]:
             options.append(row | {"status": "infeasible", **infeasible_reason(error)})
             continue
         market = build_market(changed)
-        sheet = plan_statement(changed, result.to_dict(), None, market)
+        sheet = plan_statement(changed, result.plan, None, market)
         hours = next((c for c in result.constraints if c.name == "team.hours"), None)
         options.append(
             row

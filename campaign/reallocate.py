@@ -29,7 +29,6 @@ from scenarios import (
     learn,
     updated_scenario,
 )
-from simulation import plan_from_result
 
 
 @dataclass(frozen=True)
@@ -189,7 +188,7 @@ def reallocate(
     no_match = unmatched(exclude or [], rows)
     market = build_market(scenario)
     current = Optimizer().optimize(scenario, variant=variant)
-    plan = plan_from_result(current, market).spend
+    plan = current.plan.spend
     gaps = coverage.uncovered(scenario, market, plan, rows, as_of)
     rows = actuals.rows  # from here on, only the days before as_of
     cut = market.period_of == clock.current if clock.current is not None else np.zeros(len(market.period_of), bool)

@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from campaign.render.tables import kpi_number
 from optimizer import FrontierResult, OptimizationResult
-from scenarios import Market, Scenario, Statement, amount, decimal, number, people, percent
+from scenarios import Market, Plan, Scenario, Statement, amount, decimal, number, people, percent
 from simulation import Replication
 
 # parse_math off: a label is drawn as written, so a '$' in a scenario's text is never read as mathtext.
@@ -63,10 +63,10 @@ def _chart(name: str, title: str, figure: str) -> dict[str, Any]:
     return {"name": name, "title": title, "svg": Markup(figure)}
 
 
-def plan_chart(result: OptimizationResult) -> str:
+def plan_chart(plan: Plan, currency: str) -> str:
     """Spend per channel, stacked by format."""
     spend: dict[str, dict[str, float]] = {}
-    for a in result.allocation:
+    for a in plan.rows():
         spend.setdefault(a.channel, {}).setdefault(a.format, 0.0)
         spend[a.channel][a.format] += a.spend
     fig, ax = plt.subplots(figsize=(8, 0.5 + 0.5 * len(spend)))
@@ -81,16 +81,17 @@ def plan_chart(result: OptimizationResult) -> str:
             left += value
     ax.set_yticks(range(len(spend)), list(spend))
     ax.invert_yaxis()
-    ax.set_xlabel(f"spend over the horizon ({result.currency})")
+    ax.set_xlabel(f"spend over the horizon ({currency})")
     ax.spines[["top", "right"]].set_visible(False)
     return svg(fig)
 
 
-def weekly_chart(result: OptimizationResult, periods: int, unit: str) -> str:
+def weekly_chart(plan: Plan, currency: str, unit: str) -> str:
     """Spend per period, stacked by channel."""
-    channels = list(dict.fromkeys(a.channel for a in result.allocation))
+    periods = plan.periods
+    channels = list(dict.fromkeys(a.channel for a in plan.rows()))
     table = np.zeros((len(channels), periods))
-    for a in result.allocation:
+    for a in plan.rows():
         table[channels.index(a.channel), a.period - 1] += a.spend
     fig, ax = plt.subplots(figsize=(8, 3))
     bottom = np.zeros(periods)
@@ -99,20 +100,20 @@ def weekly_chart(result: OptimizationResult, periods: int, unit: str) -> str:
         ax.bar(x, table[j], bottom=bottom, color=COLOURS[j % len(COLOURS)], label=channel)
         bottom += table[j]
     ax.set_xlabel(unit)
-    ax.set_ylabel(f"spend ({result.currency})")
+    ax.set_ylabel(f"spend ({currency})")
     ax.set_xticks(x)
     ax.legend(frameon=False, ncol=len(channels), fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     ax.spines[["top", "right"]].set_visible(False)
     return svg(fig)
 
 
-def curve_charts(result: OptimizationResult, market: Market) -> list[tuple[str, str]]:
+def curve_charts(plan: Plan, market: Market, currency: str) -> list[tuple[str, str]]:
     """Each funded cell's response curve over the horizon, its operating point and marginal CPA."""
     out = []
     periods = market.periods
     for c, cell in enumerate(market.cell_keys):
         units = np.arange(c * periods, (c + 1) * periods)
-        spend = np.array([a.spend for a in result.allocation])[units]
+        spend = plan.spend[units]
         total = float(spend.sum())
         if total <= 1e-6:
             continue
@@ -128,8 +129,8 @@ def curve_charts(result: OptimizationResult, market: Market) -> list[tuple[str, 
         fig, ax = plt.subplots(figsize=(3.4, 2.4))
         ax.plot(grid, values, color=COLOURS[0])
         ax.plot([total], [at], "o", color=COLOURS[3])
-        ax.set_title(f"{cell}: marginal CPA {amount(marginal, result.currency, minor=True)}", fontsize=8)
-        ax.set_xlabel(f"spend ({result.currency})", fontsize=8)
+        ax.set_title(f"{cell}: marginal CPA {amount(marginal, currency, minor=True)}", fontsize=8)
+        ax.set_xlabel(f"spend ({currency})", fontsize=8)
         ax.spines[["top", "right"]].set_visible(False)
         out.append((cell, svg(fig)))
     return out
@@ -245,10 +246,10 @@ def build(
     """The whole report as one HTML document (rendered with autoescape: every text from the scenario is text)."""
     cur = scenario.currency
     t = result.totals
-    plan_charts = [_chart("plan", "Spend by channel and format", plan_chart(result))]
+    plan_charts = [_chart("plan", "Spend by channel and format", plan_chart(result.plan, cur))]
     if market.periods > 1:
         unit = scenario.periods.unit
-        plan_charts.append(_chart("weekly", f"Spend by {unit}", weekly_chart(result, market.periods, unit)))
+        plan_charts.append(_chart("weekly", f"Spend by {unit}", weekly_chart(result.plan, cur, unit)))
     chance = {t["name"]: t["probability_met"] for t in targets}
     pk = statement.kpis
     sources = [[key, text] for key, text in scenario.sources.items()]
@@ -280,7 +281,7 @@ def build(
             [True] * 7,
         ),
         "plan_charts": plan_charts,
-        "curves": [_chart(f"curve-{cell}", cell, figure) for cell, figure in curve_charts(result, market)],
+        "curves": [_chart(f"curve-{cell}", cell, figure) for cell, figure in curve_charts(result.plan, market, cur)],
         "binding": [c for c in result.constraints if c.binding],
         "kpis": _table(
             ["KPI", "target", "plan", "status", "chance met (simulated)"],

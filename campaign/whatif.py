@@ -8,7 +8,7 @@ from typing import Any
 
 from optimizer import Optimizer
 from scenarios import InfeasibleError, Scenario, build_market, finite
-from simulation import MonteCarlo, QuarterInputs, ordered_map, plan_from_result
+from simulation import MonteCarlo, QuarterInputs, ordered_map
 
 #: The columns of a row that are compared with the base.
 COMPARED = ("spend", "conversions", "cpa", "roas", "reach", "new_followers", "profit")
@@ -95,7 +95,7 @@ def evaluate(settings: dict[str, Any], point: Point) -> dict[str, Any]:
     runs = settings["simulate"]
     if runs:
         market = build_market(scenario)
-        inputs = QuarterInputs.build(scenario, plan_from_result(result, market), market)
+        inputs = QuarterInputs.build(scenario, result.plan, market)
         simulated = MonteCarlo(runs, settings["seed"]).run(inputs, scenario.name)
         row["probabilities"] = {t["name"]: t["probability_met"] for t in simulated.targets}
         row["simulated"] = {

@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from campaign.assumptions import write_assumptions
 from campaign.files import atomic
 from campaign.sheets import Formula, put
-from scenarios import Scenario, Statement, horizon
+from scenarios import Market, Plan, Scenario, Statement, horizon
 
 MONEY = "#,##0;[Red]-#,##0"
 RATIO = "0.00"
@@ -63,12 +63,12 @@ EXTRA_ROWS = (
 COSTS = ("media_total", "content_production", "agency", "team", "tools")
 
 
-def write_workbook(path: Path, statement: Statement, scenario: Scenario, plan: dict[str, Any]) -> None:
+def write_workbook(path: Path, statement: Statement, scenario: Scenario, plan: Plan, market: Market) -> None:
     """Write the P&L, plan and assumptions sheets to `path` (through a temporary file and a rename)."""
     book = Workbook()
     assumptions = write_assumptions(book.create_sheet("Assumptions"), scenario)
     _pnl_sheet(book.active, statement, assumptions, horizon(scenario).month_share)
-    _plan_sheet(book.create_sheet("Plan"), plan, scenario)
+    _plan_sheet(book.create_sheet("Plan"), plan, market, scenario)
     book.move_sheet("Assumptions", offset=2)
     with atomic(path) as tmp:
         book.save(tmp)
@@ -160,16 +160,22 @@ def _month_cell(
     return values[name][m]
 
 
-def _plan_sheet(sheet, plan: dict[str, Any], scenario: Scenario) -> None:
+def _plan_sheet(sheet, plan: Plan, market: Market, scenario: Scenario) -> None:
+    """One row per slot: its spend and what the market's curves and rates say it buys."""
     fields = ("channel", "format", "period", "spend", "conversions", "impressions", "clicks")
     put(sheet["A1"], f"Spend in {scenario.currency}; one row per cell and {scenario.periods.unit}")
     for column, name in enumerate(fields, start=1):
         put(sheet.cell(2, column), name)
         sheet.cell(2, column).font = Font(bold=True)
+    conversions = market.curves.value(plan.spend)
+    impressions = market.impressions(plan.spend)
+    clicks = impressions * market.ctr
     row = 2
-    for row, entry in enumerate(plan["allocation"], start=3):
-        for column, name in enumerate(fields, start=1):
-            put(sheet.cell(row, column), entry.get(name))
+    for u, entry in enumerate(plan.rows()):
+        row = 3 + u
+        values = (*entry, float(conversions[u]), float(impressions[u]), float(clicks[u]))
+        for column, value in enumerate(values, start=1):
+            put(sheet.cell(row, column), value)
     end, row = row, row + 1
     put(sheet.cell(row, 1), "total")
     for letter in "DEFG":

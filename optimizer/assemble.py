@@ -13,7 +13,7 @@ from optimizer.lp import LinearSolution
 from optimizer.problem import Problem
 from optimizer.pwl import Segments
 from optimizer.result import CellPlan, ContentPlan, KpiStatus, OptimizationResult, SolverReport
-from scenarios import Outcomes, Scenario, scenario_caveats
+from scenarios import Outcomes, Plan, Scenario, scenario_caveats
 
 
 def assemble(
@@ -82,6 +82,7 @@ def assemble(
         zero_spend=zero,
         kpis=kpis,
         solver=report,
+        plan=Plan.from_labelled(market, allocation, content),
         content=content,
         warnings=tuple(scenario_caveats(scenario)),
     )

@@ -5,7 +5,7 @@
 within the slots' bounds, dropping the KPI targets when they cannot all be
 met any more, and among plans as good as the best takes the one closest to
 the starting plan (`optimizer.closest`); `with_plan` rewrites a result's
-allocation and totals for another plan.
+allocation, plan and totals for another plan.
 """
 
 from __future__ import annotations
@@ -83,17 +83,8 @@ def reoptimise(
     if result is None:
         standing = repaired(problem, start, lower, upper)
         return Reoptimised(None, standing, relaxed, broken(problem, standing))
-    best = planned_spend(result, market)
+    best = result.plan.spend
     return Reoptimised(result, closest(problem, start, best, 2 * result.solver.tolerance, lower, upper), relaxed, [])
-
-
-def planned_spend(result: OptimizationResult, market: Market) -> np.ndarray:
-    """The spend of `result`'s allocation per slot, in the market's slot order (cell-major, then period)."""
-    spend = np.zeros(len(market.channel_of))
-    index = {key: c for c, key in enumerate(market.cell_keys)}
-    for row in result.allocation:
-        spend[index[f"{row.channel}.{row.format}"] * market.periods + row.period - 1] = row.spend
-    return spend
 
 
 def kpi_outlook(scenario: Scenario, market: Market, outcomes: Outcomes) -> list[KpiStatus]:
@@ -121,7 +112,7 @@ def with_plan(
     cut: np.ndarray,
     rest: Mapping[str, np.ndarray],
 ) -> OptimizationResult:
-    """The result with its allocation and totals recomputed for `spend`.
+    """The result with its allocation, plan and totals recomputed for `spend`.
 
     The slots flagged in `cut` show other figures: `rest` maps spend,
     conversions, impressions and clicks to per-slot arrays, and those fields
@@ -143,4 +134,5 @@ def with_plan(
         )
         for u, row in enumerate(result.allocation)  # one row per slot, in the market's order
     )
-    return replace(result, allocation=allocation, totals=dict(outcomes.totals))
+    plan = result.plan.with_spend([row.spend for row in allocation])
+    return replace(result, allocation=allocation, plan=plan, totals=dict(outcomes.totals))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scenarios import finite
+from scenarios import Plan, finite
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,8 @@ class OptimizationResult:
     `content` lists the cells with whole-number decisions (creative fatigue or
     planned organic posts); `totals` add the team's weekly hours; `warnings`
     name the scenario's settings that zero a figure or put a KPI out of reach.
+    `plan` is the allocation and content as a `Plan` (every cell's posts and
+    creatives, in the market's order) for the simulator, the P&L and the report.
     """
 
     scenario: str
@@ -166,6 +168,7 @@ class OptimizationResult:
     zero_spend: tuple[ZeroSpend, ...]
     kpis: tuple[KpiStatus, ...]
     solver: SolverReport
+    plan: Plan
     status: str = "optimal"
     content: tuple[ContentPlan, ...] = ()
     warnings: tuple[str, ...] = ()

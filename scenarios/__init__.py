@@ -35,6 +35,7 @@ from scenarios.loader import load_scenario, override
 from scenarios.market import Market, OrganicOutlook, Outcomes
 from scenarios.market_build import build_market
 from scenarios.patterns import MATCH_SECONDS, SlowPatternError, pattern_search
+from scenarios.plan import ContentRow, Plan, SpendRow
 from scenarios.schema import OBJECTIVES, Kpis, Scenario
 from scenarios.simulation_schema import MAX_RUNS
 from scenarios.statement import DailyPlan, Statement, daily_plan, statement
@@ -50,6 +51,7 @@ __all__ = [
     "POINTS",
     "CampaignError",
     "CellLearning",
+    "ContentRow",
     "Curves",
     "DailyPlan",
     "InfeasibleError",
@@ -58,11 +60,13 @@ __all__ = [
     "Market",
     "OrganicOutlook",
     "Outcomes",
+    "Plan",
     "Problem",
     "Scenario",
     "ScenarioError",
     "SlowPatternError",
     "SolverError",
+    "SpendRow",
     "Statement",
     "SweepSpec",
     "UsageError",

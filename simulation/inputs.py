@@ -13,47 +13,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scenarios import Market, Scenario, build_market, horizon, scenario_caveats
+from scenarios import Market, Plan, Scenario, build_market, horizon, scenario_caveats
 
 #: SEISMIC memory kernel (Zhao et al. 2015): flat for 5 minutes, then a power-law tail of exponent 1.23.
 KERNEL_FLAT_HOURS = 5.0 / 60.0
 KERNEL_TAIL_THETA = 0.23
 #: The largest branching ratio a cascade may have: at 1 or above it never dies out.
 MAX_BRANCHING = 0.95
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A plan to simulate: spend per slot (cell × period, the market's order), organic posts and creatives per cell."""
-
-    spend: np.ndarray
-    posts: np.ndarray
-    creatives: np.ndarray
-
-    def production(self, market: Market) -> float:
-        """What the plan's content costs (currency): each cell used, and the creatives it plans."""
-        used = self.spend.reshape(len(market.cell_keys), market.periods).sum(axis=1) > 1e-9
-        cost = float(market.production_cost @ used)
-        if market.creative_cost is not None:
-            cost += float(market.creative_cost @ self.creatives)
-        return cost
-
-
-def plan_from_result(result, market: Market) -> Plan:
-    """The plan of an `OptimizationResult` (or its JSON document) in the market's slot order."""
-    document = result if isinstance(result, dict) else result.to_dict()
-    spend = np.zeros(len(market.channel_of))
-    index = {key: c for c, key in enumerate(market.cell_keys)}
-    for row in document["allocation"]:
-        c = index[f"{row['channel']}.{row['format']}"]
-        spend[c * market.periods + int(row["period"]) - 1] = float(row["spend"])
-    posts = market.posts_min.astype(int).copy() if market.posts_min is not None else np.zeros(len(index), dtype=int)
-    creatives = market.creatives_needed(spend)
-    for row in document.get("content", []):
-        c = index[f"{row['channel']}.{row['format']}"]
-        posts[c] = int(row["organic_posts_per_week"])
-        creatives[c] = float(row["creatives"])
-    return Plan(spend, posts, creatives)
 
 
 @dataclass(frozen=True)
@@ -143,7 +109,7 @@ class QuarterInputs:
         cells = len(market.cell_keys)
         calendar = horizon(scenario)
         days, period_of_day, days_in_period = calendar.days, calendar.period_of_day, calendar.days_in_period
-        spend = np.asarray(plan.spend, dtype=float).reshape(cells, periods)
+        spend = np.array(plan.spend, dtype=float).reshape(cells, periods)
         conversions = market.curves.value(plan.spend).reshape(cells, periods)
         channels = [scenario.channels[name] for name in market.channels]
         formats = [f for ch in channels for f in ch.formats.values()]
@@ -196,7 +162,7 @@ class QuarterInputs:
                 if market.creative_impressions is not None
                 else np.full(cells, math.inf)
             ),
-            creatives=np.asarray(plan.creatives, dtype=float),
+            creatives=np.array(plan.creatives, dtype=float),
             audience=market.audience.copy(),
             followers=np.array([c.followers for c in channels], dtype=float),
             follow_rate=market.follow_rate.copy(),
@@ -206,7 +172,7 @@ class QuarterInputs:
             organic_engagement=np.array([c.organic.engagement_rate for c in channels]),
             post_half_life=np.array([c.organic.half_life_hours for c in channels]),
             fixed_posts=np.array([c.organic.posts_per_week for c in channels]),
-            cell_posts=np.asarray(plan.posts, dtype=int),
+            cell_posts=np.array(plan.posts, dtype=int),
             cell_engagement_factor=np.array([f.engagement_factor for f in formats]),
             carried_conversions=market.carried_conversions,
             value_per_conversion=market.value_per_conversion,

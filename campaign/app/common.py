@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -18,7 +17,7 @@ from campaign.files import locate_scenario
 from campaign.ledger import Ledger, LedgerRow
 from campaign.plans import read_plan
 from optimizer import Optimizer, budget_grid
-from scenarios import InfeasibleError, Market, Scenario, UsageError, load_scenario
+from scenarios import InfeasibleError, Market, Plan, Scenario, UsageError, load_scenario
 
 #: A progress report: `(done, total)` units of work (budgets, options or simulated quarters).
 Progress = Callable[[int, int], None]
@@ -57,9 +56,9 @@ class InfeasiblePlanError(InfeasibleError):
 
 @dataclass(frozen=True)
 class ChosenPlan:
-    """The plan to simulate or account for: the JSON document of a plan, and what the optimizer expects of it."""
+    """The plan to simulate or account for, and what the optimizer expects of it."""
 
-    document: dict[str, Any]
+    plan: Plan
     #: The optimizer's totals when the plan is the optimizer's; None for a plan read from a file.
     expected: dict[str, float] | None
 
@@ -69,7 +68,7 @@ def plan_for(scenario: Scenario, variant: str | None, market: Market, plan_file:
     if plan_file is not None:
         return ChosenPlan(read_plan(plan_file, scenario, variant, market), None)
     optimized = Optimizer().optimize(scenario, variant=variant)
-    return ChosenPlan(optimized.to_dict(), optimized.totals)
+    return ChosenPlan(optimized.plan, optimized.totals)
 
 
 class BadRangeError(UsageError):

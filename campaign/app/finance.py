@@ -52,12 +52,12 @@ def pnl(
     loaded = load(scenario, variant)
     require_business(loaded)
     market = build_market(loaded)
-    document = plan_for(loaded, variant, market, plan_file).document
-    sheet = plan_statement(loaded, document, variant, market)
+    plan = plan_for(loaded, variant, market, plan_file).plan
+    sheet = plan_statement(loaded, plan, variant, market)
     sheet.kpis["break_even_budget"], sheet.kpis["break_even_at_kpi_edge"] = break_even_budget(loaded)
     if simulate:
         sheet = with_bands(
-            sheet, loaded, document, market, simulate, loaded.seed if seed is None else seed, workers, scheduler
+            sheet, loaded, plan, market, simulate, loaded.seed if seed is None else seed, workers, scheduler
         )
     options = team_options(loaded) if compare_team else None
     if compare_team and not options:
@@ -65,7 +65,7 @@ def pnl(
     if xlsx is not None:
         existed = xlsx.exists()
         try:
-            write_workbook(xlsx, sheet, loaded, document)  # a temporary file renamed into place
+            write_workbook(xlsx, sheet, loaded, plan, market)  # a temporary file renamed into place
         except OSError as error:
             state = "the file already there is as it was" if existed else "no file was created"
             raise UsageError(

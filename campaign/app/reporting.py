@@ -9,7 +9,7 @@ from campaign.files import check_output_file, write_atomic
 from campaign.report import build
 from optimizer import Frontier, Optimizer
 from scenarios import UsageError, build_market, daily_plan, statement
-from simulation import MonteCarlo, QuarterInputs, plan_from_result, summarise
+from simulation import MonteCarlo, QuarterInputs, summarise
 
 
 def report(
@@ -30,7 +30,7 @@ def report(
         market = build_market(loaded)
         result = Optimizer().optimize(loaded, variant=variant)
         frontier = Frontier().compute(loaded, budgets(loaded), variant)
-        plan = plan_from_result(result.to_dict(), market)
+        plan = result.plan
         inputs = QuarterInputs.build(loaded, plan, market)
         engine = MonteCarlo(simulate, loaded.seed if seed is None else seed)
         reps = engine.replicate(inputs, counter(simulate, progress))

@@ -11,7 +11,7 @@ from campaign.app.common import Progress, counter, load, plan_for
 from campaign.files import check_output_dir, locate_scenario, write_simulation, write_whatif
 from campaign.whatif import Point, WhatIfResult, compare
 from scenarios import Scenario, SweepSpec, build_market, load_scenario, parse_sweep
-from simulation import MonteCarlo, QuarterInputs, SimulationResult, plan_from_result
+from simulation import MonteCarlo, QuarterInputs, SimulationResult
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def simulate(
     loaded = load(scenario, variant)
     market = build_market(loaded)
     chosen = plan_for(loaded, variant, market, plan_file)
-    inputs = QuarterInputs.build(loaded, plan_from_result(chosen.document, market), market)
+    inputs = QuarterInputs.build(loaded, chosen.plan, market)
     engine = MonteCarlo(
         runs or loaded.simulation.runs, loaded.seed if seed is None else seed, workers, scheduler, crises=crises
     )

@@ -17,7 +17,6 @@ from scenarios.learning import learn, updated_scenario
 from scenarios.library import library_path
 from scenarios.loader import load_scenario, resolve
 from scenarios.market_build import build_market
-from simulation import plan_from_result
 from tests.campaign.test_reallocate import START, as_planned
 from tests.conftest import BASE, merged
 
@@ -93,7 +92,7 @@ def test_a_mid_period_as_of_date_splits_rows_by_day_and_plans_the_rest_of_the_pe
     week4 = START + dt.timedelta(days=21)
     past = [r if r.start < week4 else _cut(r, 2 / 7, as_of) for r in rows]
     market = build_market(cafe)
-    plan = plan_from_result(current, market).spend
+    plan = np.array([a.spend for a in current.allocation])
     covered = np.where(market.period_of < 3, 1.0, np.where(market.period_of == 3, 2 / 7, 0.0))
     learned = build_market(updated_scenario(cafe, learn(cafe, market, past, covered)))
     period = market.period_of

@@ -18,7 +18,6 @@ from scenarios.learning import learn, updated_scenario
 from scenarios.library import library_path
 from scenarios.loader import load_scenario, resolve
 from scenarios.market_build import build_market
-from simulation import plan_from_result
 from tests.conftest import BASE, merged
 
 
@@ -63,7 +62,7 @@ def check_reasons(scenario, result, rows, as_of) -> tuple[int, int]:
     """Recompute every change's driver independently; returns (changes, changes the driver explains)."""
     market = build_market(scenario)
     learned = build_market(updated_scenario(scenario, learn(scenario, market, rows)))
-    plan = plan_from_result(Optimizer().optimize(scenario), market).spend
+    plan = np.array([a.spend for a in Optimizer().optimize(scenario).allocation])
     learned_slope, planned_slope = slope(learned, plan), slope(market, plan)
     unit = {(c, t): u for u, (c, t) in enumerate(zip(market.cell_of, market.period_of, strict=True))}
     index = {(ch["period"] - 1, market.cell_keys.index(f"{ch['channel']}.{ch['format']}")): ch for ch in result.changes}

@@ -204,12 +204,15 @@ def test_the_tools_own_plans_pass_every_check(tmp_path):
             (tmp_path / "result.json").write_text(json.dumps(document), encoding="utf-8")
             (tmp_path / "allocation.csv").write_text(allocation_csv(result), encoding="utf-8")
             read = read_plan(tmp_path / "result.json", scenario, variant, market)
-            assert read["allocation"] == [
-                {k: r[k] for k in ("channel", "format", "period", "spend")} for r in document["allocation"]
+            assert read == result.plan
+            assert list(read.rows()) == [
+                tuple(r[k] for k in ("channel", "format", "period", "spend")) for r in document["allocation"]
             ]
-            assert read["content"] == document.get("content", [])
+            for row in document.get("content", []):
+                c = market.cell_keys.index(f"{row['channel']}.{row['format']}")
+                assert (read.posts[c], read.creatives[c]) == (row["organic_posts_per_week"], row["creatives"])
             from_csv = read_plan(tmp_path / "allocation.csv", scenario, variant, market)
-            assert [r["spend"] for r in from_csv["allocation"]] == pytest.approx(
+            assert [r.spend for r in from_csv.rows()] == pytest.approx(
                 [r["spend"] for r in document["allocation"]], abs=1e-6
             )
 

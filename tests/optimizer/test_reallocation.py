@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 
 from optimizer import Optimizer
-from optimizer.reallocation import planned_spend, reoptimise, with_actuals, with_plan
+from optimizer.reallocation import reoptimise, with_actuals, with_plan
 from scenarios.loader import resolve
 from scenarios.market_build import build_market
-from simulation import plan_from_result
 from tests.conftest import BASE, merged
 
 
@@ -31,18 +30,17 @@ def test_units_spent_bring_their_actual_conversions_not_the_models():
     assert outcomes.totals["conversions"] == pytest.approx(modelled[~past].sum() + 123.0, rel=1e-12)
 
 
-def test_the_planned_spend_is_the_allocation_the_simulator_reads():
+def test_the_results_plan_is_its_allocation():
     s = scenario(periods={"count": 3, "unit": "month"})
-    market = build_market(s)
     result = Optimizer().optimize(s)
-    np.testing.assert_array_equal(planned_spend(result, market), plan_from_result(result, market).spend)
+    np.testing.assert_array_equal(result.plan.spend, [a.spend for a in result.allocation])
 
 
 def test_a_plan_as_good_as_the_best_does_not_move():
     # The optimizer's own plan, inside the bounds, is within its tolerance of the best plan there: it stays.
     s = scenario(kpis={"min_clicks": 25000.0})
     market = build_market(s)
-    plan = planned_spend(Optimizer().optimize(s), market)
+    plan = Optimizer().optimize(s).plan.spend
     moved = reoptimise(s, market, plan, 0.8 * plan, 1.2 * plan)
     assert moved.result is not None
     assert not moved.relaxed
@@ -53,7 +51,7 @@ def test_targets_out_of_reach_within_the_bounds_are_dropped():
     # With every slot held at half the plan the clicks floor cannot be met: the objective alone is planned for.
     s = scenario(kpis={"min_clicks": 25000.0})
     market = build_market(s)
-    plan = planned_spend(Optimizer().optimize(s), market)
+    plan = Optimizer().optimize(s).plan.spend
     moved = reoptimise(s, market, 0.5 * plan, 0.5 * plan, 0.5 * plan)
     assert moved.relaxed
     np.testing.assert_allclose(moved.spend, 0.5 * plan, rtol=1e-9)
@@ -63,7 +61,7 @@ def test_a_rewritten_result_shows_the_cut_units_figures():
     s = scenario()
     market = build_market(s)
     result = Optimizer().optimize(s)
-    spend = 0.5 * planned_spend(result, market)
+    spend = 0.5 * result.plan.spend
     cut = np.zeros(len(spend), dtype=bool)
     cut[0] = True
     rest = {key: np.full(len(spend), 7.0) for key in ("spend", "conversions", "impressions", "clicks")}
@@ -74,3 +72,5 @@ def test_a_rewritten_result_shows_the_cut_units_figures():
     assert rewritten.allocation[1].spend == spend[1]
     assert rewritten.allocation[1].conversions == pytest.approx(outcomes.conversions[1], rel=1e-12)
     assert rewritten.totals["conversions"] == pytest.approx(outcomes.totals["conversions"], rel=1e-12)
+    # The plan is what the rows show.
+    assert rewritten.plan == result.plan.with_spend([a.spend for a in rewritten.allocation])

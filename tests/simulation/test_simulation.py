@@ -19,7 +19,8 @@ from optimizer import Optimizer
 from scenarios.library import library_path
 from scenarios.loader import load_scenario, resolve
 from scenarios.market_build import build_market
-from simulation import MonteCarlo, QuarterInputs, plan_from_result, run_quarter
+from scenarios.plan import Plan
+from simulation import MonteCarlo, QuarterInputs, run_quarter
 from tests.conftest import BASE, merged
 
 WEEKS = {"periods": {"count": 4, "unit": "week"}}
@@ -36,7 +37,7 @@ def t_bound(runs: int, checks: int = 1, sided: int = 2) -> float:
 def inputs_for(scenario, result=None) -> QuarterInputs:
     market = build_market(scenario)
     result = result or Optimizer().optimize(scenario)
-    return QuarterInputs.build(scenario, plan_from_result(result, market), market)
+    return QuarterInputs.build(scenario, result.plan, market)
 
 
 def small(**overlay):
@@ -70,7 +71,7 @@ def test_a_hand_computed_quarter_of_paid_delivery():
     spend = np.zeros(len(market.channel_of))
     reel = market.cell_keys.index("instagram.reel")
     spend[reel * 4 : reel * 4 + 4] = 700.0
-    q = QuarterInputs.build(scenario, plan_from_result(_document(market, spend), market), market)
+    q = QuarterInputs.build(scenario, Plan.of(market, spend), market)
     reps = [run_quarter(q, seed, crises=False).kpis for seed in range(40)]
     impressions = np.array([r["impressions"] for r in reps])
     assert all(r["spend"] == pytest.approx(2800.0) for r in reps)
@@ -81,19 +82,6 @@ def test_a_hand_computed_quarter_of_paid_delivery():
     clicks = np.array([r["clicks"] for r in reps])
     expected_clicks = 1000 * 2800 / 8.25 * 0.013
     assert clicks.mean() == pytest.approx(expected_clicks, abs=bound * clicks.std(ddof=1) / math.sqrt(40))
-
-
-def _document(market, spend) -> dict:
-    rows = [
-        {
-            "channel": market.channels[market.channel_of[u]],
-            "format": market.cell_keys[market.cell_of[u]].split(".", 1)[1],
-            "period": int(market.period_of[u]) + 1,
-            "spend": float(spend[u]),
-        }
-        for u in range(len(spend))
-    ]
-    return {"allocation": rows}
 
 
 def test_the_same_seed_gives_the_same_numbers_with_one_or_two_workers_and_on_a_dask_cluster():
