@@ -229,3 +229,23 @@ def test_a_changed_gross_margin_on_the_assumptions_sheet_moves_the_pnl(tmp_path,
     sheets = recalculated(book, tmp_path / "csv")
     assert_matches(sheets["P&L"], after)
     assert float(sheets["Assumptions"]["business.gross_margin"][0]) == margin
+
+
+def test_the_plan_sheet_is_the_optimizers_allocation_whether_optimised_or_read_from_its_plan_file(tmp_path):
+    """Each unit's row is the result.json's allocation row, figure for figure, also under --plan result.json."""
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["optimize", "cafe-chain-q1", "-o", str(out)]).exit_code == 0
+    allocation = json.loads((out / "result.json").read_text(encoding="utf-8"))["allocation"]
+    fields = ("channel", "format", "period", "spend", "conversions", "impressions", "clicks")
+    expected = [tuple(row[name] for name in fields) for row in allocation]
+    for args in ([], ["--plan", str(out / "result.json")]):
+        book = tmp_path / f"book{len(args)}.xlsx"
+        pnl("cafe-chain-q1", *args, "--xlsx", str(book))
+        sheet = load_workbook(book)["Plan"]
+        assert [c.value for c in sheet[2]] == list(fields)
+        found = [tuple(c.value for c in row) for row in sheet.iter_rows(min_row=3, max_row=2 + len(expected))]
+        # The labels as written, the figures as the workbook stores them (15 significant digits).
+        assert [row[:3] for row in found] == [row[:3] for row in expected], args
+        assert [row[3:] for row in found] == [pytest.approx(row[3:], rel=1e-14) for row in expected], args
+        total = sheet.cell(3 + len(expected), 4).value
+        assert total == f"=SUM(D3:D{2 + len(expected)})"
