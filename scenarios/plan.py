@@ -64,7 +64,7 @@ class Content(Protocol):
 
 
 def _frozen(values: Any, dtype: type) -> np.ndarray:
-    array = np.array(values, dtype=dtype)
+    array: np.ndarray = np.array(values, dtype=dtype)
     array.setflags(write=False)
     return array
 
@@ -110,6 +110,10 @@ class Plan:
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type[Plan], tuple[Any, ...]]:
+        """Pickled through the constructor, so a copy in another process is read-only too."""
+        return Plan, (self.cells, self.periods, self.spend, self.posts, self.creatives)
 
     @classmethod
     def of(cls, market: Market, spend: Any, posts: Any | None = None, creatives: Any | None = None) -> Plan:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import pickle
 from typing import Any
 
 import numpy as np
@@ -126,6 +127,9 @@ def test_a_plan_is_frozen_and_keeps_its_own_copies():
     assert plan != Plan.of(market, np.full(16, 1.0))
     assert plan != "a plan"
     assert plan.with_spend(np.full(16, 1.0)) == Plan.of(market, np.full(16, 1.0))
+    copy = pickle.loads(pickle.dumps(plan))  # as a worker process receives it
+    assert copy == plan
+    assert not copy.spend.flags.writeable
 
 
 @pytest.mark.parametrize(
