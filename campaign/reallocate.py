@@ -25,6 +25,7 @@ from scenarios import (
     amount,
     build_market,
     by_period,
+    derived,
     horizon,
     learn,
     updated_scenario,
@@ -322,10 +323,9 @@ def _outlook(market, spend: np.ndarray, fixed: np.ndarray, actual: dict, rest: d
     # Bounces follow the clicks: the ledger's for the days spent, at each cell's bounce rate.
     clicks = np.where(fixed, actual["clicks"] + rest["clicks"], outcomes.clicks)
     t["bounces"] = float(clicks @ market.bounce_rate)
-    t["bounce_rate"] = t["bounces"] / t["clicks"] if t["clicks"] > 0 else 0.0
     t["revenue"] = t["conversions"] * market.value_per_conversion
     t["gross_margin"] = t["revenue"] * market.gross_margin
-    t["profit"] = t["conversions"] * market.margin_per_conversion - t["spend"] - t["production"] - market.fixed_costs
-    t["cpa"] = t["spend"] / t["conversions"] if t["conversions"] > 0 else float("inf")
-    t["roas"] = t["revenue"] / t["spend"] if t["spend"] > 0 else 0.0
+    t["profit"] = market.profit(t["conversions"], t["spend"], t["production"])
+    ratios = derived(t, market.channel_impressions(spend), outcomes.reach)
+    t |= {key: ratios[key] for key in ("bounce_rate", "cpa", "roas")}
     return replace(outcomes, totals=t)

@@ -8,12 +8,12 @@ import numpy as np
 
 from optimizer.bound import marginal_values
 from optimizer.duals import binding_rows, clean_duals, clean_link_duals, row_slacks
-from optimizer.explain import constraint_reports, row_value, switch_values, zero_spend_reasons
+from optimizer.explain import constraint_reports, switch_values, zero_spend_reasons
 from optimizer.lp import LinearSolution
 from optimizer.problem import Problem
 from optimizer.pwl import Segments
 from optimizer.result import CellPlan, ContentPlan, KpiStatus, OptimizationResult, SolverReport
-from scenarios import Outcomes, Plan, Scenario, scenario_caveats
+from scenarios import Outcomes, Plan, Scenario, kpi_of, scenario_caveats
 
 
 def assemble(
@@ -89,15 +89,16 @@ def assemble(
 
 
 def kpi_statuses(problem: Problem, outcomes: Outcomes) -> list[KpiStatus]:
-    """Each KPI target of the scenario against the plan's value on the true curves."""
+    """Each KPI target of the scenario against the plan's figure on the true curves (sense from the catalogue).
+
+    A KPI of several rows (a frequency cap per channel) is one status, on its figure (the highest channel's).
+    """
     statuses = []
+    seen: set[str] = set()
     for row in problem.rows:
-        if not row.name.startswith("kpi."):
+        if not row.name.startswith("kpi.") or (kpi := kpi_of(row.name)).name in seen:
             continue
-        value = row_value(row, outcomes)
-        floor = row.name.startswith("kpi.min_")
-        slack = 1e-6 * max(1.0, abs(row.limit))
-        # A ratio of a plan that spends nothing (no CPA, no ROAS) breaks no cap or floor.
-        met = value is None or bool(value >= row.limit - slack if floor else value <= row.limit + slack)
-        statuses.append(KpiStatus(row.name.removeprefix("kpi."), ">=" if floor else "<=", row.limit, value, met))
+        seen.add(kpi.name)
+        value, met = kpi.status(row.limit, outcomes.totals)  # a ratio of a plan that spends nothing breaks nothing
+        statuses.append(KpiStatus(kpi.name, kpi.symbol, row.limit, value, met))
     return statuses

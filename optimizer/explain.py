@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from optimizer.problem import BOUNCE, CPA, IF_ACTIVE, RHS, ROAS, Problem, Row, cell_rows
+from optimizer.problem import FREQUENCY, IF_ACTIVE, RATIO, RHS, Problem, Row, cell_rows
 from optimizer.result import ConstraintReport, ZeroSpend
-from scenarios import Outcomes, amount, decimal, number, short, significant
+from scenarios import Outcomes, amount, decimal, frequency_room, frequency_slope, kpi_of, number, short, significant
 
 
 def objective_unit(problem: Problem) -> str:
@@ -55,12 +55,16 @@ def row_value(row: Row, outcomes: Outcomes, switches: np.ndarray | None = None) 
     if row.switch_index is not None and not len(row.index) and switches is not None:
         # The decisions' share, plus what the row holds fixed (hours of posts no decision changes).
         return float(row.switch_coef @ switches[row.switch_index]) + row.limit - row.rhs
-    ratio = row.kind in (CPA, ROAS, BOUNCE) or is_share(row)
+    ratio = row.kind == RATIO or is_share(row)
     if ratio and totals["spend"] <= 0:
         return None
+    if row.kind == FREQUENCY:
+        # The channel's paid impressions over the people they reach; none for a channel that shows nothing.
+        impressions = float(row.coef @ outcomes.spend[row.index])
+        reach = float(outcomes.reach[row.channel])
+        return impressions / reach if impressions > 0 and reach > 0 else None
     if row.name.startswith("kpi."):
-        key = row.name.removeprefix("kpi.").removeprefix("min_").removeprefix("max_")
-        return float(totals[key])
+        return kpi_of(row.name).value(totals)
     if is_share(row):
         inside = float((row.coef + row.limit) @ outcomes.spend[row.index])
         return inside / totals["spend"]
@@ -73,12 +77,13 @@ def row_value(row: Row, outcomes: Outcomes, switches: np.ndarray | None = None) 
 def shadow_per_limit(row: Row, shadow: float, outcomes: Outcomes) -> float:
     """Objective change per unit of the row's limit (envelope theorem)."""
     t = outcomes.totals
-    if row.kind == CPA:
-        return shadow * t["conversions"]
-    if row.kind == ROAS:
-        return -shadow * t["spend"]
-    if row.kind == BOUNCE:
-        return shadow * t["clicks"]
+    if row.kind == RATIO:
+        # n − L·d ≤ 0 (a cap) or L·d − n ≤ 0 (a floor): d(row)/dL = ∓d at the plan.
+        kpi = kpi_of(row.name)
+        return (shadow if kpi.sense == "max" else -shadow) * t[kpi.denominator]
+    if row.kind == FREQUENCY:
+        # The right-hand side A · g⁻¹(F) moves by A / g'(g⁻¹(F)) per unit of F.
+        return shadow * row.audience * frequency_slope(frequency_room(row.limit))
     if is_share(row):
         # Σ_c ([c ∈ group] − share) · x_c  against 0: d(row)/d(share) = −spend.
         return shadow * t["spend"]
@@ -92,7 +97,7 @@ def is_share(row: Row) -> bool:
 
 def is_floor(row: Row) -> bool:
     """Whether the user's limit is a floor (a minimum) rather than a cap."""
-    return row.sense == ">=" or row.kind == ROAS
+    return row.sense == ">=" or (row.kind == RATIO and kpi_of(row.name).sense == "min")
 
 
 def constraint_reports(
@@ -163,6 +168,8 @@ def _step(row: Row, currency: str) -> tuple[float, str]:
         return 0.01, "one percentage point"
     if row.unit == "x":
         return 0.1, decimal(0.1, 1)
+    if row.kind == FREQUENCY:
+        return 0.1, f"{decimal(0.1, 1)} {row.unit}"
     if row.limit >= 10_000:
         return 1000.0, f"{number(1000)} {row.unit}"
     if row.limit >= 100:

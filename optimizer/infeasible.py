@@ -19,9 +19,10 @@ import numpy as np
 
 from optimizer.approximation import initial_breakpoints, refined_breakpoints, segments_of
 from optimizer.explain import is_floor, is_share
+from optimizer.kpi_rows import kpi_with_limit
 from optimizer.lp import LinearSolution, solve_lp
-from optimizer.problem import BOUNCE, CPA, IF_ACTIVE, ROAS, Problem, Row, cell_rows
-from scenarios import InfeasibleError, number, percent, significant
+from optimizer.problem import FREQUENCY, IF_ACTIVE, RATIO, Problem, Row, cell_rows
+from scenarios import InfeasibleError, frequency_at, number, percent, significant
 
 REFINE_ROUNDS = 4
 
@@ -73,13 +74,8 @@ def _fmt(value: float) -> str:
 def with_limit(row: Row, limit: float, problem: Problem) -> Row:
     """The same row with another limit (rebuilds ratio rows' coefficients)."""
     market = problem.market
-    if row.kind == CPA:
-        return replace(row, limit=limit, conversions=-limit)
-    if row.kind == ROAS:
-        return replace(row, limit=limit, coef=np.full(len(row.coef), limit))
-    if row.kind == BOUNCE:
-        coef = market.impressions_per_currency_unit * market.ctr * (market.bounce_rate - limit)
-        return replace(row, limit=limit, coef=coef[row.index])
+    if row.kind in (RATIO, FREQUENCY):
+        return kpi_with_limit(row, limit, market)
     if row.kind == IF_ACTIVE:
         assert row.switch_coef is not None  # an if-active row always has its switch
         return replace(row, limit=limit, switch_coef=np.full(len(row.switch_coef), -limit))
@@ -100,21 +96,20 @@ def smallest_relaxation(
     row = problem.rows[k]
     if direct is None:
         return None
-    if row.kind not in (CPA, ROAS, BOUNCE, IF_ACTIVE) and not is_share(row):
+    if row.kind == FREQUENCY:
+        # The elastic LP moved the impressions the cap allows; the frequency they stand for is g(I / A).
+        return frequency_at((row.rhs + direct) / row.audience)
+    if row.kind not in (RATIO, IF_ACTIVE) and not is_share(row):
         return row.limit + direct if row.sense == "<=" else row.limit - direct
     if is_floor(row):
         good = 0.0
         if not feasible(_swap(problem, k, with_limit(row, good, problem))):
             return None
     else:
-        good = 1.0 if row.unit == "share" or row.kind == BOUNCE else row.limit * 2 + 1
+        good = 1.0 if row.unit == "share" else row.limit * 2 + 1
         if not feasible(_swap(problem, k, with_limit(row, good, problem))):
             good = row.limit * 1e3 + 1e3
-            if (
-                row.unit == "share"
-                or row.kind == BOUNCE
-                or not feasible(_swap(problem, k, with_limit(row, good, problem)))
-            ):
+            if row.unit == "share" or not feasible(_swap(problem, k, with_limit(row, good, problem))):
                 return None
     bad = row.limit
     for _ in range(30):

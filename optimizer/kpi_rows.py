@@ -1,147 +1,105 @@
-"""The KPI floors and caps as linear rows on spend, total conversions and paid reach."""
+"""The KPI floors and caps as linear rows, generated from the catalogue (`scenarios.kpis`).
+
+A ``total`` KPI is the row ``figure (sense) limit`` with what no decision
+changes (the organic plan's engagement and followers) moved to the right.
+A ``ratio`` KPI ``n / d`` is written ``n − L·d ≤ 0`` (a cap) or
+``L·d − n ≤ 0`` (a floor): kind `RATIO`, its limit in the coefficients.
+A ``channel_cap`` (frequency) is one row per channel with paid cells,
+``I_j ≤ A_j · g⁻¹(F)`` on the channel's impressions: kind `FREQUENCY`, exact
+because a channel's frequency rises strictly with its impressions.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from optimizer.rows import BOUNCE, CPA, ROAS, Row
-from scenarios import Market, Scenario
+from optimizer.rows import FREQUENCY, RATIO, RHS, Row
+from scenarios import Kpi, Market, Scenario, frequency_room, kpi_of, linear_figure
 
 
 def kpi_rows(scenario: Scenario, market: Market) -> list[Row]:
-    k = scenario.kpis
+    """The rows of every KPI the scenario sets, in the catalogue's order."""
+    rows: list[Row] = []
+    for kpi, limit in scenario.kpis.limits():
+        rows += kpi_row(kpi, limit, market, scenario.currency, scenario.business.conversion)
+    return rows
+
+
+def kpi_row(kpi: Kpi, limit: float, market: Market, currency: str, conversion: str) -> list[Row]:
+    """The rows of one KPI at `limit` (one per channel for a channel cap)."""
     n = len(market.channel_of)
     cells = np.arange(n)
-    imp = market.impressions_per_currency_unit
-    organic_eng = float(market.organic.engagement.sum())
-    organic_new = float(market.organic.new_followers.sum())
-    rows = []
-    cur = scenario.currency
-    conv = scenario.business.conversion
-    if k.min_reach is not None:
-        rows.append(
-            Row(
-                "kpi.min_reach",
-                ">=",
-                k.min_reach,
-                k.min_reach,
-                cells,
-                np.zeros(n),
-                reach=np.ones(len(market.channels)),
-                label="the reach floor",
-                unit="people",
+    unit = kpi.say(kpi.unit, currency, conversion)
+    name = f"kpi.{kpi.name}"
+    if kpi.form == "channel_cap":
+        rows = []
+        room = frequency_room(limit)
+        for j, channel in enumerate(market.channels):
+            slots = np.flatnonzero(market.channel_of == j)
+            rows.append(
+                Row(
+                    f"{name}.{channel}",
+                    "<=",
+                    limit,
+                    float(market.audience[j]) * room,
+                    slots,
+                    market.impressions_per_currency_unit[slots],
+                    kind=FREQUENCY,
+                    label=kpi.say(kpi.words, currency, conversion, channel),
+                    unit=unit,
+                    channel=j,
+                    audience=float(market.audience[j]),
+                )
             )
+        return rows
+    words = kpi.say(kpi.words, currency, conversion)
+    if kpi.form == "ratio":
+        top, bottom = linear_figure(kpi.numerator, market), linear_figure(kpi.denominator, market)
+        sign = 1.0 if kpi.sense == "max" else -1.0  # n − L·d ≤ 0, or L·d − n ≤ 0
+        coef = sign * (top.spend - limit * bottom.spend)
+        conversions = sign * (top.conversions - limit * bottom.conversions)
+        return [Row(name, "<=", limit, 0.0, cells, coef, conversions, kind=RATIO, label=words, unit=unit)]
+    form = linear_figure(kpi.figure, market)
+    reach = np.full(len(market.channels), form.reach) if form.reach else None
+    return [
+        Row(
+            name,
+            kpi.symbol,
+            limit,
+            limit - form.constant,
+            cells,
+            form.spend,
+            form.conversions,
+            reach=reach,
+            kind=RHS,
+            label=words,
+            unit=unit,
         )
-    if k.min_clicks is not None:
-        rows.append(
-            Row(
-                "kpi.min_clicks",
-                ">=",
-                k.min_clicks,
-                k.min_clicks,
-                cells,
-                imp * market.ctr,
-                label="the clicks floor",
-                unit="clicks",
-            )
-        )
-    if k.min_engagement is not None:
-        rows.append(
-            Row(
-                "kpi.min_engagement",
-                ">=",
-                k.min_engagement,
-                k.min_engagement - organic_eng,
-                cells,
-                imp * market.engagement_rate,
-                label="the engagement floor",
-                unit="engagements",
-            )
-        )
-    if k.min_new_followers is not None:
-        follows_per_currency_unit = imp * market.engagement_rate * market.follow_rate[market.channel_of]
-        rows.append(
-            Row(
-                "kpi.min_new_followers",
-                ">=",
-                k.min_new_followers,
-                k.min_new_followers - organic_new,
-                cells,
-                follows_per_currency_unit,
-                label="the new-followers floor",
-                unit="followers",
-            )
-        )
-    if k.min_conversions is not None:
-        rows.append(
-            Row(
-                "kpi.min_conversions",
-                ">=",
-                k.min_conversions,
-                k.min_conversions,
-                cells,
-                np.zeros(n),
-                conversions=1.0,
-                label=f"the {conv} target",
-                unit=f"{conv}s",
-            )
-        )
-    if k.max_cpa is not None:
-        rows.append(
-            Row(
-                "kpi.max_cpa",
-                "<=",
-                k.max_cpa,
-                0.0,
-                cells,
-                np.ones(n),
-                conversions=-k.max_cpa,
-                kind=CPA,
-                label="the CPA cap",
-                unit=cur,
-            )
-        )
-    if k.min_roas is not None:
-        rows.append(
-            Row(
-                "kpi.min_roas",
-                "<=",
-                k.min_roas,
-                0.0,
-                cells,
-                np.full(n, k.min_roas),
-                conversions=-market.value_per_conversion,
-                kind=ROAS,
-                label="the ROAS floor",
-                unit="x",
-            )
-        )
-    if k.max_bounce_rate is not None:
-        coef = imp * market.ctr * (market.bounce_rate - k.max_bounce_rate)
-        rows.append(
-            Row(
-                "kpi.max_bounce_rate",
-                "<=",
-                k.max_bounce_rate,
-                0.0,
-                cells,
-                coef,
-                kind=BOUNCE,
-                label="the bounce-rate cap",
-                unit="share",
-            )
-        )
-    if k.max_negative_feedback is not None:
-        rows.append(
-            Row(
-                "kpi.max_negative_feedback",
-                "<=",
-                k.max_negative_feedback,
-                k.max_negative_feedback,
-                cells,
-                imp * market.negative_rate,
-                label="the negative-feedback cap",
-                unit="reports",
-            )
-        )
-    return rows
+    ]
+
+
+def kpi_with_limit(row: Row, limit: float, market: Market) -> Row:
+    """A ratio or frequency row of the catalogue rebuilt at another limit (its rows' other settings kept)."""
+    kpi = kpi_of(row.name)
+    if row.kind == FREQUENCY:
+        return replace(row, limit=limit, rhs=row.audience * frequency_room(limit))
+    top, bottom = linear_figure(kpi.numerator, market), linear_figure(kpi.denominator, market)
+    sign = 1.0 if kpi.sense == "max" else -1.0
+    coef = sign * (top.spend - limit * bottom.spend)
+    conversions = sign * (top.conversions - limit * bottom.conversions)
+    # What spend before the horizon brings is on the right-hand side, at the row's conversions coefficient.
+    rhs = row.rhs - (conversions - row.conversions) * market.carried_conversions
+    return Row(
+        row.name,
+        row.sense,
+        limit,
+        rhs,
+        row.index,
+        coef[row.index],
+        conversions,
+        kind=RATIO,
+        label=row.label,
+        unit=row.unit,
+    )

@@ -16,15 +16,14 @@ import numpy as np
 
 from optimizer.decisions import fixed_hours, switch_rows, with_posts
 from optimizer.kpi_rows import kpi_rows
-from optimizer.rows import BOUNCE, CPA, IF_ACTIVE, RHS, ROAS, Row, cell_rows, spend_bounds
+from optimizer.rows import FREQUENCY, IF_ACTIVE, RATIO, RHS, Row, cell_rows, spend_bounds
 from scenarios import Market, Scenario, SolverError
 
 __all__ = [
-    "BOUNCE",
-    "CPA",
+    "FREQUENCY",
     "IF_ACTIVE",
+    "RATIO",
     "RHS",
-    "ROAS",
     "Objective",
     "Problem",
     "Row",

@@ -14,7 +14,9 @@ import numpy as np
 from scenarios import Market
 
 #: How the user's number enters a row, for shadow prices per unit of it.
-RHS, CPA, ROAS, BOUNCE, IF_ACTIVE = "rhs", "cpa", "roas", "bounce", "if_active"
+#: `RATIO`: a ratio KPI, its limit in the coefficients (`optimizer.kpi_rows`); `FREQUENCY`: a channel's frequency
+#: cap, its right-hand side the impressions the limit allows.
+RHS, RATIO, FREQUENCY, IF_ACTIVE = "rhs", "ratio", "frequency", "if_active"
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class Row:
     reach : float array (channels,) or None
         Coefficients on paid reach per channel.
     kind : str
-        How `limit` enters the row (`RHS`, `CPA`, `ROAS`, `BOUNCE`, `IF_ACTIVE`).
+        How `limit` enters the row (`RHS`, `RATIO`, `FREQUENCY`, `IF_ACTIVE`).
     label : str
         The constraint in words, for explanations.
     unit : str
@@ -47,6 +49,9 @@ class Row:
         Sparse coefficients on the problem's on/off switches (binaries).
     internal : bool
         A modelling row (a switch's link to its spend), neither reported nor relaxed.
+    channel, audience : int, float
+        For a frequency cap (`FREQUENCY`): the channel it caps and its audience ``A``; the
+        right-hand side is ``A · g⁻¹(limit)`` impressions (`scenarios.kpis.frequency_room`).
     """
 
     name: str
@@ -63,6 +68,8 @@ class Row:
     switch_index: np.ndarray | None = None
     switch_coef: np.ndarray | None = None
     internal: bool = False
+    channel: int = -1
+    audience: float = 0.0
 
     def __post_init__(self) -> None:
         if self.sense not in ("<=", ">=", "=="):

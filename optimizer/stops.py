@@ -22,7 +22,7 @@ from optimizer.engine import MAX_ROUNDS, achieved_value, polished_outcomes, rela
 from optimizer.explain import constraint_reports, is_floor, switch_values
 from optimizer.infeasible import with_limit
 from optimizer.lp import solve_lp
-from optimizer.problem import ROAS, Problem
+from optimizer.problem import RATIO, Problem
 from scenarios import Outcomes
 
 #: How much each stopping constraint is loosened, relative to its limit.
@@ -101,7 +101,7 @@ def spend_stop(problem: Problem, count: int, tolerance: float, solver: str) -> S
     stops = [
         r
         for r in reports
-        if r.binding and r.shadow_price != 0 and r.name in rows and (r.sense == "<=" or rows[r.name].kind == ROAS)
+        if r.binding and r.shadow_price != 0 and r.name in rows and (r.sense == "<=" or rows[r.name].kind == RATIO)
     ]
     roomier = problem
     for r in stops:

@@ -23,12 +23,12 @@ base forward week by week and returns its engagement and new followers. `build_m
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from scenarios.curves import Curves
+from scenarios.kpis import derived, profit
 from scenarios.organic import OrganicOutlook
 
 __all__ = ["Market", "OrganicOutlook", "Outcomes"]
@@ -205,10 +205,20 @@ class Market:
         """Paid impressions per slot for `spend` (currency per slot)."""
         return np.asarray(spend, dtype=float) * self.impressions_per_currency_unit
 
+    def channel_impressions(self, spend: np.ndarray) -> np.ndarray:
+        """Paid impressions per channel for `spend` (currency per unit)."""
+        return np.bincount(self.channel_of, weights=self.impressions(spend), minlength=len(self.channels))
+
     def reach(self, spend: np.ndarray) -> np.ndarray:
         """Unique people reached by paid ads, per channel."""
-        per_channel = np.bincount(self.channel_of, weights=self.impressions(spend), minlength=len(self.channels))
-        return self.audience * -np.expm1(-per_channel / self.audience)
+        return self.audience * -np.expm1(-self.channel_impressions(spend) / self.audience)
+
+    def profit(self, conversions: float, spend: float, production: float) -> float:
+        """Profit after fixed costs of a plan's conversions, paid spend and production costs (`scenarios.kpis`)."""
+        revenue = conversions * self.value_per_conversion
+        return profit(
+            revenue, conversions, spend, production, self.gross_margin, self.fees_per_conversion, self.fixed_costs
+        )
 
     def outcomes(self, spend: np.ndarray, posts: np.ndarray | None = None) -> Outcomes:
         """Everything `spend` (currency per slot) and `posts` (organic posts per week per cell) bring.
@@ -236,24 +246,34 @@ class Market:
         if self.creative_cost is not None:
             production += float(self.creative_cost @ creatives)
         revenue = total_conv * self.value_per_conversion
-        total_clicks = float(clicks.sum())
-        totals = {
+        base = {
             "spend": total_spend,
             "conversions": total_conv,
             "impressions": float(impressions.sum()),
             "reach": float(reach.sum()),
-            "clicks": total_clicks,
+            "clicks": float(clicks.sum()),
+            "bounces": float(bounces.sum()),
+            "revenue": revenue,
+        }
+        ratios = derived(base, self.channel_impressions(spend), reach)
+        totals = {
+            "spend": total_spend,
+            "conversions": total_conv,
+            "impressions": base["impressions"],
+            "reach": base["reach"],
+            "frequency": ratios["frequency"],
+            "clicks": base["clicks"],
             "engagement": float(engagement.sum() + self.organic.engagement.sum() + post_engagement.sum()),
             "new_followers": paid_followers + float(self.organic.new_followers.sum() + post_followers.sum()),
-            "bounces": float(bounces.sum()),
-            "bounce_rate": float(bounces.sum()) / total_clicks if total_clicks > 0 else 0.0,
+            "bounces": base["bounces"],
+            "bounce_rate": ratios["bounce_rate"],
             "negative_feedback": float(negative.sum()),
             "revenue": revenue,
             "gross_margin": revenue * self.gross_margin,
             "production": production,
-            "profit": total_conv * self.margin_per_conversion - total_spend - production - self.fixed_costs,
-            "cpa": total_spend / total_conv if total_conv > 0 else math.inf,
-            "roas": revenue / total_spend if total_spend > 0 else 0.0,
+            "profit": self.profit(total_conv, total_spend, production),
+            "cpa": ratios["cpa"],
+            "roas": ratios["roas"],
             "carried_conversions": self.carried_conversions,
             "creatives": float(creatives.sum()),
             "organic_posts_per_week": float(posts.sum()) + self.fixed_posts,

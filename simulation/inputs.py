@@ -126,22 +126,7 @@ class QuarterInputs:
         answered = min(crisis.branching_answered, ignored)
         start = scenario.start or dt.date(2027, 1, 4)
         production = plan.production(market)
-        k = scenario.kpis
-        targets = [
-            (name, sense, float(value))
-            for name, sense, value in (
-                ("min_reach", ">=", k.min_reach),
-                ("min_clicks", ">=", k.min_clicks),
-                ("min_new_followers", ">=", k.min_new_followers),
-                ("min_engagement", ">=", k.min_engagement),
-                ("min_conversions", ">=", k.min_conversions),
-                ("max_cpa", "<=", k.max_cpa),
-                ("min_roas", ">=", k.min_roas),
-                ("max_bounce_rate", "<=", k.max_bounce_rate),
-                ("max_negative_feedback", "<=", k.max_negative_feedback),
-            )
-            if value is not None
-        ]
+        targets = [(kpi.name, kpi.symbol, limit) for kpi, limit in scenario.kpis.limits()]
         return cls(
             days=days,
             start_weekday=start.weekday(),

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from scenarios import CampaignError, finite
+from scenarios import FIGURES, CampaignError, finite, kpi_of
 from simulation.executor import ordered_map
 from simulation.inputs import QuarterInputs
-from simulation.quarter import KPI_NAMES, Replication, run_quarter
+from simulation.quarter import Replication, run_quarter
 
 #: Replications per task sent to a worker: large enough to amortise the hand-over.
 CHUNK = 25
@@ -146,14 +146,14 @@ def summarise(
     crises: bool,
 ) -> SimulationResult:
     """Distributions of the KPIs, target probabilities, crisis costs and daily bands."""
-    names: tuple[str, ...] = (*KPI_NAMES, "final_followers")
+    names: tuple[str, ...] = (*(f.name for f in FIGURES), "final_followers")
     if inputs.sales:
         names = (*names, "deals", "lead_response_hours", "leads_waiting")
     table = {name: np.array([r.kpis[name] for r in reps]) for name in names}
     kpis = {name: distribution(table[name]) for name in names}
     targets = []
     for name, sense, target in inputs.targets:
-        values = table[name.removeprefix("min_").removeprefix("max_")]
+        values = table[kpi_of(name).figure]
         met = values >= target * (1 - 1e-9) if sense == ">=" else values <= target * (1 + 1e-9)
         targets.append({"name": name, "sense": sense, "target": target, "probability_met": float(met.mean())})
     hit = np.array([r.crisis["crises"] > 0 for r in reps])

@@ -23,11 +23,11 @@ from simulation.crisis import blocker, onsets
 from simulation.delivery import paid
 from simulation.inputs import QuarterInputs
 from simulation.organic import posting
-from simulation.results import KPI_NAMES, Replication, result
+from simulation.results import Replication, result
 from simulation.sales import selling
 from simulation.state import Quarter
 
-__all__ = ["KPI_NAMES", "Replication", "run_quarter"]
+__all__ = ["Replication", "run_quarter"]
 
 
 def run(s: Quarter) -> Replication:

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from scenarios import derived, profit
+
 if TYPE_CHECKING:
     from simulation.state import Quarter
-
-KPI_NAMES = (
-    "spend",
-    "impressions",
-    "clicks",
-    "conversions",
-    "reach",
-    "engagement",
-    "new_followers",
-    "negative_feedback",
-    "bounce_rate",
-    "revenue",
-    "profit",
-    "cpa",
-    "roas",
-)
 
 
 @dataclass(frozen=True)
@@ -39,20 +25,24 @@ class Replication:
     crisis), `mentions` and `ad_impressions` (paid impressions shown during
     crises); `community` holds `messages`, `response_hours` (mean) and
     `unanswered` (share still waiting at the end); `daily` maps series names
-    to one value per day.
+    to one value per day; `channel_impressions` and `channel_reach` hold the
+    paid impressions and people reached per channel (the frequency's parts).
     """
 
     kpis: dict[str, float]
     crisis: dict[str, float]
     community: dict[str, float]
     daily: dict[str, np.ndarray]
+    channel_impressions: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    channel_reach: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def result(s: Quarter) -> Replication:
     """The replication's KPIs (reach drawn from the channels' impressions), crisis and community statistics."""
     q, t = s.q, s.totals
     shown = 1.0 - np.exp(-s.channel_impressions / q.audience)
-    reach = float(s.rng.binomial(np.round(q.audience).astype(np.int64), shown).sum())
+    channel_reach = s.rng.binomial(np.round(q.audience).astype(np.int64), shown).astype(float)
+    reach = float(channel_reach.sum())
     orders: float
     if q.sales:  # a deal is worth what a lead is worth when worked at once, over the close rate
         revenue = s.deals * q.value_per_conversion / q.close_rate
@@ -60,20 +50,25 @@ def result(s: Quarter) -> Replication:
     else:
         revenue = t["conversions"] * q.value_per_conversion
         orders = t["conversions"]
+    base = {"spend": t["spend"], "conversions": t["conversions"], "clicks": t["clicks"], "bounces": t["bounces"]}
+    ratios = derived(base | {"revenue": revenue}, s.channel_impressions, channel_reach)
     kpis = {
         "spend": t["spend"],
         "impressions": t["impressions"],
         "clicks": t["clicks"],
         "conversions": t["conversions"],
         "reach": reach,
+        "frequency": ratios["frequency"],
         "engagement": t["engagement"],
         "new_followers": float(s.gained),
         "negative_feedback": t["negative_feedback"],
-        "bounce_rate": t["bounces"] / t["clicks"] if t["clicks"] > 0 else 0.0,
+        "bounce_rate": ratios["bounce_rate"],
         "revenue": revenue,
-        "profit": revenue * q.gross_margin - q.fees_per_conversion * orders - t["spend"] - q.production - q.fixed_costs,
-        "cpa": t["spend"] / t["conversions"] if t["conversions"] > 0 else math.inf,
-        "roas": revenue / t["spend"] if t["spend"] > 0 else 0.0,
+        "profit": profit(
+            revenue, orders, t["spend"], q.production, q.gross_margin, q.fees_per_conversion, q.fixed_costs
+        ),
+        "cpa": ratios["cpa"],
+        "roas": ratios["roas"],
         "final_followers": float(s.followers.sum()),
     }
     if q.sales:
@@ -90,4 +85,4 @@ def result(s: Quarter) -> Replication:
         "response_hours": float(np.mean(s.waits)) if s.waits else math.nan,
         "unanswered": (s.messages - answered) / s.messages if s.messages else 0.0,
     }
-    return Replication(kpis, crisis, community, s.daily)
+    return Replication(kpis, crisis, community, s.daily, s.channel_impressions.copy(), channel_reach)

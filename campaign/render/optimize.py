@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from campaign.render.tables import compact, kpi_number, met, table
+from campaign.render.tables import compact, kpi_table, table
 from optimizer import CellPlan, OptimizationResult
 from scenarios import Scenario, amount, decimal, money, number, people, percent, short
 
@@ -94,12 +94,7 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
             table(["channel", "format", "creatives", "organic posts/week"], rows, [False, False, True, True]),
         ]
     if result.kpis:
-        out += ["", "KPIs"]
-        rows = [
-            [k.name, f"{k.sense} {kpi_number(k.name, k.target, cur)}", kpi_number(k.name, k.value, cur), met(k.met)]
-            for k in result.kpis
-        ]
-        out.append(table(["kpi", "target", "plan", "status"], rows, [False, True, True, False]))
+        out += ["", "KPIs", kpi_table([k.to_dict() for k in result.kpis], cur)]
     binding = [c for c in result.constraints if c.binding]
     if binding:
         out += ["", "Binding constraints"]

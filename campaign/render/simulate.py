@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from campaign.render.tables import kpi_number, table
-from scenarios import Scenario, decimal, number, percent
+from scenarios import FIGURES, Scenario, decimal, number, percent
 
 
 def simulation(result, scenario: Scenario, expected: dict[str, float] | None = None) -> str:
@@ -14,22 +14,9 @@ def simulation(result, scenario: Scenario, expected: dict[str, float] | None = N
     out = [f"{result.scenario}{variant}: {number(result.runs)} simulated quarters (seed {result.seed}, {crises})"]
     out += [f"warning: {w}" for w in result.warnings]
     out.append("")
-    names = {
-        "spend": f"spend ({cur})",
-        "impressions": "impressions",
-        "clicks": "clicks",
-        "conversions": f"{scenario.business.conversion}s",
-        "reach": "paid reach",
-        "engagement": "engagement",
-        "new_followers": "new followers",
-        "negative_feedback": "negative feedback",
-        "bounce_rate": "bounce rate",
-        "revenue": f"revenue ({cur})",
-        "profit": f"profit ({cur})",
-        "cpa": f"CPA ({cur})",
-        "roas": "ROAS",
-        "final_followers": "followers at the end",
-    }
+    conversion = scenario.business.conversion
+    names = {f.name: f.label.format(currency=cur, conversion=conversion) for f in FIGURES if f.name in result.kpis}
+    names["final_followers"] = "followers at the end"
     if "deals" in result.kpis:
         names |= {
             "deals": "deals closed",

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from scenarios import money, number, people, significant
+from scenarios import COUNT, MONEY, PEOPLE, RATIO, display_of, money, number, people, significant
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] | None = None) -> str:
@@ -68,13 +68,28 @@ def kpi_number(name: str, value: float | None, currency: str) -> str:
         return "n/a"
     if not math.isfinite(value):
         return "-"
-    if name.endswith("cpa"):
+    display = display_of(name) or (PEOPLE if name.endswith("followers") else COUNT)
+    if display == MONEY:
         return money(value, currency)
-    if name.endswith(("roas", "bounce_rate")):
+    if display == RATIO:
         return significant(value)
-    if name.endswith(("reach", "followers")):
+    if display == PEOPLE:
         return people(value)
     return number(value)
+
+
+def kpi_table(statuses: Sequence[dict], currency: str) -> str:
+    """The KPI lines: each target (`name`, `sense`, `target`) against the plan's `value`, met or MISSED."""
+    rows = [
+        [
+            k["name"],
+            f"{k['sense']} {kpi_number(k['name'], k['target'], currency)}",
+            kpi_number(k["name"], k["value"], currency),
+            met(k["met"]),
+        ]
+        for k in statuses
+    ]
+    return table(["kpi", "target", "plan", "status"], rows, [False, True, True, False])
 
 
 def met(held: bool) -> str:

@@ -111,6 +111,7 @@ RATIO_CASES = [
         "kpis": {"max_bounce_rate": 0.65},
     },
     {"rules": {"channel_share": {"instagram": {"max": 0.3}}}},
+    {"kpis": {"max_frequency": 8.0}},
 ]
 
 
