@@ -38,8 +38,14 @@ def require_business(scenario: Scenario) -> None:
 
 
 def plan_statement(scenario: Scenario, plan: Plan, variant: str | None, market: Market) -> Statement:
-    """The expected monthly P&L of a plan."""
-    return statement(scenario, daily_plan(scenario, market, plan.spend, plan.production(market)), variant)
+    """The expected monthly P&L of a plan, with the scenario's KPI targets against the plan's figures."""
+    sheet = statement(scenario, daily_plan(scenario, market, plan.spend, plan.production(market)), variant)
+    totals = market.outcomes(plan.spend, plan.posts).totals
+    targets = []
+    for kpi, limit in scenario.kpis.limits():
+        value, met = kpi.status(limit, totals)
+        targets.append({"name": kpi.name, "sense": kpi.symbol, "target": limit, "value": value, "met": met})
+    return replace(sheet, targets=tuple(targets))
 
 
 def contribution(scenario: Scenario, budget: float) -> float | None:

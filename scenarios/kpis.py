@@ -152,6 +152,13 @@ class Kpi:
         slack = 1e-6 * max(1.0, abs(limit))
         return value >= limit - slack if self.sense == "min" else value <= limit + slack
 
+    def status(self, limit: float, totals: Mapping[str, float]) -> tuple[float | None, bool]:
+        """The plan's figure and whether it meets `limit`; a ratio of a plan that spends nothing is None and met."""
+        if self.form == "ratio" and totals["spend"] <= 0:
+            return None, True
+        value = self.value(totals)
+        return value, self.met(value, limit)
+
     def say(self, text: str, currency: str, conversion: str, channel: str = "") -> str:
         """`unit` or `words` with the scenario's currency, conversion name and the channel filled in."""
         return text.format(currency=currency, conversion=conversion, channel=channel)

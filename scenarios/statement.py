@@ -69,7 +69,9 @@ class DailyPlan:
 class Statement:
     """A P&L: one value per month and a total for each line, the KPIs, and the definitions used.
 
-    `conversions` are the plan's conversions (orders) in each month.
+    `conversions` are the plan's conversions (orders) in each month;
+    `targets` the scenario's KPI targets against the plan's figures (`name`,
+    `sense`, `target`, `value`, `met`).
     """
 
     scenario: str
@@ -80,6 +82,7 @@ class Statement:
     kpis: dict[str, float | None]
     definitions: dict[str, str]
     conversions: tuple[float, ...] = ()
+    targets: tuple[dict[str, Any], ...] = ()
 
     def line(self, name: str) -> dict[str, Any]:
         """The line called `name`."""
@@ -110,6 +113,7 @@ class Statement:
                 "lines": self.lines,
                 "kpis": self.kpis,
                 "definitions": self.definitions,
+                "kpi_targets": list(self.targets),
             }
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from campaign.render.tables import table
+from campaign.render.tables import kpi_table, table
 from campaign.whatif import fixes, reason_lines
 from scenarios import amount, decimal, number, percent, short, significant
 
@@ -37,7 +37,10 @@ def pnl(statement, options: list | None = None, runs: int = 0) -> str:
         parts.append(f"break-even media budget {amount(k['break_even_budget'], cur)}{edge}")
     else:
         parts.append("break-even media budget: none up to three times the budget")
-    out += ["", " · ".join(parts), "", "Definitions"]
+    out += ["", " · ".join(parts)]
+    if statement.targets:
+        out += ["", "KPIs", kpi_table(statement.targets, cur)]
+    out += ["", "Definitions"]
     out += [f"  {name}: {text}" for name, text in statement.definitions.items()]
     if options:
         out += ["", "Team options (each plan re-optimised with the option's hours and cost)"]

@@ -1,0 +1,99 @@
+"""max_frequency in every output: optimize, simulate, pnl and whatif, as JSON and as text, each figure recomputed."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from campaign.cli import cli
+from scenarios.formatting import significant
+from tests.conftest import BASE, merged
+
+#: The two-channel scenario over four weeks; a cap of 8 binds on instagram (25 impressions per person without it).
+DATA = merged(BASE, {"periods": {"count": 4, "unit": "week"}, "kpis": {"max_frequency": 8.0, "min_clicks": 1000.0}})
+AUDIENCE = {"instagram": 100000.0, "tiktok": 200000.0}
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    file = tmp_path / "freq.yaml"
+    file.write_text(yaml.safe_dump(DATA), encoding="utf-8")
+    return file
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def line(text: str, start: str) -> list[str]:
+    return next(row for row in text.splitlines() if row.startswith(start)).split()
+
+
+def by_hand(allocation: list[dict]) -> float:
+    """The highest channel frequency of an allocation: its impressions over A · (1 − e^(−I/A)) per channel."""
+    shown = dict.fromkeys(AUDIENCE, 0.0)
+    for row in allocation:
+        shown[row["channel"]] += row["impressions"]
+    return max(i / (a * -math.expm1(-i / a)) for i, a in ((shown[n], AUDIENCE[n]) for n in AUDIENCE) if i > 0)
+
+
+def test_optimize_reports_the_frequency_and_its_cap(path):
+    document = json.loads(run("optimize", str(path), "--json"))
+    frequency = document["totals"]["frequency"]
+    assert frequency == pytest.approx(by_hand(document["allocation"]), rel=1e-9)
+    assert frequency == pytest.approx(8.0, rel=1e-6)
+    status = next(k for k in document["kpis"] if k["name"] == "max_frequency")
+    assert status == {"name": "max_frequency", "sense": "<=", "target": 8.0, "value": frequency, "met": True}
+    caps = {c["name"]: c for c in document["constraints"] if c["name"].startswith("kpi.max_frequency.")}
+    assert set(caps) == {"kpi.max_frequency.instagram", "kpi.max_frequency.tiktok"}
+    assert caps["kpi.max_frequency.instagram"]["binding"]
+    text = run("optimize", str(path))
+    assert line(text, "max_frequency") == ["max_frequency", "<=", "8", significant(frequency), "met"]
+    assert "kpi.max_frequency.instagram: raising the instagram frequency cap by 0.1 impressions per person" in text
+
+
+def test_simulate_reports_the_frequency_and_the_chance_of_meeting_its_cap(path, tmp_path):
+    out = tmp_path / "sim"
+    document = json.loads(run("simulate", str(path), "--runs", "6", "--seed", "3", "--json", "-o", str(out)))
+    with (out / "replications.csv").open(encoding="utf-8") as file:
+        values = [float(row["frequency"]) for row in csv.DictReader(file)]
+    assert len(values) == 6
+    assert document["kpis"]["frequency"]["mean"] == pytest.approx(sum(values) / len(values))
+    target = next(t for t in document["targets"] if t["name"] == "max_frequency")
+    assert target["probability_met"] == pytest.approx(sum(v <= 8.0 * (1 + 1e-9) for v in values) / len(values))
+    text = run("simulate", str(path), "--runs", "6", "--seed", "3")
+    row = line(text, "frequency (highest channel)")
+    assert row[3] == significant(document["kpis"]["frequency"]["mean"])
+    assert line(text, "max_frequency")[:3] == ["max_frequency", "<=", "8"]
+
+
+def test_pnl_lists_the_plans_kpi_targets_with_the_frequency(path):
+    plan = json.loads(run("optimize", str(path), "--json"))
+    document = json.loads(run("pnl", str(path), "--json"))
+    targets = {t["name"]: t for t in document["kpi_targets"]}
+    assert set(targets) == {"min_clicks", "max_frequency"}
+    assert targets["max_frequency"]["value"] == pytest.approx(plan["totals"]["frequency"], rel=1e-12)
+    assert targets["min_clicks"]["value"] == pytest.approx(plan["totals"]["clicks"], rel=1e-12)
+    assert all(t["met"] for t in targets.values())
+    text = run("pnl", str(path))
+    assert line(text, "max_frequency") == ["max_frequency", "<=", "8", significant(plan["totals"]["frequency"]), "met"]
+
+
+def test_whatif_compares_options_on_the_frequency_cap(path):
+    document = json.loads(
+        run("whatif", str(path), "--sweep", "kpis.max_frequency=4:8:4", "--simulate", "4", "--seed", "1", "--json")
+    )
+    rows = document["rows"]
+    assert [r["kpis"]["max_frequency"] for r in rows] == [True] * len(rows)
+    for r in rows:
+        assert 0.0 <= r["probabilities"]["max_frequency"] <= 1.0
+    text = run("whatif", str(path), "--sweep", "kpis.max_frequency=4:8:4", "--simulate", "4", "--seed", "1")
+    assert "P(max_frequency)" in text
