@@ -15,10 +15,10 @@ import pytest
 from scipy.optimize import brentq
 
 from optimizer import Optimizer
+from scenarios import build_market
 from scenarios.errors import InfeasibleError
 from scenarios.kpis import frequency_at, frequency_room
 from scenarios.loader import resolve
-from scenarios.market import build_market
 from tests.conftest import BASE, merged
 from tests.optimizer.resolve import certified_value, moved, problem_of
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from optimizer.problem import build_problem
+from scenarios import build_market
 from scenarios.kpis import FIGURES, KPIS, kpi_of
 from scenarios.loader import resolve
-from scenarios.market import build_market
 from scenarios.schema import Kpis
 from tests.conftest import BASE, merged
 

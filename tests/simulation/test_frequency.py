@@ -9,8 +9,8 @@ import pytest
 from scipy import stats
 
 from optimizer import Optimizer
+from scenarios import build_market
 from scenarios.loader import resolve
-from scenarios.market import build_market
 from simulation import MonteCarlo, QuarterInputs, plan_from_result, run_quarter
 from tests.conftest import BASE, merged
 
