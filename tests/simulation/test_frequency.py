@@ -11,7 +11,7 @@ from scipy import stats
 from optimizer import Optimizer
 from scenarios import build_market
 from scenarios.loader import resolve
-from simulation import MonteCarlo, QuarterInputs, plan_from_result, run_quarter
+from simulation import MonteCarlo, QuarterInputs, run_quarter
 from tests.conftest import BASE, merged
 
 #: The chance that the statistical test of this module fails although the simulator is right.
@@ -23,7 +23,7 @@ def inputs(overlay):
     scenario = resolve(merged(merged(BASE, WEEKS), overlay), "<test>")
     market = build_market(scenario)
     result = Optimizer().optimize(scenario)
-    return scenario, market, result, QuarterInputs.build(scenario, plan_from_result(result, market), market)
+    return scenario, market, result, QuarterInputs.build(scenario, result.plan, market)
 
 
 def test_the_frequency_is_the_highest_channels_impressions_per_person_reached():
