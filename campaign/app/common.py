@@ -63,10 +63,23 @@ class ChosenPlan:
     expected: dict[str, float] | None
 
 
-def plan_for(scenario: Scenario, variant: str | None, market: Market, plan_file: Path | None) -> ChosenPlan:
-    """The plan in `plan_file` (checked against the scenario), or else the optimizer's plan for the scenario."""
-    if plan_file is not None:
-        return ChosenPlan(read_plan(plan_file, scenario, variant, market), None)
+def plan_for(scenario: Scenario, variant: str | None, market: Market, plan: Plan | Path | None) -> ChosenPlan:
+    """`plan`, or the plan in the file `plan` names, checked against the scenario; else the optimizer's plan."""
+    if isinstance(plan, Plan):
+        if plan.cells != tuple(market.cell_keys):
+            raise UsageError(
+                f"the plan is for the cells {', '.join(plan.cells)}, not those of scenario '{scenario.name}' "
+                f"({', '.join(market.cell_keys)}); plan that scenario"
+            )
+        if plan.periods != market.periods:
+            raise UsageError(
+                f"the plan covers {plan.periods} periods, not the {market.periods} of scenario '{scenario.name}'; "
+                "plan that scenario"
+            )
+        plan.check("plan", scenario, market)
+        return ChosenPlan(plan, None)
+    if plan is not None:
+        return ChosenPlan(read_plan(plan, scenario, variant, market), None)
     optimized = Optimizer().optimize(scenario, variant=variant)
     return ChosenPlan(optimized.plan, optimized.totals)
 

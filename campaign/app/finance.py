@@ -10,7 +10,7 @@ from campaign.app.common import load, plan_for
 from campaign.files import check_output_file
 from campaign.pnl import break_even_budget, plan_statement, require_business, team_options, with_bands
 from campaign.workbook import write_workbook
-from scenarios import Scenario, Statement, UsageError, build_market
+from scenarios import Plan, Scenario, Statement, UsageError, build_market
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class ProfitAndLoss:
 def pnl(
     scenario: str | Path,
     variant: str | None = None,
-    plan_file: Path | None = None,
+    plan: Plan | Path | None = None,
     simulate: int = 0,
     seed: int | None = None,
     workers: int = 1,
@@ -42,7 +42,7 @@ def pnl(
     compare_team: bool = False,
     xlsx: Path | None = None,
 ) -> ProfitAndLoss:
-    """The P&L by calendar month of the plan in `plan_file`, or the optimizer's, with its break-even budget.
+    """The P&L by calendar month of `plan` (a Plan or a plan file), or the optimizer's, with its break-even budget.
 
     `simulate` > 0 adds P10/P50/P90 of the contribution lines; `compare_team` re-optimises each of the
     scenario's team options; `xlsx` also writes the workbook (all of it or nothing).
@@ -52,12 +52,12 @@ def pnl(
     loaded = load(scenario, variant)
     require_business(loaded)
     market = build_market(loaded)
-    plan = plan_for(loaded, variant, market, plan_file).plan
-    sheet = plan_statement(loaded, plan, variant, market)
+    chosen = plan_for(loaded, variant, market, plan).plan
+    sheet = plan_statement(loaded, chosen, variant, market)
     sheet.kpis["break_even_budget"], sheet.kpis["break_even_at_kpi_edge"] = break_even_budget(loaded)
     if simulate:
         sheet = with_bands(
-            sheet, loaded, plan, market, simulate, loaded.seed if seed is None else seed, workers, scheduler
+            sheet, loaded, chosen, market, simulate, loaded.seed if seed is None else seed, workers, scheduler
         )
     options = team_options(loaded) if compare_team else None
     if compare_team and not options:
@@ -65,7 +65,7 @@ def pnl(
     if xlsx is not None:
         existed = xlsx.exists()
         try:
-            write_workbook(xlsx, sheet, loaded, plan, market)  # a temporary file renamed into place
+            write_workbook(xlsx, sheet, loaded, chosen, market)  # a temporary file renamed into place
         except OSError as error:
             state = "the file already there is as it was" if existed else "no file was created"
             raise UsageError(

@@ -10,7 +10,7 @@ from typing import Literal
 from campaign.app.common import Progress, counter, load, plan_for
 from campaign.files import check_output_dir, locate_scenario, write_simulation, write_whatif
 from campaign.whatif import Point, WhatIfResult, compare
-from scenarios import Scenario, SweepSpec, build_market, load_scenario, parse_sweep
+from scenarios import Plan, Scenario, SweepSpec, build_market, load_scenario, parse_sweep
 from simulation import MonteCarlo, QuarterInputs, SimulationResult
 
 
@@ -36,7 +36,7 @@ class Compared:
 def simulate(
     scenario: str | Path,
     variant: str | None = None,
-    plan_file: Path | None = None,
+    plan: Plan | Path | None = None,
     runs: int | None = None,
     seed: int | None = None,
     crises: bool = True,
@@ -45,15 +45,15 @@ def simulate(
     output: Path | None = None,
     progress: Progress | None = None,
 ) -> Simulated:
-    """Simulate the plan in `plan_file`, or the optimizer's, `runs` times (default: the scenario's runs and seed).
+    """Simulate `plan` (a Plan or a plan file), or the optimizer's, `runs` times (default: the scenario's runs).
 
-    `progress` hears `(done, total)` simulated quarters.
+    `seed` defaults to the scenario's; `progress` hears `(done, total)` simulated quarters.
     """
     if output is not None:
         check_output_dir(output)
     loaded = load(scenario, variant)
     market = build_market(loaded)
-    chosen = plan_for(loaded, variant, market, plan_file)
+    chosen = plan_for(loaded, variant, market, plan)
     inputs = QuarterInputs.build(loaded, chosen.plan, market)
     engine = MonteCarlo(
         runs or loaded.simulation.runs, loaded.seed if seed is None else seed, workers, scheduler, crises=crises

@@ -114,15 +114,21 @@ def test_frontier_defaults_to_a_quarter_of_the_budget_up_to_twice_it():
     assert "(twice the budget) is not above its start" in str(caught.value)
 
 
-def test_simulate_the_optimizers_plan_and_a_plan_file(tmp_path):
+def test_simulate_the_optimizers_plan_a_plan_and_a_plan_file(tmp_path):
     steps = Steps()
     done = app.simulate(CAFE, runs=12, seed=5, progress=steps)
-    same(done.result.to_dict(), printed("simulate", CAFE, "--runs", "12", "--seed", "5"))
+    oracle = printed("simulate", CAFE, "--runs", "12", "--seed", "5")
+    same(done.result.to_dict(), oracle)
     steps.check(12)
-    assert done.expected == app.optimize(CAFE).result.totals
+    optimized = app.optimize(CAFE).result
+    assert done.expected == optimized.totals
+    # The optimizer's plan given as a Plan simulates the same quarters, with nothing expected of it.
+    given = app.simulate(CAFE, plan=optimized.plan, runs=12, seed=5)
+    same(given.result.to_dict(), oracle)
+    assert given.expected is None
     plan = app.optimize(CAFE, variant="lean", output=tmp_path).written
     result_json = next(p for p in plan if p.name == "result.json")
-    from_file = app.simulate(CAFE, variant="lean", plan_file=result_json, runs=8, crises=False)
+    from_file = app.simulate(CAFE, variant="lean", plan=result_json, runs=8, crises=False)
     oracle = printed("simulate", CAFE, "--variant", "lean", "--plan", str(result_json), "--runs", "8", "--no-crisis")
     same(from_file.result.to_dict(), oracle)
     assert from_file.expected is None
@@ -137,6 +143,17 @@ def test_whatif_variants_and_a_sweep():
     steps.check(4)
     # No variants named: all of them without a sweep, none with one.
     assert len(app.whatif(CAFE).result.rows) == 1 + len(done.scenario.variants)
+
+
+def test_a_plan_of_another_scenario_or_beyond_its_limits_is_refused():
+    b2b = app.optimize("b2b-saas-leads").result.plan
+    with pytest.raises(UsageError, match=r"^the plan is for the cells linkedin\.single_image, "):
+        app.simulate(CAFE, plan=b2b, runs=2)
+    cafe = app.optimize(CAFE).result.plan
+    tripled = cafe.with_spend(cafe.spend * 3)
+    message = f"plan: the plan spends {tripled.total:,.2f} EUR, more than the scenario's budget of 18,000.00 EUR"
+    with pytest.raises(UsageError, match=f"^{re.escape(message)}"):
+        app.pnl(CAFE, plan=tripled)
 
 
 def test_pnl_with_bands_team_options_and_workbook(tmp_path):
