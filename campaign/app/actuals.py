@@ -12,13 +12,11 @@ from typing import Any
 
 from campaign.actuals import ImportReport, import_files
 from campaign.app.common import cell_sums, existing_ledger, ledger_path, ledger_rows, load
+from campaign.app.defaults import MAX_CHANGE
 from campaign.ledger import Ledger
 from campaign.reallocate import Reallocation
 from campaign.reallocate import reallocate as reallocate_rest
 from scenarios import Scenario, UsageError
-
-#: The default largest move of a cell's spend in a period, as a share of the current plan.
-DEFAULT_MAX_CHANGE = 0.2
 
 
 @dataclass(frozen=True)
@@ -84,7 +82,7 @@ def reallocate(
     as_of: dt.date,
     variant: str | None = None,
     ledger: Path | None = None,
-    max_change: float = DEFAULT_MAX_CHANGE,
+    max_change: float = MAX_CHANGE,
     exclude: Sequence[str] = (),
 ) -> Reallocated:
     """Re-optimise the periods from `as_of` on, from the ledger's actuals before it.

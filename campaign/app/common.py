@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from campaign.app.defaults import FRONTIER_POINTS
 from campaign.files import locate_scenario
 from campaign.ledger import Ledger, LedgerRow
 from campaign.plans import read_plan
@@ -21,8 +22,6 @@ from scenarios import InfeasibleError, Market, Plan, Scenario, UsageError, load_
 
 #: A progress report: `(done, total)` units of work (budgets, options or simulated quarters).
 Progress = Callable[[int, int], None]
-#: Budgets of a frontier unless told otherwise.
-DEFAULT_POINTS = 20
 #: The sums a ledger holds per cell.
 LEDGER_SUMS = ("spend", "impressions", "clicks", "conversions")
 
@@ -110,7 +109,7 @@ def budget_range(scenario: Scenario, start: float | None = None, stop: float | N
     return low, high
 
 
-def budgets(scenario: Scenario, start: float | None = None, stop: float | None = None, points: int = DEFAULT_POINTS):
+def budgets(scenario: Scenario, start: float | None = None, stop: float | None = None, points: int = FRONTIER_POINTS):
     """`points` evenly spaced budgets of the range `budget_range` gives."""
     low, high = budget_range(scenario, start, stop)
     grid: np.ndarray = budget_grid(low, high, points)

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from campaign.app.common import DEFAULT_POINTS, InfeasiblePlanError, Progress, budgets, counter, load
+from campaign.app.common import InfeasiblePlanError, Progress, budgets, counter, load
+from campaign.app.defaults import FRONTIER_POINTS, TOLERANCE
 from campaign.files import check_output_dir, write_frontier, write_outputs
-from optimizer import DEFAULT_SOLVER, DEFAULT_TOLERANCE, Frontier, FrontierResult, OptimizationResult, Optimizer
+from optimizer import DEFAULT_SOLVER, Frontier, FrontierResult, OptimizationResult, Optimizer
 from scenarios import InfeasibleError, Scenario, override, scenario_caveats
 
 
@@ -35,7 +36,7 @@ def optimize(
     variant: str | None = None,
     budget: float | None = None,
     objective: str | None = None,
-    tolerance: float = DEFAULT_TOLERANCE,
+    tolerance: float = TOLERANCE,
     solver: str = DEFAULT_SOLVER,
     output: Path | None = None,
 ) -> Optimized:
@@ -64,8 +65,8 @@ def frontier(
     variant: str | None = None,
     start: float | None = None,
     stop: float | None = None,
-    points: int = DEFAULT_POINTS,
-    tolerance: float = DEFAULT_TOLERANCE,
+    points: int = FRONTIER_POINTS,
+    tolerance: float = TOLERANCE,
     solver: str = DEFAULT_SOLVER,
     output: Path | None = None,
     progress: Progress | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from campaign.app.common import Progress, budgets, counter, load
+from campaign.app.defaults import REPORT_RUNS
 from campaign.files import check_output_file, write_atomic
 from campaign.report import build
 from optimizer import Frontier, Optimizer
@@ -16,7 +17,7 @@ def report(
     scenario: str | Path,
     output: Path,
     variant: str | None = None,
-    simulate: int = 200,
+    simulate: int = REPORT_RUNS,
     seed: int | None = None,
     progress: Progress | None = None,
 ) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from campaign.app.defaults import MAX_CHANGE
 from campaign.cli.base import cli, failures, json_option, ledger_option, variant_option
 from campaign.options import Currency, FiniteFloat, IsoDate
 
@@ -119,7 +120,7 @@ def actuals_show_command(scenario: str, ledger: Path | None, as_json: bool) -> N
 @click.option(
     "--max-change",
     type=FiniteFloat(0.0, 10.0),
-    default=0.2,
+    default=MAX_CHANGE,
     show_default=True,
     help="Largest move of a cell's spend in a period, as a share of the current plan.",
 )

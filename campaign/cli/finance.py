@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from campaign.app.defaults import REPORT_RUNS
 from campaign.cli.base import (
     ProgressBar,
     cli,
@@ -86,7 +87,12 @@ def pnl_command(
 @click.argument("scenario")
 @variant_option
 @click.option(
-    "--simulate", type=RUNS, default=200, show_default=True, metavar="N", help="Simulated quarters for the bands."
+    "--simulate",
+    type=RUNS,
+    default=REPORT_RUNS,
+    show_default=True,
+    metavar="N",
+    help="Simulated quarters for the bands.",
 )
 @click.option("--seed", type=SEED, metavar="S", help="Root seed of the simulation (default: the scenario's).")
 @click.option(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from campaign.app.defaults import FRONTIER_POINTS, TOLERANCE
 from campaign.cli.base import (
     ProgressBar,
     cli,
@@ -77,7 +78,7 @@ def validate_command(scenario: str, as_json: bool) -> None:
 @click.option(
     "--tolerance",
     type=FiniteFloat(1e-7, 0.5),
-    default=1e-3,
+    default=TOLERANCE,
     show_default=True,
     help="Largest accepted proven gap to the true optimum, as a fraction (1e-4 = 0.01 %).",
 )
@@ -129,12 +130,16 @@ def optimize_command(
     help="Largest budget (default: twice the scenario's budget).",
 )
 @click.option(
-    "--points", type=click.IntRange(2, 1000), default=20, show_default=True, help="Number of evenly spaced budgets."
+    "--points",
+    type=click.IntRange(2, 1000),
+    default=FRONTIER_POINTS,
+    show_default=True,
+    help="Number of evenly spaced budgets.",
 )
 @click.option(
     "--tolerance",
     type=FiniteFloat(1e-7, 0.5),
-    default=1e-3,
+    default=TOLERANCE,
     show_default=True,
     help="Largest accepted proven gap to the true optimum at every point.",
 )

@@ -9,6 +9,7 @@ written and the progress reported are checked against what they must be.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import re
 from pathlib import Path
@@ -18,7 +19,9 @@ import pytest
 from click.testing import CliRunner
 
 import campaign.app as app
+from campaign.app.defaults import TOLERANCE
 from campaign.cli import cli
+from optimizer import DEFAULT_TOLERANCE
 from scenarios.errors import InfeasibleError, UsageError
 from scenarios.library import library_path
 
@@ -210,3 +213,21 @@ def test_report_writes_the_same_file_as_the_command(tmp_path):
     day = re.compile(r"Generated \d{4}-\d\d-\d\d\.")
     assert day.sub("", written.read_text()) == day.sub("", (tmp_path / "cli.html").read_text())
     steps.check(10)
+
+
+def test_the_command_lines_defaults_are_the_use_cases():
+    # The tolerance is spelled out so the command line starts without the optimizer: it must be the optimizer's.
+    assert TOLERANCE == DEFAULT_TOLERANCE
+    pairs = [
+        ("optimize", app.optimize, ["tolerance", "solver"]),
+        ("frontier", app.frontier, ["points", "tolerance", "solver"]),
+        ("reallocate", app.reallocate, ["max_change"]),
+        ("report", app.report, ["simulate"]),
+        ("whatif", app.whatif, ["simulate", "workers"]),
+        ("simulate", app.simulate, ["workers"]),
+        ("pnl", app.pnl, ["simulate", "workers"]),
+    ]
+    for command, function, names in pairs:
+        options = {p.name: p.default for p in cli.commands[command].params}
+        defaults = inspect.signature(function).parameters
+        assert {n: options[n] for n in names} == {n: defaults[n].default for n in names}, command
