@@ -7,6 +7,13 @@ exceptions (`scenarios.errors`): `CampaignError` for bad input,
 progress through an optional callback `progress(done, total)`.
 
 The modules load on first use, so a command imports only what it runs.
+
+>>> from campaign import app
+>>> optimized = app.optimize("cafe-chain-q1", budget=12000)
+>>> optimized.result.status, round(optimized.result.totals["spend"])
+('optimal', 12000)
+>>> optimized.scenario.budget.total  # the budget given is part of the scenario the plan belongs to
+12000.0
 """
 
 from __future__ import annotations
