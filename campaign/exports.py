@@ -18,7 +18,7 @@ from pathlib import Path
 
 from dateutil import parser as dateparser
 
-from campaign.tables import HEADER_ROWS, read_table
+from campaign.export_table import HEADER_ROWS, read_table
 from scenarios import UsageError
 
 #: Column aliases per platform: field -> accepted header names (normalised: lower case, no currency suffix).
