@@ -49,6 +49,7 @@ from scenarios.kpis import (
     linear_figure,
     profit,
 )
+from scenarios.kpis_schema import Kpis
 from scenarios.learning import CellLearning, by_period, learn, updated_scenario
 from scenarios.library import DEFAULT_SCENARIO, bundled_scenarios, library_path
 from scenarios.loader import load_scenario, override
@@ -56,7 +57,7 @@ from scenarios.market import Market, OrganicOutlook, Outcomes
 from scenarios.market_build import build_market
 from scenarios.patterns import MATCH_SECONDS, SlowPatternError, pattern_search
 from scenarios.plan import ContentRow, Plan, SpendRow
-from scenarios.schema import OBJECTIVES, Kpis, Scenario
+from scenarios.schema import OBJECTIVES, Scenario
 from scenarios.simulation_schema import MAX_RUNS
 from scenarios.statement import DailyPlan, Statement, daily_plan, statement
 from scenarios.sweep import MAX_POINTS, SweepSpec, parse_spec, parse_sweep

@@ -12,8 +12,8 @@ import pytest
 from optimizer.problem import build_problem
 from scenarios import build_market
 from scenarios.kpis import FIGURES, KPIS, kpi_of
+from scenarios.kpis_schema import Kpis
 from scenarios.loader import resolve
-from scenarios.schema import Kpis
 from tests.conftest import BASE, merged
 
 README = Path(__file__).resolve().parents[2] / "README.md"
