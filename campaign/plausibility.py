@@ -115,7 +115,7 @@ def suspects(scenario, market, learned: list[CellLearning], rows: list[Any]) -> 
 
 
 def _days_run(scenario, market, rows: list[Any], c: int) -> np.ndarray:
-    """Per unit, the share of its period's days that cell `c`'s rows cover (zero outside the cell)."""
+    """Per slot, the share of its period's days that cell `c`'s rows cover (zero outside the cell)."""
     h = horizon(scenario)
     covered = np.zeros(h.days, bool)
     cell = market.cell_keys[c]

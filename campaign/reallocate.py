@@ -193,7 +193,7 @@ def reallocate(
     gaps = coverage.uncovered(scenario, market, plan, rows, as_of)
     rows = actuals.rows  # from here on, only the days before as_of
     cut = market.period_of == clock.current if clock.current is not None else np.zeros(len(market.period_of), bool)
-    # Each unit's share of its period's days spent: the curve the actuals are read against is scaled to them.
+    # Each slot's share of its period's days spent: the curve the actuals are read against is scaled to them.
     past_share = np.where(market.period_of < past, 1.0, np.where(cut, 1.0 - clock.share_left, 0.0))
     learned = learn(scenario, market, rows, past_share)
     updated = updated_scenario(scenario, learned)
@@ -313,13 +313,13 @@ def _check_past(scenario: Scenario, market, actual: np.ndarray, fixed: np.ndarra
 def _outlook(market, spend: np.ndarray, fixed: np.ndarray, actual: dict, rest: dict):
     """The quarter's expected outcomes: the ledger's actuals for the days spent, the learned model after.
 
-    `actual` holds the ledger's figures per unit (days before as_of), `rest` the remaining days
-    of the period as_of cuts; the market counts the fixed units at their actual conversions already.
+    `actual` holds the ledger's figures per slot (days before as_of), `rest` the remaining days
+    of the period as_of cuts; the market counts the fixed slots at their actual conversions already.
     """
     outcomes = market.outcomes(spend)
     t = dict(outcomes.totals)
-    for key, per_unit in (("impressions", outcomes.impressions), ("clicks", outcomes.clicks)):
-        t[key] = float(per_unit[~fixed].sum() + actual[key].sum() + rest[key].sum())
+    for key, per_slot in (("impressions", outcomes.impressions), ("clicks", outcomes.clicks)):
+        t[key] = float(per_slot[~fixed].sum() + actual[key].sum() + rest[key].sum())
     # Bounces follow the clicks: the ledger's for the days spent, at each cell's bounce rate.
     clicks = np.where(fixed, actual["clicks"] + rest["clicks"], outcomes.clicks)
     t["bounces"] = float(clicks @ market.bounce_rate)

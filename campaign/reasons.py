@@ -57,42 +57,43 @@ def changes(
     per = _per(m_planned[moved & (m_planned > 0)])
     by_cell = {item.cell: item for item in learned}
     timing: dict[int, dict[bool, list[int]]] = {}
-    for u in np.flatnonzero(moved):
-        timing.setdefault(int(market.cell_of[u]), {True: [], False: []})[bool(up[u])].append(int(market.period_of[u]))
+    for slot in np.flatnonzero(moved):
+        cell_timing = timing.setdefault(int(market.cell_of[slot]), {True: [], False: []})
+        cell_timing[bool(up[slot])].append(int(market.period_of[slot]))
     conv = scenario.business.conversion
     cur = scenario.currency
     out = []
     # Money the remaining periods gained (or gave up) in all, and the past's underspend (overspend if negative).
     net = float((new - old)[~fixed].sum())
     underspent = float((old - new)[fixed].sum())
-    for u in np.flatnonzero(moved):
-        cell = market.cell_keys[market.cell_of[u]]
-        others = _counterparts(market, moved, up, int(u), widen=not (up[u] and net > 0.5))
+    for slot in np.flatnonzero(moved):
+        cell = market.cell_keys[market.cell_of[slot]]
+        others = _counterparts(market, moved, up, int(slot), widen=not (up[slot] and net > 0.5))
         source = None
         if break_even:
             bench, against, names = 1.0 / market.margin_per_conversion, "break-even", []
         elif others.any():
             weight = np.abs(new - old) * others
             bench = float(weight @ m_learned / weight.sum())
-            against = "cells it took money from" if up[u] else "cells it gave money to"
+            against = "cells it took money from" if up[slot] else "cells it gave money to"
             order = np.argsort(-weight)[: min(3, int(others.sum()))]
             names = list(dict.fromkeys(market.cell_keys[market.cell_of[v]] for v in order))
-        elif up[u] and net > 0.5:
+        elif up[slot] and net > 0.5:
             # No cell gave money: the remaining periods spend more in all, left over from the past or unspent.
             past = underspent > 0.5
             against = "budget left over from the past underspend" if past else "unspent budget"
             source = underspent if past else net
             bench, names = 0.0, []
         else:
-            bench, against, names = float(m_planned[u]), "plan", []
-        agrees = bool(m_learned[u] > bench) if up[u] else bool(m_learned[u] < bench)
+            bench, against, names = float(m_planned[slot]), "plan", []
+        agrees = bool(m_learned[slot] > bench) if up[slot] else bool(m_learned[slot] < bench)
         item = by_cell.get(cell)
-        rows = [] if agrees else _touching(binding, [cell, *names], int(market.period_of[u]) + 1)
-        reason = _text(cell, m_learned[u], m_planned[u], bench, against, names, agrees, rows, per, conv, cur)
+        rows = [] if agrees else _touching(binding, [cell, *names], int(market.period_of[slot]) + 1)
+        reason = _text(cell, m_learned[slot], m_planned[slot], bench, against, names, agrees, rows, per, conv, cur)
         if source is not None:
-            reason += _source(against, source, net, int(market.period_of[u]) + 1, scenario.periods.unit, cur)
+            reason += _source(against, source, net, int(market.period_of[slot]) + 1, scenario.periods.unit, cur)
         reason += _rates(item, cur)
-        periods = timing[int(market.cell_of[u])]
+        periods = timing[int(market.cell_of[slot])]
         retimed = bool(periods[True] and periods[False])
         if retimed:
             unit = scenario.periods.unit
@@ -100,20 +101,20 @@ def changes(
                 f"; re-timed: up in {unit}s {', '.join(str(p + 1) for p in periods[True])}, "
                 f"down in {unit}s {', '.join(str(p + 1) for p in periods[False])}"
             )
-        if new[u] >= upper[u] - 1e-6 or new[u] <= lower[u] + 1e-6:
+        if new[slot] >= upper[slot] - 1e-6 or new[slot] <= lower[slot] + 1e-6:
             reason += "; held to the move limit"
         channel, fmt = cell.split(".", 1)
         out.append(
             {
                 "channel": channel,
                 "format": fmt,
-                "period": int(market.period_of[u]) + 1,
-                "old_spend": float(old[u]),
-                "new_spend": float(new[u]),
+                "period": int(market.period_of[slot]) + 1,
+                "old_spend": float(old[slot]),
+                "new_spend": float(new[slot]),
                 "reason": reason,
                 "driver": {
-                    "conversions_per_unit_learned": float(m_learned[u]),
-                    "conversions_per_unit_planned": float(m_planned[u]),
+                    "conversions_per_unit_learned": float(m_learned[slot]),
+                    "conversions_per_unit_planned": float(m_planned[slot]),
                     "against": against,
                     "conversions_per_unit_against": bench,
                     "cells": names,
@@ -128,16 +129,16 @@ def changes(
     return out
 
 
-def _counterparts(market, moved: np.ndarray, up: np.ndarray, u: int, widen: bool) -> np.ndarray:
-    """The units that moved the other way: other cells in the same period; when none did and `widen`
+def _counterparts(market, moved: np.ndarray, up: np.ndarray, slot: int, widen: bool) -> np.ndarray:
+    """The slots that moved the other way: other cells in the same period; when none did and `widen`
     (the money is not new to the remaining periods), other cells in any remaining period, leaving out the
-    cells that moved the same way as `u` in its period."""
-    others = moved & (up != up[u]) & (market.cell_of != market.cell_of[u])
-    period = market.period_of == market.period_of[u]
+    cells that moved the same way as `slot` in its period."""
+    others = moved & (up != up[slot]) & (market.cell_of != market.cell_of[slot])
+    period = market.period_of == market.period_of[slot]
     same = others & period
     if same.any() or not widen:
         return same
-    along = np.unique(market.cell_of[moved & (up == up[u]) & period])
+    along = np.unique(market.cell_of[moved & (up == up[slot]) & period])
     return others & ~np.isin(market.cell_of, along)
 
 

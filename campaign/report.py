@@ -112,19 +112,19 @@ def curve_charts(plan: Plan, market: Market, currency: str) -> list[tuple[str, s
     out = []
     periods = market.periods
     for c, cell in enumerate(market.cell_keys):
-        units = np.arange(c * periods, (c + 1) * periods)
-        spend = plan.spend[units]
+        slots = np.arange(c * periods, (c + 1) * periods)
+        spend = plan.spend[slots]
         total = float(spend.sum())
         if total <= 1e-6:
             continue
         shares = spend / total
         grid = np.linspace(0.0, 2.5 * total, 80)
         values = np.array(
-            [market.curves.value(_spread(units, g * shares, len(market.channel_of)))[units].sum() for g in grid]
+            [market.curves.value(_spread(slots, g * shares, len(market.channel_of)))[slots].sum() for g in grid]
         )
-        at = float(market.curves.value(_spread(units, spend, len(market.channel_of)))[units].sum())
+        at = float(market.curves.value(_spread(slots, spend, len(market.channel_of)))[slots].sum())
         step = 0.01 * total
-        ahead = float(market.curves.value(_spread(units, spend * 1.01, len(market.channel_of)))[units].sum())
+        ahead = float(market.curves.value(_spread(slots, spend * 1.01, len(market.channel_of)))[slots].sum())
         marginal = step / (ahead - at) if ahead > at else float("inf")
         fig, ax = plt.subplots(figsize=(3.4, 2.4))
         ax.plot(grid, values, color=COLOURS[0])
@@ -136,9 +136,9 @@ def curve_charts(plan: Plan, market: Market, currency: str) -> list[tuple[str, s
     return out
 
 
-def _spread(units: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+def _spread(slots: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     spend = np.zeros(size)
-    spend[units] = values
+    spend[slots] = values
     return spend
 
 

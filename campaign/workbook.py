@@ -171,9 +171,9 @@ def _plan_sheet(sheet, plan: Plan, market: Market, scenario: Scenario) -> None:
     impressions = market.impressions(plan.spend)
     clicks = impressions * market.ctr
     row = 2
-    for u, entry in enumerate(plan.rows()):
-        row = 3 + u
-        values = (*entry, float(conversions[u]), float(impressions[u]), float(clicks[u]))
+    for slot, entry in enumerate(plan.rows()):
+        row = 3 + slot
+        values = (*entry, float(conversions[slot]), float(impressions[slot]), float(clicks[slot]))
         for column, value in enumerate(values, start=1):
             put(sheet.cell(row, column), value)
     end, row = row, row + 1

@@ -75,7 +75,7 @@ def repaired(problem: Problem, start: np.ndarray, lower: np.ndarray, upper: np.n
     # t ≥ |d|: d - t ≤ 0 and -d - t ≤ 0.
     a_ub += list(np.hstack([eye, -eye])) + list(np.hstack([-eye, -eye]))
     b_ub += [0.0] * (2 * n)
-    bounds = [(lower[u] - start[u], upper[u] - start[u]) for u in free] + [(0, None)] * n
+    bounds = [(lower[slot] - start[slot], upper[slot] - start[slot]) for slot in free] + [(0, None)] * n
     solved = linprog(
         np.concatenate([np.zeros(n), np.ones(n)]),
         A_ub=np.array(a_ub),

@@ -121,18 +121,18 @@ def with_plan(
     """
     outcomes = market.outcomes(spend)
 
-    def figure(key: str, u: int) -> float:
-        return float(rest[key][u] if cut[u] else getattr(outcomes, key)[u])
+    def figure(key: str, slot: int) -> float:
+        return float(rest[key][slot] if cut[slot] else getattr(outcomes, key)[slot])
 
     allocation = tuple(
         replace(
             row,
-            spend=figure("spend", u),
-            impressions=figure("impressions", u),
-            clicks=figure("clicks", u),
-            conversions=figure("conversions", u),
+            spend=figure("spend", slot),
+            impressions=figure("impressions", slot),
+            clicks=figure("clicks", slot),
+            conversions=figure("conversions", slot),
         )
-        for u, row in enumerate(result.allocation)  # one row per slot, in the market's order
+        for slot, row in enumerate(result.allocation)  # one row per slot, in the market's order
     )
     plan = result.plan.with_spend([row.spend for row in allocation])
     return replace(result, allocation=allocation, plan=plan, totals=dict(outcomes.totals))

@@ -206,7 +206,7 @@ class Market:
         return np.asarray(spend, dtype=float) * self.impressions_per_currency_unit
 
     def channel_impressions(self, spend: np.ndarray) -> np.ndarray:
-        """Paid impressions per channel for `spend` (currency per unit)."""
+        """Paid impressions per channel for `spend` (currency per slot)."""
         return np.bincount(self.channel_of, weights=self.impressions(spend), minlength=len(self.channels))
 
     def reach(self, spend: np.ndarray) -> np.ndarray:

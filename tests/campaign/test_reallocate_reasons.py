@@ -64,7 +64,7 @@ def check_reasons(scenario, result, rows, as_of) -> tuple[int, int]:
     learned = build_market(updated_scenario(scenario, learn(scenario, market, rows)))
     plan = np.array([a.spend for a in Optimizer().optimize(scenario).allocation])
     learned_slope, planned_slope = slope(learned, plan), slope(market, plan)
-    unit = {(c, t): u for u, (c, t) in enumerate(zip(market.cell_of, market.period_of, strict=True))}
+    slot_of = {(c, t): s for s, (c, t) in enumerate(zip(market.cell_of, market.period_of, strict=True))}
     index = {(ch["period"] - 1, market.cell_keys.index(f"{ch['channel']}.{ch['format']}")): ch for ch in result.changes}
     binding = {c.name for c in result.result.constraints if c.binding}
     # The past's underspend (plan before as_of less the ledger's spend) and what the remaining periods gained.
@@ -75,11 +75,11 @@ def check_reasons(scenario, result, rows, as_of) -> tuple[int, int]:
     net = float((final - plan)[market.period_of >= past].sum())
     explained = 0
     for (t, c), change in index.items():
-        u = unit[(c, t)]
+        slot = slot_of[(c, t)]
         up = change["new_spend"] > change["old_spend"]
         driver = change["driver"]
-        assert driver["conversions_per_unit_learned"] == pytest.approx(learned_slope[u], rel=2e-3)
-        assert driver["conversions_per_unit_planned"] == pytest.approx(planned_slope[u], rel=2e-3)
+        assert driver["conversions_per_unit_learned"] == pytest.approx(learned_slope[slot], rel=2e-3)
+        assert driver["conversions_per_unit_planned"] == pytest.approx(planned_slope[slot], rel=2e-3)
         moved_here = {k[1]: ch["new_spend"] > ch["old_spend"] for k, ch in index.items() if k[0] == t}
         if driver["against"].startswith("cells"):
             # The counterparts: other cells that moved the other way, in the same period if any did, else
@@ -92,7 +92,7 @@ def check_reasons(scenario, result, rows, as_of) -> tuple[int, int]:
                 others = [(k, ch) for k, ch in others if moved_here.get(k[1]) != up]
             others = same or others
             weights = np.array([abs(ch["new_spend"] - ch["old_spend"]) for _, ch in others])
-            rates = np.array([learned_slope[unit[(k[1], k[0])]] for k, _ in others])
+            rates = np.array([learned_slope[slot_of[(k[1], k[0])]] for k, _ in others])
             bench = float(weights @ rates / weights.sum())
             assert driver["against"] == ("cells it took money from" if up else "cells it gave money to")
             named = {market.cell_keys.index(name) for name in driver["cells"]}
@@ -122,7 +122,7 @@ def check_reasons(scenario, result, rows, as_of) -> tuple[int, int]:
         elif driver["against"] == "break-even":
             bench = 1.0 / learned.margin_per_conversion
         else:
-            bench = planned_slope[u]
+            bench = planned_slope[slot]
         assert driver["conversions_per_unit_against"] == pytest.approx(bench, rel=2e-3)
         per = driver["per"]
         cell = market.cell_keys[c]
@@ -134,7 +134,7 @@ def check_reasons(scenario, result, rows, as_of) -> tuple[int, int]:
         )
         if driver["agrees"]:
             # The cited driver points the way the money moved.
-            assert (learned_slope[u] > bench) == up
+            assert (learned_slope[slot] > bench) == up
             if driver["against"] not in BUDGET:
                 assert ", above " in change["reason"] if up else ", below " in change["reason"]
             explained += 1
