@@ -42,7 +42,7 @@ def initial_breakpoints(problem: Problem, count: int) -> tuple[list[np.ndarray],
 
 
 def spend_estimate(problem: Problem) -> np.ndarray | None:
-    """Spend per cell of the budget-only problem, by water-filling on the true curves.
+    """Spend per slot of the budget-only problem, by water-filling on the true curves.
 
     None when the objective does not value conversions (reach).
     """

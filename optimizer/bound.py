@@ -5,7 +5,7 @@ For any multipliers ``s`` of the right sign, the Lagrangian
     L(s) = Σ_r s_r · rhs_r + max over the box of [objective − Σ_r s_r · row_r]
 
 is an upper bound on the optimum of the problem on the *true* curves (weak
-duality). Both are separable: one 1-D concave problem per cell
+duality). Both are separable: one 1-D concave problem per slot
 (``φ · f_c(x) + κ_c · x``) and one per channel for reach, solved exactly.
 With the LP's shadow prices the bound is tight to second order, so
 ``(L − achieved) / scale`` certifies how far a plan can be from the optimum.

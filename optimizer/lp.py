@@ -28,7 +28,7 @@ class LinearSolution:
     status : str
         ``optimal``, ``infeasible``, ``unbounded`` or ``not solved``.
     spend : float array
-        Spend per cell (currency).
+        Spend per slot (currency).
     value : float
         LP objective on the piecewise-linear curves (max-sense).
     shadow : float array
@@ -77,7 +77,7 @@ def solve_lp(
     Parameters
     ----------
     conv, reach : Segments or None
-        Conversion segments per cell and reach segments per channel (over
+        Conversion segments per slot and reach segments per channel (over
         impressions); None when the problem does not need them.
     elastic : dict, optional
         Row index -> weight: minimise the weighted violation of these rows.

@@ -3,11 +3,11 @@
 The model is assembled once, vectorised with numpy; a backend (`optimizer.backends`)
 hands it to a solver and returns a `RawSolution`.
 
-Columns, for cells c, segments k and channels j:
+Columns, for slots c (cell × period), segments k and channels j:
 
 - ``x_c`` spend in ``[lower_c, upper_c]``;
 - ``s_ck`` in ``[0, width_ck]``, one sparse link row ``Σ_k s_ck − x_c = 0``
-  per cell; conversions ``Σ slope_ck · s_ck`` (segments fill in order because
+  per slot; conversions ``Σ slope_ck · s_ck`` (segments fill in order because
   the curves are concave);
 - ``r_jk`` reach segments over the channel's impressions, with the link row
   ``Σ_k r_jk − Σ_c∈j impressions_per_currency_unit_c · x_c ≤ 0``;

@@ -1,6 +1,6 @@
 """The allocation problem in solver-neutral form.
 
-Every constraint is linear in three kinds of quantity: spend per cell ``x``,
+Every constraint is linear in three kinds of quantity: spend per slot ``x``,
 total conversions ``F = Σ f_c(x_c)`` and paid reach per channel ``R_j``.
 Ratio KPIs are written in that form (CPA: ``Σx − cpa · F ≤ 0``). The same
 description feeds the LP builder, the Lagrangian bound and the explanations,

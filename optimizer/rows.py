@@ -1,6 +1,6 @@
 """One linear constraint of the allocation problem, and the spend-bound rows every part uses.
 
-A row is linear in spend per cell ``x``, total conversions ``F`` and paid
+A row is linear in spend per slot ``x``, total conversions ``F`` and paid
 reach per channel ``R_j`` (and, for whole decisions, the switches).
 """
 
