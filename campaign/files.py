@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from campaign.outfolder import LOCK_SECONDS, FolderBusyError, write_folder
+from campaign.whatif import COMPARED
 from optimizer import FrontierResult, OptimizationResult
 from scenarios import Scenario, ScenarioError, UsageError, bundled_scenarios, did_you_mean, library_path, printable
 
@@ -244,10 +245,10 @@ def write_simulation(folder: Path, result: Any, scenario: Scenario, document: di
 
 
 def whatif_csv(result: Any) -> str:
-    """One row per option: the compared figures, their differences from the base, each KPI met or not."""
+    """One row per option: the compared figures and its KPIs', their differences from the base, each KPI met or not."""
     kpis = sorted({k for row in result.rows for k in row.get("kpis", {})})
     chances = sorted({k for row in result.rows for k in row.get("probabilities", {})})
-    compared = ("spend", "conversions", "cpa", "roas", "reach", "new_followers", "profit")
+    compared = (*COMPARED, *result.figures)
     fields = ["name", "status", *compared, *(f"{k}_vs_base" for k in compared), *kpis]
     fields += [f"p_{k}" for k in chances] + ["relaxations"]
     flats = []

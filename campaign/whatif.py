@@ -7,11 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from optimizer import Optimizer
-from scenarios import InfeasibleError, Scenario, build_market, finite
+from scenarios import KPIS, InfeasibleError, Scenario, build_market, finite
 from simulation import MonteCarlo, QuarterInputs, ordered_map
 
-#: The columns of a row that are compared with the base.
+#: The columns of a row that are compared with the base, whichever KPIs the options set.
 COMPARED = ("spend", "conversions", "cpa", "roas", "reach", "new_followers", "profit")
+
+
+def kpi_figures(scenarios: list[Scenario]) -> tuple[str, ...]:
+    """The figures of the KPIs any option sets that `COMPARED` lacks, in the catalogue's order (`scenarios.kpis`)."""
+    named = {kpi.name for scenario in scenarios for kpi, _ in scenario.kpis.limits()}
+    return tuple(dict.fromkeys(k.figure for k in KPIS if k.name in named and k.figure not in COMPARED))
 
 
 @dataclass(frozen=True)
@@ -24,13 +30,17 @@ class Point:
 
 @dataclass(frozen=True)
 class WhatIfResult:
-    """One row per option, the base first; `delta` of each row is its difference from the base."""
+    """One row per option, the base first; `delta` of each row is its difference from the base.
+
+    `figures` are the figures of the options' KPIs beyond `COMPARED` (`frequency`, ...), which every row carries too.
+    """
 
     scenario: str
     currency: str
     rows: list[dict[str, Any]]
     simulated_runs: int
     conversion: str = "conversion"
+    figures: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The `whatif --json` document."""
@@ -89,7 +99,7 @@ def evaluate(settings: dict[str, Any], point: Point) -> dict[str, Any]:
     row: dict[str, Any] = {
         "name": point.name,
         "status": "optimal",
-        **{key: float(t[key]) for key in COMPARED},
+        **{key: float(t[key]) for key in (*COMPARED, *settings["figures"])},
         "kpis": {k.name: bool(k.met) for k in result.kpis},
     }
     runs = settings["simulate"]
@@ -120,7 +130,8 @@ def compare(
     progress: Any = None,
 ) -> WhatIfResult:
     """Evaluate every option (in parallel where asked) and set each row's difference from the first, the base."""
-    settings = {"simulate": simulate, "seed": seed, "tolerance": tolerance}
+    figures = kpi_figures([p.scenario for p in points])
+    settings = {"simulate": simulate, "seed": seed, "tolerance": tolerance, "figures": figures}
     rows = []
     for row in ordered_map(evaluate, settings, points, workers=workers, scheduler=scheduler):
         rows.append(row)
@@ -129,9 +140,9 @@ def compare(
     base = rows[0]
     for row in rows:
         if row["status"] == "optimal" and base["status"] == "optimal":
-            row["delta"] = {key: _difference(row[key], base[key]) for key in COMPARED}
+            row["delta"] = {key: _difference(row[key], base[key]) for key in (*COMPARED, *figures)}
     first = points[0].scenario
-    return WhatIfResult(first.name, first.currency, rows, simulate, first.business.conversion)
+    return WhatIfResult(first.name, first.currency, rows, simulate, first.business.conversion, figures)
 
 
 def _difference(value: float, base: float) -> float:

@@ -31,6 +31,7 @@ from scenarios.formatting import (
 from scenarios.jsonable import finite
 from scenarios.kpis import (
     COUNT,
+    FIGURE_BY_NAME,
     FIGURES,
     KPIS,
     MONEY,
@@ -67,6 +68,7 @@ __all__ = [
     "DEFAULT_SCENARIO",
     "EXPONENTIAL",
     "FIGURES",
+    "FIGURE_BY_NAME",
     "KPIS",
     "MATCH_SECONDS",
     "MAX_POINTS",

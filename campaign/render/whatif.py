@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 
-from campaign.render.tables import table
+from campaign.render.tables import kpi_number, table
 from campaign.whatif import fixes, reason_lines
-from scenarios import decimal, money, number, people, percent, signed
+from scenarios import FIGURE_BY_NAME, decimal, money, number, people, percent, signed
 
 
 def whatif(result) -> str:
     """The options side by side, with their differences from the base."""
     cur = result.currency
+    figures = result.figures
     rows = []
     targets: list[str] = []
     for row in result.rows:
@@ -20,7 +21,7 @@ def whatif(result) -> str:
                 targets.append(name)
     for row in result.rows:
         if row["status"] != "optimal":
-            rows.append([row["name"], "infeasible"] + [""] * 8 + [fixes(row)] + [""] * len(targets))
+            rows.append([row["name"], "infeasible"] + [""] * (8 + len(figures)) + [fixes(row)] + [""] * len(targets))
             continue
         delta = row.get("delta", {})
         missed = [k for k, met in row["kpis"].items() if not met]
@@ -35,6 +36,7 @@ def whatif(result) -> str:
             people(row["new_followers"]),
             number(row["profit"]),
             signed(delta.get("profit"), 0),
+            *(kpi_number(name, row[name], cur) for name in figures),
             "all met" if not missed else "missed: " + ", ".join(missed),
         ]
         cells += [percent(row.get("probabilities", {}).get(t, math.nan), 0) for t in targets]
@@ -50,9 +52,10 @@ def whatif(result) -> str:
         "new followers",
         f"profit ({cur})",
         "vs base",
+        *(FIGURE_BY_NAME[name].label.format(currency=cur, conversion=result.conversion) for name in figures),
         "KPIs",
     ] + [f"P({t})" for t in targets]
-    right = [False] + [True] * 9 + [False] + [True] * len(targets)
+    right = [False] + [True] * (9 + len(figures)) + [False] + [True] * len(targets)
     out = [f"{result.scenario}: {len(result.rows)} options compared with the base (first row)"]
     if result.simulated_runs:
         out[0] += f"; chances from {number(result.simulated_runs)} simulated quarters each"

@@ -87,13 +87,37 @@ def test_pnl_lists_the_plans_kpi_targets_with_the_frequency(path):
     assert line(text, "max_frequency") == ["max_frequency", "<=", "8", significant(plan["totals"]["frequency"]), "met"]
 
 
-def test_whatif_compares_options_on_the_frequency_cap(path):
-    document = json.loads(
-        run("whatif", str(path), "--sweep", "kpis.max_frequency=4:8:4", "--simulate", "4", "--seed", "1", "--json")
-    )
+def column(text: str, header: str) -> dict[str, str]:
+    """A right-aligned column of a text table: option name -> the cell that ends where `header` ends."""
+    lines = text.splitlines()
+    at = next(i for i, row in enumerate(lines) if header in row)
+    end = lines[at].index(header) + len(header)
+    return {row.split()[0]: row[:end].split()[-1] for row in lines[at + 2 :] if row.strip()}
+
+
+def test_whatif_compares_options_on_the_frequency_cap(path, tmp_path):
+    args = ("whatif", str(path), "--sweep", "kpis.max_frequency=4:8:4", "--simulate", "4", "--seed", "1")
+    document = json.loads(run(*args, "--json", "-o", str(tmp_path / "out")))
     rows = document["rows"]
+    assert [r["name"] for r in rows] == ["base", "kpis.max_frequency=4", "kpis.max_frequency=8"]
     assert [r["kpis"]["max_frequency"] for r in rows] == [True] * len(rows)
     for r in rows:
         assert 0.0 <= r["probabilities"]["max_frequency"] <= 1.0
-    text = run("whatif", str(path), "--sweep", "kpis.max_frequency=4:8:4", "--simulate", "4", "--seed", "1")
+    # Each option's frequency is optimize's for the scenario with that cap, and the allocation's by hand.
+    for r, cap in zip(rows, (8.0, 4.0, 8.0), strict=True):
+        capped = tmp_path / f"cap{cap:g}.yaml"
+        capped.write_text(yaml.safe_dump(merged(DATA, {"kpis": {"max_frequency": cap}})), encoding="utf-8")
+        plan = json.loads(run("optimize", str(capped), "--json"))
+        assert r["frequency"] == pytest.approx(plan["totals"]["frequency"], rel=1e-9)
+        assert r["frequency"] == pytest.approx(by_hand(plan["allocation"]), rel=1e-6)
+        assert r["frequency"] <= cap * (1 + 1e-6)
+        assert r["delta"]["frequency"] == pytest.approx(r["frequency"] - rows[0]["frequency"], abs=1e-12)
+    assert rows[1]["frequency"] == pytest.approx(4.0, rel=1e-6)  # the tighter cap binds
+    with (tmp_path / "out" / "whatif.csv").open(encoding="utf-8") as file:
+        written = {row["name"]: row for row in csv.DictReader(file)}
+    for r in rows:
+        assert float(written[r["name"]]["frequency"]) == pytest.approx(r["frequency"], rel=1e-9)
+    text = run(*args)
     assert "P(max_frequency)" in text
+    shown = column(text, "frequency (highest channel)")
+    assert shown == {r["name"]: significant(r["frequency"]) for r in rows}
