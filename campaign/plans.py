@@ -16,7 +16,7 @@ from typing import Any
 
 from scenarios import Market, Plan, Scenario, UsageError
 
-#: The largest plan file read (bytes): a result.json of 100,000 cell-periods stays well under it.
+#: The largest plan file read (bytes): a result.json of 100,000 slots stays well under it.
 MAX_PLAN_BYTES = 32 * 1024 * 1024
 
 

@@ -1,4 +1,4 @@
-"""Why each cell-period of a reallocation moved, in words that can be checked.
+"""Why each slot (a cell in one period) of a reallocation moved, in words that can be checked.
 
 The driver of a move is the cell's conversions per currency unit at the
 margin (its learned CPM, CTR and CVR combined through its response curve:
@@ -45,7 +45,7 @@ def changes(
     upper: np.ndarray,
     constraints: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    """The cell-periods that moved, each with its reason and the figures behind it."""
+    """The slots that moved, each with its reason and the figures behind it."""
     market = learned_market
     moved = ~fixed & (np.abs(new - old) >= np.maximum(0.5, 0.005 * old))
     up = new > old

@@ -23,7 +23,7 @@ EXPONENTIAL, HILL, POINTS = 0, 1, 2
 
 @dataclass(frozen=True)
 class Curves:
-    """N response curves, one per cell, evaluated together.
+    """N response curves, one per cell (or per slot, inside a market), evaluated together.
 
     Parameters
     ----------

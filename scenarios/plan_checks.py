@@ -27,7 +27,7 @@ RELATIVE, ABSOLUTE = 1e-6, 0.01
 def allocation_spend(source: str, rows: Sequence[Any], market: Market, name: str) -> np.ndarray:
     """The spend per slot (the market's order) the allocation rows set, each row checked as it is read.
 
-    Each cell-period at most once, so rows of any length fail by row cells × periods + 1 at the latest.
+    Each slot (cell and period) at most once, so rows of any length fail by row cells × periods + 1 at the latest.
     """
     cells = list(market.cell_keys)
     spend, seen = np.zeros(len(cells) * market.periods), set()
