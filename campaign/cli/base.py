@@ -16,7 +16,8 @@ from typing import Any, NoReturn
 
 import click
 
-from campaign.options import CampaignGroup, SchedulerAddress, Workers
+from campaign.app.defaults import TOLERANCE
+from campaign.options import CampaignGroup, FiniteFloat, SchedulerAddress, Workers
 from scenarios import CampaignError, InfeasibleError
 
 EXIT_INFEASIBLE = 3
@@ -41,6 +42,28 @@ scheduler_option = click.option(
 ledger_option = click.option(
     "--ledger", type=click.Path(path_type=Path, dir_okay=False), metavar="PATH", help="The ledger file."
 )
+
+
+def plan_option(purpose: str) -> Any:
+    """The --plan FILE option: `purpose` is what the command does with the plan ("Simulate this plan")."""
+    return click.option(
+        "--plan",
+        "plan_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        metavar="FILE",
+        help=f"{purpose} (result.json or allocation.csv from optimize -o) instead of the optimizer's.",
+    )
+
+
+def tolerance_option(where: str = "") -> Any:
+    """The --tolerance option: the largest proven gap to the true optimum accepted (`where`: "at every point")."""
+    return click.option(
+        "--tolerance",
+        type=FiniteFloat(1e-7, 0.5),
+        default=TOLERANCE,
+        show_default=True,
+        help=f"Largest accepted proven gap to the true optimum{where}, as a fraction (1e-4 = 0.01 %).",
+    )
 
 
 def output_option(files: str) -> Any:

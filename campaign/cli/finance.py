@@ -13,6 +13,7 @@ from campaign.cli.base import (
     cli,
     failures,
     json_option,
+    plan_option,
     quiet_option,
     scheduler_option,
     variant_option,
@@ -24,13 +25,7 @@ from campaign.options import RUNS, RUNS_OR_NONE, SEED
 @cli.command("pnl")
 @click.argument("scenario")
 @variant_option
-@click.option(
-    "--plan",
-    "plan_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    metavar="FILE",
-    help="The P&L of this plan (result.json or allocation.csv from optimize -o) instead of the optimizer's.",
-)
+@plan_option("The P&L of this plan")
 @click.option(
     "--simulate",
     type=RUNS_OR_NONE,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from campaign.app.defaults import FRONTIER_POINTS, TOLERANCE
+from campaign.app.defaults import FRONTIER_POINTS
 from campaign.cli.base import (
     ProgressBar,
     cli,
@@ -17,9 +17,10 @@ from campaign.cli.base import (
     output_option,
     quiet_option,
     solver_option,
+    tolerance_option,
     variant_option,
 )
-from campaign.options import AMOUNT, FiniteFloat
+from campaign.options import AMOUNT
 from scenarios import OBJECTIVES
 
 
@@ -75,13 +76,7 @@ def validate_command(scenario: str, as_json: bool) -> None:
 @click.option(
     "--objective", type=click.Choice(OBJECTIVES), help="What to optimise (overrides the scenario's objective)."
 )
-@click.option(
-    "--tolerance",
-    type=FiniteFloat(1e-7, 0.5),
-    default=TOLERANCE,
-    show_default=True,
-    help="Largest accepted proven gap to the true optimum, as a fraction (1e-4 = 0.01 %).",
-)
+@tolerance_option()
 @solver_option
 @json_option
 @output_option("allocation.csv, result.json")
@@ -136,13 +131,7 @@ def optimize_command(
     show_default=True,
     help="Number of evenly spaced budgets.",
 )
-@click.option(
-    "--tolerance",
-    type=FiniteFloat(1e-7, 0.5),
-    default=TOLERANCE,
-    show_default=True,
-    help="Largest accepted proven gap to the true optimum at every point.",
-)
+@tolerance_option(" at every point")
 @solver_option
 @quiet_option
 @json_option

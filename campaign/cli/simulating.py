@@ -14,6 +14,7 @@ from campaign.cli.base import (
     failures,
     json_option,
     output_option,
+    plan_option,
     quiet_option,
     scheduler_option,
     variant_option,
@@ -25,13 +26,7 @@ from campaign.options import RUNS, RUNS_OR_NONE, SEED, Sweep
 @cli.command("simulate")
 @click.argument("scenario")
 @variant_option
-@click.option(
-    "--plan",
-    "plan_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    metavar="FILE",
-    help="Simulate this plan (result.json or allocation.csv from optimize -o) instead of the optimizer's.",
-)
+@plan_option("Simulate this plan")
 @click.option("--runs", type=RUNS, metavar="N", help="Replications (default: the scenario's simulation.runs).")
 @click.option("--seed", type=SEED, metavar="S", help="Root seed (default: the scenario's seed).")
 @click.option("--no-crisis", is_flag=True, help="Simulate without crises.")
