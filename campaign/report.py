@@ -20,6 +20,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
+from campaign.bands import Band, bands, quarter_spread
 from campaign.render.tables import kpi_number
 from optimizer import FrontierResult, OptimizationResult
 from scenarios import Market, Plan, Scenario, Statement, amount, decimal, number, people, percent
@@ -161,50 +162,32 @@ def frontier_chart(frontier: FrontierResult) -> str:
     return svg(fig)
 
 
-def band_charts(reps: list[Replication], scenario: Scenario) -> list[tuple[str, str]]:
-    """The KPIs over the weeks, to date: P5–P95 fans, the median, and each KPI's target.
-
-    Conversions always; clicks, new followers, negative feedback, CPA and ROAS where the
-    scenario sets a target for them.
-    """
-    k = scenario.kpis
-    days = len(reps[0].daily["spend"])
-    weeks = np.minimum(np.arange(days) // 7, (days - 1) // 7)
-    end_of_week = np.array([np.flatnonzero(weeks == w).max() for w in range(weeks.max() + 1)])
-
-    def to_date(name: str) -> np.ndarray:
-        return np.cumsum(np.array([r.daily[name] for r in reps]), axis=1)[:, end_of_week]
-
-    spend, conversions = to_date("spend"), to_date("conversions")
-    revenue = to_date("revenue")
-    series = [(f"{scenario.business.conversion}s", conversions, k.min_conversions)]
-    if k.min_clicks is not None:
-        series.append(("clicks", to_date("clicks"), k.min_clicks))
-    if k.min_new_followers is not None:
-        series.append(("new followers", to_date("new_followers"), k.min_new_followers))
-    if k.max_negative_feedback is not None:
-        series.append(("negative feedback", to_date("negative_feedback"), k.max_negative_feedback))
-    if k.max_cpa is not None:
-        cpa = np.divide(spend, conversions, out=np.full_like(spend, np.nan), where=conversions > 0)
-        series.append((f"CPA ({scenario.currency})", cpa, k.max_cpa))
-    if k.min_roas is not None:
-        roas = np.divide(revenue, spend, out=np.full_like(spend, np.nan), where=spend > 0)
-        series.append(("ROAS", roas, k.min_roas))
-    x = np.arange(1, len(end_of_week) + 1)
+def band_charts(bands: list[Band]) -> list[tuple[str, str]]:
+    """The KPIs over the weeks, to date: P5–P95 fans, the median, and each KPI's target (`campaign.bands`)."""
     out = []
-    for label, stack, target in series:
-        p5, p50, p95 = np.nanpercentile(stack, [5, 50, 95], axis=0)
+    for band in bands:
+        x = np.arange(1, band.values.shape[1] + 1)
+        p5, p50, p95 = np.nanpercentile(band.values, [5, 50, 95], axis=0)
         fig, ax = plt.subplots(figsize=(4.2, 2.5))
         ax.fill_between(x, p5, p95, color=COLOURS[0], alpha=0.25, label="P5–P95")
         ax.plot(x, p50, color=COLOURS[0], label="median")
-        if target is not None:
-            ax.axhline(target, color=COLOURS[3], linestyle="--", label="target")
+        if band.target is not None:
+            ax.axhline(band.target, color=COLOURS[3], linestyle="--", label="target")
         ax.set_xlabel("week")
-        ax.set_title(f"{label} to date", fontsize=9)
+        ax.set_title(f"{band.label} to date", fontsize=9)
         ax.legend(frameon=False, fontsize=7)
         ax.spines[["top", "right"]].set_visible(False)
-        out.append((label, svg(fig)))
+        out.append((band.label, svg(fig)))
     return out
+
+
+def band_table(bands: list[Band], currency: str) -> dict[str, Any]:
+    """Each band's figure at the end of the simulated quarter: its target, P5, median and P95."""
+    rows = []
+    for band in bands:
+        target = "" if band.target is None else f"{band.symbol} {kpi_number(band.figure, band.target, currency)}"
+        rows.append([band.label, target, *(kpi_number(band.figure, v, currency) for v in quarter_spread(band))])
+    return _table(["figure", "target", "P5", "median", "P95"], rows, [False, True, True, True, True])
 
 
 def crisis_chart(reps: list[Replication]) -> str | None:
@@ -256,6 +239,7 @@ def build(
     for name, channel in scenario.channels.items():
         sources += [[f"channels.{name}.{key}", text] for key, text in channel.sources.items()]
     crisis = crisis_chart(reps)
+    weekly = bands(reps, scenario, market.audience)
     context = {
         "title": f"{scenario.name}{f' ({variant})' if variant else ''}",
         "style": Markup(STYLE),
@@ -299,7 +283,8 @@ def build(
         ),
         "frontier": _chart("frontier", "Best conversions and profit by budget", frontier_chart(frontier)),
         "runs": len(reps),
-        "bands": [_chart(f"band-{name}", name, figure) for name, figure in band_charts(reps, scenario)],
+        "bands": [_chart(f"band-{name}", name, figure) for name, figure in band_charts(weekly)],
+        "band_table": band_table(weekly, cur),
         "crisis": (
             _chart("crisis", "The simulated quarter with the most negative mentions", crisis) if crisis else None
         ),

@@ -60,7 +60,9 @@ def deliver(s: Quarter, day: int, fraction: float) -> None:
         s.stats["conversions_lost"] += base - expected.sum() * hit * hit
         s.stats["ad_impressions"] += float(impressions.sum())
     s.shown += impressions
-    s.channel_impressions += np.bincount(q.cell_channel, weights=impressions, minlength=len(q.channels))
+    by_channel = np.bincount(q.cell_channel, weights=impressions, minlength=len(q.channels))
+    s.channel_impressions += by_channel
+    s.channel_daily[day] += by_channel
     for key, value in (
         ("spend", spend.sum()),
         ("impressions", impressions.sum()),
@@ -87,6 +89,8 @@ def deliver(s: Quarter, day: int, fraction: float) -> None:
         s.daily["orders"][day] += conversions
         s.daily["revenue"][day] += conversions * q.value_per_conversion
     s.daily["clicks"][day] += clicks.sum()
+    s.daily["engagement"][day] += engagement.sum()
+    s.daily["bounces"][day] += bounces.sum()
     s.daily["negative_feedback"][day] += negative.sum()
 
 

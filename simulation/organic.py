@@ -35,6 +35,7 @@ def posting(s: Quarter) -> Generator[simpy.Event, object, None]:
             reach = rng.binomial(s.followers[j], min(1.0, q.reach_rate[j] * q.post_decay[j] ** k))
             engaged = rng.binomial(reach, min(1.0, q.organic_engagement[j] * factor))
             s.totals["engagement"] += engaged
+            s.daily["engagement"][min(int(s.env.now // 24), q.days - 1)] += engaged
             counts = np.zeros(len(q.channels), dtype=np.int64)
             counts[j] = engaged
             s.gain(counts)

@@ -26,7 +26,8 @@ class Replication:
     crises); `community` holds `messages`, `response_hours` (mean) and
     `unanswered` (share still waiting at the end); `daily` maps series names
     to one value per day; `channel_impressions` and `channel_reach` hold the
-    paid impressions and people reached per channel (the frequency's parts).
+    paid impressions and people reached per channel (the frequency's parts),
+    `channel_daily` the paid impressions per day (rows) and channel (columns).
     """
 
     kpis: dict[str, float]
@@ -35,6 +36,7 @@ class Replication:
     daily: dict[str, np.ndarray]
     channel_impressions: np.ndarray = field(default_factory=lambda: np.zeros(0))
     channel_reach: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    channel_daily: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
 def result(s: Quarter) -> Replication:
@@ -85,4 +87,6 @@ def result(s: Quarter) -> Replication:
         "response_hours": float(np.mean(s.waits)) if s.waits else math.nan,
         "unanswered": (s.messages - answered) / s.messages if s.messages else 0.0,
     }
-    return Replication(kpis, crisis, community, s.daily, s.channel_impressions.copy(), channel_reach)
+    return Replication(
+        kpis, crisis, community, s.daily, s.channel_impressions.copy(), channel_reach, s.channel_daily.copy()
+    )

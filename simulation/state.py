@@ -32,6 +32,7 @@ class Quarter:
         self.shown = np.zeros(self.cells)  # impressions on each cell's current creative
         self.creatives_left = np.maximum(q.creatives - 1.0, 0.0)
         self.channel_impressions = np.zeros(len(q.channels))
+        self.channel_daily = np.zeros((q.days, len(q.channels)))  # paid impressions per day and channel
         self.totals = dict.fromkeys(
             ("spend", "impressions", "clicks", "conversions", "engagement", "negative_feedback", "bounces"), 0.0
         )
@@ -56,6 +57,8 @@ class Quarter:
             "spend",
             "conversions",
             "clicks",
+            "engagement",
+            "bounces",
             "orders",
             "revenue",
             "followers",

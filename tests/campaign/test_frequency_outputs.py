@@ -1,4 +1,4 @@
-"""max_frequency in every output: optimize, simulate, pnl and whatif, as JSON and as text, each figure recomputed."""
+"""max_frequency in every output: optimize, simulate, pnl, whatif and the report, each figure recomputed."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from campaign.cli import cli
 from scenarios.formatting import significant
+from tests.campaign.test_report import Tables
 from tests.conftest import BASE, merged
 
 #: The two-channel scenario over four weeks; a cap of 8 binds on instagram (25 impressions per person without it).
@@ -121,3 +122,27 @@ def test_whatif_compares_options_on_the_frequency_cap(path, tmp_path):
     assert "P(max_frequency)" in text
     shown = column(text, "frequency (highest channel)")
     assert shown == {r["name"]: significant(r["frequency"]) for r in rows}
+
+
+def test_the_report_shows_the_frequency_in_its_kpis_and_its_simulated_quarter(path, tmp_path):
+    page = tmp_path / "freq.html"
+    run("report", str(path), "--simulate", "12", "-o", str(page))
+    text = page.read_text(encoding="utf-8")
+    plan = json.loads(run("optimize", str(path), "--json"))
+    simulated = json.loads(run("simulate", str(path), "--runs", "12", "--json"))["kpis"]
+    parser = Tables()
+    parser.feed(text)
+    kpis = next(t for t in parser.tables if t[0][:3] == ["KPI", "target", "plan"])
+    row = next(r for r in kpis if r[0] == "max_frequency")
+    assert row[1:4] == ["<= 8", significant(plan["totals"]["frequency"]), "met"]
+    quarter = next(t for t in parser.tables if t[0] == ["figure", "target", "P5", "median", "P95"])
+    shown = {r[0]: r[1:] for r in quarter[1:]}
+    assert list(shown) == ["conversions", "clicks", "frequency (highest channel)"]
+    spread = simulated["frequency"]
+    assert shown["frequency (highest channel)"] == [
+        "<= 8",
+        significant(spread["p5"]),
+        significant(spread["p50"]),
+        significant(spread["p95"]),
+    ]
+    assert 'data-chart="band-frequency (highest channel)"' in text

@@ -96,6 +96,31 @@ def test_the_report_is_self_contained_and_carries_optimizes_numbers(reports):
         assert "Assumptions and sources" in text
 
 
+def test_the_simulated_quarter_shows_every_kpi_the_scenario_sets_as_simulate_reports_it(reports):
+    # cafe-chain-q1 sets min_reach, min_new_followers, max_cpa, min_roas, max_bounce_rate, max_negative_feedback.
+    runner = CliRunner()
+    text = reports["cafe-chain-q1"].read_text(encoding="utf-8")
+    simulated = json.loads(runner.invoke(cli, ["simulate", "cafe-chain-q1", "--runs", "30", "--json"]).stdout)
+    parser = Tables()
+    parser.feed(text)
+    quarter = next(t for t in parser.tables if t[0] == ["figure", "target", "P5", "median", "P95"])
+    shown = {row[0]: row[1:] for row in quarter[1:]}
+    figures = {
+        "pre-orders": ("conversions", "", "{:,.0f}"),
+        "paid reach": ("reach", ">= 320,000", "{:,.0f}"),
+        "new followers": ("new_followers", ">= 5,000", "{:,.0f}"),
+        "CPA (EUR)": ("cpa", "<= 16.00", "{:.2f}"),
+        "ROAS": ("roas", ">= 2", "{:.3g}"),
+        "bounce rate": ("bounce_rate", "<= 0.7", "{:.3g}"),
+        "negative feedback": ("negative_feedback", "<= 900", "{:,.0f}"),
+    }
+    assert list(shown) == list(figures)
+    for label, (figure, target, written) in figures.items():
+        spread = simulated["kpis"][figure]
+        assert shown[label] == [target, *(written.format(spread[p]) for p in ("p5", "p50", "p95"))], label
+        assert f'data-chart="band-{label}"' in text
+
+
 def test_every_chart_renders_in_a_real_browser_without_console_errors(reports):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
