@@ -8,8 +8,12 @@ import numpy as np
 import pytest
 
 from campaign.bands import Band, quarter_spread, to_date, week_ends
-from scenarios.kpis import KPI_BY_NAME
-from simulation import Replication
+from optimizer import Optimizer
+from scenarios.kpis import KPI_BY_NAME, KPIS
+from scenarios.library import library_path
+from scenarios.loader import load_scenario
+from scenarios.market_build import build_market
+from simulation import MonteCarlo, QuarterInputs, Replication
 
 AUDIENCE = np.array([1000.0, 4000.0])
 DAYS = 10  # a week and a short week of three days
@@ -62,3 +66,21 @@ def test_the_quarters_spread_is_over_its_finite_figures():
     values = np.array([[0.0, 1.0], [0.0, math.nan], [0.0, 3.0]])
     band = Band("max_cpa", "cpa", "CPA", values, 16.0, "<=")
     assert quarter_spread(band) == pytest.approx(tuple(np.percentile([1.0, 3.0], [5, 50, 95])))
+
+
+def test_every_kpi_of_the_catalogue_has_its_figure_week_by_week_and_the_days_add_up_to_the_quarter():
+    scenario = load_scenario(library_path("cafe-chain-q1"))
+    market = build_market(scenario)
+    plan = Optimizer().optimize(scenario).plan
+    reps = MonteCarlo(3, seed=4).replicate(QuarterInputs.build(scenario, plan, market))
+    for r in reps:
+        assert r.daily["engagement"].sum() == pytest.approx(r.kpis["engagement"], rel=1e-12)
+        assert r.daily["bounces"].sum() / r.daily["clicks"].sum() == pytest.approx(r.kpis["bounce_rate"], rel=1e-12)
+        assert r.channel_daily.sum(axis=0) == pytest.approx(r.channel_impressions, rel=1e-12)
+    ends = week_ends(len(reps[0].daily["spend"]))
+    for kpi in KPIS:
+        values = to_date(kpi, reps, ends, market.audience)
+        assert values.shape == (3, len(ends)), kpi.name
+        assert values[:, -1].tolist() == [r.kpis[kpi.figure] for r in reps], kpi.name
+        if kpi.form == "total":  # a running total never falls (the last week is the quarter's own, drawn, figure)
+            assert (np.diff(values[:, :-1], axis=1) >= 0).all(), kpi.name
