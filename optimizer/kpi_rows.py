@@ -4,7 +4,7 @@ A ``total`` KPI is the row ``figure (sense) limit`` with what no decision
 changes (the organic plan's engagement and followers) moved to the right.
 A ``ratio`` KPI ``n / d`` is written ``n − L·d ≤ 0`` (a cap) or
 ``L·d − n ≤ 0`` (a floor): kind `RATIO`, its limit in the coefficients.
-A ``channel_cap`` (frequency) is one row per channel with paid cells,
+A ``channel_cap`` (frequency) is one row per channel of the market,
 ``I_j ≤ A_j · g⁻¹(F)`` on the channel's impressions: kind `FREQUENCY`, exact
 because a channel's frequency rises strictly with its impressions.
 """

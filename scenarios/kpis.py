@@ -2,8 +2,8 @@
 
 A *figure* is a horizon total (`spend`, `reach`, `cpa`, ...): the market
 model (`scenarios.market`) and the simulator compute the base figures, and the
-derived ones (bounce rate, CPA, ROAS, profit, frequency) are computed from
-them here, by `derived`, for both. A *KPI* (`min_reach`, `max_cpa`, ...) is a
+derived ones are computed from them here for both: bounce rate, CPA, ROAS
+and frequency by `derived`, profit by `profit`. A *KPI* (`min_reach`, `max_cpa`, ...) is a
 floor or cap on one figure: its entry says its sense, the unit of its limit,
 the figure it limits, how the figure reads in words, and how the optimizer
 writes it as linear rows (`form`):
@@ -237,6 +237,7 @@ KPIS: tuple[Kpi, ...] = (
         "paid impressions per person reached, in each channel (the figure is the highest channel's)",
         form="channel_cap",
         lowest=1.0,
+        above=True,  # a frequency of 1 or less allows no impressions at all (`frequency_room`)
     ),
 )
 

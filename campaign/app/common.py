@@ -17,8 +17,8 @@ from campaign.app.defaults import FRONTIER_POINTS
 from campaign.files import locate_scenario
 from campaign.ledger import Ledger, LedgerRow
 from campaign.plans import read_plan
-from optimizer import Optimizer, budget_grid
-from scenarios import InfeasibleError, Market, Plan, Scenario, UsageError, load_scenario
+from optimizer import OptimizationResult, Optimizer, budget_grid
+from scenarios import InfeasibleError, Market, Plan, Scenario, UsageError, load_scenario, scenario_caveats
 
 #: A progress report: `(done, total)` units of work (budgets, options or simulated quarters).
 Progress = Callable[[int, int], None]
@@ -53,6 +53,14 @@ class InfeasiblePlanError(InfeasibleError):
         self.warnings = warnings
 
 
+def optimal(scenario: Scenario, variant: str | None) -> OptimizationResult:
+    """The optimizer's plan of `scenario`; raises `InfeasiblePlanError` with the scenario's caveats when none exists."""
+    try:
+        return Optimizer().optimize(scenario, variant=variant)
+    except InfeasibleError as error:
+        raise InfeasiblePlanError(error, scenario_caveats(scenario)) from None
+
+
 @dataclass(frozen=True)
 class ChosenPlan:
     """The plan to simulate or account for, and what the optimizer expects of it."""
@@ -79,7 +87,7 @@ def plan_for(scenario: Scenario, variant: str | None, market: Market, plan: Plan
         return ChosenPlan(plan, None)
     if plan is not None:
         return ChosenPlan(read_plan(plan, scenario, variant, market), None)
-    optimized = Optimizer().optimize(scenario, variant=variant)
+    optimized = optimal(scenario, variant)
     return ChosenPlan(optimized.plan, optimized.totals)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from campaign.app.common import Progress, budgets, counter, load
+from campaign.app.common import Progress, budgets, counter, load, optimal
 from campaign.app.defaults import REPORT_RUNS
 from campaign.files import check_output_file, write_atomic
 from campaign.report import build
-from optimizer import Frontier, Optimizer
+from optimizer import Frontier
 from scenarios import UsageError, build_market, daily_plan, statement
 from simulation import MonteCarlo, QuarterInputs, summarise
 
@@ -29,7 +29,7 @@ def report(
         check_output_file(output, ".html")
         loaded = load(scenario, variant)
         market = build_market(loaded)
-        result = Optimizer().optimize(loaded, variant=variant)
+        result = optimal(loaded, variant)
         frontier = Frontier().compute(loaded, budgets(loaded), variant)
         plan = result.plan
         inputs = QuarterInputs.build(loaded, plan, market)

@@ -56,7 +56,11 @@ def simulate(
     chosen = plan_for(loaded, variant, market, plan)
     inputs = QuarterInputs.build(loaded, chosen.plan, market)
     engine = MonteCarlo(
-        runs or loaded.simulation.runs, loaded.seed if seed is None else seed, workers, scheduler, crises=crises
+        loaded.simulation.runs if runs is None else runs,
+        loaded.seed if seed is None else seed,
+        workers,
+        scheduler,
+        crises=crises,
     )
     result = engine.run(inputs, loaded.name, variant, counter(engine.runs, progress))
     written = write_simulation(output, result, loaded, result.to_dict()) if output is not None else []
@@ -85,8 +89,10 @@ def whatif(
     base = load_scenario(path)
     if variants is None:
         names = [] if sweeps else sorted(base.variants)
+    elif variants == "all":
+        names = sorted(base.variants)
     else:
-        names = sorted(base.variants) if variants == "all" else list(variants)
+        names = [variants] if isinstance(variants, str) else list(variants)  # one name, or several
     points = [Point("base", base)]
     points += [Point(name, load_scenario(path, name)) for name in names if name]
     for text in sweeps:

@@ -164,8 +164,9 @@ def failures(
 class ProgressBar:
     """A progress bar on stderr for `(done, total)` reports, only when stderr is a terminal and not --quiet."""
 
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, label: str = "simulating") -> None:
         self.show = not quiet and sys.stderr.isatty()
+        self.label = label
         self.bar: Any = None
         self.done = 0
 
@@ -176,7 +177,7 @@ class ProgressBar:
 
     def report(self, done: int, total: int) -> None:
         if self.bar is None:
-            self.bar = click.progressbar(length=total, label="simulating", file=sys.stderr)
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
             self.bar.__enter__()
         self.bar.update(done - self.done)
         self.done = done

@@ -161,6 +161,6 @@ def frontier_command(
     from campaign import app
     from campaign.render.frontier import frontier
 
-    with ProgressBar(quiet) as bar, failures(scenario, variant, as_json, exit_3=False):
+    with ProgressBar(quiet, "optimising each budget") as bar, failures(scenario, variant, as_json, exit_3=False):
         done = app.frontier(scenario, variant, start, stop, points, tolerance, solver, output, bar.progress)
     emit(done.result.to_dict(), lambda: frontier(done.result), done.written, as_json)

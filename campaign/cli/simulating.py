@@ -109,8 +109,9 @@ def whatif_command(
 
     SCENARIO is a YAML file or the name of a bundled scenario. Each option is
     optimised (and with --simulate, simulated); the table shows spend,
-    conversions, CPA, ROAS, reach, new followers, profit, which KPIs hold,
-    and the differences from the base.
+    conversions, CPA, ROAS, reach, new followers, profit, the figure of each
+    other KPI the scenario sets, which KPIs hold, and the differences from
+    the base.
 
     Example: campaign whatif cafe-chain-q1 --variants all --sweep budget.total=12000:24000:3000
     """
@@ -120,6 +121,6 @@ def whatif_command(
     names: list[str] | Literal["all"] | None = None
     if variants is not None:
         names = "all" if variants == "all" else [v.strip() for v in variants.split(",")]
-    with ProgressBar(quiet) as bar, failures(scenario, as_json=as_json, exit_3=False):
+    with ProgressBar(quiet, "comparing options") as bar, failures(scenario, as_json=as_json, exit_3=False):
         done = app.whatif(scenario, names, sweeps, simulate, seed, workers, scheduler, output, bar.progress)
     emit(done.result.to_dict(), lambda: whatif(done.result), done.written, as_json)

@@ -22,7 +22,7 @@ import campaign.app as app
 from campaign.app.defaults import TOLERANCE
 from campaign.cli import cli
 from optimizer import DEFAULT_TOLERANCE
-from scenarios.errors import InfeasibleError, UsageError
+from scenarios.errors import CampaignError, InfeasibleError, UsageError
 from scenarios.library import library_path
 
 CAFE = "cafe-chain-q1"
@@ -231,3 +231,37 @@ def test_the_command_lines_defaults_are_the_use_cases():
         options = {p.name: p.default for p in cli.commands[command].params}
         defaults = inspect.signature(function).parameters
         assert {n: options[n] for n in names} == {n: defaults[n].default for n in names}, command
+
+
+def test_every_use_case_that_optimises_carries_the_caveats_of_an_infeasible_scenario(tmp_path):
+    import yaml
+
+    data = yaml.safe_load(library_path(CAFE).read_text(encoding="utf-8"))
+    for channel in data["channels"].values():
+        channel.setdefault("organic", {})["follow_rate"] = 0.0  # no new followers: the followers floor cannot hold
+    path = tmp_path / "no-followers.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(app.InfeasiblePlanError) as optimizing:
+        app.optimize(path)
+    assert any("kpis.min_new_followers (5,000) cannot be met" in w for w in optimizing.value.warnings)
+    for run in (
+        lambda: app.simulate(path, runs=2),
+        lambda: app.pnl(path),
+        lambda: app.report(path, tmp_path / "report.html", simulate=2),
+    ):
+        with pytest.raises(app.InfeasiblePlanError) as caught:
+            run()
+        assert caught.value.warnings == optimizing.value.warnings
+        assert str(caught.value) == str(optimizing.value)
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_simulate_refuses_zero_runs_rather_than_running_the_scenarios_number():
+    with pytest.raises(CampaignError, match="the number of runs must be a whole number of at least 1, got 0"):
+        app.simulate(CAFE, runs=0)
+
+
+def test_whatif_takes_one_variant_name_as_a_string():
+    one = app.whatif(CAFE, variants="lean").result.to_dict()
+    assert [row["name"] for row in one["rows"]] == ["base", "lean"]
+    assert without_clock(one) == without_clock(app.whatif(CAFE, variants=["lean"]).result.to_dict())

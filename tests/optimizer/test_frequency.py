@@ -16,7 +16,7 @@ from scipy.optimize import brentq
 
 from optimizer import Optimizer
 from scenarios import build_market
-from scenarios.errors import InfeasibleError
+from scenarios.errors import InfeasibleError, ScenarioError
 from scenarios.kpis import frequency_at, frequency_room
 from scenarios.loader import resolve
 from tests.conftest import BASE, merged
@@ -159,9 +159,14 @@ def test_an_infeasible_cap_names_the_frequency_that_alone_allows_a_plan():
     assert "(the instagram frequency cap): raise it from 1.05 to" in str(caught.value)
 
 
-def test_a_cap_below_one_is_refused_by_the_schema():
-    with pytest.raises(Exception, match="max_frequency"):
-        one(kpis={"max_frequency": 0.5})
+@pytest.mark.parametrize("cap", [0.5, 1, 1.0])
+def test_a_cap_of_one_or_less_is_refused_by_the_schema(cap):
+    # g(u) > 1 for every u > 0: a cap of 1 allows no impressions at all, so it is as unworkable as one below 1.
+    with pytest.raises(ScenarioError) as caught:
+        one(kpis={"max_frequency": cap})
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("kpis.max_frequency", f"{cap} is out of range: must be greater than 1")
+    ]
 
 
 def test_scenarios_without_the_cap_have_no_frequency_rows(two_channels):
