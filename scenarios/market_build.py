@@ -29,15 +29,12 @@ def build_market(scenario: Scenario) -> Market:
     channel_of: list[int] = []
     formats: list[str] = []
     cpm, ctr, cvr, bounce, eng, neg, lower, upper = ([] for _ in range(8))
-    kind, maximum, scale, alpha = [], [], [], []
     keys: list[str] = []
     production: list[float] = []
     available: list[np.ndarray] = []
-    points: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for j, name in enumerate(names):
         ch = scenario.channels[name]
         for fmt_name, fmt in ch.formats.items():
-            i = len(channel_of)
             channel_of.append(j)
             formats.append(fmt_name)
             c_cpm = ch.cpm * fmt.cpm_factor
@@ -54,39 +51,7 @@ def build_market(scenario: Scenario) -> Market:
             upper.append(fmt.spend.max if fmt.spend.max is not None else math.inf)
             keys.append(f"{name}.{fmt_name}")
             available.append(_running(ch, scenario.periods.count))
-            curve = scenario.response.get(f"{name}.{fmt_name}")
-            if isinstance(curve, HillCurve):
-                kind.append(HILL)
-                maximum.append(curve.max)
-                scale.append(curve.half_saturation)
-                alpha.append(curve.alpha)
-            elif isinstance(curve, ExponentialCurve):
-                kind.append(EXPONENTIAL)
-                maximum.append(curve.max)
-                scale.append(curve.scale)
-                alpha.append(1.0)
-            elif isinstance(curve, PointsCurve):
-                xs = np.asarray(curve.spend, dtype=float)
-                ys = np.asarray(curve.conversions, dtype=float)
-                if xs[0] > 0:
-                    xs, ys = np.concatenate([[0.0], xs]), np.concatenate([[0.0], ys])
-                kind.append(POINTS)
-                points[i] = (xs, ys)
-                maximum.append(float(ys[-1]))
-                scale.append(float(xs[-1]))
-                alpha.append(1.0)
-            else:
-                saturation = ch.audience * fmt.audience_share * ch.in_market
-                slope = 1000.0 * c_ctr * c_cvr / c_cpm
-                kind.append(EXPONENTIAL)
-                if saturation > 0 and slope > 0:
-                    maximum.append(saturation)
-                    scale.append(saturation / slope)
-                else:
-                    maximum.append(0.0)
-                    scale.append(1.0)
-                alpha.append(1.0)
-    curves = Curves(np.array(kind), np.array(maximum, float), np.array(scale, float), np.array(alpha, float), points)
+    curves = cell_curves(scenario)
     channels = [scenario.channels[n] for n in names]
     # Expand cells to slots (cell × period). A cell's curve covers the horizon; a period of it
     # buys the curve scaled so an even split over T periods gives the horizon's curve back:
@@ -143,6 +108,58 @@ def build_market(scenario: Scenario) -> Market:
         fixed_post_hours=float(sum(c.organic.posts_per_week * c.organic.hours_per_post for c in channels)),
         **whole,
     )
+
+
+def cell_curves(scenario: Scenario) -> Curves:
+    """Each cell's response curve over the whole horizon (currency to conversions), in the market's cell order.
+
+    A cell without an explicit curve gets the exponential whose maximum is its in-market audience and whose
+    initial slope is 1000 · CTR · CVR / CPM.
+    """
+    kind: list[int] = []
+    maximum: list[float] = []
+    scale: list[float] = []
+    alpha: list[float] = []
+    points: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for name, ch in scenario.channels.items():
+        for fmt_name, fmt in ch.formats.items():
+            i = len(kind)
+            c_cpm = ch.cpm * fmt.cpm_factor
+            c_ctr = min(1.0, ch.ctr * fmt.ctr_factor)
+            c_cvr = min(1.0, ch.cvr * fmt.cvr_factor)
+            curve = scenario.response.get(f"{name}.{fmt_name}")
+            if isinstance(curve, HillCurve):
+                kind.append(HILL)
+                maximum.append(curve.max)
+                scale.append(curve.half_saturation)
+                alpha.append(curve.alpha)
+            elif isinstance(curve, ExponentialCurve):
+                kind.append(EXPONENTIAL)
+                maximum.append(curve.max)
+                scale.append(curve.scale)
+                alpha.append(1.0)
+            elif isinstance(curve, PointsCurve):
+                xs = np.asarray(curve.spend, dtype=float)
+                ys = np.asarray(curve.conversions, dtype=float)
+                if xs[0] > 0:
+                    xs, ys = np.concatenate([[0.0], xs]), np.concatenate([[0.0], ys])
+                kind.append(POINTS)
+                points[i] = (xs, ys)
+                maximum.append(float(ys[-1]))
+                scale.append(float(xs[-1]))
+                alpha.append(1.0)
+            else:
+                saturation = ch.audience * fmt.audience_share * ch.in_market
+                slope = 1000.0 * c_ctr * c_cvr / c_cpm
+                kind.append(EXPONENTIAL)
+                if saturation > 0 and slope > 0:
+                    maximum.append(saturation)
+                    scale.append(saturation / slope)
+                else:
+                    maximum.append(0.0)
+                    scale.append(1.0)
+                alpha.append(1.0)
+    return Curves(np.array(kind), np.array(maximum, float), np.array(scale, float), np.array(alpha, float), points)
 
 
 def _whole_decisions(scenario: Scenario, organic: OrganicOutlook) -> dict[str, np.ndarray]:
