@@ -36,11 +36,14 @@ class HighsSession:
         else:
             low, up = matrix.row_lower, matrix.row_upper
             self._highs.changeRowsBounds(len(rows), rows.astype(np.int32), low[rows], up[rows])
-            self._highs.run()
+            _run(self._highs)
         return _read(self._highs, matrix)
 
 
 HIGHS = HighsBackend()
+
+#: HiGHS's `simplex_strategy` value for the primal simplex.
+PRIMAL_SIMPLEX = 4
 
 
 def _model(matrix: Matrix) -> Any:
@@ -80,8 +83,23 @@ def _model(matrix: Matrix) -> Any:
         h.setOptionValue("mip_heuristic_run_rins", False)
         h.setOptionValue("mip_heuristic_run_rens", False)
     h.passModel(lp)
-    h.run()
+    _run(h)
     return h
+
+
+def _run(h: Any) -> None:
+    """Solve; when the dual simplex ends without a verdict (status Unknown, seen on badly scaled infeasible
+    LPs), solve again from scratch with the primal simplex, which settles them."""
+    import highspy
+
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kUnknown:
+        return
+    _, strategy = h.getOptionValue("simplex_strategy")
+    h.clearSolver()
+    h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
+    h.run()
+    h.setOptionValue("simplex_strategy", strategy)
 
 
 def _read(h: Any, matrix: Matrix) -> RawSolution:

@@ -134,3 +134,14 @@ def test_the_command_line_offers_the_registered_solvers():
 
     options = [p for c in cli.commands.values() for p in c.params if p.name == "solver"]
     assert {(tuple(p.type.choices), p.default) for p in options} == {(SOLVERS, DEFAULT_SOLVER)}
+
+
+def test_a_badly_scaled_infeasible_plan_is_explained_not_left_unsolved():
+    """HiGHS's dual simplex ends this LP with status Unknown; the backend settles it with the primal simplex,
+    and CBC agrees it is infeasible."""
+    from scenarios.loader import load_scenario
+
+    scenario = load_scenario(Path(__file__).parent / "data" / "badly_scaled_infeasible.yaml")
+    for solver in SOLVERS:
+        with pytest.raises(InfeasibleError, match="lower it from 5,000"):
+            Optimizer(solver=solver).optimize(scenario)
