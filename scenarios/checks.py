@@ -27,6 +27,7 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     problems += _check_sources(scenario)
     problems += _check_periods(scenario)
     problems += _check_mapping(scenario)
+    problems += _check_calibration(scenario)
     return problems
 
 
@@ -87,6 +88,21 @@ def _check_names(scenario: Scenario) -> list[Problem]:
                     Problem(f"channels.{name}.formats.{fmt}", f"'{fmt}' is not a valid format name: {rule}")
                 )
     return problems
+
+
+def _check_calibration(scenario: Scenario) -> list[Problem]:
+    if scenario.calibration is None:
+        return []
+    cells = cell_keys(scenario)
+    return [
+        Problem(
+            f"calibration.cells.{key}",
+            f"unknown cell '{key}'{did_you_mean(key, cells)}; expected a channel.format cell of this scenario: "
+            f"{one_of(cells)}",
+        )
+        for key in scenario.calibration.cells
+        if key not in cells
+    ]
 
 
 def _check_response(scenario: Scenario) -> list[Problem]:

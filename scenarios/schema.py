@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from scenarios.actuals_schema import Actuals
+from scenarios.calibration_schema import Calibration
 from scenarios.closed import Closed, Factor, Money, PositiveMoney, Rate
 from scenarios.kpis_schema import Kpis
 from scenarios.simulation_schema import Simulation
@@ -384,5 +385,6 @@ class Scenario(Closed):
     team: Team | None = None
     simulation: Simulation = Simulation()
     actuals: Actuals = Actuals()
+    calibration: Calibration | None = None
     sources: dict[str, str] = {}
     variants: dict[Identifier, dict[str, object]] = {}

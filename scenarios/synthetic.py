@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from scenarios.calibrated import set_figures
 from scenarios.calibration import PRIOR, Prior, cell_priors
 from scenarios.history import WeeklyHistory, monday
+from scenarios.loader import resolve
 from scenarios.schema import Scenario
 
 #: Log-normal σ of a cell's typical weekly spend around an even split of the budget, and of each week around it.
@@ -95,3 +97,12 @@ def history(scenario: Scenario, truth: Truth, weeks: int, last_day: dt.date, see
         conversions,
         np.ones((n, weeks), dtype=bool),
     )
+
+
+def true_scenario(scenario: Scenario, truth: Truth) -> Scenario:
+    """`scenario` with every cell's figures and curve at the truth (as `campaign calibrate` writes a cell)."""
+    data = scenario.model_dump(mode="json", exclude={"calibration"}, exclude_none=True)
+    for i, prior in enumerate(cell_priors(scenario)):
+        figures = (float(truth.cpm[i]), float(truth.ctr[i]), float(truth.cvr[i]), float(truth.rho[i]))
+        set_figures(data, scenario, prior, figures, "synthetic truth")
+    return resolve(data, f"{scenario.name} (true figures)")

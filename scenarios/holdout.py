@@ -1,0 +1,146 @@
+"""Held-out weeks: how well calibrated figures, and the scenario's own, predict weeks the fit did not see.
+
+For every held-out week of a cell with spend s, the prediction draws the
+figures (from the posterior, or the scenario's fixed figures), then the week's
+impressions (Poisson, λ · s), clicks (Poisson, CTR · impressions) and
+conversions (Poisson, CVR · clicks · v(s / ρ)), as calibration models them.
+The error is the weighted absolute percentage error of the predicted mean,
+Σ |predicted − actual| / Σ actual; the coverage the share of weeks whose
+actual value lies inside the central 90 % predictive interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from scenarios.calibration import LEVEL, CellFit, CellPrior
+from scenarios.history import WeeklyHistory
+
+#: Predictive draws per held-out week.
+DRAWS = 4000
+
+
+@dataclass(frozen=True)
+class Score:
+    """Prediction of held-out weeks: error and coverage of conversions and of impressions (None without data)."""
+
+    weeks: int
+    error: float | None
+    coverage: float | None
+    impressions_error: float | None
+    impressions_coverage: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "weeks": self.weeks,
+            "error": self.error,
+            "coverage": self.coverage,
+            "impressions_error": self.impressions_error,
+            "impressions_coverage": self.impressions_coverage,
+        }
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """Predicted means and interval ends of each held-out week (arrays over weeks), with the actual values."""
+
+    conversions: np.ndarray
+    conversions_low: np.ndarray
+    conversions_high: np.ndarray
+    impressions: np.ndarray
+    impressions_low: np.ndarray
+    impressions_high: np.ndarray
+    actual_conversions: np.ndarray
+    actual_impressions: np.ndarray
+
+    def score(self) -> Score:
+        return score([self])
+
+
+def predict(prior: CellPrior, figures: dict[str, np.ndarray], week: WeeklyHistory, seed: int) -> Predictions:
+    """Predictions of the weeks of a one-cell history `week` from draws of `figures` (cpm, ctr, cvr, rho)."""
+    rng = np.random.default_rng(seed)
+    n = DRAWS
+    pick = rng.integers(0, len(figures["cpm"]), n)
+    lam, ctr, cvr, rho = (np.asarray(figures[k])[pick] for k in ("cpm", "ctr", "cvr", "rho"))
+    lam = 1000.0 / lam
+    s = week.spend[0][None, :]
+    mean_impressions = lam[:, None] * s
+    per_click = cvr[:, None] * prior.yield_per_click(s / rho[:, None])
+    mean_conversions = mean_impressions * ctr[:, None] * per_click
+    impressions = rng.poisson(mean_impressions)
+    clicks = rng.poisson(ctr[:, None] * impressions)
+    conversions = rng.poisson(per_click * clicks)
+    tail = (1.0 - LEVEL) / 2.0
+    low_i, high_i = np.quantile(impressions, [tail, 1.0 - tail], axis=0)
+    low_c, high_c = np.quantile(conversions, [tail, 1.0 - tail], axis=0)
+    return Predictions(
+        mean_conversions.mean(axis=0),
+        low_c,
+        high_c,
+        mean_impressions.mean(axis=0),
+        low_i,
+        high_i,
+        week.conversions[0],
+        week.impressions[0],
+    )
+
+
+def fixed(prior: CellPrior) -> dict[str, np.ndarray]:
+    """The scenario's own figures as a single draw."""
+    return {k: np.array([v]) for k, v in (("cpm", prior.cpm), ("ctr", prior.ctr), ("cvr", prior.cvr), ("rho", 1.0))}
+
+
+def held_out(fits: list[CellFit], actual: WeeklyHistory, seed: int) -> dict[str, tuple[Predictions, Predictions]]:
+    """Per calibrated cell with spend in held-out weeks: predictions by its calibrated and its scenario figures."""
+    out = {}
+    for i, fit in enumerate(fits):
+        c = actual.cells.index(fit.cell)
+        used = actual.observed[c] & (actual.spend[c] > 0)
+        if not used.any():
+            continue
+        window = _only(actual, c, used)
+        out[fit.cell] = (
+            predict(fit.prior, fit.draws, window, seed + i),
+            predict(fit.prior, fixed(fit.prior), window, seed + i),
+        )
+    return out
+
+
+def score(predictions: list[Predictions]) -> Score:
+    """Error and coverage over all weeks of `predictions`."""
+    if not predictions:
+        return Score(0, None, None, None, None)
+    joined = {k: np.concatenate([getattr(p, k) for p in predictions]) for k in Predictions.__dataclass_fields__}
+    return Score(
+        len(joined["actual_conversions"]),
+        _wape(joined["conversions"], joined["actual_conversions"]),
+        _inside(joined["conversions_low"], joined["conversions_high"], joined["actual_conversions"]),
+        _wape(joined["impressions"], joined["actual_impressions"]),
+        _inside(joined["impressions_low"], joined["impressions_high"], joined["actual_impressions"]),
+    )
+
+
+def _wape(predicted: np.ndarray, actual: np.ndarray) -> float | None:
+    total = float(actual.sum())
+    return float(np.abs(predicted - actual).sum() / total) if total > 0 else None
+
+
+def _inside(low: np.ndarray, high: np.ndarray, actual: np.ndarray) -> float | None:
+    return float(np.mean((actual >= low) & (actual <= high))) if len(actual) else None
+
+
+def _only(history: WeeklyHistory, c: int, used: np.ndarray) -> WeeklyHistory:
+    """Cell `c`'s weeks where `used`, as a one-cell history."""
+    return WeeklyHistory(
+        (history.cells[c],),
+        tuple(w for w, u in zip(history.weeks, used, strict=True) if u),
+        history.spend[c : c + 1, used],
+        history.impressions[c : c + 1, used],
+        history.clicks[c : c + 1, used],
+        history.conversions[c : c + 1, used],
+        history.observed[c : c + 1, used],
+    )
