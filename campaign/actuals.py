@@ -38,6 +38,23 @@ class ImportReport:
     dropped_rows: list[dict[str, Any]] = field(default_factory=list)
     merged: int = 0
     replaced: list[dict[str, Any]] = field(default_factory=list)
+    #: The mapped rows dated before the scenario's start (`{"rows", "first", "last"}`), or None.
+    history: dict[str, Any] | None = None
+    #: The scenario's first day, if it has dates.
+    start: dt.date | None = None
+
+    @property
+    def history_note(self) -> str:
+        """What the import says about its history rows ("" without any)."""
+        if self.history is None:
+            return ""
+        h = self.history
+        verb, them = ("is", "it") if h["rows"] == 1 else ("are", "them")
+        return (
+            f"{counted(h['rows'], 'row')} dated {h['first']} to {h['last']}, before the scenario's start "
+            f"({self.start}), {verb} history: `campaign calibrate` reads {them}; "
+            f"this quarter's actuals and reallocation do not count {them}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The `actuals import --json` document (DESIGN §6 contract, extended)."""
@@ -54,6 +71,7 @@ class ImportReport:
             "dropped_rows": self.dropped_rows,
             "merged_rows": self.merged,
             "replaced": self.replaced,
+            "history": self.history,
             "note": self.note,
         }
 
@@ -67,6 +85,16 @@ class Prepared:
     merged: int
     unmapped: list[dict[str, Any]]
     totals: dict[str, float]
+    history: dict[str, Any] | None = None
+    start: dt.date | None = None
+
+
+def history_span(rows: list[LedgerRow], start: dt.date | None) -> dict[str, Any] | None:
+    """How many of `rows` end before `start` (history), and their first and last day; None without any."""
+    past = [r for r in rows if start is not None and r.end < start]
+    if not past:
+        return None
+    return {"rows": len(past), "first": str(min(r.start for r in past)), "last": str(max(r.end for r in past))}
 
 
 def match(rule: MappingRule, platform: str, row: ExportRow) -> bool:
@@ -106,7 +134,13 @@ def map_rows(export: Export, scenario: Scenario) -> tuple[list[LedgerRow], list[
                 f"{export.path}: line {row.line} has no dates and neither has the export; give the dates it covers "
                 "with --from DATE --to DATE, or export with a date range or a Day breakdown"
             )
-        if first is not None and last is not None and (row.start < first or row.end > last):
+        if first is not None and row.start < first <= row.end:
+            raise UsageError(
+                f"{export.path}: line {row.line} covers {row.start} to {row.end}, across the scenario's start "
+                f"({first}): days before the start are history and days from it on this quarter's, and one row "
+                "cannot be both; export with a Day or Week breakdown"
+            )
+        if first is not None and last is not None and row.end > last:
             raise UsageError(
                 f"{export.path}: line {row.line} covers {row.start} to {row.end}, outside the scenario's horizon "
                 f"({first} to {last})"
@@ -200,7 +234,7 @@ def prepare(
     )
     rows, merged = merge_rows(mapped)
     batch = Batch(path, export.sha256, export.platform, export.currency, scenario.name, rows)
-    return Prepared(export, batch, merged, unmapped, totals)
+    return Prepared(export, batch, merged, unmapped, totals, history_span(mapped, scenario.start), scenario.start)
 
 
 def import_files(
@@ -276,6 +310,8 @@ def report(prepared: Prepared, done: Recorded) -> ImportReport:
         [{"row": line, "label": label} for line, label in zip(export.dropped, export.dropped_labels, strict=True)],
         prepared.merged,
         _replaced_cells(done),
+        prepared.history,
+        prepared.start,
     )
 
 

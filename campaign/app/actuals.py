@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from campaign.actuals import ImportReport, import_files
-from campaign.app.common import cell_sums, existing_ledger, ledger_path, ledger_rows, load
+from campaign.app.common import cell_sums, existing_ledger, ledger_path, ledger_rows, load, this_quarter
 from campaign.app.defaults import MAX_CHANGE
-from campaign.ledger import Ledger
+from campaign.ledger import Ledger, LedgerRow
 from campaign.reallocate import Reallocation
 from campaign.reallocate import reallocate as reallocate_rest
 from scenarios import Scenario, UsageError
@@ -27,10 +27,28 @@ class LedgerSummary:
     currency: str
     imports: list[dict[str, object]]
     cells: dict[str, dict[str, float]]
+    #: The rows dated before the scenario's start: `{"rows", "weeks", "first", "last"}`, or None without any.
+    history: dict[str, Any] | None = None
+    #: The scenario's first day, if it has dates.
+    start: dt.date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The `actuals show --json` document."""
-        return {"ledger": str(self.path), "imports": self.imports, "cells": self.cells}
+        return {"ledger": str(self.path), "imports": self.imports, "cells": self.cells, "history": self.history}
+
+
+def history_summary(rows: list[LedgerRow]) -> dict[str, Any] | None:
+    """How many history rows, the calendar weeks (Monday to Sunday) their days fall in, their first and last day."""
+    if not rows:
+        return None
+    mondays = set()
+    for row in rows:
+        monday = row.start - dt.timedelta(days=row.start.weekday())
+        while monday <= row.end:
+            mondays.add(monday)
+            monday += dt.timedelta(days=7)
+    first, last = min(r.start for r in rows), max(r.end for r in rows)
+    return {"rows": len(rows), "weeks": len(mondays), "first": str(first), "last": str(last)}
 
 
 @dataclass(frozen=True)
@@ -55,12 +73,14 @@ def import_actuals(
 
 
 def show_actuals(scenario: str | Path, ledger: Path | None = None) -> LedgerSummary:
-    """The imports in the scenario's ledger and its actuals summed per cell."""
+    """The imports in the scenario's ledger, its actuals summed per cell, and its history rows in summary."""
     loaded = load(scenario)
     path = existing_ledger(ledger, scenario, loaded.name)
     with Ledger(path) as book:
         imports, rows = book.imports(), book.rows(loaded.name, loaded.currency)
-    return LedgerSummary(path, loaded.currency, imports, cell_sums(rows))
+    quarter = this_quarter(rows, loaded)
+    past = [r for r in rows if loaded.start is not None and r.end < loaded.start]
+    return LedgerSummary(path, loaded.currency, imports, cell_sums(quarter), history_summary(past), loaded.start)
 
 
 def exclusions(patterns: Sequence[str]) -> list[re.Pattern[str]]:

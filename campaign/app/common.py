@@ -142,9 +142,21 @@ def existing_ledger(ledger: Path | None, scenario: str | Path, name: str) -> Pat
 
 
 def ledger_rows(path: Path, scenario: Scenario) -> list[LedgerRow]:
-    """The ledger's rows of the scenario, in its currency."""
+    """The ledger's rows of the scenario's quarter, in its currency: rows dated before its start are history."""
     with Ledger(path) as book:
-        return book.rows(scenario.name, scenario.currency)
+        return this_quarter(book.rows(scenario.name, scenario.currency), scenario)
+
+
+def history_rows(path: Path, scenario: Scenario) -> list[LedgerRow]:
+    """The ledger's rows of the scenario that end before its start (none without a start date), in its currency."""
+    with Ledger(path) as book:
+        rows = book.rows(scenario.name, scenario.currency)
+    return [r for r in rows if scenario.start is not None and r.end < scenario.start]
+
+
+def this_quarter(rows: list[LedgerRow], scenario: Scenario) -> list[LedgerRow]:
+    """The rows that are not history: all of them without a start date, else those ending on or after it."""
+    return [r for r in rows if scenario.start is None or r.end >= scenario.start]
 
 
 def cell_sums(rows: list[LedgerRow]) -> dict[str, dict[str, float]]:

@@ -102,7 +102,7 @@ def actuals_show_command(scenario: str, ledger: Path | None, as_json: bool) -> N
     if as_json:
         click.echo(json.dumps(summary.to_dict(), indent=2))
         return
-    click.echo(ledger_text(summary.to_dict(), summary.currency))
+    click.echo(ledger_text(summary.to_dict(), summary.currency, summary.start))
 
 
 @cli.command("reallocate")

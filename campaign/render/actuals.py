@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from campaign.render.tables import table
 from scenarios import amount, counted, money, number
 
@@ -23,6 +25,8 @@ def imports(reports) -> str:
         )
         if r.note:
             out.append(f"  note: {r.note}")
+        if r.history_note:
+            out.append(f"  {r.history_note}")
         for d in r.dropped_rows:
             out.append(f"  dropped total row, line {d['row']}: {d['label']}")
         for c in r.replaced:
@@ -37,8 +41,8 @@ def imports(reports) -> str:
     return "\n".join(out)
 
 
-def ledger(document: dict, currency: str) -> str:
-    """The ledger's imports and the actuals per cell."""
+def ledger(document: dict, currency: str, start: dt.date | None = None) -> str:
+    """The ledger's imports, the actuals per cell, and the history rows (dated before `start`) in summary."""
     out = [f"{document['ledger']}: {len(document['imports'])} imports"]
     rows = [[i["file"], i["platform"], i["currency"], i["imported_at"], str(i["rows"])] for i in document["imports"]]
     out += ["", table(["file", "platform", "currency", "imported", "rows"], rows, [False] * 4 + [True])]
@@ -48,4 +52,13 @@ def ledger(document: dict, currency: str) -> str:
     ]
     headers = ["cell", f"spend ({currency})", "impressions", "clicks", "conversions"]
     out += ["", table(headers, rows, [False, True, True, True, True])]
+    h = document.get("history")
+    if h:
+        them = "it" if h["rows"] == 1 else "them"
+        line = (
+            f"history: {counted(h['rows'], 'row')} dated {h['first']} to {h['last']} "
+            f"({counted(h['weeks'], 'calendar week')}), before the scenario's start ({start}): "
+            f"`campaign calibrate` reads {them}; the actuals above do not count {them}"
+        )
+        out += ["", line]
     return "\n".join(out)
