@@ -24,7 +24,7 @@ def written():
 
 
 def test_a_calibrated_cell_has_its_posterior_figures(written):
-    scenario, fits, calibrated = written
+    _, fits, calibrated = written
     market = build_market(calibrated)
     for fit in fits:
         c = market.cell_keys.index(fit.cell)
