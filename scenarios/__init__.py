@@ -28,6 +28,7 @@ from scenarios.formatting import (
     signed,
     significant,
 )
+from scenarios.history import WeeklyHistory, monday, weekly
 from scenarios.jsonable import finite
 from scenarios.kpis import (
     COUNT,
@@ -102,6 +103,7 @@ __all__ = [
     "Statement",
     "SweepSpec",
     "UsageError",
+    "WeeklyHistory",
     "activate_locale",
     "amount",
     "build_market",
@@ -125,6 +127,7 @@ __all__ = [
     "library_path",
     "linear_figure",
     "load_scenario",
+    "monday",
     "money",
     "number",
     "override",
@@ -141,4 +144,5 @@ __all__ = [
     "significant",
     "statement",
     "updated_scenario",
+    "weekly",
 ]
