@@ -54,7 +54,7 @@ from scenarios.kpis import (
 from scenarios.kpis_schema import Kpis
 from scenarios.learning import CellLearning, by_period, learn, updated_scenario
 from scenarios.library import DEFAULT_SCENARIO, bundled_scenarios, library_path
-from scenarios.loader import load_scenario, override
+from scenarios.loader import load_scenario, override, parse_yaml, read_text, resolve
 from scenarios.market import Market, OrganicOutlook, Outcomes
 from scenarios.market_build import build_market
 from scenarios.patterns import MATCH_SECONDS, SlowPatternError, pattern_search
@@ -133,11 +133,14 @@ __all__ = [
     "override",
     "parse_spec",
     "parse_sweep",
+    "parse_yaml",
     "pattern_search",
     "people",
     "percent",
     "printable",
     "profit",
+    "read_text",
+    "resolve",
     "scenario_caveats",
     "short",
     "signed",

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from campaign.app.actuals import LedgerSummary, Reallocated, import_actuals, reallocate, show_actuals
     from campaign.app.catalogue import Bundled, Validated, scenarios, validate
     from campaign.app.common import BadRangeError, ChosenPlan, InfeasiblePlanError, Progress, plan_for
+    from campaign.app.curves import ImportedCurves, import_curves
     from campaign.app.finance import ProfitAndLoss, pnl
     from campaign.app.planning import Optimized, Traced, frontier, optimize
     from campaign.app.reporting import report
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 WHERE = {
     "campaign.app.actuals": ("LedgerSummary", "Reallocated", "import_actuals", "reallocate", "show_actuals"),
     "campaign.app.catalogue": ("Bundled", "Validated", "scenarios", "validate"),
+    "campaign.app.curves": ("ImportedCurves", "import_curves"),
     "campaign.app.common": ("BadRangeError", "ChosenPlan", "InfeasiblePlanError", "Progress", "plan_for"),
     "campaign.app.finance": ("ProfitAndLoss", "pnl"),
     "campaign.app.planning": ("Optimized", "Traced", "frontier", "optimize"),
@@ -46,6 +48,7 @@ __all__ = [
     "Bundled",
     "ChosenPlan",
     "Compared",
+    "ImportedCurves",
     "InfeasiblePlanError",
     "LedgerSummary",
     "Optimized",
@@ -57,6 +60,7 @@ __all__ = [
     "Validated",
     "frontier",
     "import_actuals",
+    "import_curves",
     "optimize",
     "plan_for",
     "pnl",

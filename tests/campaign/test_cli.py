@@ -15,7 +15,18 @@ from campaign.cli import cli
 from scenarios.loader import load_scenario
 from tests.conftest import BASE, merged
 
-COMMANDS = ["scenarios", "validate", "optimize", "frontier", "simulate", "whatif", "pnl", "actuals", "reallocate"]
+COMMANDS = [
+    "scenarios",
+    "validate",
+    "optimize",
+    "frontier",
+    "simulate",
+    "whatif",
+    "pnl",
+    "actuals",
+    "reallocate",
+    "curves",
+]
 
 
 @pytest.fixture
