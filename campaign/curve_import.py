@@ -62,10 +62,10 @@ def match_channels(
 ) -> dict[str, str]:
     """Each MMM channel's scenario channel, in the file's order; every name the file has that maps nowhere, every
     `--map` or `--skip` name the file lacks, and two MMM channels on one scenario channel are refused."""
-    names = list(curves.channels)
+    names = list(curves.names)
     channels = list(scenario.channels)
     for name in [*mapping, *skip]:
-        if name not in curves.channels:
+        if name not in names:
             raise UsageError(
                 f"{curves.file}: has no channel '{printable(name)}'{did_you_mean(name, names)} to map or skip; "
                 f"its channels are {', '.join(names)}"

@@ -72,13 +72,19 @@ class PointsFit:
 
 @dataclass(frozen=True)
 class MmmCurves:
-    """The channel curves of one MMM file: `period_weeks` is how many weeks one curve's spend and response cover."""
+    """The channel curves of one MMM file: `period_weeks` is how many weeks one curve's spend and response cover;
+    `names` are all the file's channels, `channels` the curves of those not skipped."""
 
     format: str
     file: Path
     solution: str | None
     period_weeks: float
     channels: dict[str, HillFit | PointsFit]
+    names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.names:
+            object.__setattr__(self, "names", tuple(self.channels))
 
 
 def detect_format(path: Path) -> str:
@@ -170,9 +176,11 @@ def read_robyn(
     data: Path,
     solution: str | None,
     window: tuple[dt.date | None, dt.date | None] = (None, None),
+    skip: tuple[str, ...] = (),
 ) -> MmmCurves:
     """Robyn's channels of one solution: hyperparameters from `path`, `coef` from `aggregated`, the adstocked spend's
-    range from `data` over the modelling `window` (first and last day; the whole file by default)."""
+    range from `data` over the modelling `window` (first and last day; the whole file by default). Channels in
+    `skip` are named but not read (they need no coefficient and no data column)."""
     rows = _rows(path, lambda rows: bool(rows) and "solID" in [h.strip() for h in rows[0]])
     header = [h.strip() for h in rows[0]]
     column = _columns(path, rows, ("solID",))
@@ -189,10 +197,11 @@ def read_robyn(
     solutions = {_cell(r, column["solID"]).strip(): (line, r) for line, r in enumerate(rows[1:], 2) if any(r)}
     chosen = _solution(path, solution, list(solutions))
     line, row = solutions[chosen]
-    coefs = _coefficients(aggregated, chosen, variables)
-    series, step = _series(data, variables, window)
+    wanted = [v for v in variables if v not in skip]
+    coefs = _coefficients(aggregated, chosen, wanted)
+    series, step = _series(data, wanted, window)
     channels: dict[str, HillFit | PointsFit] = {}
-    for v in variables:
+    for v in wanted:
         alpha, gamma, theta = (_number(path, line, f"{v}_{p}", _cell(row, column[f"{v}_{p}"])) for p in PARAMS)
         if alpha <= 0 or gamma > 1 or theta >= 1:
             raise UsageError(
@@ -208,7 +217,7 @@ def read_robyn(
                 "puts the Hill inflexion at 0; expected spend above 0 in the modelling window"
             )
         channels[v] = fit
-    return MmmCurves("robyn", path, chosen, step / 7.0, channels)
+    return MmmCurves("robyn", path, chosen, step / 7.0, channels, tuple(variables))
 
 
 PARAMS = ("alphas", "gammas", "thetas")

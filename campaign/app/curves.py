@@ -110,7 +110,9 @@ def import_curves(
     base = resolve(raw, str(path))
     if output is not None:
         check_output_file(output, ".yaml")
-    curves = _read(Path(file), fmt or detect_format(Path(file)), solution, data, aggregated, window, curve_weeks, band)
+    curves = _read(
+        Path(file), fmt or detect_format(Path(file)), solution, data, aggregated, window, curve_weeks, band, skip
+    )
     divisor = value_divisor(base, response)
     matched = match_channels(curves, base, dict(mapping or {}), tuple(skip))
     imports = import_channels(curves, base, matched, divisor, band)
@@ -126,7 +128,7 @@ def import_curves(
         divisor if response == "revenue" else None,
         band,
         imports,
-        tuple(name for name in curves.channels if name not in matched),
+        tuple(name for name in curves.names if name not in matched),
         output,
     )
 
@@ -140,6 +142,7 @@ def _read(
     window: tuple[dt.date | None, dt.date | None],
     curve_weeks: float | None,
     band: str,
+    skip: tuple[str, ...] = (),
 ) -> MmmCurves:
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
@@ -156,7 +159,7 @@ def _read(
             raise UsageError("--curve-weeks: Robyn's period is read from the dates of --data; leave it out")
         if band != "response":
             raise UsageError(f"--band {band}: Robyn's Pareto files hold one curve per solution, with no band")
-        return read_robyn(file, aggregated or file.parent / AGGREGATED, data, solution, window)
+        return read_robyn(file, aggregated or file.parent / AGGREGATED, data, solution, window, tuple(skip))
     for given, option in ((solution, "--solution"), (data, "--data"), (aggregated, "--aggregated")):
         if given is not None:
             raise UsageError(f"{option}: only Robyn's files take it, not a {fmt} curve table")

@@ -423,3 +423,36 @@ def test_the_use_case_is_the_command(shop: Path) -> None:
         result.scenario.response["facebook.reel"].conversions
         == document["channels"][0]["cells"][1]["curve"]["conversions"]
     )
+
+
+def test_a_skipped_robyn_channel_needs_no_coefficient_or_data(shop: Path, tmp_path: Path) -> None:
+    hyper, data = tiny_robyn(tmp_path, WEEKS, [100, 0, 50, 200])
+    hyper.write_text(
+        hyper.read_text()
+        .replace(",lambda\n", ",radio_S_alphas,radio_S_gammas,radio_S_thetas,lambda\n")
+        .replace(",10\n", ",1,0.5,0.1,10\n")
+    )
+    (tmp_path / "pareto_aggregated.csv").write_text("solID,rn,coef\ns1,facebook_S,1000\ns1,radio_S,0\n")
+    err = refused(tmp_path, hyper, "--scenario", shop, "--data", data, "--response", "revenue")
+    assert "coef 0 for 'radio_S': the model finds no effect; leave it out with --skip radio_S" in err
+    doc = imported(hyper, "--scenario", shop, "--data", data, "--response", "revenue", "--skip", "radio_S")
+    assert doc["skipped"] == ["radio_S"]
+    assert cells(doc)["facebook.feed"]["max"] == pytest.approx(325 * FEED)
+
+
+def test_a_monthly_horizon_counts_its_weeks(tmp_path: Path) -> None:
+    scenario = write(tmp_path, "m.yaml", SHOP.replace("{count: 13, unit: week}", "{count: 3, unit: month}"))
+    hyper, data = tiny_robyn(tmp_path, WEEKS, [100, 0, 50, 200])
+    doc = imported(hyper, "--scenario", scenario, "--data", data, "--response", "revenue")
+    # Three months are 3 · 52 / 12 = 13 weeks: the same curves as a 13-week horizon.
+    assert doc["horizon_weeks"] == pytest.approx(13)
+    assert cells(doc)["facebook.feed"]["half_saturation"] == pytest.approx(812.5 * FEED)
+
+
+def test_a_refused_import_creates_no_file(shop: Path, tmp_path: Path) -> None:
+    curves = write(tmp_path, "c.csv", "channel,spend,response\nFacebok,0,0\nFacebok,10,5\n")
+    out = tmp_path / "new.yaml"
+    code, _, err = run("curves", "import", curves, "--scenario", shop, "--response", "conversions", "-o", out)
+    assert code == 1
+    assert "'Facebok' (did you mean 'facebook'?)" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv", "shop.yaml"]
