@@ -1,90 +1,39 @@
-"""`campaign curves import`: each MMM format imports to the curve a hand calculation gives, the written scenario
-loads and optimizes, and bad input exits 1 with the reason and nothing written."""
+"""`campaign curves import`: each MMM format imports to the curve a hand calculation gives, and the written
+scenario loads and optimizes."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from campaign.cli import cli
 from optimizer import Optimizer
 from scenarios import load_scenario
-
-DATA = Path(__file__).parents[1] / "data" / "mmm"
-ROBYN = DATA / "robyn" / "pareto_hyperparameters.csv"
-SKIP = ["--skip", "tv_S", "--skip", "ooh_S", "--skip", "print_S", "--skip", "search_S"]
-SHOP = """\
-name: shop
-periods: {count: 13, unit: week}
-budget: {total: 30000}
-business: {value_per_conversion: 40, gross_margin: 0.5}
-channels:
-  facebook:
-    audience: 150000
-    in_market: 0.03
-    cpm: 10.0
-    ctr: 0.01
-    cvr: 0.04
-    formats: {feed: {}, reel: {cpm_factor: 0.5, ctr_factor: 0.6}}
-  instagram:
-    audience: 120000
-    in_market: 0.02
-    cpm: 8.0
-    ctr: 0.012
-    cvr: 0.03
-    formats: {reel: {}, story: {ctr_factor: 0.8}}
-variants:
-  lean: {budget: {total: 20000}}
-"""
-# Conversions per EUR at equal spend, 1000 · CTR · CVR / CPM: feed 1000 · 0.01 · 0.04 / 10 = 0.04, reel
-# 1000 · 0.006 · 0.04 / 5 = 0.048; shares 0.04 / 0.088 = 5/11 and 6/11. Instagram: reel 0.045, story 0.036: 5/9, 4/9.
-FEED, REEL, IG_REEL, IG_STORY = 5 / 11, 6 / 11, 5 / 9, 4 / 9
+from tests.campaign.curves_support import (
+    DATA,
+    FEED,
+    IG_STORY,
+    REEL,
+    ROBYN,
+    SHOP,
+    SKIP,
+    WEEKS,
+    cells,
+    imported,
+    refused,
+    run,
+    table_rows,
+    tiny_robyn,
+    write,
+    write_shop,
+)
 
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Path:
-    path = tmp_path / "shop.yaml"
-    path.write_text(SHOP)
-    return path
-
-
-def table_rows(name: str) -> list[dict[str, str]]:
-    with open(DATA / name, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def run(*args: object) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
-
-
-def imported(*args: object) -> dict:
-    code, out, err = run("curves", "import", *args, "--json")
-    assert code == 0, err
-    return json.loads(out)
-
-
-def cells(document: dict) -> dict[str, dict]:
-    return {c["cell"]: c["curve"] | {"share": c["share"]} for ch in document["channels"] for c in ch["cells"]}
-
-
-def tiny_robyn(folder: Path, dates: list[str], spend: list[float], alpha: float = 0.8) -> tuple[Path, Path]:
-    """A one-channel Robyn model: hyperparameters, coefficients and input data written as Robyn writes them."""
-    (folder / "pareto_hyperparameters.csv").write_text(
-        f"solID,facebook_S_alphas,facebook_S_gammas,facebook_S_thetas,lambda\ns1,{alpha},0.4,0.5,10\n"
-    )
-    (folder / "pareto_aggregated.csv").write_text("solID,rn,coef\ns1,(Intercept),5\ns1,facebook_S,1000\n")
-    data = folder / "dt_input.csv"
-    data.write_text("DATE,revenue,facebook_S\n" + "".join(f"{d},1,{s}\n" for d, s in zip(dates, spend, strict=True)))
-    return folder / "pareto_hyperparameters.csv", data
-
-
-WEEKS = ["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"]
+    return write_shop(tmp_path)
 
 
 def test_robyn_by_hand(shop: Path, tmp_path: Path) -> None:
@@ -278,138 +227,6 @@ def test_bundled_scenario_shares(tmp_path: Path) -> None:
     assert set(load_scenario(out).response) == set(shares)
 
 
-# Bad input: exit 1, one paragraph naming the file, field and value, and nothing written.
-
-
-def refused(tmp_path: Path, *args: object) -> str:
-    out = tmp_path / "out.yaml"
-    out.write_text("earlier\n")
-    code, text, err = run("curves", "import", *args, "-o", out)
-    assert code == 1, (text, err)
-    assert out.read_text() == "earlier\n"  # nothing written
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.yaml")]
-    assert "Traceback" not in err
-    return " ".join(err.split())
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
-
-
-def test_unknown_channels_are_listed_with_near_misses(shop: Path, tmp_path: Path) -> None:
-    curves = write(tmp_path, "c.csv", "channel,spend,response\nFacebok,0,0\nFacebok,10,5\ntiktok_S,0,0\ntiktok_S,9,4\n")
-    err = refused(tmp_path, curves, "--scenario", shop, "--response", "conversions")
-    assert "2 of its channels are not channels of scenario 'shop'" in err
-    assert "'Facebok' (did you mean 'facebook'?), 'tiktok_S'" in err
-    assert "the scenario's channels are facebook, instagram" in err
-    assert "nothing was written" in err
-    err = refused(tmp_path, curves, "--scenario", shop, "--response", "conversions", "--map", "Facebok=facebok")
-    assert "'facebok' is not a channel of scenario 'shop' (did you mean 'facebook'?)" in err
-
-
-def test_robyn_channels_not_in_scenario(shop: Path, tmp_path: Path) -> None:
-    err = refused(
-        tmp_path,
-        ROBYN,
-        "--scenario",
-        shop,
-        "--data",
-        DATA / "robyn_dt_simulated_weekly.csv",
-        "--response",
-        "revenue",
-        "--solution",
-        "1_12_3",
-    )
-    assert "4 of its channels are not channels of scenario 'shop': 'tv_S', 'ooh_S', 'print_S', 'search_S'" in err
-
-
-def test_solutions(shop: Path, tmp_path: Path) -> None:
-    data = ["--data", DATA / "robyn_dt_simulated_weekly.csv", "--response", "revenue", *SKIP]
-    err = refused(tmp_path, ROBYN, "--scenario", shop, *data, "--solution", "1_12_4")
-    assert "no solution '1_12_4' (did you mean '1_12_3'?); the file has 1_12_3, 2_7_5" in err
-    err = refused(tmp_path, ROBYN, "--scenario", shop, *data)
-    assert "2 solutions (1_12_3, 2_7_5); choose one with --solution ID" in err
-    err = refused(tmp_path, ROBYN, "--scenario", shop, "--response", "revenue", "--solution", "1_12_3")
-    assert "--data FILE" in err
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("channel,spend,conversions\nfacebook,0,0\n", "c.csv: no column 'response'"),
-        ("channel,spend,response\nfacebook,0,0\nfacebook,ten,3\n", "line 3, column 'spend': 'ten' is not valid"),
-        ("channel,spend,response\nfacebook,0,0\nfacebook,10,-3\n", "line 3, column 'response': '-3' is not valid"),
-        ("channel,spend,response\nfacebook,0,0\nfacebook,10,5\nfacebook,20,4\n", "response 4 at spend 20 (line 4)"),
-        ("channel,spend,response\nfacebook,0,2\nfacebook,10,5\n", "has response 2 at spend 0; expected 0"),
-        ("channel,spend,response,lower,upper\nfacebook,10,5,6,7\nfacebook,20,6,6,7\n", "outside its band [6, 7]"),
-        ("channel,spend,response\nfacebook,10,5\nfacebook,10,6\n", "has spend 10 twice (lines 2 and 3)"),
-    ],
-)
-def test_bad_curve_tables(shop: Path, tmp_path: Path, text: str, expected: str) -> None:
-    curves = write(tmp_path, "c.csv", text)
-    assert expected in refused(tmp_path, curves, "--scenario", shop, "--format", "csv", "--response", "conversions")
-
-
-def test_bad_robyn_files(shop: Path, tmp_path: Path) -> None:
-    hyper, data = tiny_robyn(tmp_path, WEEKS, [100, 0, 50, 200])
-    (tmp_path / "pareto_aggregated.csv").write_text("solID,rn,estimate\ns1,facebook_S,1000\n")
-    err = refused(tmp_path, hyper, "--scenario", shop, "--data", data, "--response", "revenue")
-    assert "pareto_aggregated.csv: no column 'coef'" in err
-    hyper, data = tiny_robyn(tmp_path, WEEKS, [100, 0, 50, 200], alpha=12)
-    err = refused(tmp_path, hyper, "--scenario", shop, "--data", data, "--response", "revenue")
-    assert "response.facebook.feed.alpha" in err  # the schema's limit (alpha up to 10), checked before writing
-    hyper, data = tiny_robyn(tmp_path, ["2026-01-05", "2026-01-12", "2026-01-20", "2026-01-26"], [1, 2, 3, 4])
-    err = refused(tmp_path, hyper, "--scenario", shop, "--data", data, "--response", "revenue")
-    assert "the dates do not follow each other at one fixed step" in err
-
-
-def test_revenue_needs_a_value_per_conversion(tmp_path: Path) -> None:
-    scenario = write(tmp_path, "s.yaml", SHOP.replace("value_per_conversion: 40, ", ""))
-    err = refused(
-        tmp_path,
-        DATA / "pymc_marketing_curves.csv",
-        "--scenario",
-        scenario,
-        "--response",
-        "revenue",
-        "--map",
-        "x1=facebook",
-        "--map",
-        "x2=instagram",
-    )
-    assert "--response revenue needs business.value_per_conversion" in err
-
-
-def test_usage_errors_exit_2(shop: Path) -> None:
-    code, _, err = run(
-        "curves",
-        "import",
-        DATA / "pymc_marketing_curves.csv",
-        "--scenario",
-        shop,
-        "--response",
-        "conversions",
-        "--map",
-        "x1",
-    )
-    assert code == 2
-    assert "'x1' is not NAME=CHANNEL" in err
-    code, _, err = run("curves", "import", DATA / "pymc_marketing_curves.csv", "--scenario", shop)
-    assert code == 2
-    assert "--response" in err
-
-
-def test_json_error_document(shop: Path, tmp_path: Path) -> None:
-    curves = write(tmp_path, "c.csv", "channel,spend,response\nsnapchat,0,0\nsnapchat,1,1\n")
-    code, out, _ = run("curves", "import", curves, "--scenario", shop, "--response", "conversions", "--json")
-    assert code == 1
-    document = json.loads(out)
-    assert document["status"] == "error"
-    assert "'snapchat'" in document["message"]
-
-
 def test_the_use_case_is_the_command(shop: Path) -> None:
     from campaign import app
 
@@ -449,10 +266,28 @@ def test_a_monthly_horizon_counts_its_weeks(tmp_path: Path) -> None:
     assert cells(doc)["facebook.feed"]["half_saturation"] == pytest.approx(812.5 * FEED)
 
 
-def test_a_refused_import_creates_no_file(shop: Path, tmp_path: Path) -> None:
-    curves = write(tmp_path, "c.csv", "channel,spend,response\nFacebok,0,0\nFacebok,10,5\n")
-    out = tmp_path / "new.yaml"
-    code, _, err = run("curves", "import", curves, "--scenario", shop, "--response", "conversions", "-o", out)
-    assert code == 1
-    assert "'Facebok' (did you mean 'facebook'?)" in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv", "shop.yaml"]
+def test_text_of_points_curves(shop: Path) -> None:
+    rows = [r for r in table_rows("meridian_response_curves.csv") if r["channel"] == "Instagram"]
+    code, text, _ = run(
+        "curves",
+        "import",
+        DATA / "meridian_response_curves.csv",
+        "--scenario",
+        shop,
+        "--format",
+        "meridian",
+        "--response",
+        "revenue",
+        "--curve-weeks",
+        "104",
+        "--band",
+        "lower",
+    )
+    assert code == 0
+    assert "(13 weeks; one period of the model: 104 weeks)" in text
+    assert "n = 0.125 periods; revenue divided by €40.00 per conversion." in text
+    assert "The curves are the lower edge of the model's credible band." in text
+    line = next(line.split() for line in text.splitlines() if "instagram.story" in line)
+    # The story's last point: 0.125 · lower / 40 · 4/9, in conversions with one decimal.
+    top = 0.125 * float(rows[-1]["lower"]) / 40 * IG_STORY
+    assert line == ["Instagram", "instagram.story", "44.4", "%", "points", f"({len(rows)})", "-", "-", f"{top:,.1f}"]
