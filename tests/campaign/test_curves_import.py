@@ -291,3 +291,31 @@ def test_text_of_points_curves(shop: Path) -> None:
     # The story's last point: 0.125 · lower / 40 · 4/9, in conversions with one decimal.
     top = 0.125 * float(rows[-1]["lower"]) / 40 * IG_STORY
     assert line == ["Instagram", "instagram.story", "44.4", "%", "points", f"({len(rows)})", "-", "-", f"{top:,.1f}"]
+
+
+def test_the_split_keeps_the_channel_curve(shop: Path) -> None:
+    doc = imported(
+        DATA / "robyn" / "pareto_hyperparameters.csv",
+        "--scenario",
+        shop,
+        "--data",
+        DATA / "robyn_dt_simulated_weekly.csv",
+        "--response",
+        "revenue",
+        "--solution",
+        "1_12_3",
+        *SKIP,
+    )
+    feed, reel = cells(doc)["facebook.feed"], cells(doc)["facebook.reel"]
+
+    def hill(c: dict, x: np.ndarray) -> np.ndarray:
+        return c["max"] * x ** c["alpha"] / (x ** c["alpha"] + c["half_saturation"] ** c["alpha"])
+
+    channel = {"alpha": feed["alpha"], "max": feed["max"] / FEED, "half_saturation": feed["half_saturation"] / FEED}
+    total = np.array([1.0, 500.0, 30_000.0, 2e6])
+    # Spend split in the shares brings the channel's curve exactly; any other split of the same spend brings less
+    # (α = 0.85: a concave curve).
+    assert hill(feed, FEED * total) + hill(reel, REEL * total) == pytest.approx(hill(channel, total), rel=1e-12)
+    for part in np.random.default_rng(7).uniform(0, 1, 200):
+        split = hill(feed, part * total) + hill(reel, (1 - part) * total)
+        assert np.all(split <= hill(channel, total) * (1 + 1e-12))
