@@ -2,6 +2,8 @@
 
 from scenarios.actuals_schema import MappingRule
 from scenarios.calendar import horizon
+from scenarios.calibrated import Provenance, calibrated_data
+from scenarios.calibration import MIN_WEEKS, PRIOR, CellFit, cell_priors, posteriors
 from scenarios.caveats import scenario_caveats
 from scenarios.checks import cell_keys
 from scenarios.curves import EXPONENTIAL, POINTS, Curves
@@ -28,7 +30,8 @@ from scenarios.formatting import (
     signed,
     significant,
 )
-from scenarios.history import WeeklyHistory, monday, weekly
+from scenarios.history import LONGEST_ROW, WeeklyHistory, monday, weekly
+from scenarios.holdout import Score, held_out, overall_score
 from scenarios.jsonable import finite
 from scenarios.kpis import (
     COUNT,
@@ -63,6 +66,7 @@ from scenarios.schema import OBJECTIVES, Scenario
 from scenarios.simulation_schema import MAX_RUNS
 from scenarios.statement import DailyPlan, Statement, daily_plan, statement
 from scenarios.sweep import MAX_POINTS, SweepSpec, parse_spec, parse_sweep
+from scenarios.synthetic import Truth, draw_truth, synthetic_history, true_scenario
 
 __all__ = [
     "COUNT",
@@ -71,15 +75,19 @@ __all__ = [
     "FIGURES",
     "FIGURE_BY_NAME",
     "KPIS",
+    "LONGEST_ROW",
     "MATCH_SECONDS",
     "MAX_POINTS",
     "MAX_RUNS",
+    "MIN_WEEKS",
     "MONEY",
     "OBJECTIVES",
     "PEOPLE",
     "POINTS",
+    "PRIOR",
     "RATIO",
     "CampaignError",
+    "CellFit",
     "CellLearning",
     "ContentRow",
     "Curves",
@@ -95,13 +103,16 @@ __all__ = [
     "Outcomes",
     "Plan",
     "Problem",
+    "Provenance",
     "Scenario",
     "ScenarioError",
+    "Score",
     "SlowPatternError",
     "SolverError",
     "SpendRow",
     "Statement",
     "SweepSpec",
+    "Truth",
     "UsageError",
     "WeeklyHistory",
     "activate_locale",
@@ -109,7 +120,9 @@ __all__ = [
     "build_market",
     "bundled_scenarios",
     "by_period",
+    "calibrated_data",
     "cell_keys",
+    "cell_priors",
     "channel_frequency",
     "counted",
     "daily_plan",
@@ -117,10 +130,12 @@ __all__ = [
     "derived",
     "did_you_mean",
     "display_of",
+    "draw_truth",
     "finite",
     "frequency_at",
     "frequency_room",
     "frequency_slope",
+    "held_out",
     "horizon",
     "kpi_of",
     "learn",
@@ -130,6 +145,7 @@ __all__ = [
     "monday",
     "money",
     "number",
+    "overall_score",
     "override",
     "parse_spec",
     "parse_sweep",
@@ -137,6 +153,7 @@ __all__ = [
     "pattern_search",
     "people",
     "percent",
+    "posteriors",
     "printable",
     "profit",
     "read_text",
@@ -146,6 +163,8 @@ __all__ = [
     "signed",
     "significant",
     "statement",
+    "synthetic_history",
+    "true_scenario",
     "updated_scenario",
     "weekly",
 ]

@@ -182,7 +182,7 @@ def cell_priors(scenario: Scenario) -> list[CellPrior]:
     return out
 
 
-def calibrate(
+def posteriors(
     scenario: Scenario, history: WeeklyHistory, prior: Prior = PRIOR, seed: int = 0, draws: int = DRAWS
 ) -> list[CellFit]:
     """Posteriors of every cell with at least `MIN_WEEKS` weeks of figures, in the history's cell order."""

@@ -57,7 +57,7 @@ class Predictions:
     actual_impressions: np.ndarray
 
     def score(self) -> Score:
-        return score([self])
+        return overall_score([self])
 
 
 def predict(prior: CellPrior, figures: dict[str, np.ndarray], week: WeeklyHistory, seed: int) -> Predictions:
@@ -110,7 +110,7 @@ def held_out(fits: list[CellFit], actual: WeeklyHistory, seed: int) -> dict[str,
     return out
 
 
-def score(predictions: list[Predictions]) -> Score:
+def overall_score(predictions: list[Predictions]) -> Score:
     """Error and coverage over all weeks of `predictions`."""
     if not predictions:
         return Score(0, None, None, None, None)

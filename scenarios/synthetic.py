@@ -74,7 +74,7 @@ def _drawn(
     return base * np.array([multiplier[c] for c in channel_of]) * deviation
 
 
-def history(scenario: Scenario, truth: Truth, weeks: int, last_day: dt.date, seed: int) -> WeeklyHistory:
+def synthetic_history(scenario: Scenario, truth: Truth, weeks: int, last_day: dt.date, seed: int) -> WeeklyHistory:
     """`weeks` weeks of figures for every cell, the last week ending on or before `last_day` (a Sunday or earlier)."""
     rng = np.random.default_rng(seed)
     priors = cell_priors(scenario)

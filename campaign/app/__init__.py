@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from campaign.app.actuals import LedgerSummary, Reallocated, import_actuals, reallocate, show_actuals
+    from campaign.app.calibrating import Calibrated, calibrate
     from campaign.app.catalogue import Bundled, Validated, scenarios, validate
     from campaign.app.common import BadRangeError, ChosenPlan, InfeasiblePlanError, Progress, plan_for
     from campaign.app.curves import ImportedCurves, import_curves
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 #: Where each public name lives.
 WHERE = {
     "campaign.app.actuals": ("LedgerSummary", "Reallocated", "import_actuals", "reallocate", "show_actuals"),
+    "campaign.app.calibrating": ("Calibrated", "calibrate"),
     "campaign.app.catalogue": ("Bundled", "Validated", "scenarios", "validate"),
     "campaign.app.curves": ("ImportedCurves", "import_curves"),
     "campaign.app.common": ("BadRangeError", "ChosenPlan", "InfeasiblePlanError", "Progress", "plan_for"),
@@ -46,6 +48,7 @@ _MODULE_OF = {name: module for module, names in WHERE.items() for name in names}
 __all__ = [
     "BadRangeError",
     "Bundled",
+    "Calibrated",
     "ChosenPlan",
     "Compared",
     "ImportedCurves",
@@ -58,6 +61,7 @@ __all__ = [
     "Simulated",
     "Traced",
     "Validated",
+    "calibrate",
     "frontier",
     "import_actuals",
     "import_curves",

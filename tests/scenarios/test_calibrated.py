@@ -7,18 +7,18 @@ import pytest
 
 from scenarios import load_scenario
 from scenarios.calibrated import Provenance, calibrated_data
-from scenarios.calibration import PRIOR, calibrate, cell_priors
-from scenarios.holdout import Predictions, score
+from scenarios.calibration import PRIOR, cell_priors, posteriors
+from scenarios.holdout import Predictions, overall_score
 from scenarios.loader import resolve
 from scenarios.market_build import build_market, cell_curves
-from scenarios.synthetic import draw_truth, history
+from scenarios.synthetic import draw_truth, synthetic_history
 
 
 @pytest.fixture(scope="module")
 def written():
     scenario = load_scenario("cafe-chain-q1")
-    past = history(scenario, draw_truth(scenario, 7), 12, dt.date(2027, 1, 3), 70)
-    fits = calibrate(scenario, past, seed=7)
+    past = synthetic_history(scenario, draw_truth(scenario, 7), 12, dt.date(2027, 1, 3), 70)
+    fits = posteriors(scenario, past, seed=7)
     provenance = Provenance("ledger.sqlite", past.weeks[0], past.weeks[-1] + dt.timedelta(days=6), 12)
     return scenario, fits, resolve(calibrated_data(scenario, fits, provenance, PRIOR), "calibrated")
 
@@ -69,7 +69,7 @@ def test_the_holdout_score_by_hand():
         np.array([12.0, 20.0]),
         np.array([1000.0, 2500.0]),
     )
-    s = score([p])
+    s = overall_score([p])
     assert s.error == pytest.approx(12 / 32)
     assert s.coverage == 0.5
     assert s.impressions_error == pytest.approx(500 / 3500)

@@ -7,9 +7,9 @@ import pytest
 from scipy import stats
 
 from scenarios import load_scenario
-from scenarios.calibration import LEVEL, calibrate
+from scenarios.calibration import LEVEL, posteriors
 from scenarios.posterior import log_grid, log_prior, pooled
-from scenarios.synthetic import draw_truth, history
+from scenarios.synthetic import draw_truth, synthetic_history
 
 
 def test_pooled_posterior_equals_brute_force_integration_over_every_unknown():
@@ -58,7 +58,9 @@ def test_intervals_hold_the_truth_about_nine_times_in_ten():
     for seed in range(20):
         truth = draw_truth(scenario, seed)
         weeks = 8 + (seed * 7) % 19
-        fits = calibrate(scenario, history(scenario, truth, weeks, dt.date(2027, 1, 3), 1000 + seed), seed=seed)
+        fits = posteriors(
+            scenario, synthetic_history(scenario, truth, weeks, dt.date(2027, 1, 3), 1000 + seed), seed=seed
+        )
         for fit in fits:
             i = truth.cells.index(fit.cell)
             total += 1

@@ -8,10 +8,10 @@ import pytest
 from optimizer import Optimizer
 from scenarios import load_scenario
 from scenarios.calibrated import Provenance, calibrated_data
-from scenarios.calibration import PRIOR, calibrate
+from scenarios.calibration import PRIOR, posteriors
 from scenarios.loader import resolve
 from scenarios.market_build import build_market
-from scenarios.synthetic import draw_truth, history, true_scenario
+from scenarios.synthetic import draw_truth, synthetic_history, true_scenario
 
 
 @pytest.mark.parametrize("name", ["cafe-chain-q1", "b2b-saas-leads"])
@@ -24,8 +24,8 @@ def test_the_calibrated_plan_comes_close_to_the_true_optimum_and_the_benchmark_p
     calibrated, benchmark = [], []
     for seed in range(6):
         truth = draw_truth(scenario, seed)
-        past = history(scenario, truth, 26, scenario.start - dt.timedelta(days=1), 100 + seed)
-        fits = calibrate(scenario, past, seed=seed)
+        past = synthetic_history(scenario, truth, 26, scenario.start - dt.timedelta(days=1), 100 + seed)
+        fits = posteriors(scenario, past, seed=seed)
         provenance = Provenance("ledger.sqlite", past.weeks[0], past.weeks[-1] + dt.timedelta(days=6), 26)
         fitted = resolve(calibrated_data(scenario, fits, provenance, PRIOR), "calibrated")
         true = true_scenario(scenario, truth)
