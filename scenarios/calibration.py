@@ -105,9 +105,9 @@ class CellPrior:
         """Weekly spend at which the curve gives half its maximum conversions (currency)."""
         kind, scale = int(self.curve.kind[0]), float(self.curve.scale[0])
         if kind == EXPONENTIAL:
-            return scale * np.log(2.0) / self.weeks
+            return float(scale * np.log(2.0) / self.weeks)
         if kind == HILL:
-            return scale / self.weeks
+            return float(scale / self.weeks)
         xs, ys = self.curve.points[0]
         return float(np.interp(ys[-1] / 2.0, ys, xs)) / self.weeks
 

@@ -40,7 +40,7 @@ class Summary:
     high: float
 
     def to_dict(self) -> dict[str, float]:
-        return {"mean": self.mean, "low": self.low, "high": self.high}
+        return {"mean": float(self.mean), "low": float(self.low), "high": float(self.high)}
 
 
 @dataclass(frozen=True)

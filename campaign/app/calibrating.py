@@ -32,6 +32,7 @@ from scenarios import (
     did_you_mean,
     held_out,
     overall_score,
+    percent,
     posteriors,
     resolve,
     weekly,
@@ -221,7 +222,7 @@ def _worse(cells: dict[str, tuple[Score, Score]], overall: tuple[Score, Score]) 
         if calibrated.error is not None and prior.error is not None and calibrated.error > prior.error:
             out.append(
                 f"{cell}: the calibrated figures predict the held-out weeks' conversions worse than the scenario's "
-                f"(error {calibrated.error:.0%} against {prior.error:.0%})"
+                f"(error {percent(calibrated.error, 0)} against {percent(prior.error, 0)})"
             )
     calibrated, prior = overall
     if calibrated.error is not None and prior.error is not None and calibrated.error > prior.error:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 from campaign.render.tables import table
-from scenarios import amount, counted, money, percent, significant
+from scenarios import counted, money, number, percent
+from scenarios.formatting import digits_of
 
 
 def calibration(result) -> str:
@@ -28,7 +29,7 @@ def calibration(result) -> str:
                 _band(fit.cpm, lambda v: money(v, currency)),
                 _band(fit.ctr, lambda v: percent(v, 2)),
                 _band(fit.cvr, lambda v: percent(v, 1)),
-                _band(fit.saturation, lambda v: money(_rounded(v), currency)),
+                _band(fit.saturation, lambda v: _three(v, currency)),
                 "-" if calibrated is None else f"{percent(calibrated.error, 0)} ({percent(prior.error, 0)})",
             ]
         )
@@ -53,10 +54,10 @@ def calibration(result) -> str:
 def sentence(fit, currency: str) -> str:
     """ "instagram.reel: 11 weeks, CPM 17,200 IDR (16,900–17,500), half-saturated around 1.2 M IDR a week"."""
     text = (
-        f"{fit.cell}: {counted(fit.weeks, 'week')}, CPM {amount(_rounded(fit.cpm.mean), currency)} "
-        f"({significant(fit.cpm.low)}–{significant(fit.cpm.high)}), CTR {percent(fit.ctr.mean, 2)}, "
-        f"CVR {percent(fit.cvr.mean, 1)}, half-saturated around {amount(_rounded(fit.saturation.mean), currency)} "
-        f"a week ({significant(fit.saturation.low)}–{significant(fit.saturation.high)})"
+        f"{fit.cell}: {counted(fit.weeks, 'week')}, CPM {_three(fit.cpm.mean, currency)} {currency} "
+        f"({_three(fit.cpm.low, currency)}–{_three(fit.cpm.high, currency)}), CTR {percent(fit.ctr.mean, 2)}, "
+        f"CVR {percent(fit.cvr.mean, 1)}, half-saturated around {_three(fit.saturation.mean, currency)} {currency} "
+        f"a week ({_three(fit.saturation.low, currency)}–{_three(fit.saturation.high, currency)})"
     )
     if fit.pooled_with:
         text += f"; borrows from {', '.join(fit.pooled_with)}"
@@ -77,8 +78,8 @@ def held_out(result) -> str:
         f"Held out the last {counted(result.holdout_weeks, 'week')} ({counted(calibrated.weeks, 'cell-week')}): "
         f"fitted on the weeks before, the calibrated figures predict weekly conversions with an error of "
         f"{percent(calibrated.error, 0)} ({percent(calibrated.coverage, 0)} of weeks inside the 90 % interval), "
-        f"the scenario's figures {percent(prior.error, 0)} ({percent(prior.coverage, 0)}); impressions "
-        f"{percent(calibrated.impressions_error, 0)} against {percent(prior.impressions_error, 0)}."
+        f"the scenario's figures {percent(prior.error, 0)} ({percent(prior.coverage, 0)}); weekly impressions "
+        f"{percent(calibrated.impressions_error, 1)} against {percent(prior.impressions_error, 1)}."
     )
 
 
@@ -86,9 +87,9 @@ def _band(band, fmt) -> str:
     return f"{fmt(band.mean)} ({fmt(band.low)}–{fmt(band.high)})"
 
 
-def _rounded(value: float) -> float:
-    """`value` to three significant digits."""
+def _three(value: float, currency: str) -> str:
+    """An amount to three significant digits, in the locale's digits, at most the currency's decimals."""
     if value <= 0 or not math.isfinite(value):
-        return value
-    digits = 2 - math.floor(math.log10(value))
-    return round(value, digits)
+        return number(value)
+    digits = min(max(2 - math.floor(math.log10(value)), 0), digits_of(currency))
+    return number(round(value, 2 - math.floor(math.log10(value))), digits)
