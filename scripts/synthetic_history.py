@@ -27,7 +27,7 @@ from campaign.exports import read_export
 from campaign.options import IsoDate
 from campaign.synthetic_exports import unmapped_cells, write_exports
 from scenarios import UsageError, counted
-from scenarios.synthetic import draw_truth, history
+from scenarios.synthetic import draw_truth, synthetic_history
 
 
 def sunday_before(day: dt.date) -> dt.date:
@@ -72,7 +72,7 @@ def main(scenario: str, weeks: int, seed: int, before: dt.date | None, out: Path
         if not out.parent.is_dir():
             raise UsageError(f"{out}: the folder {out.parent} does not exist; create it first, or pass another --out")
         truth = draw_truth(loaded, seed)
-        past = history(loaded, truth, weeks, last, seed + 1)
+        past = synthetic_history(loaded, truth, weeks, last, seed + 1)
         out.mkdir(exist_ok=True)
         paths = write_exports(past, loaded, out)
         document = {

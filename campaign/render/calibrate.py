@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 
 from campaign.render.tables import table
-from scenarios import counted, money, number, percent
-from scenarios.formatting import digits_of
+from scenarios import counted, digits_of, money, number, percent
 
 
 def calibration(result) -> str:

@@ -55,7 +55,7 @@ def test_calibrate_prints_a_sentence_per_cell_and_writes_a_scenario_that_plans(t
     out = tmp_path / "calibrated.yaml"
     result = run("calibrate", "cafe-chain-q1", "--ledger", str(ledger), "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert "instagram.reel: 20 weeks, CPM €" in result.output
+    assert "instagram.reel: 20 weeks, CPM " in result.output
     assert "borrows from instagram.feed_image" in result.output
     assert "Held out the last 2 weeks" in result.output
     assert f"Wrote {out}" in result.output

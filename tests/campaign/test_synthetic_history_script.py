@@ -19,7 +19,7 @@ from campaign.cli import cli
 from scenarios.history import weekly
 from scenarios.library import library_path
 from scenarios.loader import load_scenario
-from scenarios.synthetic import draw_truth, history
+from scenarios.synthetic import draw_truth, synthetic_history
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "synthetic_history.py"
@@ -81,7 +81,7 @@ def test_the_exports_import_back_into_the_drawn_weeks_and_truth_json_holds_the_t
     assert imported.exit_code == 0, imported.output + imported.stderr
     assert all(r["history"]["rows"] == r["rows"] for r in json.loads(imported.stdout)["imports"])
     # The weeks read back are the drawn ones (seed + 1), whole counts exactly and spend to the cent.
-    drawn = history(cafe, truth, 8, last, 4)
+    drawn = synthetic_history(cafe, truth, 8, last, 4)
     back = weekly(history_rows(ledger, cafe), drawn.cells)
     assert back.weeks == drawn.weeks
     assert back.weeks[0] == first
