@@ -5,7 +5,7 @@
 draws each cell's true CPM, CTR, CVR and saturation stretch from calibration's
 prior (`scenarios.synthetic.draw_truth`, seed SEED), simulates WEEKS weeks of
 figures ending the Sunday before the scenario's start, or before --before
-(`scenarios.synthetic.history`, seed SEED + 1), writes them as the exports of
+(`scenarios.synthetic.synthetic_history`, seed SEED + 1), writes them as the exports of
 the platforms the scenario's `actuals.mapping` names
 (`campaign.synthetic_exports.write_exports`), and the truth as `truth.json`.
 Import the exports with `campaign actuals import`; they are history rows.
