@@ -154,3 +154,25 @@ def test_the_scenario_file_itself_is_never_overwritten(tmp_path, past):
     assert result.exit_code == 1
     assert "is the scenario itself" in result.output
     assert scenario.read_bytes() == before
+
+
+def test_the_use_case_without_click_gives_the_commands_document(tmp_path, past):
+    from campaign import app
+
+    ledger = ledger_of(tmp_path, rows_of(past))
+    result = run("calibrate", "cafe-chain-q1", "--ledger", str(ledger), "--json", "--holdout-weeks", "3")
+    direct = app.calibrate("cafe-chain-q1", ledger, holdout_weeks=3)
+    assert json.loads(result.output) == json.loads(json.dumps(direct.to_dict()))
+
+
+def test_from_and_to_choose_the_weeks_read(tmp_path, past):
+    ledger = str(ledger_of(tmp_path, rows_of(past)))
+    args = ["--from", "2026-09-07", "--to", "2026-11-29", "--json", "--holdout-weeks", "0"]
+    doc = json.loads(run("calibrate", "cafe-chain-q1", "--ledger", ledger, *args).output)
+    assert doc["range"] == {"from": "2026-09-07", "to": "2026-11-29"}
+    assert doc["weeks"] == 12
+    first = past.weeks.index(dt.date(2026, 9, 7))
+    c = past.cells.index("facebook.reel")
+    cell = next(x for x in doc["cells"] if x["cell"] == "facebook.reel")
+    assert cell["spend"] == pytest.approx(float(past.spend[c, first : first + 12].sum()))
+    assert doc["holdout"]["error"] is None
