@@ -77,6 +77,17 @@ def output_option(files: str) -> Any:
     )
 
 
+def output_file_option(what: str) -> Any:
+    """The -o/--output FILE option of a command that writes one file: `what` says which ("the calibrated scenario")."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path, dir_okay=False),
+        metavar="FILE",
+        help=f"Write {what} to FILE.",
+    )
+
+
 def _activate_locale(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     """Format every human output of this command in the locale named by --locale, else the environment's."""
     from scenarios import activate_locale

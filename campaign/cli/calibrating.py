@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from campaign.app.calibrating import HOLDOUT_WEEKS
-from campaign.cli.base import cli, emit, failures, json_option, ledger_option
+from campaign.cli.base import cli, emit, failures, json_option, ledger_option, output_file_option
 from campaign.options import IsoDate
 
 
@@ -26,13 +26,7 @@ from campaign.options import IsoDate
     show_default=True,
     help="Last weeks held out to check predictions against (0: no check).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    metavar="FILE",
-    help="Write the calibrated scenario (YAML) to FILE.",
-)
+@output_file_option("the calibrated scenario (YAML)")
 @json_option
 def calibrate_command(
     scenario: str,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from campaign.cli.base import cli, failures, json_option
+from campaign.cli.base import cli, failures, json_option, output_file_option
 from campaign.options import FiniteFloat, IsoDate
 
 FORMATS = ("robyn", "meridian", "pymc-marketing", "csv")
@@ -84,13 +84,7 @@ def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
     show_default=True,
     help="CSV: import the central curve or an edge of its credible band.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    metavar="FILE",
-    help="Write the scenario with the imported curves to FILE (.yaml), whole or not at all.",
-)
+@output_file_option("the scenario with the imported curves (.yaml), whole or not at all,")
 @json_option
 def curves_import_command(
     file: Path,
