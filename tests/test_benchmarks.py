@@ -19,6 +19,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
         ("frontier.py", ["--points", "3"]),
         ("optimizer.py", ["--sizes", "10"]),
         ("s_curves.py", ["--sizes", "10", "--starts", "2"]),
+        ("calibration.py", ["--sizes", "13", "--repeats", "1", "--mcmc-sizes", ""]),
     ],
 )
 def test_a_benchmark_runs_and_prints_its_table(script, args):
