@@ -10,7 +10,7 @@ Measured, in one run:
 - `posteriors(scenario, history)` in-process: the best of `--repeats` (3) runs;
 - the whole `campaign calibrate FILE --ledger L --json` as a process (a ledger
   of one row per cell and week is written first): wall time and peak resident
-  memory (`os.wait4`'s rusage of that process). The command fits twice (the
+  memory (the rusage of that process, started from a small wrapper). The command fits twice (the
   held-out check fits the first 24 weeks, then every week is fitted) and
   includes Python's start and imports;
 - the MCMC baseline, if PyMC is installed: the SAME hierarchical model fitted
@@ -47,7 +47,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -190,23 +189,34 @@ def time_posteriors(inst: Instance, repeats: int) -> tuple[float, list[CellFit]]
     return best, fits
 
 
+#: Runs the command and writes its wall seconds and peak RSS (kB) to argv[1]. A child's peak RSS counts the memory of
+#: the process it was forked from until it execs, so the command is started from this small interpreter and not from
+#: the benchmark's own (which holds NumPy, SciPy and, for the baseline, PyMC).
+WRAPPER = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+code = subprocess.run(sys.argv[2:]).returncode
+seconds = time.perf_counter() - started
+with open(sys.argv[1], "w") as out:
+    out.write(f"{code} {seconds} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+"""
+
+
 def run_command(inst: Instance, folder: Path) -> tuple[float, float]:
     """`campaign calibrate FILE --ledger L --json` as a process: wall seconds and peak RSS (MB)."""
-    out = folder / f"calibrate-{inst.cells}.json"
-    args = [sys.executable, "-m", "campaign", "calibrate", str(inst.file), "--ledger", str(inst.ledger), "--json"]
+    out, measured = folder / f"calibrate-{inst.cells}.json", folder / f"calibrate-{inst.cells}.measured"
+    command = [sys.executable, "-m", "campaign", "calibrate", str(inst.file), "--ledger", str(inst.ledger), "--json"]
     with out.open("wb") as stdout:
-        started = time.perf_counter()
-        process = subprocess.Popen(args, stdout=stdout, stderr=subprocess.PIPE, cwd=ROOT)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    stderr = process.stderr.read().decode() if process.stderr else ""
-    if process.returncode != 0:
-        raise SystemExit(f"campaign calibrate failed on {inst.cells} cells (exit {process.returncode}): {stderr}")
+        done = subprocess.run(
+            [sys.executable, "-c", WRAPPER, str(measured), *command], stdout=stdout, stderr=subprocess.PIPE, cwd=ROOT
+        )
+    code, seconds, peak = measured.read_text(encoding="utf-8").split()
+    if done.returncode != 0 or int(code) != 0:
+        raise SystemExit(f"campaign calibrate failed on {inst.cells} cells (exit {code}): {done.stderr.decode()}")
     doc = json.loads(out.read_text(encoding="utf-8"))
     if len(doc["cells"]) != inst.cells:
         raise SystemExit(f"campaign calibrate fitted {len(doc['cells'])} of {inst.cells} cells")
-    return seconds, usage.ru_maxrss / 1024.0  # Linux: kilobytes
+    return float(seconds), int(peak) / 1024.0  # Linux: kilobytes
 
 
 def run_grid(inst: Instance, repeats: int, folder: Path) -> GridRun:
