@@ -68,6 +68,9 @@ from scenarios.simulation_schema import MAX_RUNS
 from scenarios.statement import DailyPlan, Statement, daily_plan, statement
 from scenarios.sweep import MAX_POINTS, SweepSpec, parse_spec, parse_sweep
 from scenarios.synthetic import Truth, draw_truth, synthetic_history, true_scenario
+from scenarios.uncertainty import Fitted, ParameterDraw, draw_parameters, drawn_market, fit_interval, fit_relative
+from scenarios.uncertainty import source as uncertainty_source
+from scenarios.uncertainty_schema import Interval, Uncertainty
 
 __all__ = [
     "COUNT",
@@ -94,7 +97,9 @@ __all__ = [
     "Curves",
     "DailyPlan",
     "Figure",
+    "Fitted",
     "InfeasibleError",
+    "Interval",
     "Kpi",
     "Kpis",
     "Linear",
@@ -102,6 +107,7 @@ __all__ = [
     "Market",
     "OrganicOutlook",
     "Outcomes",
+    "ParameterDraw",
     "Plan",
     "Problem",
     "Provenance",
@@ -114,6 +120,7 @@ __all__ = [
     "Statement",
     "SweepSpec",
     "Truth",
+    "Uncertainty",
     "UsageError",
     "WeeklyHistory",
     "activate_locale",
@@ -132,8 +139,12 @@ __all__ = [
     "did_you_mean",
     "digits_of",
     "display_of",
+    "draw_parameters",
     "draw_truth",
+    "drawn_market",
     "finite",
+    "fit_interval",
+    "fit_relative",
     "frequency_at",
     "frequency_room",
     "frequency_slope",
@@ -167,6 +178,7 @@ __all__ = [
     "statement",
     "synthetic_history",
     "true_scenario",
+    "uncertainty_source",
     "updated_scenario",
     "weekly",
 ]

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from scenarios import patterns
 from scenarios.errors import Problem, did_you_mean, one_of
 from scenarios.schema import Channel, PointsCurve, Scenario
+from scenarios.uncertainty_schema import uncertainty_problems
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -28,6 +29,7 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     problems += _check_periods(scenario)
     problems += _check_mapping(scenario)
     problems += _check_calibration(scenario)
+    problems += uncertainty_problems(scenario)
     return problems
 
 

@@ -10,7 +10,7 @@ exists, a share rule for a known channel) are checked in `scenarios.checks`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -19,6 +19,7 @@ from scenarios.calibration_schema import Calibration
 from scenarios.closed import Closed, Factor, Money, PositiveMoney, Rate
 from scenarios.kpis_schema import Kpis
 from scenarios.simulation_schema import Simulation
+from scenarios.uncertainty_schema import Uncertainty, lift_intervals
 
 #: A scenario or variant name: letters, digits, '-', '_' and '.', starting with a letter or digit. Names end up in
 #: file headers, CSV and JSON fields and sentences, so nothing else (no space, line break or invisible mark).
@@ -386,5 +387,12 @@ class Scenario(Closed):
     simulation: Simulation = Simulation()
     actuals: Actuals = Actuals()
     calibration: Calibration | None = None
+    uncertainty: Uncertainty = Uncertainty()
     sources: dict[str, str] = {}
     variants: dict[Identifier, dict[str, object]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _intervals(cls, data: Any) -> Any:
+        """A figure written `{mean, low, high}` keeps its mean here and its interval under `uncertainty`."""
+        return lift_intervals(data)
