@@ -7,7 +7,7 @@ independent seeds, locally or on a Dask cluster, and summarises them.
 
 from simulation.executor import ordered_map
 from simulation.inputs import QuarterInputs
-from simulation.montecarlo import MonteCarlo, SimulationResult, summarise
+from simulation.montecarlo import MonteCarlo, SimulationResult, split_spread, summarise
 from simulation.quarter import Replication, run_quarter
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "SimulationResult",
     "ordered_map",
     "run_quarter",
+    "split_spread",
     "summarise",
 ]

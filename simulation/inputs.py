@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -100,6 +100,20 @@ class QuarterInputs:
     def hours(self) -> float:
         """Length of the horizon in hours."""
         return 24.0 * self.days
+
+    def drawn(self, market: Market) -> QuarterInputs:
+        """These inputs with the rates and curves of `market`, one parameter draw of the plan's market
+        (`scenarios.drawn_market`): expected conversions at the plan's spend, impressions per currency unit, CTR,
+        negative-feedback and follow rates."""
+        cells, periods = self.slot_spend.shape
+        return replace(
+            self,
+            slot_conversions=market.curves.value(self.slot_spend.ravel()).reshape(cells, periods),
+            impressions_per_currency_unit=market.impressions_per_currency_unit.reshape(cells, periods),
+            ctr=market.ctr[::periods].copy(),
+            negative_rate=market.negative_rate[::periods].copy(),
+            follow_rate=market.follow_rate.copy(),
+        )
 
     @classmethod
     def build(cls, scenario: Scenario, plan: Plan, market: Market | None = None) -> QuarterInputs:

@@ -2,7 +2,10 @@
 
 Replication i always uses child i of `numpy.random.SeedSequence(seed)`, and
 results are put back in replication order, so the numbers do not depend on
-how many workers ran them or where.
+how many workers ran them or where. When parameters are drawn, replications
+2k and 2k + 1 share parameter draw k (`scenarios.draw_parameters`), so the
+spread of each KPI splits into the part the parameters cause and the
+quarter's own (`split_spread`).
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from scenarios import FIGURES, CampaignError, finite, kpi_of
+from scenarios import FIGURES, CampaignError, Market, ParameterDraw, drawn_market, finite, kpi_of
 from simulation.executor import ordered_map
 from simulation.inputs import QuarterInputs
 from simulation.quarter import Replication, run_quarter
 
 #: Replications per task sent to a worker: large enough to amortise the hand-over.
 CHUNK = 25
+#: Replications that share one parameter draw.
+PAIR = 2
 CRISIS_STATS = (
     "followers_lost",
     "conversions_lost",
@@ -40,6 +45,9 @@ class SimulationResult:
     `p95`); `targets` gives each KPI target's probability of being met;
     `crisis` the share of quarters with a crisis and, over those quarters,
     the distributions of its costs; `replications` keeps every run's KPIs.
+    `parameters` (None when every figure of the scenario is certain) says
+    whether parameters were drawn and from what; drawn, each KPI has a
+    `spread` (`split_spread`).
     """
 
     scenario: str
@@ -47,13 +55,14 @@ class SimulationResult:
     runs: int
     seed: int
     crises: bool
-    kpis: dict[str, dict[str, float]]
+    kpis: dict[str, dict[str, Any]]
     targets: list[dict[str, Any]]
     crisis: dict[str, Any]
     community: dict[str, dict[str, float]]
     daily: dict[str, dict[str, list[float]]]
     replications: list[dict[str, float]]
     warnings: tuple[str, ...] = ()
+    parameters: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The `simulate --json` document (DESIGN §6 contract, extended)."""
@@ -70,6 +79,7 @@ class SimulationResult:
                 "community": self.community,
                 "warnings": list(self.warnings),
             }
+            | ({"parameters": self.parameters} if self.parameters is not None else {})
         )
 
 
@@ -89,8 +99,35 @@ def distribution(values: np.ndarray) -> dict[str, float]:
     }
 
 
+def split_spread(values: np.ndarray) -> dict[str, float]:
+    """The standard deviations of the parameters' part and the quarter's own part of a figure's spread.
+
+    `values[2k]` and `values[2k + 1]` are two quarters of parameter draw k (an odd last one is left out, and
+    pairs with a non-finite value). By the law of total variance Var Y = Var E[Y | θ] + E Var(Y | θ); with
+    n pairs, W = Σ (a − b)² / 2n estimates E Var(Y | θ) without bias, and B = s²(pair means) − W / 2
+    estimates Var E[Y | θ] without bias (one-way analysis of variance with groups of two). Returns
+    `{"parameters": √max(B, 0), "quarter": √W}`; NaN with fewer than two pairs.
+    """
+    values = np.asarray(values, dtype=float)
+    pairs = values[: len(values) // PAIR * PAIR].reshape(-1, PAIR)
+    pairs = pairs[np.isfinite(pairs).all(axis=1)]
+    if len(pairs) < 2:
+        return {"parameters": math.nan, "quarter": math.nan}
+    within = float(np.mean((pairs[:, 0] - pairs[:, 1]) ** 2) / 2.0)
+    between = float(np.var(pairs.mean(axis=1), ddof=1)) - within / 2.0
+    return {"parameters": math.sqrt(max(between, 0.0)), "quarter": math.sqrt(within)}
+
+
 def _chunk(inputs: QuarterInputs, seeds: list[np.random.SeedSequence], crises: bool) -> list[Replication]:
     return [run_quarter(inputs, seed, crises) for seed in seeds]
+
+
+def _drawn_chunk(
+    shared: tuple[QuarterInputs, Market], task: tuple[list[np.random.SeedSequence], list[ParameterDraw]], crises: bool
+) -> list[Replication]:
+    inputs, market = shared
+    seeds, draws = task
+    return [run_quarter(inputs.drawn(drawn_market(market, d)), s, crises) for s, d in zip(seeds, draws, strict=True)]
 
 
 class MonteCarlo:
@@ -113,14 +150,34 @@ class MonteCarlo:
     def __init__(self, runs: int, seed: int = 0, workers: int = 1, scheduler: Any = None, crises: bool = True) -> None:
         self.runs, self.seed, self.workers, self.scheduler, self.crises = runs, seed, workers, scheduler, crises
 
-    def replicate(self, inputs: QuarterInputs, progress: Callable[[int], None] | None = None) -> list[Replication]:
-        """Every replication, in order."""
+    @property
+    def draws_needed(self) -> int:
+        """Parameter draws the replications use when parameters are drawn (one per pair)."""
+        return -(-self.runs // PAIR)
+
+    def replicate(
+        self,
+        inputs: QuarterInputs,
+        progress: Callable[[int], None] | None = None,
+        market: Market | None = None,
+        draws: list[ParameterDraw] | None = None,
+    ) -> list[Replication]:
+        """Every replication, in order; with `market` and `draws`, replication i runs on parameter draw i // 2
+        of the market (`scenarios.drawn_market`)."""
         if not isinstance(self.runs, int) or self.runs < 1:
             raise CampaignError(f"the number of runs must be a whole number of at least 1, got {self.runs}")
         seeds = np.random.SeedSequence(self.seed).spawn(self.runs)
         chunks = [seeds[i : i + CHUNK] for i in range(0, self.runs, CHUNK)]
+        if draws is not None and market is not None:
+            per_run = [draws[i // PAIR] for i in range(self.runs)]
+            tasks = [(seeds[i : i + CHUNK], per_run[i : i + CHUNK]) for i in range(0, self.runs, CHUNK)]
+            parts = ordered_map(
+                _drawn_chunk, (inputs, market), tasks, self.crises, workers=self.workers, scheduler=self.scheduler
+            )
+        else:
+            parts = ordered_map(_chunk, inputs, chunks, self.crises, workers=self.workers, scheduler=self.scheduler)
         results: list[Replication] = []
-        for part in ordered_map(_chunk, inputs, chunks, self.crises, workers=self.workers, scheduler=self.scheduler):
+        for part in parts:
             results += part
             if progress:
                 progress(len(part))
@@ -132,9 +189,15 @@ class MonteCarlo:
         scenario: str,
         variant: str | None = None,
         progress: Callable[[int], None] | None = None,
+        market: Market | None = None,
+        draws: list[ParameterDraw] | None = None,
+        source: str | None = None,
     ) -> SimulationResult:
-        """Replicate and summarise."""
-        return summarise(inputs, self.replicate(inputs, progress), scenario, variant, self.seed, self.crises)
+        """Replicate and summarise; `source` (where parameter draws come from, None when every figure is
+        certain) adds `parameters` to the result, and drawing them each KPI's `spread`."""
+        reps = self.replicate(inputs, progress, market, draws)
+        parameters = {"drawn": draws is not None, "source": source} if source is not None else None
+        return summarise(inputs, reps, scenario, variant, self.seed, self.crises, parameters)
 
 
 def summarise(
@@ -144,13 +207,18 @@ def summarise(
     variant: str | None,
     seed: int,
     crises: bool,
+    parameters: dict[str, Any] | None = None,
 ) -> SimulationResult:
-    """Distributions of the KPIs, target probabilities, crisis costs and daily bands."""
+    """Distributions of the KPIs, target probabilities, crisis costs and daily bands; with parameters drawn,
+    each KPI's `spread` (`split_spread`)."""
     names: tuple[str, ...] = (*(f.name for f in FIGURES), "final_followers")
     if inputs.sales:
         names = (*names, "deals", "lead_response_hours", "leads_waiting")
     table = {name: np.array([r.kpis[name] for r in reps]) for name in names}
-    kpis = {name: distribution(table[name]) for name in names}
+    kpis: dict[str, dict[str, Any]] = {name: distribution(table[name]) for name in names}
+    if parameters is not None and parameters["drawn"]:
+        for name in names:
+            kpis[name]["spread"] = split_spread(table[name])
     targets = []
     for name, sense, target in inputs.targets:
         values = table[kpi_of(name).figure]
@@ -174,5 +242,17 @@ def summarise(
         daily[series] = {"p5": p5.tolist(), "p50": p50.tolist(), "p95": p95.tolist()}
     rows = [{"run": i + 1, **r.kpis, **{f"crisis_{k}": v for k, v in r.crisis.items()}} for i, r in enumerate(reps)]
     return SimulationResult(
-        scenario, variant, len(reps), seed, crises, kpis, targets, crisis, community, daily, rows, inputs.warnings
+        scenario,
+        variant,
+        len(reps),
+        seed,
+        crises,
+        kpis,
+        targets,
+        crisis,
+        community,
+        daily,
+        rows,
+        inputs.warnings,
+        parameters,
     )

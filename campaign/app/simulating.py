@@ -10,7 +10,16 @@ from typing import Literal
 from campaign.app.common import Progress, counter, load, plan_for
 from campaign.files import check_output_dir, locate_scenario, write_simulation, write_whatif
 from campaign.whatif import Point, WhatIfResult, compare
-from scenarios import Plan, Scenario, SweepSpec, build_market, load_scenario, parse_sweep
+from scenarios import (
+    Plan,
+    Scenario,
+    SweepSpec,
+    build_market,
+    draw_parameters,
+    load_scenario,
+    parse_sweep,
+    uncertainty_source,
+)
 from simulation import MonteCarlo, QuarterInputs, SimulationResult
 
 
@@ -44,10 +53,12 @@ def simulate(
     scheduler: str | None = None,
     output: Path | None = None,
     progress: Progress | None = None,
+    fixed_parameters: bool = False,
 ) -> Simulated:
     """Simulate `plan` (a Plan or a plan file), or the optimizer's, `runs` times (default: the scenario's runs).
 
-    `seed` defaults to the scenario's; `progress` hears `(done, total)` simulated quarters.
+    `seed` defaults to the scenario's; `progress` hears `(done, total)` simulated quarters. A scenario with
+    uncertain figures draws them for each pair of quarters, unless `fixed_parameters`.
     """
     if output is not None:
         check_output_dir(output)
@@ -62,7 +73,11 @@ def simulate(
         scheduler,
         crises=crises,
     )
-    result = engine.run(inputs, loaded.name, variant, counter(engine.runs, progress))
+    source = uncertainty_source(loaded)
+    draws = None
+    if source is not None and not fixed_parameters:
+        draws = draw_parameters(loaded, engine.seed, engine.draws_needed)
+    result = engine.run(inputs, loaded.name, variant, counter(engine.runs, progress), market, draws, source)
     written = write_simulation(output, result, loaded, result.to_dict()) if output is not None else []
     return Simulated(loaded, result, chosen.expected, written)
 

@@ -30,6 +30,11 @@ from campaign.options import RUNS, RUNS_OR_NONE, SEED, Sweep
 @click.option("--runs", type=RUNS, metavar="N", help="Replications (default: the scenario's simulation.runs).")
 @click.option("--seed", type=SEED, metavar="S", help="Root seed (default: the scenario's seed).")
 @click.option("--no-crisis", is_flag=True, help="Simulate without crises.")
+@click.option(
+    "--fixed-parameters",
+    is_flag=True,
+    help="Keep every uncertain figure at its mean (by default each pair of quarters draws them).",
+)
 @workers_option
 @scheduler_option
 @quiet_option
@@ -42,6 +47,7 @@ def simulate_command(
     runs: int | None,
     seed: int | None,
     no_crisis: bool,
+    fixed_parameters: bool,
     workers: int,
     scheduler: str | None,
     quiet: bool,
@@ -61,7 +67,17 @@ def simulate_command(
 
     with ProgressBar(quiet) as bar, failures(scenario, variant, as_json):
         done = app.simulate(
-            scenario, variant, plan_file, runs, seed, not no_crisis, workers, scheduler, output, bar.progress
+            scenario,
+            variant,
+            plan_file,
+            runs,
+            seed,
+            not no_crisis,
+            workers,
+            scheduler,
+            output,
+            bar.progress,
+            fixed_parameters,
         )
     emit(
         done.result.to_dict(),

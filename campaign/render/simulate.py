@@ -5,6 +5,28 @@ from __future__ import annotations
 from campaign.render.tables import kpi_number, table
 from scenarios import FIGURES, Scenario, decimal, number, percent
 
+SOURCES = {
+    "intervals": "the scenario's uncertainty section",
+    "calibration": "the calibration's joint posterior draws",
+    "calibration+intervals": "the calibration's joint posterior draws and the scenario's uncertainty section",
+}
+
+
+def parameters_sentence(result, conversion: str) -> str:
+    """Whether the uncertain figures were drawn, and how the spread of conversions splits."""
+    if not result.parameters["drawn"]:
+        return (
+            "Parameters fixed at the figures' means (--fixed-parameters): the spread is the quarter's own randomness."
+        )
+    d = result.kpis["conversions"]
+    spread = d["spread"]
+    return (
+        f"Parameters drawn from {SOURCES[result.parameters['source']]}, one draw for each pair of quarters: "
+        f"the {conversion}s' standard deviation of {number(d['std'], 1)} splits (law of total variance) into "
+        f"{number(spread['parameters'], 1)} from what is not known about the figures and "
+        f"{number(spread['quarter'], 1)} from the quarter's own randomness."
+    )
+
 
 def simulation(result, scenario: Scenario, expected: dict[str, float] | None = None) -> str:
     """KPI distributions, target probabilities, crisis costs and the community queue of a simulation."""
@@ -13,8 +35,10 @@ def simulation(result, scenario: Scenario, expected: dict[str, float] | None = N
     crises = "crises on" if result.crises else "no crises"
     out = [f"{result.scenario}{variant}: {number(result.runs)} simulated quarters (seed {result.seed}, {crises})"]
     out += [f"warning: {w}" for w in result.warnings]
-    out.append("")
     conversion = scenario.business.conversion
+    if result.parameters is not None:
+        out.append(parameters_sentence(result, conversion))
+    out.append("")
     names = {f.name: f.label.format(currency=cur, conversion=conversion) for f in FIGURES if f.name in result.kpis}
     names["final_followers"] = "followers at the end"
     if "deals" in result.kpis:
