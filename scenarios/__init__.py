@@ -3,7 +3,15 @@
 from scenarios.actuals_schema import MappingRule
 from scenarios.calendar import horizon
 from scenarios.calibrated import Provenance, calibrated_data
-from scenarios.calibration import MIN_WEEKS, PRIOR, CellFit, cell_priors, posteriors
+from scenarios.calibration import (
+    MIN_WEEKS,
+    PRIOR,
+    CellFit,
+    cell_priors,
+    informs_saturation,
+    posteriors,
+    stretch_in_spreads,
+)
 from scenarios.caveats import scenario_caveats
 from scenarios.checks import cell_keys
 from scenarios.curves import EXPONENTIAL, POINTS, Curves
@@ -150,6 +158,7 @@ __all__ = [
     "frequency_slope",
     "held_out",
     "horizon",
+    "informs_saturation",
     "kpi_of",
     "learn",
     "library_path",
@@ -176,6 +185,7 @@ __all__ = [
     "signed",
     "significant",
     "statement",
+    "stretch_in_spreads",
     "synthetic_history",
     "true_scenario",
     "uncertainty_source",

@@ -31,7 +31,7 @@ from scipy import special
 from scenarios.curves import EXPONENTIAL, HILL, Curves
 from scenarios.history import WeeklyHistory
 from scenarios.market_build import cell_curves
-from scenarios.posterior import RHO_POINTS, Mixture, Summary, grid_quantiles, log_grid, pooled
+from scenarios.posterior import RHO_POINTS, WIDTH, Mixture, Summary, grid_quantiles, pooled
 from scenarios.schema import Scenario
 
 #: The credible level of every interval: 90 %.
@@ -40,6 +40,10 @@ LEVEL = 0.90
 MIN_WEEKS = 2
 #: Joint posterior draws kept per cell (written into the calibrated scenario).
 DRAWS = 200
+#: A ρ grid is widened (by `WIDTH` prior spreads, at most this many times) while more than `EDGE` of its
+#: heaviest point's weight lies on an end point.
+WIDENINGS = 4
+EDGE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,17 @@ class CellFit:
         }
 
 
+def informs_saturation(fit: CellFit, prior: Prior = PRIOR) -> bool:
+    """Whether the history narrowed the stretch ρ: its 90 % interval is under 0.8 of the prior's (in log)."""
+    width = np.log(fit.rho.high / fit.rho.low)
+    return bool(width < 0.8 * 2 * 1.6448536269514722 * prior.saturation_spread)
+
+
+def stretch_in_spreads(fit: CellFit, prior: Prior = PRIOR) -> float:
+    """How many prior spreads the stretch ρ lies from the scenario's curve (ρ = 1), in log."""
+    return float(np.log(fit.rho.mean) / prior.saturation_spread)
+
+
 def curve_at(curve: Curves, x: np.ndarray) -> np.ndarray:
     """The first curve of `curve` at every spend of `x` (any shape)."""
     x = np.maximum(np.asarray(x, dtype=float), 0.0)
@@ -185,9 +200,16 @@ def cell_priors(scenario: Scenario) -> list[CellPrior]:
 def posteriors(
     scenario: Scenario, history: WeeklyHistory, prior: Prior = PRIOR, seed: int = 0, draws: int = DRAWS
 ) -> list[CellFit]:
-    """Posteriors of every cell with at least `MIN_WEEKS` weeks of figures, in the history's cell order."""
+    """Posteriors of every cell with at least `MIN_WEEKS` weeks of figures, in the history's cell order.
+
+    A cell whose scenario CTR or CVR is 0 is left out: the model scales the scenario's figures, and 0 stays 0.
+    """
     priors = {p.cell: p for p in cell_priors(scenario)}
-    fitted = [c for c, cell in enumerate(history.cells) if history.weeks_per_cell[c] >= MIN_WEEKS]
+    fitted = [
+        c
+        for c, cell in enumerate(history.cells)
+        if history.weeks_per_cell[c] >= MIN_WEEKS and priors[cell].ctr > 0 and priors[cell].cvr > 0
+    ]
     by_channel: dict[str, list[int]] = {}
     for c in fitted:
         by_channel.setdefault(priors[history.cells[c]].channel, []).append(c)
@@ -245,13 +267,22 @@ def _linear(prior: Prior, history: WeeklyHistory, rows: list[int], rate0: np.nda
 def _conversions(
     prior: Prior, history: WeeklyHistory, rows: list[int], cells: list[CellPrior]
 ) -> tuple[list[Mixture], np.ndarray, np.ndarray]:
-    """CVR and ρ, pooled over `rows`: a coarse ρ grid, then a fine one over where the posterior lies."""
+    """CVR and ρ, pooled over `rows`: a coarse ρ grid, widened while the posterior presses against an end
+    (history that saturates far later or sooner than the scenario's curve), then a fine one over where it lies."""
     sigma = prior.saturation_spread
-    coarse = np.tile(log_grid(sigma, RHO_POINTS), (len(rows), 1))
-    _, weights = _conversions_on(prior, history, rows, cells, coarse)
+    ends = np.tile([-WIDTH * sigma, WIDTH * sigma], (len(rows), 1))
+    for _ in range(WIDENINGS + 1):
+        coarse = np.array([np.linspace(lo, hi, RHO_POINTS) for lo, hi in ends])
+        _, weights = _conversions_on(prior, history, rows, cells, coarse)
+        low_edge = weights[:, 0] > EDGE * weights.max(axis=1)
+        high_edge = weights[:, -1] > EDGE * weights.max(axis=1)
+        if not (low_edge | high_edge).any():
+            break
+        ends[low_edge, 0] -= WIDTH * sigma
+        ends[high_edge, 1] += WIDTH * sigma
     fine = np.empty_like(coarse)
-    step = coarse[0, 1] - coarse[0, 0]
     for k in range(len(rows)):
+        step = coarse[k, 1] - coarse[k, 0]
         heavy = coarse[k][weights[k] > 1e-9 * weights[k].max()]
         fine[k] = np.linspace(heavy.min() - step, heavy.max() + step, RHO_POINTS)
     mixtures, weights = _conversions_on(prior, history, rows, cells, fine)

@@ -1,22 +1,23 @@
 """Held-out weeks: how well calibrated figures, and the scenario's own, predict weeks the fit did not see.
 
 For every held-out week of a cell with spend s, the prediction draws the
-figures (from the posterior, or the scenario's fixed figures), then the week's
+figures (from the posterior, or from the prior around the scenario's figures), then the week's
 impressions (Poisson, λ · s), clicks (Poisson, CTR · impressions) and
 conversions (Poisson, CVR · clicks · v(s / ρ)), as calibration models them.
-The error is the weighted absolute percentage error of the predicted mean,
+The error is the weighted absolute percentage error of the predicted mean (for
+the scenario: of its own figures),
 Σ |predicted − actual| / Σ actual; the coverage the share of weeks whose
 actual value lies inside the central 90 % predictive interval.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from scenarios.calibration import LEVEL, CellFit, CellPrior
+from scenarios.calibration import LEVEL, PRIOR, CellFit, CellPrior, Prior
 from scenarios.history import WeeklyHistory
 
 #: Predictive draws per held-out week.
@@ -59,6 +60,14 @@ class Predictions:
     def score(self) -> Score:
         return overall_score([self])
 
+    def missed(self) -> float:
+        """Σ |predicted − actual| conversions over the weeks."""
+        return float(np.abs(self.conversions - self.actual_conversions).sum())
+
+    def actual(self) -> float:
+        """The weeks' actual conversions."""
+        return float(self.actual_conversions.sum())
+
 
 def predict(prior: CellPrior, figures: dict[str, np.ndarray], week: WeeklyHistory, seed: int) -> Predictions:
     """Predictions of the weeks of a one-cell history `week` from draws of `figures` (cpm, ctr, cvr, rho)."""
@@ -94,8 +103,29 @@ def fixed(prior: CellPrior) -> dict[str, np.ndarray]:
     return {k: np.array([v]) for k, v in (("cpm", prior.cpm), ("ctr", prior.ctr), ("cvr", prior.cvr), ("rho", 1.0))}
 
 
-def held_out(fits: list[CellFit], actual: WeeklyHistory, seed: int) -> dict[str, tuple[Predictions, Predictions]]:
-    """Per calibrated cell with spend in held-out weeks: predictions by its calibrated and its scenario figures."""
+def from_prior(cell: CellPrior, prior: Prior, seed: int, count: int = DRAWS) -> dict[str, np.ndarray]:
+    """Draws of the cell's figures from calibration's prior around the scenario's (channel and cell spread, ρ)."""
+    rng = np.random.default_rng(seed)
+
+    def spread() -> np.ndarray:
+        return np.exp(rng.normal(0.0, prior.channel_spread, count)) * rng.gamma(prior.shape, 1.0 / prior.shape, count)
+
+    return {
+        "cpm": cell.cpm / spread(),
+        "ctr": np.minimum(cell.ctr * spread(), 1.0),
+        "cvr": np.minimum(cell.cvr * spread(), 1.0),
+        "rho": np.exp(rng.normal(0.0, prior.saturation_spread, count)),
+    }
+
+
+def held_out(
+    fits: list[CellFit], actual: WeeklyHistory, seed: int, prior: Prior = PRIOR
+) -> dict[str, tuple[Predictions, Predictions]]:
+    """Per calibrated cell with spend in held-out weeks: predictions by its calibrated and its scenario figures.
+
+    The scenario's prediction is its own figures' mean; its interval comes from figures drawn from the prior
+    around them, so that both intervals carry what is not known.
+    """
     out = {}
     for i, fit in enumerate(fits):
         c = actual.cells.index(fit.cell)
@@ -103,9 +133,11 @@ def held_out(fits: list[CellFit], actual: WeeklyHistory, seed: int) -> dict[str,
         if not used.any():
             continue
         window = _only(actual, c, used)
+        point = predict(fit.prior, fixed(fit.prior), window, seed + i)
+        spread = predict(fit.prior, from_prior(fit.prior, prior, seed + i), window, seed + i)
         out[fit.cell] = (
             predict(fit.prior, fit.draws, window, seed + i),
-            predict(fit.prior, fixed(fit.prior), window, seed + i),
+            replace(spread, conversions=point.conversions, impressions=point.impressions),
         )
     return out
 

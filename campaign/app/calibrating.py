@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
-from campaign.app.common import existing_ledger, history_rows, load
+from campaign import calibration_checks as checks
+from campaign.app.common import BadRangeError, existing_ledger, history_rows, load
 from campaign.files import check_output_file, write_atomic
 from scenarios import (
-    LONGEST_ROW,
     MIN_WEEKS,
     PRIOR,
     CellFit,
@@ -29,10 +29,8 @@ from scenarios import (
     WeeklyHistory,
     calibrated_data,
     cell_priors,
-    did_you_mean,
     held_out,
     overall_score,
-    percent,
     posteriors,
     resolve,
     weekly,
@@ -123,13 +121,19 @@ def calibrate(
         raise UsageError(
             f"--to {last} is not before the scenario's start ({loaded.start}): history ends on {end} at the latest"
         )
-    if first is not None and first > (last or end):
-        raise UsageError(f"--from {first} is after the end of the history ({last or end})")
+    if first is not None and last is not None and first > last:
+        raise BadRangeError(f"--from {first} is after --to {last}", "--from")
+    if first is not None and first > end:
+        raise UsageError(f"--from {first} is not before the scenario's start ({loaded.start})")
     path = existing_ledger(ledger, scenario, loaded.name)
     rows = history_rows(path, loaded)
     cells = tuple(p.cell for p in cell_priors(loaded))
     history = weekly(rows, cells, first, last or end)
-    _check(loaded, path, rows, history)
+    checks.check_history(loaded, path, rows, history)
+    first_day, last_day = history.weeks[0], min(history.weeks[-1] + dt.timedelta(days=6), last or end)
+    if first is not None:
+        first_day = max(first_day, first)
+    checks.check_not_recalibrating(loaded, path, first_day, last_day)
     n = len(history.weeks)
     if holdout_weeks and n - holdout_weeks < MIN_WEEKS:
         raise UsageError(
@@ -147,14 +151,15 @@ def calibrate(
             overall_score([p[0] for p in predictions.values()]),
             overall_score([p[1] for p in predictions.values()]),
         )
-        warnings += _worse(cell_scores, overall)
+        misses = {cell: (p[0].missed(), p[1].missed(), p[0].actual()) for cell, p in predictions.items()}
+        warnings += checks.worse(cell_scores, misses) + checks.coverage(overall)
     fits = posteriors(loaded, history, seed=loaded.seed)
     fitted = {f.cell for f in fits}
     kept = [c for c in cells if c not in fitted]
-    warnings += _kept(history, kept)
-    first_day, last_day = history.weeks[0], min(history.weeks[-1] + dt.timedelta(days=6), last or end)
-    if first is not None:
-        first_day = max(first_day, first)
+    if not fits:
+        raise UsageError(f"{path}: no cell can be calibrated: " + "; ".join(checks.kept_cells(loaded, history, kept)))
+    warnings += checks.kept_cells(loaded, history, kept) + checks.unclicked(history, fits)
+    warnings += checks.far_stretched(fits) + checks.old_history(loaded, last_day) + checks.variants(loaded, fits)
     written = None
     if output is not None:
         provenance = Provenance(path.name, first_day, last_day, n)
@@ -170,64 +175,3 @@ def calibrate(
     return Calibrated(
         loaded, path, first_day, last_day, history, fits, holdout_weeks, cell_scores, overall, kept, warnings, written
     )
-
-
-def _check(scenario: Scenario, path: Path, rows: list[Any], history: WeeklyHistory) -> None:
-    """Refuse a history calibration cannot use, saying why."""
-    if not rows:
-        raise UsageError(
-            f"{path}: no rows of scenario '{scenario.name}' dated before its start ({scenario.start}); import past "
-            "exports with 'campaign actuals import' (rows before the start are kept as history)"
-        )
-    known = {f"{r.channel}.{r.format}" for r in rows}
-    cells = list(history.cells)
-    if not known & set(cells):
-        names = ", ".join(f"{c}{did_you_mean(c, cells)}" for c in sorted(known))
-        raise UsageError(
-            f"{path}: the history's rows belong to cells the scenario does not have ({names}); the scenario's cells "
-            f"are {', '.join(cells)}"
-        )
-    if history.set_aside and not len(history.weeks):
-        raise UsageError(
-            f"{path}: each of the history's {history.set_aside} rows covers more than {LONGEST_ROW} days, so "
-            "no week's figures can be told apart; export again with a Day or Week breakdown "
-            "(Meta Ads Manager: Breakdown → By Time → Day)"
-        )
-    if not (history.weeks_per_cell >= MIN_WEEKS).any():
-        weeks = ", ".join(f"{c} {int(w)}" for c, w in zip(cells, history.weeks_per_cell, strict=True) if w)
-        raise UsageError(
-            f"{path}: every cell has fewer than {MIN_WEEKS} weeks of history ({weeks or 'none in the dates given'}); "
-            f"calibration needs at least {MIN_WEEKS} weeks of a cell"
-        )
-
-
-def _kept(history: WeeklyHistory, kept: list[str]) -> list[str]:
-    out = []
-    if kept:
-        out.append(
-            f"{len(kept)} cells keep the scenario's figures (fewer than {MIN_WEEKS} weeks of history): "
-            + ", ".join(kept)
-        )
-    if history.set_aside:
-        out.append(
-            f"{history.set_aside} rows cover more than {LONGEST_ROW} days and were not used (no Day or Week breakdown)"
-        )
-    return out
-
-
-def _worse(cells: dict[str, tuple[Score, Score]], overall: tuple[Score, Score]) -> list[str]:
-    """A sentence for every cell, and for the whole, whose calibrated figures predicted the held-out weeks worse."""
-    out = []
-    for cell, (calibrated, prior) in cells.items():
-        if calibrated.error is not None and prior.error is not None and calibrated.error > prior.error:
-            out.append(
-                f"{cell}: the calibrated figures predict the held-out weeks' conversions worse than the scenario's "
-                f"(error {percent(calibrated.error, 0)} against {percent(prior.error, 0)})"
-            )
-    calibrated, prior = overall
-    if calibrated.error is not None and prior.error is not None and calibrated.error > prior.error:
-        out.append(
-            f"over all cells the calibrated figures predict the held-out weeks' conversions worse than the "
-            f"scenario's (error {calibrated.error:.0%} against {prior.error:.0%})"
-        )
-    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from campaign.render.tables import table
-from scenarios import counted, digits_of, money, number, percent
+from scenarios import counted, digits_of, informs_saturation, money, number, percent
 
 
 def calibration(result) -> str:
@@ -55,9 +55,17 @@ def sentence(fit, currency: str) -> str:
     text = (
         f"{fit.cell}: {counted(fit.weeks, 'week')}, CPM {_three(fit.cpm.mean, currency)} {currency} "
         f"({_three(fit.cpm.low, currency)}–{_three(fit.cpm.high, currency)}), CTR {percent(fit.ctr.mean, 2)}, "
-        f"CVR {percent(fit.cvr.mean, 1)}, half-saturated around {_three(fit.saturation.mean, currency)} {currency} "
-        f"a week ({_three(fit.saturation.low, currency)}–{_three(fit.saturation.high, currency)})"
+        f"CVR {percent(fit.cvr.mean, 1)}"
     )
+    if not bool(fit.prior.curve.concave[0]):
+        text += " (the scale of its S-shaped curve, not conversions per click at the spend seen)"
+    if informs_saturation(fit):
+        text += (
+            f", half-saturated around {_three(fit.saturation.mean, currency)} {currency} a week "
+            f"({_three(fit.saturation.low, currency)}–{_three(fit.saturation.high, currency)})"
+        )
+    else:
+        text += ", saturation as the scenario's curve has it (the history does not narrow it down)"
     if fit.pooled_with:
         text += f"; borrows from {', '.join(fit.pooled_with)}"
     return text + "."
@@ -78,7 +86,8 @@ def held_out(result) -> str:
         f"fitted on the weeks before, the calibrated figures predict weekly conversions with an error of "
         f"{percent(calibrated.error, 0)} ({percent(calibrated.coverage, 0)} of weeks inside the 90 % interval), "
         f"the scenario's figures {percent(prior.error, 0)} ({percent(prior.coverage, 0)}); weekly impressions "
-        f"{percent(calibrated.impressions_error, 1)} against {percent(prior.impressions_error, 1)}."
+        f"{percent(calibrated.impressions_error, 1)} ({percent(calibrated.impressions_coverage, 0)} inside) against "
+        f"{percent(prior.impressions_error, 1)} ({percent(prior.impressions_coverage, 0)})."
     )
 
 

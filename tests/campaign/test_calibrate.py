@@ -88,7 +88,8 @@ def test_cells_without_history_keep_the_scenarios_figures_and_are_listed(tmp_pat
     doc = json.loads(result.output)
     assert doc["kept"] == [c for c in past.cells if c.startswith("youtube.")]
     assert len(doc["kept"]) == 3
-    assert any("keep the scenario's figures" in w and "youtube.shorts" in w for w in doc["warnings"])
+    stay = "no history, so the scenario's figures stay: youtube.in_stream, youtube.bumper, youtube.shorts"
+    assert stay in doc["warnings"]
 
 
 @pytest.mark.parametrize(
