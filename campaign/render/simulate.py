@@ -18,13 +18,12 @@ def parameters_sentence(result, conversion: str) -> str:
         return (
             "Parameters fixed at the figures' means (--fixed-parameters): the spread is the quarter's own randomness."
         )
-    d = result.kpis["conversions"]
-    spread = d["spread"]
+    spread = result.kpis["conversions"]["spread"]
     return (
         f"Parameters drawn from {SOURCES[result.parameters['source']]}, one draw for each pair of quarters: "
-        f"the {conversion}s' standard deviation of {number(d['std'], 1)} splits (law of total variance) into "
-        f"{number(spread['parameters'], 1)} from what is not known about the figures and "
-        f"{number(spread['quarter'], 1)} from the quarter's own randomness."
+        f"by the law of total variance, what is not known about the figures makes up a standard deviation of "
+        f"{number(spread['parameters'], 1)} {conversion}s and the quarter's own randomness one of "
+        f"{number(spread['quarter'], 1)} (estimated from the pairs)."
     )
 
 

@@ -88,10 +88,10 @@ def test_the_sentence_gives_the_json_s_figures(tmp_path):
     d = done.result.kpis["conversions"]
     text = simulation(done.result, done.scenario)
     assert (
-        "Parameters drawn from the scenario's uncertainty section, one draw for each pair of quarters: the "
-        f"conversions' standard deviation of {d['std']:,.1f} splits (law of total variance) into "
-        f"{d['spread']['parameters']:,.1f} from what is not known about the figures and "
-        f"{d['spread']['quarter']:,.1f} from the quarter's own randomness."
+        "Parameters drawn from the scenario's uncertainty section, one draw for each pair of quarters: by the law "
+        "of total variance, what is not known about the figures makes up a standard deviation of "
+        f"{d['spread']['parameters']:,.1f} conversions and the quarter's own randomness one of "
+        f"{d['spread']['quarter']:,.1f} (estimated from the pairs)."
     ) in text
 
 
