@@ -12,7 +12,10 @@ initial slope the linear rate 1000 · CTR · CVR / CPM stands in for f_c'(0)), a
 curve is the horizon's curve split evenly over the horizon's weeks, with
 neutral seasonality and no carry-over (history weeks are not the quarter's).
 Clicks and conversions are binomial in truth; at rates well below 1 the
-Poisson is the same distribution to within the rate.
+Poisson is the same distribution to within the rate. Real weeks vary more than
+counting noise (auctions, creatives, news): each cell's dispersion φ of each
+count (Pearson χ² over the weeks' degrees of freedom, at least 1) tempers its
+likelihood by 1/φ, the quasi-Poisson fit, so intervals widen by about √φ.
 
 Priors (`Prior`): each figure is the scenario's times a channel multiplier
 (log-normal, `channel_spread`) shared by the channel's cells (partial pooling)
@@ -38,6 +41,8 @@ from scenarios.schema import Scenario
 LEVEL = 0.90
 #: Fewest weeks with figures for a cell to be calibrated; others keep the scenario's figures.
 MIN_WEEKS = 2
+#: The weekly counts whose dispersion φ is estimated.
+DISPERSED = ("impressions", "clicks", "conversions")
 #: Joint posterior draws kept per cell (written into the calibrated scenario).
 DRAWS = 200
 #: A ρ grid is widened (by `WIDTH` prior spreads, at most this many times) while more than `EDGE` of its
@@ -136,6 +141,7 @@ class CellFit:
     pooled_with: tuple[str, ...]
     prior: CellPrior
     draws: dict[str, np.ndarray] = field(repr=False)
+    dispersion: dict[str, float] = field(default_factory=lambda: dict.fromkeys(DISPERSED, 1.0))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -149,6 +155,7 @@ class CellFit:
             "pooled": bool(self.pooled_with),
             "pooled_with": list(self.pooled_with),
             "prior": {"cpm": self.prior.cpm, "ctr": self.prior.ctr, "cvr": self.prior.cvr},
+            "dispersion": self.dispersion,
         }
 
 
@@ -217,9 +224,9 @@ def posteriors(
     fits: dict[int, CellFit] = {}
     for rows in by_channel.values():
         cells = [priors[history.cells[c]] for c in rows]
-        impressions = _linear(prior, history, rows, np.array([1000.0 / p.cpm for p in cells]), "impressions")
-        ctr = _linear(prior, history, rows, np.array([p.ctr for p in cells]), "clicks")
-        cvr, rho_points, rho_weights = _conversions(prior, history, rows, cells)
+        impressions, phi_i = _linear(prior, history, rows, np.array([1000.0 / p.cpm for p in cells]), "impressions")
+        ctr, phi_c = _linear(prior, history, rows, np.array([p.ctr for p in cells]), "clicks")
+        cvr, rho_points, rho_weights, phi_v = _conversions(prior, history, rows, cells)
         for k, c in enumerate(rows):
             lam, _ = impressions[k].draw(rng, draws)
             ctr_draws, _ = ctr[k].draw(rng, draws)
@@ -238,18 +245,28 @@ def posteriors(
                 pooled_with=tuple(history.cells[o] for o in rows if o != c),
                 prior=cells[k],
                 draws={"cpm": 1000.0 / lam, "ctr": ctr_draws, "cvr": cvr_draws, "rho": rho_draws},
+                dispersion={
+                    "impressions": float(phi_i[k]),
+                    "clicks": float(phi_c[k]),
+                    "conversions": float(phi_v[k]),
+                },
             )
     return [fits[c] for c in sorted(fits)]
 
 
-def _linear(prior: Prior, history: WeeklyHistory, rows: list[int], rate0: np.ndarray, what: str) -> list[Mixture]:
-    """Impressions per currency unit (exposure: spend) or CTR (exposure: impressions), pooled over `rows`."""
+def _linear(
+    prior: Prior, history: WeeklyHistory, rows: list[int], rate0: np.ndarray, what: str
+) -> tuple[list[Mixture], np.ndarray]:
+    """Impressions per currency unit (exposure: spend) or CTR (exposure: impressions), pooled over `rows`,
+    and each cell's dispersion φ (the likelihood is tempered by 1/φ: quasi-Poisson)."""
     exposure_of = history.spend if what == "impressions" else history.impressions
-    y, x = [], []
+    y, x, phi = [], [], []
     for c in rows:
         used = history.observed[c] & (exposure_of[c] > 0)
-        y.append(getattr(history, what)[c][used].sum())
-        x.append(exposure_of[c][used].sum())
+        counts, exposure = getattr(history, what)[c][used], exposure_of[c][used]
+        phi.append(dispersion(counts, exposure * counts.sum() / max(exposure.sum(), 1e-300)))
+        y.append(counts.sum() / phi[-1])
+        x.append(exposure.sum() / phi[-1])
     n = len(rows)
     mixtures, _ = pooled(
         prior.shape,
@@ -261,19 +278,33 @@ def _linear(prior: Prior, history: WeeklyHistory, rows: list[int], rate0: np.nda
         np.zeros((n, 1)),
         prior.channel_spread,
     )
-    return mixtures
+    return mixtures, np.array(phi)
+
+
+def dispersion(counts: np.ndarray, mean: np.ndarray) -> float:
+    """φ = Pearson χ² / (weeks − 1), at least 1: how much more the weekly counts vary than Poisson noise.
+
+    A quasi-Poisson fit divides counts and exposures by φ (McCullagh and Nelder, Generalized Linear Models,
+    ch. 9): the posterior widens by √φ and its mean stays.
+    """
+    inside = mean > 0
+    if inside.sum() < 2:
+        return 1.0
+    pearson = float(np.sum((counts[inside] - mean[inside]) ** 2 / mean[inside]))
+    return max(1.0, pearson / (inside.sum() - 1))
 
 
 def _conversions(
     prior: Prior, history: WeeklyHistory, rows: list[int], cells: list[CellPrior]
-) -> tuple[list[Mixture], np.ndarray, np.ndarray]:
+) -> tuple[list[Mixture], np.ndarray, np.ndarray, np.ndarray]:
     """CVR and ρ, pooled over `rows`: a coarse ρ grid, widened while the posterior presses against an end
     (history that saturates far later or sooner than the scenario's curve), then a fine one over where it lies."""
     sigma = prior.saturation_spread
+    phi = np.array([_conversion_dispersion(history, c, cell) for c, cell in zip(rows, cells, strict=True)])
     ends = np.tile([-WIDTH * sigma, WIDTH * sigma], (len(rows), 1))
     for _ in range(WIDENINGS + 1):
         coarse = np.array([np.linspace(lo, hi, RHO_POINTS) for lo, hi in ends])
-        _, weights = _conversions_on(prior, history, rows, cells, coarse)
+        _, weights = _conversions_on(prior, history, rows, cells, coarse, phi)
         low_edge = weights[:, 0] > EDGE * weights.max(axis=1)
         high_edge = weights[:, -1] > EDGE * weights.max(axis=1)
         if not (low_edge | high_edge).any():
@@ -285,12 +316,34 @@ def _conversions(
         step = coarse[k, 1] - coarse[k, 0]
         heavy = coarse[k][weights[k] > 1e-9 * weights[k].max()]
         fine[k] = np.linspace(heavy.min() - step, heavy.max() + step, RHO_POINTS)
-    mixtures, weights = _conversions_on(prior, history, rows, cells, fine)
-    return mixtures, np.exp(fine), weights
+    mixtures, weights = _conversions_on(prior, history, rows, cells, fine, phi)
+    return mixtures, np.exp(fine), weights, phi
+
+
+def _used(history: WeeklyHistory, c: int) -> np.ndarray:
+    """The weeks that inform a cell's CVR: with spend and clicks."""
+    return history.observed[c] & (history.clicks[c] > 0) & (history.spend[c] > 0)
+
+
+def _conversion_dispersion(history: WeeklyHistory, c: int, cell: CellPrior) -> float:
+    """φ of the weekly conversions around the best-fitting stretch of the scenario curve's shape, each stretch at
+    its best-fitting height (so a shape the history does not follow is not taken for dispersion)."""
+    used = _used(history, c)
+    spend, clicks, conversions = history.spend[c][used], history.clicks[c][used], history.conversions[c][used]
+    best = np.inf
+    for log_rho in np.linspace(-WIDTH * (WIDENINGS + 1), WIDTH * (WIDENINGS + 1), 161):
+        exposure = clicks * cell.yield_per_click(spend / np.exp(log_rho))
+        best = min(best, dispersion(conversions, exposure * conversions.sum() / max(exposure.sum(), 1e-300)))
+    return best
 
 
 def _conversions_on(
-    prior: Prior, history: WeeklyHistory, rows: list[int], cells: list[CellPrior], log_rho: np.ndarray
+    prior: Prior,
+    history: WeeklyHistory,
+    rows: list[int],
+    cells: list[CellPrior],
+    log_rho: np.ndarray,
+    phi: np.ndarray,
 ) -> tuple[list[Mixture], np.ndarray]:
     rho = np.exp(log_rho)
     sigma = prior.saturation_spread
@@ -298,8 +351,9 @@ def _conversions_on(
     rho_prior = -0.5 * (log_rho / sigma) ** 2 - np.log(sigma * np.sqrt(2.0 * np.pi)) + np.log(step)
     y, exposure, extra = [], [], []
     for k, c in enumerate(rows):
-        used = history.observed[c] & (history.clicks[c] > 0) & (history.spend[c] > 0)
-        spend, clicks, conversions = history.spend[c][used], history.clicks[c][used], history.conversions[c][used]
+        used = _used(history, c)
+        spend, clicks = history.spend[c][used], history.clicks[c][used] / phi[k]
+        conversions = history.conversions[c][used] / phi[k]
         v = cells[k].yield_per_click(spend[None, :] / rho[k][:, None])  # (ρ points, weeks)
         x = (clicks[None, :] * v).sum(axis=1)
         total = conversions.sum()

@@ -2,8 +2,9 @@
 
 For every held-out week of a cell with spend s, the prediction draws the
 figures (from the posterior, or from the prior around the scenario's figures), then the week's
-impressions (Poisson, λ · s), clicks (Poisson, CTR · impressions) and
-conversions (Poisson, CVR · clicks · v(s / ρ)), as calibration models them.
+impressions (λ · s), clicks (CTR · impressions) and conversions
+(CVR · clicks · v(s / ρ)) as counts with the dispersion φ the fit found
+(Poisson at φ = 1, negative binomial of variance φ · mean above).
 The error is the weighted absolute percentage error of the predicted mean (for
 the scenario: of its own figures),
 Σ |predicted − actual| / Σ actual; the coverage the share of weeks whose
@@ -69,8 +70,16 @@ class Predictions:
         return float(self.actual_conversions.sum())
 
 
-def predict(prior: CellPrior, figures: dict[str, np.ndarray], week: WeeklyHistory, seed: int) -> Predictions:
-    """Predictions of the weeks of a one-cell history `week` from draws of `figures` (cpm, ctr, cvr, rho)."""
+def predict(
+    prior: CellPrior,
+    figures: dict[str, np.ndarray],
+    week: WeeklyHistory,
+    seed: int,
+    dispersion: dict[str, float] | None = None,
+) -> Predictions:
+    """Predictions of the weeks of a one-cell history `week` from draws of `figures` (cpm, ctr, cvr, rho),
+    with counts as dispersed as `dispersion` says (φ per count; Poisson without)."""
+    phi = dispersion or {}
     rng = np.random.default_rng(seed)
     n = DRAWS
     pick = rng.integers(0, len(figures["cpm"]), n)
@@ -80,9 +89,9 @@ def predict(prior: CellPrior, figures: dict[str, np.ndarray], week: WeeklyHistor
     mean_impressions = lam[:, None] * s
     per_click = cvr[:, None] * prior.yield_per_click(s / rho[:, None])
     mean_conversions = mean_impressions * ctr[:, None] * per_click
-    impressions = rng.poisson(mean_impressions)
-    clicks = rng.poisson(ctr[:, None] * impressions)
-    conversions = rng.poisson(per_click * clicks)
+    impressions = counts(rng, mean_impressions, phi.get("impressions", 1.0))
+    clicks = counts(rng, ctr[:, None] * impressions, phi.get("clicks", 1.0))
+    conversions = counts(rng, per_click * clicks, phi.get("conversions", 1.0))
     tail = (1.0 - LEVEL) / 2.0
     low_i, high_i = np.quantile(impressions, [tail, 1.0 - tail], axis=0)
     low_c, high_c = np.quantile(conversions, [tail, 1.0 - tail], axis=0)
@@ -96,6 +105,14 @@ def predict(prior: CellPrior, figures: dict[str, np.ndarray], week: WeeklyHistor
         week.conversions[0],
         week.impressions[0],
     )
+
+
+def counts(rng: np.random.Generator, mean: np.ndarray, phi: float) -> np.ndarray:
+    """Counts of mean `mean` and variance φ · mean: Poisson at φ = 1, negative binomial above."""
+    if phi <= 1.0:
+        return rng.poisson(mean)
+    size = np.maximum(mean, 1e-12) / (phi - 1.0)
+    return np.where(mean > 0, rng.negative_binomial(size, 1.0 / phi), 0)
 
 
 def fixed(prior: CellPrior) -> dict[str, np.ndarray]:
@@ -134,9 +151,9 @@ def held_out(
             continue
         window = _only(actual, c, used)
         point = predict(fit.prior, fixed(fit.prior), window, seed + i)
-        spread = predict(fit.prior, from_prior(fit.prior, prior, seed + i), window, seed + i)
+        spread = predict(fit.prior, from_prior(fit.prior, prior, seed + i), window, seed + i, fit.dispersion)
         out[fit.cell] = (
-            predict(fit.prior, fit.draws, window, seed + i),
+            predict(fit.prior, fit.draws, window, seed + i, fit.dispersion),
             replace(spread, conversions=point.conversions, impressions=point.impressions),
         )
     return out

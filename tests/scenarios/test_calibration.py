@@ -70,3 +70,41 @@ def test_intervals_hold_the_truth_about_nine_times_in_ten():
     sd = np.sqrt(total * 0.9 * 0.1)
     for name, count in hits.items():
         assert abs(count - 0.9 * total) <= 3.29 * sd, (name, count / total)
+
+
+def test_dispersion_by_hand():
+    """Counts 10 and 20 around a mean of 15: Pearson χ² = (25 + 25) / 15 over 1 degree of freedom; never below 1."""
+    from scenarios.calibration import dispersion
+
+    assert dispersion(np.array([10.0, 20.0]), np.array([15.0, 15.0])) == pytest.approx(50 / 15)
+    assert dispersion(np.array([15.0, 15.0]), np.array([15.0, 15.0])) == 1.0
+    assert dispersion(np.array([15.0]), np.array([15.0])) == 1.0
+
+
+def test_weeks_that_vary_more_than_counting_noise_widen_the_intervals_until_held_out_weeks_fall_inside():
+    """CPM and CTR wobble by 15 % from week to week (log-normal): Poisson intervals alone held none of 12 held-out
+    weeks' impressions; tempered by the dispersion they hold most of them, and the CPM interval holds the truth."""
+    from scenarios import WeeklyHistory, held_out, overall_score
+
+    scenario = load_scenario("cafe-chain-q1")
+    cells = tuple(f"{c}.{f}" for c, ch in scenario.channels.items() for f in ch.formats)
+    n, weeks = len(cells), 16
+    rng = np.random.default_rng(5)
+    figures = {k: np.zeros((n, weeks)) for k in ("spend", "impressions", "clicks", "conversions")}
+    observed = np.zeros((n, weeks), bool)
+    for c in range(3):
+        figures["spend"][c] = rng.uniform(200, 600, weeks)
+        cpm = 9 * np.exp(rng.normal(0, 0.15, weeks))
+        ctr = 0.012 * np.exp(rng.normal(0, 0.15, weeks))
+        figures["impressions"][c] = rng.poisson(figures["spend"][c] * 1000 / cpm)
+        figures["clicks"][c] = rng.binomial(figures["impressions"][c].astype(int), ctr)
+        figures["conversions"][c] = rng.binomial(figures["clicks"][c].astype(int), 0.06)
+        observed[c] = True
+    mondays = tuple(dt.date(2026, 9, 7) + dt.timedelta(days=7 * w) for w in range(weeks))
+    past = WeeklyHistory(cells, mondays, **figures, observed=observed)
+    fits = posteriors(scenario, past.window(0, 12))
+    assert all(f.dispersion["impressions"] > 100 for f in fits)
+    score = overall_score([p[0] for p in held_out(fits, past.window(12, 16), 1).values()])
+    assert score.impressions_coverage >= 0.75
+    typical = 9 * np.exp(-(0.15**2) / 2)  # 1000 over the mean impressions per currency unit of the wobble
+    assert all(f.cpm.low * 0.9 <= typical <= f.cpm.high * 1.1 for f in fits)
