@@ -240,7 +240,13 @@ def summarise(
         stack = np.array([r.daily[series] for r in reps])
         p5, p50, p95 = np.percentile(stack, [5, 50, 95], axis=0)
         daily[series] = {"p5": p5.tolist(), "p50": p50.tolist(), "p95": p95.tolist()}
-    rows = [{"run": i + 1, **r.kpis, **{f"crisis_{k}": v for k, v in r.crisis.items()}} for i, r in enumerate(reps)]
+    drawn = parameters is not None and parameters["drawn"]
+    rows = [
+        {"run": i + 1, **({"parameter_draw": i // PAIR + 1} if drawn else {})}
+        | r.kpis
+        | {f"crisis_{k}": v for k, v in r.crisis.items()}
+        for i, r in enumerate(reps)
+    ]
     return SimulationResult(
         scenario,
         variant,

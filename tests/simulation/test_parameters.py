@@ -79,6 +79,8 @@ def test_drawn_parameters_are_reported_and_do_not_depend_on_the_workers(tmp_path
     assert one["parameters"] == {"drawn": True, "source": "intervals"}
     assert set(one["kpis"]["conversions"]["spread"]) == {"parameters", "quarter"}
     assert all("spread" in d for d in one["kpis"].values())
+    rows = app.simulate(path, runs=5, seed=4, crises=False).result.replications
+    assert [row["parameter_draw"] for row in rows] == [1, 1, 2, 2, 3]
     again = simulate_json(str(path), "--runs", "30", "--seed", "4", "--no-crisis", "--workers", "2")
     assert again == json.loads(json.dumps(one))
 
