@@ -140,6 +140,7 @@ def draw_parameters(scenario: Scenario, seed: int, count: int) -> list[Parameter
             for k in range(count)
         ]
     ).reshape(count, 1 + len(figures))
+    uniforms[:, 1:] = np.clip(uniforms[:, 1:], 1e-15, 1.0 - 1e-15)  # a quantile at 0 would be a CPM of 0
     values = {
         "cpm": np.ones((count, len(cells))),
         "ctr": np.ones((count, len(cells))),
