@@ -22,7 +22,7 @@ from scenarios import (
     override,
     statement,
 )
-from simulation import MonteCarlo, QuarterInputs
+from simulation import QuarterInputs, Replication
 
 #: Lines that carry simulated bands.
 BANDED = ("cm1", "cm2", "cm3", "marketing_contribution")
@@ -90,16 +90,12 @@ def with_bands(
     scenario: Scenario,
     plan: Plan,
     market: Market,
-    runs: int,
-    seed: int,
-    workers: int = 1,
-    scheduler: Any = None,
+    inputs: QuarterInputs,
+    reps: list[Replication],
 ) -> Statement:
-    """The statement with P10 / P50 / P90 of the contribution lines over `runs` simulated quarters."""
+    """The statement with P10 / P50 / P90 of the contribution lines over the simulated quarters `reps` of `inputs`."""
     expected = daily_plan(scenario, market, plan.spend, plan.production(market))
     planned = expected.spend.sum(axis=0)
-    inputs = QuarterInputs.build(scenario, plan, market)
-    reps = MonteCarlo(runs, seed, workers, scheduler).replicate(inputs)
     samples: dict[str, list[np.ndarray]] = {name: [] for name in BANDED}
     for rep in reps:
         # A pause stops every cell alike, so each channel keeps its planned share of the day's spend.

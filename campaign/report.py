@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from campaign.bands import Band, bands, quarter_spread
+from campaign.render.simulate import chances_sentence
 from campaign.render.tables import kpi_number
 from optimizer import FrontierResult, OptimizationResult
 from scenarios import Market, Plan, Scenario, Statement, amount, decimal, number, people, percent
@@ -225,8 +226,12 @@ def build(
     statement: Statement,
     reps: list[Replication],
     targets: list[dict[str, Any]],
+    parameters: dict[str, Any] | None = None,
 ) -> str:
-    """The whole report as one HTML document (rendered with autoescape: every text from the scenario is text)."""
+    """The whole report as one HTML document (rendered with autoescape: every text from the scenario is text).
+
+    `parameters` (`simulate --json`'s) says whether the replications drew the uncertain figures.
+    """
     cur = scenario.currency
     t = result.totals
     plan_charts = [_chart("plan", "Spend by channel and format", plan_chart(result.plan, cur))]
@@ -267,6 +272,7 @@ def build(
         "plan_charts": plan_charts,
         "curves": [_chart(f"curve-{cell}", cell, figure) for cell, figure in curve_charts(result.plan, market, cur)],
         "binding": [c for c in result.constraints if c.binding],
+        "parameters_note": chances_sentence(parameters),
         "kpis": _table(
             ["KPI", "target", "plan", "status", "chance met (simulated)"],
             [

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from optimizer import Optimizer
-from scenarios import KPIS, InfeasibleError, Scenario, build_market, finite
-from simulation import MonteCarlo, QuarterInputs, ordered_map
+from scenarios import KPIS, InfeasibleError, Market, Scenario, build_market, finite
+from simulation import MonteCarlo, QuarterInputs, SimulationResult, ordered_map
+
+#: Simulates an option's plan: (scenario, its plan's inputs, its market, the engine) to the summary.
+Simulator = Callable[[Scenario, QuarterInputs, Market, MonteCarlo], SimulationResult]
 
 #: The columns of a row that are compared with the base, whichever KPIs the options set.
 COMPARED = ("spend", "conversions", "cpa", "roas", "reach", "new_followers", "profit")
@@ -106,7 +110,7 @@ def evaluate(settings: dict[str, Any], point: Point) -> dict[str, Any]:
     if runs:
         market = build_market(scenario)
         inputs = QuarterInputs.build(scenario, result.plan, market)
-        simulated = MonteCarlo(runs, settings["seed"]).run(inputs, scenario.name)
+        simulated = settings["simulator"](scenario, inputs, market, MonteCarlo(runs, settings["seed"]))
         row["probabilities"] = {t["name"]: t["probability_met"] for t in simulated.targets}
         row["simulated"] = {
             key: {
@@ -117,6 +121,8 @@ def evaluate(settings: dict[str, Any], point: Point) -> dict[str, Any]:
             for key in ("conversions", "profit")
         }
         row["crisis_probability"] = simulated.crisis["probability"]
+        if simulated.parameters is not None:
+            row["parameters"] = simulated.parameters
     return row
 
 
@@ -128,10 +134,16 @@ def compare(
     workers: int = 1,
     scheduler: Any = None,
     progress: Any = None,
+    simulator: Simulator | None = None,
 ) -> WhatIfResult:
-    """Evaluate every option (in parallel where asked) and set each row's difference from the first, the base."""
+    """Evaluate every option (in parallel where asked) and set each row's difference from the first, the base.
+
+    With `simulate` > 0, `simulator` (picklable when `workers` or `scheduler` run elsewhere) simulates each plan.
+    """
+    if simulate and simulator is None:
+        raise ValueError("simulating the options needs a simulator")
     figures = kpi_figures([p.scenario for p in points])
-    settings = {"simulate": simulate, "seed": seed, "tolerance": tolerance, "figures": figures}
+    settings = {"simulate": simulate, "seed": seed, "tolerance": tolerance, "figures": figures, "simulator": simulator}
     rows = []
     for row in ordered_map(evaluate, settings, points, workers=workers, scheduler=scheduler):
         rows.append(row)

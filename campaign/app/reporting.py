@@ -6,6 +6,7 @@ from pathlib import Path
 
 from campaign.app.common import Progress, budgets, counter, load, optimal
 from campaign.app.defaults import REPORT_RUNS
+from campaign.app.drawing import replicate_quarters
 from campaign.files import check_output_file, write_atomic
 from campaign.report import build
 from optimizer import Frontier
@@ -20,10 +21,12 @@ def report(
     simulate: int = REPORT_RUNS,
     seed: int | None = None,
     progress: Progress | None = None,
+    fixed_parameters: bool = False,
 ) -> Path:
     """Write one self-contained HTML report to `output`: plan, curves, frontier, simulated bands, a crisis, the P&L.
 
-    `progress` hears `(done, total)` simulated quarters. Returns `output`.
+    `progress` hears `(done, total)` simulated quarters; a scenario with uncertain figures draws them for each
+    pair of quarters, unless `fixed_parameters`. Returns `output`.
     """
     try:
         check_output_file(output, ".html")
@@ -34,10 +37,13 @@ def report(
         plan = result.plan
         inputs = QuarterInputs.build(loaded, plan, market)
         engine = MonteCarlo(simulate, loaded.seed if seed is None else seed)
-        reps = engine.replicate(inputs, counter(simulate, progress))
+        reps, parameters = replicate_quarters(
+            loaded, inputs, market, engine, fixed_parameters, counter(simulate, progress)
+        )
         targets = summarise(inputs, reps, loaded.name, variant, engine.seed, True).targets
         sheet = statement(loaded, daily_plan(loaded, market, plan.spend, plan.production(market)), variant)
-        write_atomic(output, build(loaded, variant, result, market, frontier, sheet, reps, targets))
+        page = build(loaded, variant, result, market, frontier, sheet, reps, targets, parameters)
+        write_atomic(output, page)
     except OSError as error:
         raise UsageError(f"{output}: cannot write the report: {error.strerror}") from None
     return output

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
 from campaign.app.common import Progress, counter, load, plan_for
+from campaign.app.drawing import simulate_quarters
 from campaign.files import check_output_dir, locate_scenario, write_simulation, write_whatif
 from campaign.whatif import Point, WhatIfResult, compare
 from scenarios import (
@@ -15,10 +17,8 @@ from scenarios import (
     Scenario,
     SweepSpec,
     build_market,
-    draw_parameters,
     load_scenario,
     parse_sweep,
-    uncertainty_source,
 )
 from simulation import MonteCarlo, QuarterInputs, SimulationResult
 
@@ -73,11 +73,9 @@ def simulate(
         scheduler,
         crises=crises,
     )
-    source = uncertainty_source(loaded)
-    draws = None
-    if source is not None and not fixed_parameters:
-        draws = draw_parameters(loaded, engine.seed, engine.draws_needed)
-    result = engine.run(inputs, loaded.name, variant, counter(engine.runs, progress), market, draws, source)
+    result = simulate_quarters(
+        loaded, inputs, market, engine, fixed_parameters, counter(engine.runs, progress), variant
+    )
     written = write_simulation(output, result, loaded, result.to_dict()) if output is not None else []
     return Simulated(loaded, result, chosen.expected, written)
 
@@ -92,10 +90,12 @@ def whatif(
     scheduler: str | None = None,
     output: Path | None = None,
     progress: Progress | None = None,
+    fixed_parameters: bool = False,
 ) -> Compared:
     """Optimise (and with `simulate` > 0, simulate) the base, the variants named and each point of the sweeps.
 
     `variants`: names, or "all"; None means all of them when no sweep is given, none otherwise.
+    An option with uncertain figures draws them for each pair of quarters, unless `fixed_parameters`.
     `progress` hears `(done, total)` options.
     """
     if output is not None:
@@ -120,6 +120,7 @@ def whatif(
         workers=workers,
         scheduler=scheduler,
         progress=counter(len(points), progress),
+        simulator=partial(simulate_quarters, fixed_parameters=fixed_parameters),
     )
     written = write_whatif(output, result, base, result.to_dict()) if output is not None else []
     return Compared(base, result, written)

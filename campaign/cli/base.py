@@ -30,6 +30,11 @@ json_option = click.option(
 )
 variant_option = click.option("--variant", metavar="NAME", help="Merge this variant of the scenario over its base.")
 quiet_option = click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
+fixed_parameters_option = click.option(
+    "--fixed-parameters",
+    is_flag=True,
+    help="Keep every uncertain figure at its mean (by default each pair of quarters draws them).",
+)
 workers_option = click.option(
     "--workers", type=Workers(), default=1, show_default=True, help="Local worker processes (at most the CPUs)."
 )

@@ -12,6 +12,7 @@ from campaign.cli.base import (
     ProgressBar,
     cli,
     failures,
+    fixed_parameters_option,
     json_option,
     plan_option,
     quiet_option,
@@ -34,6 +35,7 @@ from campaign.options import RUNS, RUNS_OR_NONE, SEED
     help="P10 / P50 / P90 of the contribution lines from N runs.",
 )
 @click.option("--seed", type=SEED, metavar="S", help="Root seed of the simulation (default: the scenario's).")
+@fixed_parameters_option
 @workers_option
 @scheduler_option
 @click.option("--compare-team", is_flag=True, help="Weigh the staffing options of business.team_options.")
@@ -50,6 +52,7 @@ def pnl_command(
     plan_file: Path | None,
     simulate: int,
     seed: int | None,
+    fixed_parameters: bool,
     workers: int,
     scheduler: str | None,
     compare_team: bool,
@@ -69,11 +72,13 @@ def pnl_command(
     from campaign.render.profit_and_loss import pnl
 
     with failures(scenario, variant, as_json):
-        done = app.pnl(scenario, variant, plan_file, simulate, seed, workers, scheduler, compare_team, xlsx)
+        done = app.pnl(
+            scenario, variant, plan_file, simulate, seed, workers, scheduler, compare_team, xlsx, fixed_parameters
+        )
     if as_json:
         click.echo(json.dumps(done.to_dict(), indent=2))
         return
-    click.echo(pnl(done.statement, done.team_options, done.runs))
+    click.echo(pnl(done.statement, done.team_options, done.runs, done.parameters))
     if done.workbook is not None:
         click.echo(f"\nWrote {done.workbook}")
 
@@ -90,6 +95,7 @@ def pnl_command(
     help="Simulated quarters for the bands.",
 )
 @click.option("--seed", type=SEED, metavar="S", help="Root seed of the simulation (default: the scenario's).")
+@fixed_parameters_option
 @click.option(
     "-o",
     "--output",
@@ -100,7 +106,13 @@ def pnl_command(
 )
 @quiet_option
 def report_command(
-    scenario: str, variant: str | None, simulate: int, seed: int | None, output: Path, quiet: bool
+    scenario: str,
+    variant: str | None,
+    simulate: int,
+    seed: int | None,
+    fixed_parameters: bool,
+    output: Path,
+    quiet: bool,
 ) -> None:
     """Write one self-contained HTML report: plan, curves, frontier, simulated bands, a crisis, the P&L.
 
@@ -111,5 +123,5 @@ def report_command(
     from campaign import app
 
     with ProgressBar(quiet) as bar, failures(scenario, variant):
-        written = app.report(scenario, output, variant, simulate, seed, bar.progress)
+        written = app.report(scenario, output, variant, simulate, seed, bar.progress, fixed_parameters)
     click.echo(f"Wrote {written}")

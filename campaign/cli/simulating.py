@@ -12,6 +12,7 @@ from campaign.cli.base import (
     cli,
     emit,
     failures,
+    fixed_parameters_option,
     json_option,
     output_option,
     plan_option,
@@ -30,11 +31,7 @@ from campaign.options import RUNS, RUNS_OR_NONE, SEED, Sweep
 @click.option("--runs", type=RUNS, metavar="N", help="Replications (default: the scenario's simulation.runs).")
 @click.option("--seed", type=SEED, metavar="S", help="Root seed (default: the scenario's seed).")
 @click.option("--no-crisis", is_flag=True, help="Simulate without crises.")
-@click.option(
-    "--fixed-parameters",
-    is_flag=True,
-    help="Keep every uncertain figure at its mean (by default each pair of quarters draws them).",
-)
+@fixed_parameters_option
 @workers_option
 @scheduler_option
 @quiet_option
@@ -104,6 +101,7 @@ def simulate_command(
 )
 @click.option("--simulate", type=RUNS_OR_NONE, default=0, metavar="N", help="Also simulate each plan N times.")
 @click.option("--seed", type=SEED, metavar="S", help="Root seed of the simulations (default: the scenario's).")
+@fixed_parameters_option
 @workers_option
 @scheduler_option
 @quiet_option
@@ -115,6 +113,7 @@ def whatif_command(
     sweeps: tuple[Any, ...],
     simulate: int,
     seed: int | None,
+    fixed_parameters: bool,
     workers: int,
     scheduler: str | None,
     quiet: bool,
@@ -138,5 +137,7 @@ def whatif_command(
     if variants is not None:
         names = "all" if variants == "all" else [v.strip() for v in variants.split(",")]
     with ProgressBar(quiet, "comparing options") as bar, failures(scenario, as_json=as_json, exit_3=False):
-        done = app.whatif(scenario, names, sweeps, simulate, seed, workers, scheduler, output, bar.progress)
+        done = app.whatif(
+            scenario, names, sweeps, simulate, seed, workers, scheduler, output, bar.progress, fixed_parameters
+        )
     emit(done.result.to_dict(), lambda: whatif(done.result), done.written, as_json)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from campaign.render.simulate import chances_sentence
 from campaign.render.tables import kpi_table, table
 from campaign.whatif import fixes, reason_lines
 from scenarios import amount, decimal, number, percent, short, significant
 
 
-def pnl(statement, options: list | None = None, runs: int = 0) -> str:
-    """The monthly P&L table, its KPIs and definitions, and the team options."""
+def pnl(statement, options: list | None = None, runs: int = 0, parameters: dict | None = None) -> str:
+    """The monthly P&L table, its KPIs and definitions, and the team options; `parameters` says whether the
+    bands drew the uncertain figures."""
     cur = statement.currency
     variant = f" (variant {statement.variant})" if statement.variant else ""
     out = [f"{statement.scenario}{variant}: P&L by month ({cur}; costs negative)"]
     if runs:
         out[0] += f"; P10 and P90 from {number(runs)} simulated quarters"
+        sentence = chances_sentence(parameters)
+        if sentence is not None:
+            out.append(sentence)
     headers = ["", *statement.months, "total"]
     rows = []
     subtotals = {"net_revenue", "cm1", "cm2", "cm3", "media_total", "marketing_contribution"}

@@ -12,6 +12,21 @@ SOURCES = {
 }
 
 
+def chances_sentence(parameters: dict | None) -> str | None:
+    """Whether the simulated chances and bands include drawn parameters (None when every figure is certain)."""
+    if parameters is None:
+        return None
+    if not parameters["drawn"]:
+        return (
+            "Parameters fixed at the figures' means (--fixed-parameters): "
+            "the chances and bands are the quarter's own randomness only."
+        )
+    return (
+        f"Parameters drawn from {SOURCES[parameters['source']]}, one draw for each pair of quarters: "
+        "the chances and bands include what is not known about the figures."
+    )
+
+
 def parameters_sentence(result, conversion: str) -> str:
     """Whether the uncertain figures were drawn, and how the spread of conversions splits."""
     if not result.parameters["drawn"]:

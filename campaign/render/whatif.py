@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from campaign.render.simulate import chances_sentence
 from campaign.render.tables import kpi_number, table
 from campaign.whatif import fixes, reason_lines
 from scenarios import FIGURE_BY_NAME, decimal, money, number, people, percent, signed
@@ -60,9 +61,22 @@ def whatif(result) -> str:
     if result.simulated_runs:
         out[0] += f"; chances from {number(result.simulated_runs)} simulated quarters each"
     out += ["", table(headers, rows, right)]
+    out += parameters_lines(result.rows)
     infeasible = [r for r in result.rows if r["status"] != "optimal"]
     if infeasible:
         out += ["", "Infeasible options:"]
         for r in infeasible:
             out += [f"  - {r['name']}: {r['message']}", *reason_lines(r)]
     return "\n".join(out)
+
+
+def parameters_lines(rows: list[dict]) -> list[str]:
+    """Whether each simulated option drew its uncertain figures: one sentence, or one per option when they differ."""
+    simulated = [r for r in rows if "probabilities" in r]
+    said = {chances_sentence(r.get("parameters")) for r in simulated}
+    if not simulated or said == {None}:
+        return []
+    if len(said) == 1:
+        return ["", *said]  # type: ignore[list-item]
+    certain = "Every figure certain: the chances are the quarter's own randomness."
+    return ["", *(f"{r['name']}: {chances_sentence(r.get('parameters')) or certain}" for r in simulated)]
