@@ -61,13 +61,17 @@ def simulation(result, scenario: Scenario, expected: dict[str, float] | None = N
             "lead_response_hours": "hours before sales works a lead",
             "leads_waiting": "leads never worked",
         }
+    split = result.parameters is not None and result.parameters["drawn"]
     headers = ["kpi", "mean", "P5", "P50", "P95"] + (["plan expects"] if expected else [])
+    headers += ["sd from parameters", "sd from the quarter"] if split else []
     rows = []
     for key, label in names.items():
         d = result.kpis[key]
         row = [label, *(kpi_number(key, d[s], cur) for s in ("mean", "p5", "p50", "p95"))]
         if expected:
             row.append(kpi_number(key, expected.get(key), cur) if key in expected else "")
+        if split:
+            row += [kpi_number(key, d["spread"][part], cur) for part in ("parameters", "quarter")]
         rows.append(row)
     out.append(table(headers, rows, [False] + [True] * (len(headers) - 1)))
     if result.targets:

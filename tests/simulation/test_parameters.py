@@ -144,3 +144,26 @@ def test_the_split_of_conversions_when_the_cvr_scales_them_by_a_known_distributi
 
 def test_the_switch_is_listed_in_help():
     assert "--fixed-parameters" in CliRunner().invoke(cli, ["simulate", "--help"]).output
+
+
+def test_the_text_table_splits_each_kpis_spread_only_when_parameters_are_drawn(tmp_path):
+    from campaign.render.tables import kpi_number
+
+    path = tiny(tmp_path, CVR)
+    done = app.simulate(path, runs=30, seed=4, crises=False)
+    text = simulation(done.result, done.scenario)
+    header = next(line for line in text.splitlines() if line.startswith("kpi "))
+    assert header.rstrip().endswith("sd from parameters   sd from the quarter")
+    rows = {line.split("  ")[0]: line for line in text.splitlines()}
+    conversions = np.array([r["conversions"] for r in done.result.replications])
+    # Recomputed from the replications, pair by pair, as the one-way analysis of variance has it.
+    pairs = conversions.reshape(-1, 2)
+    within = np.mean((pairs[:, 0] - pairs[:, 1]) ** 2) / 2
+    between = max(np.var(pairs.mean(axis=1), ddof=1) - within / 2, 0.0)
+    row = rows["conversions"].split()
+    assert row[-2:] == [
+        kpi_number("conversions", math.sqrt(between), "EUR"),
+        kpi_number("conversions", math.sqrt(within), "EUR"),
+    ]
+    fixed = app.simulate(path, runs=30, seed=4, crises=False, fixed_parameters=True)
+    assert "sd from" not in simulation(fixed.result, fixed.scenario)
