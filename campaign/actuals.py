@@ -10,6 +10,7 @@ from typing import Any
 from campaign.exports import Export, ExportRow, read_export
 from campaign.ledger import Batch, Ledger, LedgerRow, Recorded, merge_rows, record_imports
 from scenarios import (
+    LONGEST_ROW,
     MATCH_SECONDS,
     MappingRule,
     Scenario,
@@ -42,6 +43,8 @@ class ImportReport:
     history: dict[str, Any] | None = None
     #: The scenario's first day, if it has dates.
     start: dt.date | None = None
+    #: How many of the history rows cover more than `LONGEST_ROW` days (calibration sets them aside).
+    history_long: int = 0
 
     @property
     def history_note(self) -> str:
@@ -50,11 +53,19 @@ class ImportReport:
             return ""
         h = self.history
         verb, them = ("is", "it") if h["rows"] == 1 else ("are", "them")
-        return (
+        note = (
             f"{counted(h['rows'], 'row')} dated {h['first']} to {h['last']}, before the scenario's start "
             f"({self.start}), {verb} history: `campaign calibrate` reads {them}; "
             f"this quarter's actuals and reallocation do not count {them}"
         )
+        if self.history_long:
+            one = self.history_long == 1
+            which = "it" if h["rows"] == 1 else f"{self.history_long} of them"
+            note += (
+                f"; {which} cover{'s' if one else ''} more than {LONGEST_ROW} days; calibration sets "
+                f"{'it' if one else 'them'} aside (export with a Day or Week breakdown)"
+            )
+        return note
 
     def to_dict(self) -> dict[str, Any]:
         """The `actuals import --json` document (DESIGN §6 contract, extended)."""
@@ -87,6 +98,7 @@ class Prepared:
     totals: dict[str, float]
     history: dict[str, Any] | None = None
     start: dt.date | None = None
+    history_long: int = 0
 
 
 def history_span(rows: list[LedgerRow], start: dt.date | None) -> dict[str, Any] | None:
@@ -95,6 +107,11 @@ def history_span(rows: list[LedgerRow], start: dt.date | None) -> dict[str, Any]
     if not past:
         return None
     return {"rows": len(past), "first": str(min(r.start for r in past)), "last": str(max(r.end for r in past))}
+
+
+def long_history(rows: list[LedgerRow], start: dt.date | None) -> int:
+    """How many of `rows` end before `start` and cover more than `LONGEST_ROW` days (no week's figures)."""
+    return sum(1 for r in rows if start is not None and r.end < start and (r.end - r.start).days + 1 > LONGEST_ROW)
 
 
 def match(rule: MappingRule, platform: str, row: ExportRow) -> bool:
@@ -234,7 +251,9 @@ def prepare(
     )
     rows, merged = merge_rows(mapped)
     batch = Batch(path, export.sha256, export.platform, export.currency, scenario.name, rows)
-    return Prepared(export, batch, merged, unmapped, totals, history_span(mapped, scenario.start), scenario.start)
+    history = history_span(mapped, scenario.start)
+    long = long_history(mapped, scenario.start)
+    return Prepared(export, batch, merged, unmapped, totals, history, scenario.start, long)
 
 
 def import_files(
@@ -312,6 +331,7 @@ def report(prepared: Prepared, done: Recorded) -> ImportReport:
         _replaced_cells(done),
         prepared.history,
         prepared.start,
+        prepared.history_long,
     )
 
 

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from campaign.app.common import history_rows, ledger_rows
 from campaign.cli import cli
 from campaign.ledger import Ledger
+from scenarios.history import weekly
 from scenarios.library import library_path
 from scenarios.loader import load_scenario
 from tests.campaign.test_app import EXPORT, FIRST, without_clock
@@ -167,3 +168,48 @@ def test_rows_after_the_horizon_are_still_refused(tmp_path):
         " ".join(result.stderr.split())
     )
     assert not ledger.exists()
+
+
+def test_the_import_note_counts_the_history_rows_calibration_sets_aside(tmp_path):
+    """Rows longer than a week (no Day or Week breakdown) are counted in the note, as calibration counts them."""
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "channel,format,start,end,spend,impressions,clicks,conversions,currency\n"
+        "instagram,reel,2026-12-14,2026-12-20,100.00,9000,90,4,EUR\n"  # 7 days: a week's figures
+        "instagram,reel,2026-12-21,2026-12-28,110.00,9900,99,5,EUR\n"  # 8 days
+        "facebook,feed_image,2026-09-01,2026-09-30,300.00,30000,300,12,EUR\n"  # 30 days
+        "facebook,feed_image,2026-12-01,2026-12-01,10.00,1000,10,1,EUR\n",  # 1 day
+        encoding="utf-8",
+    )
+    rows = rows_of(path)
+    days = [(dt.date.fromisoformat(r["end"]) - dt.date.fromisoformat(r["start"])).days + 1 for r in rows]
+    long = sum(d > 7 for d in days)
+    assert long == 2
+    ledger = tmp_path / "l.sqlite"
+    text = " ".join(imported(ledger, path, as_json=False).split())
+    assert (
+        f"{len(rows)} rows dated 2026-09-01 to 2026-12-28, before the scenario's start ({START}), are history: "
+        "`campaign calibrate` reads them; this quarter's actuals and reallocation do not count them; "
+        f"{long} of them cover more than 7 days; calibration sets them aside (export with a Day or Week breakdown)"
+    ) in text
+    # Calibration's own count of the rows it sets aside is the same.
+    cafe = load_scenario(library_path(CAFE))
+    cells = tuple(f"{c}.{f}" for c, ch in cafe.channels.items() for f in ch.formats)
+    assert weekly(history_rows(ledger, cafe), cells).set_aside == long
+    # One row, longer than a week: "it".
+    single = tmp_path / "single.csv"
+    single.write_text(
+        "channel,format,start,end,spend,impressions,clicks,conversions,currency\n"
+        "facebook,feed_image,2026-09-01,2026-09-30,300.00,30000,300,12,EUR\n",
+        encoding="utf-8",
+    )
+    text = " ".join(imported(tmp_path / "s.sqlite", single, as_json=False).split())
+    assert (
+        "1 row dated 2026-09-01 to 2026-09-30, before the scenario's start (2027-01-04), is history: `campaign "
+        "calibrate` reads it; this quarter's actuals and reallocation do not count it; it covers more than 7 days; "
+        "calibration sets it aside (export with a Day or Week breakdown)"
+    ) in text
+    # Rows of a week or less: the note says nothing of it.
+    assert "sets them aside" not in " ".join(
+        imported(tmp_path / "w.sqlite", history_export(tmp_path), as_json=False).split()
+    )
