@@ -59,15 +59,44 @@ def check_output_file(path: Path, suffix: str) -> None:
     if path.exists() and path.is_dir():
         raise UsageError(f"{path}: is a folder; give a file name ending in {suffix}")
     if not path.parent.exists():
-        raise UsageError(f"{path}: the folder {path.parent} does not exist; create it first")
+        raise UsageError(
+            f"{path}: the folder {path.parent} does not exist; create it first or choose a folder you can write to"
+        )
+    if not path.parent.is_dir():
+        raise UsageError(f"{path}: {path.parent} is a file, not a folder; choose a folder you can write to")
     if not os.access(path.parent, os.W_OK):
         raise UsageError(f"{path}: no permission to write in {path.parent}")
+    try:  # permissions are not the only reason (a read-only or virtual file system): try it
+        fd, probe = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise UsageError(
+            f"{path}: cannot create a file in {path.parent}: {error.strerror or error}; nothing was written. "
+            "Choose a folder you can write to"
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def cannot_write(path: Path, what: str, error: OSError, existed: bool) -> UsageError:
+    """The error for `what` ("the report") that could not be written to `path`: the file, the system's reason, and
+    what would do."""
+    state = "the file already there is as it was" if existed else "no file was created"
+    return UsageError(
+        f"{path}: cannot write {what}: {error.strerror or error}; nothing was written and {state}. Choose a folder "
+        "you can write to, check its permissions or free some space"
+    )
 
 
 @contextmanager
-def atomic(path: Path) -> Iterator[Path]:
-    """A temporary path beside `path` to write to; renamed onto `path` when the block succeeds, removed if not."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def atomic(path: Path, what: str) -> Iterator[Path]:
+    """A temporary path beside `path` to write `what` to; renamed onto `path` when the block succeeds, removed if
+    not. A failure of the file system (no such folder, no permission, a full disk) is a `UsageError` naming
+    `path` and the reason."""
+    existed = path.exists()
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise cannot_write(path, what, error, existed) from None
     os.close(fd)
     try:
         yield Path(tmp)
@@ -76,14 +105,18 @@ def atomic(path: Path) -> Iterator[Path]:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise cannot_write(path, what, error, existed) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and a rename: never half-written."""
-    with atomic(path) as tmp:
+def write_atomic(path: Path, text: str, what: str) -> None:
+    """Write `text` (`what` it is, for an error) to `path` through a temporary file and a rename: never
+    half-written."""
+    with atomic(path, what) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="")
 
 

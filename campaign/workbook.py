@@ -70,7 +70,7 @@ def write_workbook(path: Path, statement: Statement, scenario: Scenario, plan: P
     _pnl_sheet(book.active, statement, assumptions, horizon(scenario).month_share)
     _plan_sheet(book.create_sheet("Plan"), plan, market, scenario)
     book.move_sheet("Assumptions", offset=2)
-    with atomic(path) as tmp:
+    with atomic(path, "the workbook") as tmp:
         book.save(tmp)
 
 

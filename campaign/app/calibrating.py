@@ -170,7 +170,8 @@ def calibrate(
             "# Calibrated cells: format factors and response curves at the posterior; the calibration\n"
             "# section keeps each cell's 90 % intervals and joint draws.\n"
         )
-        write_atomic(output, header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        write_atomic(output, text, "the calibrated scenario")
         written = output
     return Calibrated(
         loaded, path, first_day, last_day, history, fits, holdout_weeks, cell_scores, overall, kept, warnings, written

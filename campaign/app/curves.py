@@ -120,7 +120,7 @@ def import_curves(
     where = str(output) if output is not None else f"{path} with the imported curves"
     written = resolve(parse_yaml(text, where), where)
     if output is not None:
-        write_atomic(output, text)
+        write_atomic(output, text, "the scenario with the imported curves")
     return ImportedCurves(
         written,
         curves,

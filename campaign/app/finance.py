@@ -74,13 +74,5 @@ def pnl(
     if compare_team and not options:
         raise UsageError(f"scenario '{loaded.name}' has no business.team_options to compare")
     if xlsx is not None:
-        existed = xlsx.exists()
-        try:
-            write_workbook(xlsx, sheet, loaded, chosen, market)  # a temporary file renamed into place
-        except OSError as error:
-            state = "the file already there is as it was" if existed else "no file was created"
-            raise UsageError(
-                f"{xlsx}: cannot write the workbook: {error.strerror or error}; nothing was written and {state}. "
-                "Free some space, check the folder's permissions or choose another file"
-            ) from None
+        write_workbook(xlsx, sheet, loaded, chosen, market)  # a temporary file renamed into place, or a UsageError
     return ProfitAndLoss(loaded, sheet, options, simulate, xlsx, parameters)

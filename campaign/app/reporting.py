@@ -43,7 +43,7 @@ def report(
         targets = summarise(inputs, reps, loaded.name, variant, engine.seed, True).targets
         sheet = statement(loaded, daily_plan(loaded, market, plan.spend, plan.production(market)), variant)
         page = build(loaded, variant, result, market, frontier, sheet, reps, targets, parameters)
-        write_atomic(output, page)
+        write_atomic(output, page, "the report")
     except OSError as error:
         raise UsageError(f"{output}: cannot write the report: {error.strerror}") from None
     return output
