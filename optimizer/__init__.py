@@ -1,6 +1,15 @@
 """The LP engine: allocate a paid budget across cells, certify the answer, explain it."""
 
 from optimizer.backends import DEFAULT_SOLVER, SOLVERS
+from optimizer.confidence import (
+    Chance,
+    ConfidencePlan,
+    ConfidenceUnreachableError,
+    Evaluation,
+    drawn_problems,
+    evaluate,
+    plan_with_confidence,
+)
 from optimizer.engine import DEFAULT_TOLERANCE, Optimizer
 from optimizer.frontier import Frontier, FrontierResult, budget_grid
 from optimizer.infeasible import Relaxation
@@ -20,7 +29,11 @@ __all__ = [
     "DEFAULT_TOLERANCE",
     "SOLVERS",
     "CellPlan",
+    "Chance",
+    "ConfidencePlan",
+    "ConfidenceUnreachableError",
     "ConstraintReport",
+    "Evaluation",
     "Frontier",
     "FrontierResult",
     "KpiStatus",
@@ -33,7 +46,10 @@ __all__ = [
     "ZeroSpend",
     "budget_grid",
     "build_problem",
+    "drawn_problems",
+    "evaluate",
     "kpi_outlook",
+    "plan_with_confidence",
     "reoptimise",
     "with_actuals",
     "with_plan",

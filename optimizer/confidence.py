@@ -1,0 +1,366 @@
+"""Plans whose KPIs hold with a stated confidence: the confidence LP (`optimizer.sample_lp`) solved on chords,
+bounded on tangents, refined until the gap is proven, and checked draw by draw on the true curves.
+
+The draws are the parameter draws of `scenarios.draw_parameters`, each paired
+with one quarter's noise per KPI (what a simulated quarter's figure differs
+from the expected one by): a KPI is met in a draw when its figure on the
+draw's true curves plus that noise meets the target.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from optimizer.approximation import initial_breakpoints
+from optimizer.backends import run_solver
+from optimizer.bound import reach_curves
+from optimizer.kpi_rows import kpi_with_limit
+from optimizer.problem import RATIO, RHS, Problem, Row
+from optimizer.pwl import curvature_breakpoints, refine
+from optimizer.sample_lp import Chains, Draws, build_sample_matrix, chains, reach_curves_of
+from scenarios import InfeasibleError, Market, ParameterDraw, SolverError, drawn_market, kpi_of, percent
+
+#: Refinement rounds before the gap reached is reported as it is.
+MAX_ROUNDS = 6
+#: How finely the highest reachable confidence is searched for.
+RESOLUTION = 0.005
+
+
+@dataclass(frozen=True)
+class Chance:
+    """One KPI of a plan over the draws: its target, mean figure and the share of draws that meet it."""
+
+    name: str
+    sense: str
+    target: float
+    expected: float
+    probability_met: float
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A plan over the draws on the true curves: the objective per draw (its own sense) and each KPI's chance."""
+
+    objective: np.ndarray
+    kpis: tuple[Chance, ...]
+
+    @property
+    def expected(self) -> float:
+        """The mean objective over the draws."""
+        return float(self.objective.mean())
+
+    def tail(self, quantile: float) -> float:
+        """The mean of the worst `quantile` share of the draws' objectives (a maximised objective's lower tail)."""
+        ordered = np.sort(self.objective)
+        k = max(1, math.ceil(quantile * len(ordered)))
+        return float(ordered[:k].mean())
+
+
+@dataclass(frozen=True)
+class ConfidencePlan:
+    """The plan of the confidence LP: spend per slot, its evaluation, and the proven gap of its objective.
+
+    `bound` is at least the best value any plan can have for the confidence LP on the true curves (the
+    expected objective, or its lower-tail mean with a quantile; own sense), `gap` its relative distance
+    from the plan's `value`; `included` counts the stretched draws whose conversions the LP wrote out.
+    """
+
+    spend: np.ndarray
+    evaluation: Evaluation
+    value: float
+    bound: float
+    gap: float
+    rounds: int
+    seconds: float
+    included: int
+
+
+class ConfidenceUnreachableError(InfeasibleError):
+    """No plan meets the KPIs at the confidence asked: those that cannot be made that safe, the highest reachable."""
+
+    def __init__(self, message: str, kpis: tuple[str, ...], highest: float) -> None:
+        super().__init__(message)
+        self.kpis = kpis
+        self.highest = highest
+
+
+def drawn_problems(
+    base: Problem,
+    rebuild: Callable[[Market], Problem],
+    market: Market,
+    draws: Sequence[ParameterDraw],
+    noise: Mapping[str, np.ndarray],
+) -> Draws:
+    """One problem per draw, built by `rebuild(market)` on the drawn market, its KPI rows moved by the draw's noise.
+
+    `noise` maps KPI names to one figure per draw (in the KPI's unit) that a quarter adds to the expected figure.
+    """
+    problems = []
+    for s, draw in enumerate(draws):
+        drawn = drawn_market(market, draw)
+        problem = rebuild(drawn)
+        rows = tuple(_noisy(row, noise, s, drawn) for row in problem.rows)
+        problems.append(replace(problem, rows=rows))
+    cell = market.cell_of
+    scale = np.array([d.ctr[cell] * d.cvr[cell] / d.cpm[cell] for d in draws])
+    stretch = np.array([d.stretch[cell] for d in draws])
+    return Draws(base, tuple(problems), scale, stretch)
+
+
+def _noisy(row: Row, noise: Mapping[str, np.ndarray], s: int, market: Market) -> Row:
+    """A KPI row with draw `s`'s noise e: a total's figure + e meets the limit, a ratio's n / d + e does."""
+    if not row.name.startswith("kpi."):
+        return row
+    e = noise.get(kpi_of(row.name).name)
+    if e is None or e[s] == 0.0:
+        return row
+    if row.kind == RHS:
+        return replace(row, rhs=row.rhs - float(e[s]))
+    if row.kind == RATIO:
+        return replace(kpi_with_limit(row, row.limit - float(e[s]), market), limit=row.limit)
+    return row
+
+
+def evaluate(draws: Draws, spend: np.ndarray, noise: Mapping[str, np.ndarray]) -> Evaluation:
+    """`spend` in every draw on its true curves: the objective (own sense; profit after fixed costs) and each KPI's
+    mean figure and share of draws met, the draw's noise added to its figure."""
+    obj = draws.base.objective
+    limits: dict[str, float] = {}
+    for row in draws.base.rows:
+        if row.name.startswith("kpi."):
+            limits.setdefault(kpi_of(row.name).name, row.limit)
+    values = np.zeros(len(draws.problems))
+    shown = {name: np.full(len(draws.problems), math.nan) for name in limits}
+    met = {name: np.zeros(len(draws.problems), dtype=bool) for name in limits}
+    for s, problem in enumerate(draws.problems):
+        market = problem.market
+        outcomes = market.outcomes(spend)
+        value = obj.value(spend, float(outcomes.conversions.sum()), outcomes.reach)
+        values[s] = value - (market.fixed_costs if obj.name == "profit" else 0.0)
+        for name, limit in limits.items():
+            kpi = kpi_of(f"kpi.{name}")
+            figure, _ = kpi.status(limit, outcomes.totals)  # a ratio of a plan that spends nothing breaks nothing
+            if figure is None:
+                met[name][s] = True
+                continue
+            e = noise.get(name)
+            shown[name][s] = figure + (float(e[s]) if e is not None else 0.0)
+            met[name][s] = kpi.met(shown[name][s], limit)
+    chances = tuple(
+        Chance(
+            name,
+            kpi_of(f"kpi.{name}").symbol,
+            limit,
+            float(np.nanmean(shown[name])) if np.isfinite(shown[name]).any() else math.nan,
+            float(met[name].mean()),
+        )
+        for name, limit in limits.items()
+    )
+    return Evaluation(values, chances)
+
+
+def plan_with_confidence(
+    draws: Draws,
+    noise: Mapping[str, np.ndarray],
+    confidence: float,
+    quantile: float | None = None,
+    tolerance: float = 1e-3,
+    segments: int = 16,
+    solver: str = "highs",
+) -> ConfidencePlan:
+    """The plan that maximises the expected objective over the draws (or its lower-tail mean at `quantile`)
+    with every KPI held at `confidence` by its CVaR constraint, proven within `tolerance` of the best.
+
+    Raises `ConfidenceUnreachableError` when no plan can hold every KPI at `confidence`.
+    """
+    if not 0.0 < confidence < 1.0:
+        raise SolverError(f"the confidence must lie strictly between 0 and 1, got {confidence}")
+    if quantile is not None and not 0.0 < quantile <= 1.0:
+        raise SolverError(f"the objective quantile must lie in (0, 1], got {quantile}")
+    base = draws.base
+    if base.switches:
+        raise SolverError(
+            "planning at a confidence does not yet cover whole decisions (on/off rules, creatives with "
+            "production costs, organic posts as decisions): remove them or plan without --confidence"
+        )
+    if len(base.market.curves) and not np.all(base.market.curves.concave):
+        cells = sorted({base.market.cells[i] for i in np.flatnonzero(~base.market.curves.concave)})
+        raise SolverError(
+            f"planning at a confidence needs concave response curves; the S-shaped curves of {', '.join(cells)} "
+            "(Hill alpha above 1) need a MILP in every draw: plan them without --confidence"
+        )
+    started = time.perf_counter()
+    conv_bp, reach_bp = _breakpoints(draws, segments)
+    included = np.zeros(len(draws.problems), dtype=bool)
+    curves = [p.market.curves for p in draws.problems]
+    reach_base = reach_curves_of(base)
+    sign = base.objective.sign
+    fixed = base.market.fixed_costs if base.objective.name == "profit" else 0.0
+    for rounds in range(1, MAX_ROUNDS + 1):
+        conv = chains(base.market.curves, curves, conv_bp, "inner") if conv_bp else None
+        reach = chains(reach_base, [], reach_bp, "inner") if reach_bp else None
+        while True:
+            inner = _solve(draws, conv, reach, confidence, quantile, included, solver)
+            if inner is None:
+                break
+            missing = _left_out(draws, conv, inner, quantile, included)
+            if not missing.any():
+                break
+            included |= missing
+        outer_conv = chains(base.market.curves, curves, conv_bp, "outer") if conv_bp else None
+        outer_reach = chains(reach_base, [], reach_bp, "outer") if reach_bp else None
+        outer = _solve(draws, outer_conv, outer_reach, confidence, quantile, included, solver)
+        if outer is None:
+            raise _unreachable(draws, conv_bp, reach_bp, confidence, solver)
+        if inner is None:
+            conv_bp, reach_bp = _refined(draws, outer.spend, conv_bp, reach_bp)
+            continue
+        spend = np.clip(inner.spend, base.lower, base.upper)
+        spend = np.where((spend < 1e-6) & (base.lower <= 0), 0.0, spend)
+        evaluation = evaluate(draws, spend, noise)
+        value = sign * (evaluation.expected if quantile is None else evaluation.tail(quantile))
+        bound = outer.value - sign * fixed
+        gap = max(0.0, bound - value) / max(abs(bound), 1e-12)
+        if gap <= tolerance or rounds == MAX_ROUNDS:
+            break
+        conv_bp, reach_bp = _refined(draws, spend, conv_bp, reach_bp)
+    if inner is None:
+        raise _unreachable(draws, conv_bp, reach_bp, confidence, solver)
+    seconds = time.perf_counter() - started
+    return ConfidencePlan(spend, evaluation, sign * value, sign * bound, gap, rounds, seconds, int(included.sum()))
+
+
+def _breakpoints(draws: Draws, segments: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The base problem's breakpoints; reach over the widest impression range of any draw."""
+    base = draws.base
+    conv_bp, reach_bp = initial_breakpoints(base, segments)
+    if reach_bp:
+        tops = np.max([reach_curves(p)[1] for p in draws.problems], axis=0)
+        reach_bp = curvature_breakpoints(reach_curves(base)[0], np.maximum(tops, reach_curves(base)[1]), segments)
+    return conv_bp, reach_bp
+
+
+def _refined(
+    draws: Draws, spend: np.ndarray, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Breakpoints split around a plan: its spend (and where stretched draws see it), each draw's impressions."""
+    if conv_bp:
+        near = [spend]
+        if draws.stretched.any():
+            rho = draws.stretch[draws.stretched]
+            near += [spend / rho.min(axis=0), spend / rho.max(axis=0)]
+        conv_bp = refine(conv_bp, [np.array(points) for points in zip(*near, strict=True)])
+    if reach_bp:
+        seen = np.array([p.market.channel_impressions(spend) for p in draws.problems])
+        points = np.stack([seen.min(axis=0), np.median(seen, axis=0), seen.max(axis=0)], axis=1)
+        reach_bp = refine(reach_bp, list(points))
+    return conv_bp, reach_bp
+
+
+@dataclass(frozen=True)
+class _Solved:
+    """One solve of the confidence LP: spend, optimum (max-sense), η per KPI row held, ζ, each draw's reach."""
+
+    spend: np.ndarray
+    value: float
+    eta: np.ndarray
+    zeta: float
+    reach: np.ndarray
+
+
+def _solve(
+    draws: Draws,
+    conv: Chains | None,
+    reach: Chains | None,
+    confidence: float,
+    quantile: float | None,
+    included: np.ndarray,
+    solver: str,
+    only: set[int] | None = None,
+) -> _Solved | None:
+    """The confidence LP solved, or None when it is infeasible."""
+    matrix, layout = build_sample_matrix(draws, conv, reach, confidence, quantile, included, only)
+    raw = run_solver(matrix, solver)
+    if raw.status == "infeasible":
+        return None
+    if raw.status != "optimal":
+        raise SolverError(f"the solver stopped without an optimal plan (status: {raw.status})")
+    values = raw.col_value
+    reach_values = np.where(layout.reach >= 0, values[np.maximum(layout.reach, 0)], 0.0)
+    zeta = float(values[layout.zeta]) if layout.zeta >= 0 else math.nan
+    return _Solved(values[layout.spend], float(raw.objective), values[layout.eta], zeta, reach_values)
+
+
+def _left_out(
+    draws: Draws, conv: Chains | None, solved: _Solved, quantile: float | None, included: np.ndarray
+) -> np.ndarray:
+    """The stretched draws left out whose term the plan would make positive: a KPI row on conversions above its
+    η, or (with a quantile) an objective below ζ, on the chains the LP used."""
+    missing = np.zeros(len(draws.problems), dtype=bool)
+    if conv is None:
+        return missing
+    base = draws.base
+    kpi_rows = [k for k, row in enumerate(base.rows) if row.name.startswith("kpi.")]
+    obj = base.objective
+    for s in np.flatnonzero(draws.stretched & ~included):
+        problem = draws.problems[s]
+        total = float(conv.value(int(s), solved.spend).sum())
+        for i, k in enumerate(kpi_rows):
+            row = problem.rows[k]
+            if not row.conversions:
+                continue
+            flip = -1.0 if row.sense == ">=" else 1.0
+            h = flip * (row.lhs(solved.spend, total, solved.reach[s]) - row.rhs)
+            if h > solved.eta[i] + 1e-9 * max(1.0, abs(row.rhs)):
+                missing[s] = True
+        if quantile is not None and obj.conversions:
+            value = obj.sign * obj.value(solved.spend, total, solved.reach[s])
+            if value < solved.zeta - 1e-9 * max(1.0, abs(solved.zeta)):
+                missing[s] = True
+    return missing
+
+
+def _unreachable(
+    draws: Draws, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray], confidence: float, solver: str
+) -> ConfidenceUnreachableError:
+    """Why no plan holds every KPI at `confidence`: the KPIs that alone cannot (proven on the outer chains, every
+    draw written out), and the highest confidence a plan reaches for all of them (searched on the inner chains,
+    so a plan at it exists)."""
+    curves = [p.market.curves for p in draws.problems]
+    reach_base = reach_curves_of(draws.base)
+    every = np.ones(len(draws.problems), dtype=bool)
+
+    def feasible(kind: str, level: float, only: set[int] | None = None) -> bool:
+        conv = chains(draws.base.market.curves, curves, conv_bp, kind) if conv_bp else None
+        reach = chains(reach_base, [], reach_bp, kind) if reach_bp else None
+        return _solve(draws, conv, reach, level, None, every, solver, only) is not None
+
+    names: dict[str, set[int]] = {}
+    for k, row in enumerate(draws.base.rows):
+        if row.name.startswith("kpi."):
+            names.setdefault(kpi_of(row.name).name, set()).add(k)
+    alone = tuple(name for name, rows in names.items() if not feasible("outer", confidence, rows))
+    low, high = 0.0, confidence
+    while high - low > RESOLUTION:
+        middle = 0.5 * (low + high)
+        if feasible("inner", middle):
+            low = middle
+        else:
+            high = middle
+    low = math.floor(low / RESOLUTION) * RESOLUTION
+    if alone:
+        which = f"{', '.join(alone)} cannot be held at that confidence by any plan, even alone"
+    else:
+        which = "each KPI can be held at that confidence alone, but not all of them together"
+    reach_text = (
+        f"The highest confidence a plan reaches for all of them is {percent(low)}."
+        if low > 0
+        else "Even on average over the draws no plan meets every KPI."
+    )
+    message = f"No plan meets every KPI with {percent(confidence)} confidence over the draws: {which}. {reach_text}"
+    return ConfidenceUnreachableError(message, alone, low)

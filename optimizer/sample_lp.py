@@ -1,0 +1,337 @@
+"""The confidence LP: one plan for many draws of the uncertain figures, each KPI held by a CVaR constraint.
+
+For draws s = 1..S (one `Problem` each, built on the drawn market: the same
+rows in the same order, each KPI row with that draw's quarter noise in its
+right-hand side), the spend x is shared and each draw has its own
+conversions F_s and reach R_js. A KPI row, written h_s(x) = g_s(x) − b_s ≤ 0
+(a floor turned round), is held by the CVaR constraint of Rockafellar and
+Uryasev (2000),
+
+    η + 1 / ((1 − α) S) · Σ_s u_s ≤ 0,   u_s ≥ h_s(x) − η,   u_s ≥ 0,
+
+which implies h_s ≤ 0 in at least a share α of the draws (the CVaR bounds the
+α-quantile from above) and is linear. The objective is the mean over the
+draws of the problem's objective, or with a `quantile` q the mean of its
+worst q share (its lower-tail CVaR, linear the same way).
+
+Every draw's curves are approximated on the same breakpoints (`Chains`), so
+the mean of the draws' chains is one chain per slot: the expected conversions
+cost one set of segments. A draw that only scales the base curves uses the
+base chain times its scale; a stretched draw needs a chain of its own, and
+gets one only where a KPI row on conversions (or the objective's tail) needs
+that draw (`included`): leaving a draw out drops a non-negative term, a
+relaxation, exact once no draw left out has h_s above η.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import numpy as np
+
+from optimizer.matrix import INF, Matrix
+from optimizer.problem import Problem
+from optimizer.pwl import Segments
+from scenarios import Curves, SolverError
+
+
+@dataclass(frozen=True)
+class Draws:
+    """The problems of the draws and how each draw's curves relate to the base problem's.
+
+    `scale` (draws × slots) multiplies each slot's base curve in a draw that is not `stretched`; `stretch`
+    (draws × slots) is each slot's curve stretch ρ in each draw.
+    """
+
+    base: Problem
+    problems: tuple[Problem, ...]
+    scale: np.ndarray
+    stretch: np.ndarray
+
+    @property
+    def stretched(self) -> np.ndarray:
+        """Whether each draw stretches some curve."""
+        return np.any(np.abs(self.stretch - 1.0) > 1e-12, axis=1)
+
+
+@dataclass(frozen=True)
+class Chains:
+    """Every draw's curves through the same nodes: an `inner` chain of chords (on or below the concave curves) or
+    an `outer` envelope of the tangents at the nodes (on or above them).
+
+    `owner` and `nodes` are the slot and spend of each node, slot by slot in order; `heights` and `slopes`
+    (draws × nodes) the curves' values and derivatives there, `base_heights` and `base_slopes` the base curves'.
+    The mean of the draws' curves is concave too, with the mean values and slopes: its chain costs one set of
+    segments however many draws there are.
+    """
+
+    kind: str
+    owner: np.ndarray
+    nodes: np.ndarray
+    heights: np.ndarray
+    slopes: np.ndarray
+    base_heights: np.ndarray
+    base_slopes: np.ndarray
+
+    def draw(self, s: int) -> Segments:
+        """Draw `s`'s chain."""
+        return self._segments(self.heights[s], self.slopes[s])
+
+    def mean(self) -> Segments:
+        """The chain of the draws' mean curve."""
+        return self._segments(self.heights.mean(axis=0), self.slopes.mean(axis=0))
+
+    def base(self) -> Segments:
+        """The base curves' chain."""
+        return self._segments(self.base_heights, self.base_slopes)
+
+    def value(self, s: int, spend: np.ndarray) -> np.ndarray:
+        """Draw `s`'s inner chain at `spend` (one value per slot)."""
+        out = np.empty(len(spend))
+        for c in range(len(spend)):
+            mine = self.owner == c
+            out[c] = np.interp(spend[c], self.nodes[mine], self.heights[s, mine])
+        return out
+
+    def _segments(self, heights: np.ndarray, slopes: np.ndarray) -> Segments:
+        if self.kind == "inner":
+            same = self.owner[1:] == self.owner[:-1]
+            width = np.diff(self.nodes)[same]
+            rise = np.diff(heights)[same]
+            slope = np.divide(rise, width, out=np.zeros_like(rise), where=width > 0)
+            first = np.flatnonzero(np.concatenate([[True], ~same]))
+            return Segments(self.owner[1:][same], self.nodes[:-1][same], width, slope, heights[first])
+        parts = [_envelope(self.nodes[m], heights[m], slopes[m]) for m in _slots(self.owner)]
+        owner = np.concatenate([np.full(len(p[0]), c) for c, p in enumerate(parts)])
+        start, width, slope = (np.concatenate([p[k] for p in parts]) for k in range(3))
+        return Segments(owner, start, width, slope, np.array([p[3] for p in parts]))
+
+
+def _slots(owner: np.ndarray) -> list[slice]:
+    """The node range of each slot."""
+    edges = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1], [True]]))
+    return [slice(a, b) for a, b in pairwise(edges)]
+
+
+def _envelope(
+    nodes: np.ndarray, values: np.ndarray, slopes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The lowest of a concave curve's tangents at `nodes`, on [0, last node]: segment starts, widths and slopes,
+    and its value at 0. Tangents of infinite slope (a Hill curve with alpha < 1 at 0) are left out."""
+    end = float(nodes[-1])
+    keep = np.isfinite(slopes)
+    b, v, g = nodes[keep], values[keep], slopes[keep]
+    if not len(b):
+        return np.zeros(1), np.array([end]), np.zeros(1), float(values[-1])
+    # A tangent no steeper than the one before is the same line or lies above it: keep the falling ones.
+    falling = np.concatenate([[True], g[1:] < g[:-1]])
+    b, v, g = b[falling], v[falling], g[falling]
+    a = v - g * b
+    cross = (a[1:] - a[:-1]) / (g[:-1] - g[1:])
+    edges = np.clip(np.maximum.accumulate(np.concatenate([[0.0], cross, [end]])), 0.0, end)
+    return edges[:-1], np.diff(edges), g, float(a[0])
+
+
+def chains(base: Curves, curves: list[Curves], breakpoints: list[np.ndarray], kind: str) -> Chains:
+    """The `kind` chains (``inner`` or ``outer``) of the concave `base` curves and of each draw's (one `Curves`
+    per draw) through `breakpoints` (per slot)."""
+    owner = np.concatenate([np.full(len(b), i) for i, b in enumerate(breakpoints)])
+    nodes = np.concatenate(breakpoints)
+    heights = np.array([c.take(owner).value(nodes) for c in curves]).reshape(len(curves), len(nodes))
+    slopes = np.array([c.take(owner).derivative(nodes) for c in curves]).reshape(len(curves), len(nodes))
+    here = base.take(owner)
+    return Chains(kind, owner, nodes, heights, slopes, here.value(nodes), here.derivative(nodes))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the parts of the confidence LP are: spend, each KPI's η, and each draw's reach columns."""
+
+    spend: slice
+    eta: np.ndarray
+    zeta: int
+    reach: np.ndarray
+
+
+@dataclass
+class _Builder:
+    """Columns, rows and coefficients collected as arrays, then one `Matrix`."""
+
+    cost: list[np.ndarray] = field(default_factory=list)
+    col_lo: list[np.ndarray] = field(default_factory=list)
+    col_hi: list[np.ndarray] = field(default_factory=list)
+    row_lo: list[np.ndarray] = field(default_factory=list)
+    row_hi: list[np.ndarray] = field(default_factory=list)
+    r: list[np.ndarray] = field(default_factory=list)
+    c: list[np.ndarray] = field(default_factory=list)
+    v: list[np.ndarray] = field(default_factory=list)
+    n_cols: int = 0
+    n_rows: int = 0
+
+    def cols(
+        self, count: int, lower: float | np.ndarray, upper: float | np.ndarray, cost: float | np.ndarray = 0.0
+    ) -> np.ndarray:
+        first = self.n_cols
+        self.cost.append(np.broadcast_to(np.asarray(cost, dtype=float), (count,)).copy())
+        self.col_lo.append(np.broadcast_to(np.asarray(lower, dtype=float), (count,)).copy())
+        self.col_hi.append(np.broadcast_to(np.asarray(upper, dtype=float), (count,)).copy())
+        self.n_cols += count
+        return np.arange(first, first + count)
+
+    def rows(self, lower: float | np.ndarray, upper: float | np.ndarray, count: int = 1) -> np.ndarray:
+        first = self.n_rows
+        self.row_lo.append(np.broadcast_to(np.asarray(lower, dtype=float), (count,)).copy())
+        self.row_hi.append(np.broadcast_to(np.asarray(upper, dtype=float), (count,)).copy())
+        self.n_rows += count
+        return np.arange(first, first + count)
+
+    def col(self, lower: float, upper: float, cost: float = 0.0) -> int:
+        """One column."""
+        return int(self.cols(1, lower, upper, cost)[0])
+
+    def row(self, lower: float, upper: float) -> int:
+        """One row."""
+        return int(self.rows(lower, upper)[0])
+
+    def put(self, rows: np.ndarray | int, cols: np.ndarray | int, values: np.ndarray | float) -> None:
+        rows, cols, values = np.broadcast_arrays(np.asarray(rows), np.asarray(cols), np.asarray(values, dtype=float))
+        keep = values != 0
+        self.r.append(rows[keep].astype(np.int64).ravel())
+        self.c.append(cols[keep].astype(np.int64).ravel())
+        self.v.append(values[keep].ravel())
+
+    def chain(self, seg: Segments, x: np.ndarray) -> np.ndarray:
+        """Segment columns filling the spend `x`, and one column per owner with the chain's value; returns those."""
+        n = len(x)
+        s = self.cols(len(seg.width), 0.0, seg.width)
+        link = self.rows(0.0, 0.0, n)  # Σ_k s_k − x = 0
+        self.put(link[seg.owner], s, 1.0)
+        self.put(link, x, -1.0)
+        intercept = seg.intercept if seg.intercept is not None else np.zeros(n)
+        t = self.cols(n, -INF, INF)
+        define = self.rows(intercept, intercept, n)  # t − Σ_k slope_k s_k = value at the first node
+        self.put(define, t, 1.0)
+        self.put(define[seg.owner], s, -seg.slope)
+        return t
+
+    def matrix(self) -> Matrix:
+        empty = slice(0, 0)
+        none = np.zeros(0, dtype=np.int64)
+        parts = (self.cost, self.col_lo, self.col_hi, self.row_lo, self.row_hi)
+        cost, col_lo, col_hi, row_lo, row_hi = (np.concatenate(p) if p else np.zeros(0) for p in parts)
+        r, c, v = (np.concatenate(p) if p else np.zeros(0) for p in (self.r, self.c, self.v))
+        return Matrix(cost, col_lo, col_hi, row_lo, row_hi, r.astype(np.int64), c.astype(np.int64), v,
+                      empty, empty, empty, empty, none, none, none)  # fmt: skip
+
+
+def reach_curves_of(problem: Problem) -> Curves:
+    """Reach per channel as curves over impressions (the same in every draw: the audiences do not change)."""
+    audience = problem.market.audience
+    return Curves.exponential(audience, audience)
+
+
+def build_sample_matrix(
+    draws: Draws,
+    conv: Chains | None,
+    reach: Chains | None,
+    confidence: float,
+    quantile: float | None,
+    included: np.ndarray,
+    only: set[int] | None = None,
+) -> tuple[Matrix, Layout]:
+    """The confidence LP (module docstring) on the chains given (inner: its plans are feasible; outer: its
+    optimum is a bound). `included` says which draws' conversions it writes out (the others' terms of rows on
+    conversions are left out); `only` holds just these KPI rows (indices into the rows), the others dropped.
+    """
+    base, problems = draws.base, draws.problems
+    count = len(problems)
+    n = len(base.lower)
+    obj = base.objective
+    b = _Builder()
+    x = b.cols(n, base.lower, base.upper, obj.sign * obj.spend)
+    for row in base.rows:
+        if row.name.startswith("kpi."):
+            continue
+        if row.conversions != 0 or row.reach is not None or row.switch_index is not None:
+            raise SolverError(f"the rule '{row.name}' depends on conversions, reach or whole decisions")
+        low, up = {"<=": (-INF, row.rhs), ">=": (row.rhs, INF), "==": (row.rhs, row.rhs)}[row.sense]
+        b.put(b.rows(low, up), x[row.index], row.coef)
+    conversions = np.full(count, -1, dtype=np.int64)
+    if conv is not None:
+        if obj.conversions and quantile is None:
+            mean = b.chain(conv.mean(), x)  # the expected conversions per slot
+            cost = np.concatenate(b.cost)
+            cost[mean] += obj.sign * obj.conversions
+            b.cost = [cost]
+        stretched = draws.stretched
+        shared = None
+        if not stretched.all():
+            shared = b.chain(conv.base(), x)
+        for s in (int(k) for k in np.flatnonzero(included | ~stretched)):
+            f = b.col(-INF, INF)
+            conversions[s] = f
+            t = shared if shared is not None and not stretched[s] else b.chain(conv.draw(int(s)), x)
+            define = b.row(0.0, 0.0)
+            b.put(define, f, 1.0)
+            b.put(define, t, -(draws.scale[s] if not stretched[s] else np.ones(n)))
+    m = len(base.market.channels)
+    reach_cols = np.full((count, m), -1, dtype=np.int64)
+    if reach is not None:
+        for s, problem in enumerate(problems):
+            market = problem.market
+            seg = reach.base()
+            pieces = b.cols(len(seg.width), 0.0, seg.width)
+            link = b.rows(-INF, 0.0, m)  # Σ_k r_jk − Σ_c∈j impressions per unit_c · x_c ≤ 0
+            b.put(link[seg.owner], pieces, 1.0)
+            b.put(link[market.channel_of], x, -market.impressions_per_currency_unit)
+            total = b.cols(m, -INF, INF)
+            at_zero = seg.intercept if seg.intercept is not None else np.zeros(m)
+            defines = b.rows(at_zero, at_zero, m)
+            b.put(defines, total, 1.0)
+            b.put(defines[seg.owner], pieces, -seg.slope)
+            reach_cols[s] = total
+    if np.any(obj.reach) and quantile is None:
+        cost = np.concatenate(b.cost)
+        for s in range(count):
+            cost[reach_cols[s]] += obj.sign * obj.reach / count
+        b.cost = [cost]
+    kpi_rows = [k for k, row in enumerate(base.rows) if row.name.startswith("kpi.") and (only is None or k in only)]
+    eta = b.cols(len(kpi_rows), -INF, INF)
+    cvar = b.rows(-INF, 0.0, len(kpi_rows))
+    for i, k in enumerate(kpi_rows):
+        b.put(cvar[i], eta[i], 1.0)
+        for s, problem in enumerate(problems):
+            kpi = problem.rows[k]
+            if kpi.conversions and conversions[s] < 0:
+                continue  # a draw left out: its term is dropped (a relaxation)
+            u = b.col(0.0, INF)
+            b.put(cvar[i], u, 1.0 / ((1.0 - confidence) * count))
+            flip = -1.0 if kpi.sense == ">=" else 1.0  # h = g − b for a cap, b − g for a floor
+            r = b.row(-INF, flip * kpi.rhs)
+            b.put(r, x[kpi.index], flip * kpi.coef)
+            if kpi.conversions:
+                b.put(r, int(conversions[s]), flip * kpi.conversions)
+            if kpi.reach is not None:
+                b.put(r, reach_cols[s], flip * kpi.reach)
+            b.put(r, int(eta[i]), -1.0)
+            b.put(r, u, -1.0)
+    zeta = -1
+    if quantile is not None:
+        zeta = b.col(-INF, INF, 1.0)
+        for s in range(count):
+            if obj.conversions and conversions[s] < 0:
+                continue
+            v = b.col(0.0, INF, -1.0 / (quantile * count))
+            r = b.row(0.0, INF)  # objective_s − ζ + v_s ≥ 0 (the spend's part is in the columns' cost)
+            b.put(r, x, obj.sign * obj.spend)
+            if obj.conversions:
+                b.put(r, conversions[s], obj.sign * obj.conversions)
+            if np.any(obj.reach):
+                b.put(r, reach_cols[s], obj.sign * obj.reach)
+            b.put(r, zeta, -1.0)
+            b.put(r, v, 1.0)
+        cost = np.concatenate(b.cost)
+        cost[x] = 0.0  # with a quantile the objective is ζ − Σ v / (q S) alone
+        b.cost = [cost]
+    return b.matrix(), Layout(slice(0, n), eta, zeta, reach_cols)
