@@ -16,6 +16,7 @@ from scenarios import (
     Score,
     UsageError,
     WeeklyHistory,
+    counted,
     did_you_mean,
     number,
     percent,
@@ -29,6 +30,8 @@ LOW_COVERAGE = 0.5
 COVERAGE_WEEKS = 10
 #: History ending more than this many weeks before the start is named in a warning.
 OLD_WEEKS = 13
+#: Partial weeks named one by one in the warning; the rest are counted.
+PARTIAL_NAMED = 4
 #: Variant keys that change what a calibrated cell's explicit curve no longer follows.
 FIGURES = ("cpm", "ctr", "cvr", "audience", "in_market")
 FACTORS = ("cpm_factor", "ctr_factor", "cvr_factor", "audience_share")
@@ -57,9 +60,13 @@ def check_history(scenario: Scenario, path: Path, rows: list[Any], history: Week
         )
     if not (history.weeks_per_cell >= MIN_WEEKS).any():
         weeks = ", ".join(f"{c} {int(w)}" for c, w in zip(cells, history.weeks_per_cell, strict=True) if w)
+        detail = weeks or ("no whole week" if history.partial else "none in the dates given")
+        if history.partial:
+            left = counted(len(history.partial), "partial cell-week")
+            detail += f"; {left} left out, with rows for fewer than 7 days"
         raise UsageError(
-            f"{path}: every cell has fewer than {MIN_WEEKS} weeks of history ({weeks or 'none in the dates given'}); "
-            f"calibration needs at least {MIN_WEEKS} weeks of a cell"
+            f"{path}: every cell has fewer than {MIN_WEEKS} weeks of history ({detail}); calibration needs at least "
+            f"{MIN_WEEKS} weeks of a cell, each with rows for all 7 days"
         )
 
 
@@ -74,12 +81,37 @@ def check_not_recalibrating(scenario: Scenario, ledger: Path, first: dt.date, la
     )
 
 
+def partial_weeks(history: WeeklyHistory) -> list[str]:
+    """The weeks a cell's rows cover only in part: left out of the fit and the held-out check, with their days."""
+    if not history.partial:
+        return []
+    groups: dict[tuple[dt.date, int], list[str]] = {}
+    for cell, monday, days in sorted(history.partial, key=lambda p: (p[1], p[2], history.cells.index(p[0]))):
+        groups.setdefault((monday, days), []).append(cell)
+    with_rows = {c for c, w in zip(history.cells, history.weeks_per_cell, strict=True) if w}
+    with_rows |= {cell for cell, _, _ in history.partial}
+    named = [
+        f"week of {monday}: only {days} of 7 days covered "
+        f"({'every cell' if len(cells) > 1 and set(cells) == with_rows else ', '.join(cells)})"
+        for (monday, days), cells in list(groups.items())[:PARTIAL_NAMED]
+    ]
+    if len(groups) > PARTIAL_NAMED:
+        named.append(f"and {len(groups) - PARTIAL_NAMED} more")
+    weeks = len({monday for _, monday, _ in history.partial})
+    text = (
+        f"{counted(weeks, 'partial week')} ({counted(len(history.partial), 'cell-week')}) left out of the fit and "
+        f"the held-out check: a cell's week counts only when its rows cover all 7 days; {'; '.join(named)}"
+    )
+    return [text]
+
+
 def kept_cells(scenario: Scenario, history: WeeklyHistory, kept: list[str]) -> list[str]:
     """Why each cell kept the scenario's figures, grouped by reason."""
     weeks = dict(zip(history.cells, history.weeks_per_cell, strict=True))
+    partial = {cell for cell, _, _ in history.partial}
     zero = [c for c in kept if _rate_zero(scenario, c)]
-    none = [c for c in kept if c not in zero and weeks[c] == 0]
-    few = [c for c in kept if c not in zero and 0 < weeks[c] < MIN_WEEKS]
+    none = [c for c in kept if c not in zero and weeks[c] == 0 and c not in partial]
+    few = [c for c in kept if c not in zero and c not in none and weeks[c] < MIN_WEEKS]
     out = []
     if none:
         out.append(f"no history, so the scenario's figures stay: {', '.join(none)}")

@@ -236,7 +236,7 @@ def posteriors(
             fits[c] = CellFit(
                 cell=history.cells[c],
                 weeks=int(history.weeks_per_cell[c]),
-                spend=float(history.spend[c].sum()),
+                spend=float(history.spend[c][history.observed[c]].sum()),
                 cpm=impressions[k].inverse_summary(LEVEL, 1000.0),
                 ctr=ctr[k].summary(LEVEL),
                 cvr=cvr[k].summary(LEVEL),

@@ -4,7 +4,10 @@ A week runs Monday to Sunday. A row covering several days is spread evenly
 over them (a Week breakdown that starts on a Sunday puts one seventh into
 the week before). Rows covering more than seven days carry no week-by-week
 information (an export without a Day or Week breakdown): they are set aside
-and counted, never used.
+and counted, never used. A cell's week is a week of figures only when its
+rows cover all seven days: a partial week (a history that starts on a
+Thursday, a `--to` on a Tuesday) would pass for a whole week of lower spend,
+so it is counted with its days and never used.
 """
 
 from __future__ import annotations
@@ -47,8 +50,9 @@ class Row(Protocol):
 class WeeklyHistory:
     """Figures per cell (rows) and calendar week (columns, Mondays in `weeks`, consecutive).
 
-    `observed` is True where some row of the cell covers a day of the week;
-    `set_aside` counts the rows longer than a week that were not used.
+    `observed` is True where the cell's rows cover all seven days of the week (the other weeks' figures, partial or
+    none, are never used); `set_aside` counts the rows longer than a week that were not used; `partial` names each
+    cell and week its rows cover only in part, with the days covered: `(cell, Monday, days)`, 1 to 6 days.
     """
 
     cells: tuple[str, ...]
@@ -59,6 +63,7 @@ class WeeklyHistory:
     conversions: np.ndarray
     observed: np.ndarray
     set_aside: int = 0
+    partial: tuple[tuple[str, dt.date, int], ...] = ()
 
     @property
     def weeks_per_cell(self) -> np.ndarray:
@@ -77,7 +82,16 @@ class WeeklyHistory:
             self.conversions[:, cut],
             self.observed[:, cut],
             self.set_aside,
+            self.partial,
         )
+
+    def trimmed(self) -> WeeklyHistory:
+        """The weeks from the first some cell covers in full to the last (none if no cell covers a whole week);
+        `partial` still names the partial weeks left out at either end."""
+        full = np.flatnonzero(self.observed.any(axis=0))
+        if not len(full):
+            return self.window(0, 0)
+        return self.window(int(full[0]), int(full[-1]) + 1)
 
 
 def monday(day: dt.date) -> dt.date:
@@ -94,7 +108,8 @@ def weekly(
     """Sum rows of the given cells per week, keeping the days from `first` to `last` (inclusive) when given.
 
     The weeks run from the Monday of the first day kept to the week of the last;
-    rows of other cells are ignored.
+    rows of other cells are ignored. A cell's week is `observed` when its rows cover all its seven days (several
+    rows may cover the same day: campaigns of one cell); the others it covers in part are listed in `partial`.
     """
     index = {cell: i for i, cell in enumerate(cells)}
     kept, set_aside = [], 0
@@ -116,7 +131,7 @@ def weekly(
     origin = monday(begin)
     count = (monday(end) - origin).days // 7 + 1
     sums = {name: np.zeros((len(cells), count)) for name in FIELDS}
-    observed = np.zeros((len(cells), count), dtype=bool)
+    covered = np.zeros((len(cells), 7 * count), dtype=bool)
     for c, row in kept:
         days = (row.end - row.start).days + 1
         offsets = np.arange(days) + (row.start - origin).days
@@ -124,8 +139,21 @@ def weekly(
         week = offsets[inside] // 7
         for name in FIELDS:
             np.add.at(sums[name][c], week, float(getattr(row, name)) / days)
-        observed[c, week] = True
+        covered[c, offsets[inside]] = True
+    days_covered = covered.reshape(len(cells), count, 7).sum(axis=2)
     weeks = tuple(origin + dt.timedelta(days=7 * w) for w in range(count))
+    partial = tuple(
+        (cells[c], weeks[w], int(days_covered[c, w]))
+        for c, w in zip(*np.nonzero((days_covered > 0) & (days_covered < 7)), strict=True)
+    )
     return WeeklyHistory(
-        cells, weeks, sums["spend"], sums["impressions"], sums["clicks"], sums["conversions"], observed, set_aside
+        cells,
+        weeks,
+        sums["spend"],
+        sums["impressions"],
+        sums["clicks"],
+        sums["conversions"],
+        days_covered == 7,
+        set_aside,
+        partial,
     )

@@ -1,7 +1,9 @@
 """Calibrate a scenario from the ledger's history (`calibrate`): posteriors per cell, held-out weeks, the new scenario.
 
 The history is the ledger's rows of the scenario dated before its start,
-summed per calendar week. The last `holdout_weeks` weeks are held out: a fit
+summed per calendar week; a cell's week counts only when its rows cover all
+seven days, and the history runs from the first week some cell covers in full
+to the last. The last `holdout_weeks` weeks are held out: a fit
 on the weeks before them predicts them, beside the scenario's own figures.
 The figures reported and written come from a second fit on every week.
 """
@@ -128,8 +130,9 @@ def calibrate(
     path = existing_ledger(ledger, scenario, loaded.name)
     rows = history_rows(path, loaded)
     cells = tuple(p.cell for p in cell_priors(loaded))
-    history = weekly(rows, cells, first, last or end)
-    checks.check_history(loaded, path, rows, history)
+    read = weekly(rows, cells, first, last or end)
+    checks.check_history(loaded, path, rows, read)
+    history = read.trimmed()  # the weeks some cell covers in full; partial weeks are never used
     first_day, last_day = history.weeks[0], min(history.weeks[-1] + dt.timedelta(days=6), last or end)
     if first is not None:
         first_day = max(first_day, first)
@@ -158,7 +161,8 @@ def calibrate(
     kept = [c for c in cells if c not in fitted]
     if not fits:
         raise UsageError(f"{path}: no cell can be calibrated: " + "; ".join(checks.kept_cells(loaded, history, kept)))
-    warnings += checks.kept_cells(loaded, history, kept) + checks.unclicked(history, fits)
+    warnings += checks.partial_weeks(history) + checks.kept_cells(loaded, history, kept)
+    warnings += checks.unclicked(history, fits)
     warnings += checks.far_stretched(fits) + checks.old_history(loaded, last_day) + checks.variants(loaded, fits)
     written = None
     if output is not None:

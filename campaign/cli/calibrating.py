@@ -40,7 +40,9 @@ def calibrate_command(
     """Fit each cell's CPM, CTR, CVR and saturation to the ledger's history.
 
     The history is the ledger's rows of SCENARIO dated before its start
-    (imported with a Day or Week breakdown), summed per week. The scenario's
+    (imported with a Day or Week breakdown), summed per week; a week counts
+    only when a cell's rows cover all 7 days (partial weeks are left out and
+    named in a warning). The scenario's
     own figures are the prior; cells of a channel share what they learn.
     Cells with fewer than two weeks keep the scenario's figures. The last
     --holdout-weeks are predicted from the weeks before them, by the

@@ -13,8 +13,9 @@ def calibration(result) -> str:
     currency = result.scenario.currency
     out = [
         (
-            f"{result.scenario.name}: calibrated from {counted(len(result.history.weeks), 'week')} of "
-            f"{result.ledger.name} ({result.first} to {result.last}); the scenario's figures are the prior."
+            f"{result.scenario.name}: calibrated from {counted(len(result.history.weeks), 'full week')} of "
+            f"{result.ledger.name} (Monday {result.first} to Sunday {result.last}); the scenario's figures are the "
+            "prior."
         )
     ]
     rows = []
