@@ -114,9 +114,11 @@ class ParameterDraw:
 
 def source(scenario: Scenario) -> str | None:
     """Where the parameter draws come from: `intervals` (the `uncertainty` section), `calibration` (its joint
-    draws), `calibration+intervals`, or None when every figure is certain."""
+    draws), `calibration+intervals`, or None when every figure is certain. A figure counts as uncertain when its
+    fitted distribution is not `fixed` (what `draw_parameters` draws), so an interval with low = high, whose every
+    draw is its mean, does not."""
     calibrated = _calibrated(scenario)
-    drawn = scenario.uncertainty.any
+    drawn = bool(_figures(scenario))
     if calibrated and drawn:
         return "calibration+intervals"
     if calibrated:

@@ -69,8 +69,10 @@ class Uncertainty(Closed):
 
     @property
     def any(self) -> bool:
-        """Whether any figure is uncertain."""
-        return self.relative > 0 or bool(self.intervals) or bool(self.stretch)
+        """Whether any figure is written uncertain: a relative uncertainty above 0 or an interval of some width
+        (one with low = high is its mean, a certain figure). `scenarios.uncertainty.source` says what is drawn."""
+        widths = [i.high - i.low for i in (*self.intervals.values(), *self.stretch.values())]
+        return self.relative > 0 or any(width > 0 for width in widths)
 
 
 def lift_intervals(data: Any) -> Any:

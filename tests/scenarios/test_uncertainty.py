@@ -234,3 +234,34 @@ def test_a_calibrated_scenario_takes_the_joint_draws_as_they_are():
         assert np.all(d.cpm[others] == 1.0)
         assert np.all(d.stretch[others] == 1.0)
     assert len(seen) == 2
+
+
+def test_zero_width_intervals_leave_their_figures_certain():
+    point = {"mean": 0.03, "low": 0.03, "high": 0.03}
+    s = scenario(
+        {
+            "channels": {
+                "instagram": {"cvr": point, "cpm": {"mean": 7.5, "low": 7.5, "high": 7.5}},
+                "tiktok": {"formats": {"video": {"cpm_factor": {"mean": 1.2, "low": 1.2, "high": 1.2}}}},
+            },
+            "uncertainty": {"stretch": {"tiktok.video": {"low": 1.0, "high": 1.0}}},
+        }
+    )
+    assert len(s.uncertainty.intervals) == 3
+    assert fit_interval(Interval(**point), "rate").kind == "fixed"
+    # Every draw of such a scenario is its figures: nothing is uncertain, so nothing is drawn.
+    assert uncertainty_source(s) is None
+    assert not s.uncertainty.any
+    assert all(
+        np.all(getattr(d, key) == 1.0)
+        for d in draw_parameters(s, 2, 5)
+        for key in ("cpm", "ctr", "cvr", "stretch", "follow_rate", "negative_rate")
+    )
+    # One interval with a width, or a relative uncertainty, makes the scenario uncertain again.
+    wide = {"mean": 0.03, "low": 0.02, "high": 0.045}
+    assert uncertainty_source(scenario({"channels": {"instagram": {"cvr": point}, "tiktok": {"cvr": wide}}})) == (
+        "intervals"
+    )
+    relative = scenario({"channels": {"instagram": {"cvr": point}}, "uncertainty": {"relative": 0.1}})
+    assert uncertainty_source(relative) == "intervals"
+    assert relative.uncertainty.any

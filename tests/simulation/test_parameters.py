@@ -167,3 +167,14 @@ def test_the_text_table_splits_each_kpis_spread_only_when_parameters_are_drawn(t
     ]
     fixed = app.simulate(path, runs=30, seed=4, crises=False, fixed_parameters=True)
     assert "sd from" not in simulation(fixed.result, fixed.scenario)
+
+
+def test_zero_width_intervals_simulate_as_a_scenario_without_uncertainty(tmp_path):
+    plain = simulate_json(str(tiny(tmp_path)), "--runs", "20", "--seed", "2", "--no-crisis")
+    point = {"mean": 0.04, "low": 0.04, "high": 0.04}
+    same = simulate_json(str(tiny(tmp_path, point, name="tiny")), "--runs", "20", "--seed", "2", "--no-crisis")
+    assert "parameters" not in same
+    assert not any("spread" in d for d in same["kpis"].values())
+    assert same == plain
+    done = app.simulate(tiny(tmp_path, point), runs=20, seed=2, crises=False)
+    assert "Parameters" not in simulation(done.result, done.scenario)
