@@ -211,6 +211,20 @@ def write_outputs(folder: Path, result: OptimizationResult, scenario: Scenario, 
     )
 
 
+def write_confident(folder: Path, document: dict[str, Any], scenario: Scenario, variant: str | None) -> list[Path]:
+    """Write a plan at a confidence: allocation.csv (spend per cell and period), result.json and scenario.yaml."""
+    fields = ["channel", "format", "period", "spend"]
+    rows = ({k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items()} for r in document["allocation"])
+    return write_files(
+        folder,
+        {
+            "allocation.csv": csv_text(fields, rows),
+            "result.json": json.dumps(document, indent=2) + "\n",
+            "scenario.yaml": resolved_scenario_yaml(scenario, variant),
+        },
+    )
+
+
 def write_frontier(folder: Path, result: FrontierResult, scenario: Scenario, document: dict[str, Any]) -> list[Path]:
     """Write frontier.csv, frontier.json and scenario.yaml into `folder`, each atomically."""
     return write_files(

@@ -88,6 +88,12 @@ class ConfidenceUnreachableError(InfeasibleError):
         self.kpis = kpis
         self.highest = highest
 
+    @property
+    def details(self) -> dict[str, object]:
+        """What the infeasible JSON document adds: `unsafe` (the KPIs that alone cannot be held) and
+        `highest_confidence`."""
+        return {"unsafe": list(self.kpis), "highest_confidence": self.highest}
+
 
 def drawn_problems(
     base: Problem,
@@ -126,9 +132,12 @@ def _noisy(row: Row, noise: Mapping[str, np.ndarray], s: int, market: Market) ->
     return row
 
 
-def evaluate(draws: Draws, spend: np.ndarray, noise: Mapping[str, np.ndarray]) -> Evaluation:
-    """`spend` in every draw on its true curves: the objective (own sense; profit after fixed costs) and each KPI's
-    mean figure and share of draws met, the draw's noise added to its figure."""
+def evaluate(
+    draws: Draws, spend: np.ndarray, noise: Mapping[str, np.ndarray], posts: np.ndarray | None = None
+) -> Evaluation:
+    """`spend` (and organic `posts` per week per cell, each cell's minimum by default) in every draw on its true
+    curves: the objective (own sense; profit after fixed costs) and each KPI's mean figure and share of draws met,
+    the draw's noise added to its figure."""
     obj = draws.base.objective
     limits: dict[str, float] = {}
     for row in draws.base.rows:
@@ -139,7 +148,7 @@ def evaluate(draws: Draws, spend: np.ndarray, noise: Mapping[str, np.ndarray]) -
     met = {name: np.zeros(len(draws.problems), dtype=bool) for name in limits}
     for s, problem in enumerate(draws.problems):
         market = problem.market
-        outcomes = market.outcomes(spend)
+        outcomes = market.outcomes(spend, posts)
         value = obj.value(spend, float(outcomes.conversions.sum()), outcomes.reach)
         values[s] = value - (market.fixed_costs if obj.name == "profit" else 0.0)
         for name, limit in limits.items():

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from campaign.app.calibrating import Calibrated, calibrate
     from campaign.app.catalogue import Bundled, Validated, scenarios, validate
     from campaign.app.common import BadRangeError, ChosenPlan, InfeasiblePlanError, Progress, plan_for
+    from campaign.app.confidence import Confident, optimize_with_confidence
     from campaign.app.curves import ImportedCurves, import_curves
     from campaign.app.finance import ProfitAndLoss, pnl
     from campaign.app.planning import Optimized, Traced, frontier, optimize
@@ -37,6 +38,7 @@ WHERE = {
     "campaign.app.actuals": ("LedgerSummary", "Reallocated", "import_actuals", "reallocate", "show_actuals"),
     "campaign.app.calibrating": ("Calibrated", "calibrate"),
     "campaign.app.catalogue": ("Bundled", "Validated", "scenarios", "validate"),
+    "campaign.app.confidence": ("Confident", "optimize_with_confidence"),
     "campaign.app.curves": ("ImportedCurves", "import_curves"),
     "campaign.app.common": ("BadRangeError", "ChosenPlan", "InfeasiblePlanError", "Progress", "plan_for"),
     "campaign.app.finance": ("ProfitAndLoss", "pnl"),
@@ -51,6 +53,7 @@ __all__ = [
     "Calibrated",
     "ChosenPlan",
     "Compared",
+    "Confident",
     "ImportedCurves",
     "InfeasiblePlanError",
     "LedgerSummary",
@@ -66,6 +69,7 @@ __all__ = [
     "import_actuals",
     "import_curves",
     "optimize",
+    "optimize_with_confidence",
     "plan_for",
     "pnl",
     "reallocate",

@@ -10,3 +10,5 @@ TOLERANCE = 1e-3
 MAX_CHANGE = 0.2
 #: Simulated quarters behind the report's bands.
 REPORT_RUNS = 200
+#: Drawn quarters a plan at a confidence is made over.
+CONFIDENCE_DRAWS = 200

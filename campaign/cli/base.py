@@ -146,6 +146,7 @@ def infeasible(
                     "status": "infeasible",
                     "message": str(error),
                     "relaxations": relaxations,
+                    **getattr(error, "details", {}),
                     "warnings": warnings or [],
                 },
                 indent=2,

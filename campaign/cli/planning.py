@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from campaign.app.defaults import FRONTIER_POINTS
+from campaign.app.defaults import CONFIDENCE_DRAWS, FRONTIER_POINTS
 from campaign.cli.base import (
     ProgressBar,
     cli,
@@ -76,6 +76,30 @@ def validate_command(scenario: str, as_json: bool) -> None:
 @click.option(
     "--objective", type=click.Choice(OBJECTIVES), help="What to optimise (overrides the scenario's objective)."
 )
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    metavar="LEVEL",
+    help="Meet every KPI in at least this share of drawn quarters (0.9: nine in ten), not just on average.",
+)
+@click.option(
+    "--draws",
+    type=click.IntRange(10, 5000),
+    metavar="N",
+    help=f"With --confidence: the drawn quarters to plan over (default {CONFIDENCE_DRAWS}).",
+)
+@click.option(
+    "--objective-quantile",
+    "quantile",
+    type=click.FloatRange(0, 1, min_open=True),
+    metavar="Q",
+    help="With --confidence: maximise the mean of the worst Q share of quarters (0.1) instead of the mean of all.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**64 - 1),
+    help="With --confidence: root seed of the drawn quarters (default: the scenario's seed).",
+)
 @tolerance_option()
 @solver_option
 @json_option
@@ -85,6 +109,10 @@ def optimize_command(
     variant: str | None,
     budget: float | None,
     objective: str | None,
+    confidence: float | None,
+    draws: int | None,
+    quantile: float | None,
+    seed: int | None,
     tolerance: float,
     solver: str,
     as_json: bool,
@@ -97,11 +125,31 @@ def optimize_command(
     and why empty cells stay empty. Exit code 3 means no plan meets every
     constraint: the message names the conflict and the smallest fix.
 
+    With --confidence LEVEL the plan meets every KPI in at least that share
+    of drawn quarters (the scenario's uncertain figures drawn, each quarter
+    with its own randomness), beside the expected-value plan and the
+    conversions that certainty costs. Exit code 3 then also means no plan
+    reaches that confidence: the message names the highest one that can.
+
     Example: campaign optimize cafe-chain-q1 --variant lean --json
     """
     from campaign import app
     from campaign.render.optimize import optimization
 
+    if confidence is None:
+        for name, given in (("--draws", draws), ("--objective-quantile", quantile), ("--seed", seed)):
+            if given is not None:
+                raise click.UsageError(f"{name} plans at a confidence: give --confidence LEVEL too (0.9, say)")
+    else:
+        from campaign.render.confidence import confident
+
+        with failures(scenario, variant, as_json):
+            at_level = app.optimize_with_confidence(
+                scenario, confidence, variant, budget, objective, draws or CONFIDENCE_DRAWS, quantile, seed,
+                tolerance, solver, output,
+            )  # fmt: skip
+        emit(at_level.to_dict(), lambda: confident(at_level), at_level.written, as_json)
+        return
     with failures(scenario, variant, as_json):
         done = app.optimize(scenario, variant, budget, objective, tolerance, solver, output)
     emit(done.result.to_dict(), lambda: optimization(done.result, done.scenario), done.written, as_json)

@@ -1,0 +1,191 @@
+"""Plan at a confidence (`optimize --confidence`): every KPI met in a chosen share of drawn quarters.
+
+Each of `draws` quarters pairs one draw of the scenario's uncertain figures
+(`scenarios.draw_parameters`) with one simulated quarter's own randomness:
+what a KPI's figure in a quarter simulated with the figures at their means
+(`--fixed-parameters`) differs from the optimizer's expected figure, for the
+expected-value plan. The optimizer's confidence LP (`optimizer.confidence`)
+then holds each KPI by a CVaR constraint over those quarters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from campaign.app.common import InfeasiblePlanError, Progress, counter, load
+from campaign.app.defaults import CONFIDENCE_DRAWS, TOLERANCE
+from campaign.files import check_output_dir, write_confident
+from optimizer import (
+    DEFAULT_SOLVER,
+    ConfidencePlan,
+    Evaluation,
+    OptimizationResult,
+    Optimizer,
+    build_problem,
+    drawn_problems,
+    evaluate,
+    plan_with_confidence,
+)
+from scenarios import (
+    InfeasibleError,
+    Plan,
+    Scenario,
+    build_market,
+    draw_parameters,
+    override,
+    scenario_caveats,
+    uncertainty_source,
+)
+from simulation import MonteCarlo, QuarterInputs
+
+
+@dataclass(frozen=True)
+class Confident:
+    """The plan at `confidence` and the expected-value plan, both judged over the same drawn quarters."""
+
+    scenario: Scenario
+    variant: str | None
+    confidence: float
+    draws: int
+    quantile: float | None
+    seed: int
+    source: str | None
+    expected_value: OptimizationResult
+    baseline: Evaluation
+    planned: ConfidencePlan
+    plan: Plan
+    sign: float
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def price(self) -> float:
+        """The expected objective given up against the expected-value plan, over the draws (objective units)."""
+        return self.sign * (self.baseline.expected - self.planned.evaluation.expected)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (`optimize --confidence --json`)."""
+        ev, planned = self.baseline, self.planned.evaluation
+        before = {c.name: c for c in ev.kpis}
+        market = build_market(self.scenario)
+        allocation = [
+            {"channel": market.channels[market.channel_of[i]], "format": market.formats[i],
+             "period": int(market.period_of[i]) + 1, "spend": float(x)}
+            for i, x in enumerate(self.planned.spend)
+        ]  # fmt: skip
+        return {
+            "scenario": self.scenario.name,
+            "variant": self.variant,
+            "status": "optimal",
+            "currency": self.scenario.currency,
+            "objective": self.scenario.objective,
+            "confidence": {
+                "level": self.confidence,
+                "draws": self.draws,
+                "seed": self.seed,
+                "source": self.source,
+                "method": "cvar",
+                "objective_quantile": self.quantile,
+            },
+            "expected": {
+                "objective": planned.expected,
+                "expected_value_plan": ev.expected,
+                "price_of_confidence": self.price,
+                "objective_tail": planned.tail(self.quantile) if self.quantile is not None else None,
+            },
+            "kpis": [
+                {
+                    "name": c.name,
+                    "sense": c.sense,
+                    "target": c.target,
+                    "expected": c.expected,
+                    "probability_met": c.probability_met,
+                    "expected_value_plan": {
+                        "expected": before[c.name].expected,
+                        "probability_met": before[c.name].probability_met,
+                    },
+                }
+                for c in planned.kpis
+            ],
+            "allocation": allocation,
+            "solver": {
+                "value": self.planned.value,
+                "bound": self.planned.bound,
+                "gap": self.planned.gap,
+                "rounds": self.planned.rounds,
+                "seconds": self.planned.seconds,
+            },
+            "warnings": list(scenario_caveats(self.scenario)),
+        }
+
+
+def optimize_with_confidence(
+    scenario: str | Path,
+    confidence: float,
+    variant: str | None = None,
+    budget: float | None = None,
+    objective: str | None = None,
+    draws: int = CONFIDENCE_DRAWS,
+    quantile: float | None = None,
+    seed: int | None = None,
+    tolerance: float = TOLERANCE,
+    solver: str = DEFAULT_SOLVER,
+    output: Path | None = None,
+    progress: Progress | None = None,
+) -> Confident:
+    """The plan that maximises the expected objective (or its lower `quantile` tail) over `draws` drawn quarters
+    with every KPI met in at least a share `confidence` of them, beside the expected-value plan.
+
+    Raises `InfeasiblePlanError` when the expected-value problem has no plan, and the optimizer's
+    `ConfidenceUnreachableError` (exit 3) when no plan reaches `confidence`. With `output`, writes allocation.csv,
+    result.json (either is a plan file for `--plan`) and scenario.yaml there.
+    """
+    if output is not None:
+        check_output_dir(output)
+    loaded = load(scenario, variant)
+    changes: dict[str, Any] = {"budget": {"total": budget}} if budget is not None else {}
+    if objective is not None:
+        changes["objective"] = objective
+    loaded = override(loaded, changes, "--budget/--objective")
+    try:
+        expected_value = Optimizer(tolerance=tolerance, solver=solver).optimize(loaded, variant=variant)
+    except InfeasibleError as error:
+        raise InfeasiblePlanError(error, scenario_caveats(loaded)) from None
+    seed = loaded.seed if seed is None else seed
+    market = build_market(loaded)
+    noise = quarter_noise(loaded, expected_value, draws, seed, progress)
+    parameters = draw_parameters(loaded, seed, draws)
+    base = build_problem(loaded, market)
+    drawn = drawn_problems(base, lambda m: build_problem(loaded, m), market, parameters, noise)
+    planned = plan_with_confidence(drawn, noise, confidence, quantile, tolerance, solver=solver)
+    baseline = evaluate(drawn, expected_value.plan.spend, noise, expected_value.plan.posts)
+    plan = Plan.of(market, planned.spend)
+    source = uncertainty_source(loaded)
+    done = Confident(
+        loaded, variant, confidence, draws, quantile, seed, source, expected_value, baseline, planned, plan,
+        base.objective.sign,
+    )  # fmt: skip
+    if output is None:
+        return done
+    return replace(done, written=write_confident(output, done.to_dict(), loaded, variant))
+
+
+def quarter_noise(
+    scenario: Scenario, planned: OptimizationResult, quarters: int, seed: int, progress: Progress | None = None
+) -> dict[str, np.ndarray]:
+    """Per KPI, what each of `quarters` quarters simulated with fixed figures adds to the plan's expected figure
+    (the KPI's unit; channel frequency caps have none)."""
+    market = build_market(scenario)
+    engine = MonteCarlo(quarters, seed, 1)
+    replications = engine.replicate(QuarterInputs.build(scenario, planned.plan, market), counter(quarters, progress))
+    expected = {k.name: k.value for k in planned.kpis if k.value is not None}
+    noise = {}
+    for kpi, _ in scenario.kpis.limits():
+        if kpi.form == "channel_cap" or kpi.name not in expected:
+            continue
+        figures = np.array([r.kpis[kpi.figure] for r in replications], dtype=float)
+        noise[kpi.name] = np.nan_to_num(figures - expected[kpi.name], nan=0.0)
+    return noise
