@@ -205,7 +205,7 @@ def plan_with_confidence(
         )
     started = time.perf_counter()
     conv_bp, reach_bp = _breakpoints(draws, segments)
-    included = np.zeros(len(draws.problems), dtype=bool)
+    included = _initial_included(draws, quantile)
     curves = [p.market.curves for p in draws.problems]
     reach_base = reach_curves_of(base)
     sign = base.objective.sign
@@ -242,6 +242,21 @@ def plan_with_confidence(
         raise _unreachable(draws, conv_bp, reach_bp, confidence, solver)
     seconds = time.perf_counter() - started
     return ConfidencePlan(spend, evaluation, sign * value, sign * bound, gap, rounds, seconds, int(included.sum()))
+
+
+def _initial_included(draws: Draws, quantile: float | None) -> np.ndarray:
+    """The stretched draws written out from the start: none, or with a quantile of an objective on conversions
+    enough for q · S tail rows (with fewer, ζ − Σ v / (q S) grows without bound), those converting least."""
+    count = len(draws.problems)
+    included = np.zeros(count, dtype=bool)
+    if quantile is None or not draws.base.objective.conversions:
+        return included
+    short = math.ceil(quantile * count - 1e-9) - int(np.sum(~draws.stretched))
+    if short > 0:
+        candidates = np.flatnonzero(draws.stretched)
+        weakest = candidates[np.argsort((draws.scale * draws.stretch)[candidates].mean(axis=1), kind="stable")]
+        included[weakest[:short]] = True
+    return included
 
 
 def _breakpoints(draws: Draws, segments: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
