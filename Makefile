@@ -1,4 +1,5 @@
-# Two entry points: `make demo` plans the default bundled scenario, `make test` runs the suite.
+# Entry points: `make demo` plans the default bundled scenario, `make serve` starts the web app and HTTP API,
+# `make test` runs the suite.
 # Each creates .venv with Python 3.11+ when it is missing and installs the exact versions of requirements.lock
 # (then the project itself, without resolving again). `make lock` adds new dependencies of pyproject.toml to the
 # lock, keeping the other pins; `make lock UPGRADE=1` moves every pin to the newest release the index serves.
@@ -7,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench lock clean
+.PHONY: demo serve test lint bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +19,10 @@ $(STAMP): pyproject.toml requirements.lock
 
 demo: $(STAMP)
 	$(BIN)/campaign optimize cafe-chain-q1
+
+# The web app and HTTP API on http://127.0.0.1:8000 (the bundled scenarios and this folder's scenario files).
+serve: $(STAMP)
+	$(BIN)/campaign serve
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -99,6 +99,8 @@ class Prepared:
     history: dict[str, Any] | None = None
     start: dt.date | None = None
     history_long: int = 0
+    #: Each row a rule claims, before rows of the same key are summed: its line in the file and the ledger row.
+    claimed: list[tuple[int, LedgerRow]] = field(default_factory=list)
 
 
 def history_span(rows: list[LedgerRow], start: dt.date | None) -> dict[str, Any] | None:
@@ -253,7 +255,10 @@ def prepare(
     batch = Batch(path, export.sha256, export.platform, export.currency, scenario.name, rows)
     history = history_span(mapped, scenario.start)
     long = long_history(mapped, scenario.start)
-    return Prepared(export, batch, merged, unmapped, totals, history, scenario.start, long)
+    left = {u["row"] for u in unmapped}
+    lines = [r.line for r in export.rows if r.line not in left]
+    claimed = list(zip(lines, mapped, strict=True))
+    return Prepared(export, batch, merged, unmapped, totals, history, scenario.start, long, claimed)
 
 
 def import_files(

@@ -54,10 +54,10 @@ def test_worked_example_is_the_current_output():
         assert abs(got - want) <= max(0.01 * abs(want), 1.001 * unit), (got, want)
 
 
-def test_quickstart_has_exactly_two_commands():
+def test_quickstart_has_exactly_three_commands():
     quickstart = between(README.read_text(encoding="utf-8"), "## Quickstart", "## A worked example")
     commands = between(quickstart, "```sh\n", "```").strip().splitlines()
-    assert [c.split("#")[0].strip() for c in commands] == ["make demo", "make test"]
+    assert [c.split("#")[0].strip() for c in commands] == ["make demo", "make test", "make serve"]
 
 
 def test_scenario_reference_names_every_schema_key():

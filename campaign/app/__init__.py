@@ -22,9 +22,17 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from campaign.app.actuals import LedgerSummary, Reallocated, import_actuals, reallocate, show_actuals
+    from campaign.app.actuals import (
+        LedgerSummary,
+        Previewed,
+        Reallocated,
+        import_actuals,
+        preview_actuals,
+        reallocate,
+        show_actuals,
+    )
     from campaign.app.calibrating import Calibrated, calibrate
-    from campaign.app.catalogue import Bundled, Validated, scenarios, validate
+    from campaign.app.catalogue import Bundled, InFolder, Validated, folder_scenarios, scenarios, validate
     from campaign.app.common import BadRangeError, ChosenPlan, InfeasiblePlanError, Progress, plan_for
     from campaign.app.confidence import Confident, optimize_with_confidence
     from campaign.app.curves import ImportedCurves, import_curves
@@ -35,9 +43,17 @@ if TYPE_CHECKING:
 
 #: Where each public name lives.
 WHERE = {
-    "campaign.app.actuals": ("LedgerSummary", "Reallocated", "import_actuals", "reallocate", "show_actuals"),
+    "campaign.app.actuals": (
+        "LedgerSummary",
+        "Previewed",
+        "Reallocated",
+        "import_actuals",
+        "preview_actuals",
+        "reallocate",
+        "show_actuals",
+    ),
     "campaign.app.calibrating": ("Calibrated", "calibrate"),
-    "campaign.app.catalogue": ("Bundled", "Validated", "scenarios", "validate"),
+    "campaign.app.catalogue": ("Bundled", "InFolder", "Validated", "folder_scenarios", "scenarios", "validate"),
     "campaign.app.confidence": ("Confident", "optimize_with_confidence"),
     "campaign.app.curves": ("ImportedCurves", "import_curves"),
     "campaign.app.common": ("BadRangeError", "ChosenPlan", "InfeasiblePlanError", "Progress", "plan_for"),
@@ -55,9 +71,11 @@ __all__ = [
     "Compared",
     "Confident",
     "ImportedCurves",
+    "InFolder",
     "InfeasiblePlanError",
     "LedgerSummary",
     "Optimized",
+    "Previewed",
     "ProfitAndLoss",
     "Progress",
     "Reallocated",
@@ -65,6 +83,7 @@ __all__ = [
     "Traced",
     "Validated",
     "calibrate",
+    "folder_scenarios",
     "frontier",
     "import_actuals",
     "import_curves",
@@ -72,6 +91,7 @@ __all__ = [
     "optimize_with_confidence",
     "plan_for",
     "pnl",
+    "preview_actuals",
     "reallocate",
     "report",
     "scenarios",

@@ -1,5 +1,5 @@
-"""The actuals: import ad-platform exports into the ledger (`import_actuals`), show what it holds (`show_actuals`),
-and re-optimise the rest of the quarter from them (`reallocate`)."""
+"""The actuals: how exports would map onto the cells (`preview_actuals`), import them into the ledger
+(`import_actuals`), show what it holds (`show_actuals`), and re-optimise the rest of the quarter (`reallocate`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from campaign.actuals import ImportReport, import_files
-from campaign.app.common import cell_sums, existing_ledger, ledger_path, ledger_rows, load, this_quarter
+from campaign.actuals import ImportReport, import_files, prepare
+from campaign.app.common import LEDGER_SUMS, cell_sums, existing_ledger, ledger_path, ledger_rows, load, this_quarter
 from campaign.app.defaults import MAX_CHANGE
 from campaign.ledger import Ledger, LedgerRow
 from campaign.reallocate import Reallocation
@@ -52,6 +52,40 @@ def history_summary(rows: list[LedgerRow]) -> dict[str, Any] | None:
 
 
 @dataclass(frozen=True)
+class Previewed:
+    """One export read, checked and mapped onto the scenario's cells, nothing written: the preview document."""
+
+    file: str
+    platform: str
+    currency: str
+    #: The export's data rows.
+    rows: int
+    #: Each row a rule claims: its line, campaign, placement, dates, the cell it maps onto and its figures.
+    claimed: list[dict[str, Any]]
+    #: The rows no rule claims, with the reason.
+    unmapped: list[dict[str, Any]]
+    #: The claimed rows of the scenario's quarter summed per cell, as `actuals show` would count them once imported.
+    cells: dict[str, dict[str, float]]
+    #: Every row of the export summed, claimed or not.
+    totals: dict[str, float]
+    history: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `actuals/preview` document of one export."""
+        return {
+            "file": self.file,
+            "platform": self.platform,
+            "currency": self.currency,
+            "rows": self.rows,
+            "claimed": self.claimed,
+            "unmapped": self.unmapped,
+            "cells": self.cells,
+            "totals": self.totals,
+            "history": self.history,
+        }
+
+
+@dataclass(frozen=True)
 class Reallocated:
     """The scenario and the new plan for its remaining periods."""
 
@@ -70,6 +104,49 @@ def import_actuals(
     """Import every export into the scenario's ledger in one transaction (all of them or none); one report each."""
     loaded = load(scenario)
     return import_files(list(files), loaded, ledger_path(ledger, scenario, loaded.name), currency, dates, replace)
+
+
+def preview_actuals(
+    files: Sequence[Path],
+    scenario: str | Path,
+    currency: str | None = None,
+    dates: tuple[dt.date, dt.date] | None = None,
+) -> list[Previewed]:
+    """How each export's rows would map onto the scenario's cells, and which rows no rule claims; writes nothing.
+
+    Raises `UsageError` with the reason for an export `import_actuals` would refuse.
+    """
+    loaded = load(scenario)
+    previews = []
+    for path in files:
+        prepared = prepare(path, loaded, currency, dates)
+        claimed = [
+            {
+                "row": line,
+                "campaign": row.campaign,
+                "placement": row.placement,
+                "start": str(row.start),
+                "end": str(row.end),
+                "cell": f"{row.channel}.{row.format}",
+                **{key: float(getattr(row, key)) for key in LEDGER_SUMS},
+            }
+            for line, row in prepared.claimed
+        ]
+        export = prepared.export
+        previews.append(
+            Previewed(
+                str(export.path),
+                export.platform,
+                str(export.currency),
+                len(export.rows),
+                claimed,
+                prepared.unmapped,
+                cell_sums(this_quarter([row for _, row in prepared.claimed], loaded)),
+                prepared.totals,
+                prepared.history,
+            )
+        )
+    return previews
 
 
 def show_actuals(scenario: str | Path, ledger: Path | None = None) -> LedgerSummary:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -51,6 +52,22 @@ class InfeasiblePlanError(InfeasibleError):
     def __init__(self, error: InfeasibleError, warnings: list[str]) -> None:
         super().__init__(str(error), error.relaxations)
         self.warnings = warnings
+
+
+def infeasible_document(
+    error: InfeasibleError, scenario: str, variant: str | None, warnings: list[str] | None = None
+) -> dict[str, Any]:
+    """The infeasible outcome as one JSON document: the explanation, the relaxations that would fix it, the caveats."""
+    relaxations: list[dict[str, Any]] = [r.to_dict() for r in error.relaxations]  # type: ignore[attr-defined]
+    return {
+        "scenario": scenario,
+        "variant": variant,
+        "status": "infeasible",
+        "message": str(error),
+        "relaxations": relaxations,
+        **getattr(error, "details", {}),
+        "warnings": warnings or [],
+    }
 
 
 def optimal(scenario: Scenario, variant: str | None) -> OptimizationResult:

@@ -137,21 +137,9 @@ def infeasible(
 ) -> NoReturn:
     """Exit 3 with the explanation (and, under --json, the infeasible document with its relaxations)."""
     if as_json:
-        relaxations: list[dict[str, Any]] = [r.to_dict() for r in error.relaxations]  # type: ignore[attr-defined]
-        click.echo(
-            json.dumps(
-                {
-                    "scenario": scenario,
-                    "variant": variant,
-                    "status": "infeasible",
-                    "message": str(error),
-                    "relaxations": relaxations,
-                    **getattr(error, "details", {}),
-                    "warnings": warnings or [],
-                },
-                indent=2,
-            )
-        )
+        from campaign.app.common import infeasible_document
+
+        click.echo(json.dumps(infeasible_document(error, scenario, variant, warnings), indent=2))
     for warning in warnings or []:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"Error: {error}", err=True)
