@@ -227,10 +227,12 @@ def build(
     reps: list[Replication],
     targets: list[dict[str, Any]],
     parameters: dict[str, Any] | None = None,
+    confidence: dict[str, Any] | None = None,
 ) -> str:
     """The whole report as one HTML document (rendered with autoescape: every text from the scenario is text).
 
-    `parameters` (`simulate --json`'s) says whether the replications drew the uncertain figures.
+    `parameters` (`simulate --json`'s) says whether the replications drew the uncertain figures; `confidence`
+    is the section on a plan at a confidence (`campaign.report_confidence`), left out when None.
     """
     cur = scenario.currency
     t = result.totals
@@ -305,5 +307,6 @@ def build(
             else ""
         ),
         "sources": _table(["figure", "source"], sources),
+        "confidence": confidence,
     }
     return TEMPLATES.get_template("report.html").render(context)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from campaign.app.defaults import REPORT_RUNS
+from campaign.app.defaults import CONFIDENCE_DRAWS, REPORT_RUNS
 from campaign.cli.base import (
     ProgressBar,
     cli,
@@ -97,6 +97,18 @@ def pnl_command(
 @click.option("--seed", type=SEED, metavar="S", help="Root seed of the simulation (default: the scenario's).")
 @fixed_parameters_option
 @click.option(
+    "--confidence",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    metavar="LEVEL",
+    help="Add the plan that meets every KPI in at least this share of drawn quarters, beside the expected-value plan.",
+)
+@click.option(
+    "--draws",
+    type=click.IntRange(10, 5000),
+    metavar="N",
+    help=f"With --confidence: the drawn quarters to plan over (default {CONFIDENCE_DRAWS}; seed: --seed).",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -111,17 +123,26 @@ def report_command(
     simulate: int,
     seed: int | None,
     fixed_parameters: bool,
+    confidence: float | None,
+    draws: int | None,
     output: Path,
     quiet: bool,
 ) -> None:
     """Write one self-contained HTML report: plan, curves, frontier, simulated bands, a crisis, the P&L.
 
-    The file needs no network to view: charts are inline SVG.
+    The file needs no network to view: charts are inline SVG. With --confidence
+    LEVEL it adds the plan at that confidence beside the expected-value plan:
+    the spend of each, and each KPI's share of drawn quarters met under each.
 
     Example: campaign report cafe-chain-q1 --simulate 200 -o report.html
     """
     from campaign import app
 
+    if confidence is None and draws is not None:
+        raise click.UsageError("--draws plans at a confidence: give --confidence LEVEL too (0.9, say)")
     with ProgressBar(quiet) as bar, failures(scenario, variant):
-        written = app.report(scenario, output, variant, simulate, seed, bar.progress, fixed_parameters)
+        written = app.report(
+            scenario, output, variant, simulate, seed, bar.progress, fixed_parameters, confidence,
+            draws or CONFIDENCE_DRAWS,
+        )  # fmt: skip
     click.echo(f"Wrote {written}")

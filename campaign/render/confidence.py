@@ -6,7 +6,7 @@ import numpy as np
 
 from campaign.app.confidence import Confident
 from campaign.render.tables import kpi_number, table
-from scenarios import amount, build_market, number, percent
+from scenarios import Scenario, amount, build_market, number, percent
 
 SOURCES = {
     "intervals": "the scenario's intervals",
@@ -21,9 +21,7 @@ def confident(done: Confident) -> str:
     the expected objective and the price of confidence, and the spend per channel of both plans."""
     scenario, planned, baseline = done.scenario, done.planned, done.baseline
     cur = scenario.currency
-    what = {"conversions": f"{scenario.business.conversion}s", "min_spend": "spend"}.get(
-        scenario.objective, scenario.objective
-    )
+    what = objective_name(scenario)
     variant = f" (variant {done.variant})" if done.variant else ""
     tail = (
         f"the mean of its worst {percent(done.quantile, 0)} of quarters"
@@ -73,18 +71,9 @@ def confident(done: Confident) -> str:
     )
     out.append("")
     ours, theirs = planned.evaluation.expected, baseline.expected
-    money = scenario.objective in ("profit", "min_spend")
-    unit = cur if money else {"reach": "people"}.get(scenario.objective, f"{scenario.business.conversion}s")
-    out.append(
-        f"{what} over the quarters: {_value(ours, unit, money)} (expected-value plan: {_value(theirs, unit, money)})"
-    )
-    price = done.price
-    if abs(price) <= (planned.gap + done.expected_value.solver.approximation_error) * max(abs(theirs), 1e-12):
-        out.append("price of confidence: none beyond the two plans' proven gaps")
-    elif price > 0:
-        out.append(f"price of confidence: {_value(price, unit, money)} ({percent(price / abs(theirs), 1)}) given up")
-    else:
-        out.append(f"price of confidence: none; this plan does {_value(-price, unit, money)} better over the quarters")
+    out.append(f"{what} over the quarters: {objective_value(done, ours)} (expected-value plan: "
+               f"{objective_value(done, theirs)})")  # fmt: skip
+    out.append(price_of_confidence(done))
     out.append("")
     market = build_market(scenario)
     channels = market.channels
@@ -100,6 +89,28 @@ def confident(done: Confident) -> str:
     return "\n".join(out)
 
 
-def _value(value: float, unit: str, money: bool) -> str:
-    """An objective's value with its unit: an amount of `unit` when `money`, else a count of it."""
-    return amount(value, unit) if money else f"{number(value, 1)} {unit}"
+def objective_name(scenario: Scenario) -> str:
+    """What the objective counts, in words ("pre-orders", "profit", "spend")."""
+    return {"conversions": f"{scenario.business.conversion}s", "min_spend": "spend"}.get(
+        scenario.objective, scenario.objective
+    )
+
+
+def objective_value(done: Confident, value: float) -> str:
+    """A value of the objective with its unit: an amount of the currency for profit and spend, else a count."""
+    scenario = done.scenario
+    if scenario.objective in ("profit", "min_spend"):
+        return amount(value, scenario.currency)
+    unit = {"reach": "people"}.get(scenario.objective, f"{scenario.business.conversion}s")
+    return f"{number(value, 1)} {unit}"
+
+
+def price_of_confidence(done: Confident) -> str:
+    """What the plan at the confidence gives up in the objective against the expected-value plan, over the
+    quarters; none when it is within the two plans' proven gaps."""
+    theirs, price = done.baseline.expected, done.price
+    if abs(price) <= (done.planned.gap + done.expected_value.solver.approximation_error) * max(abs(theirs), 1e-12):
+        return "price of confidence: none beyond the two plans' proven gaps"
+    if price > 0:
+        return f"price of confidence: {objective_value(done, price)} ({percent(price / abs(theirs), 1)}) given up"
+    return f"price of confidence: none; this plan does {objective_value(done, -price)} better over the quarters"
