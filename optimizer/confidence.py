@@ -260,9 +260,13 @@ def _initial_included(draws: Draws, quantile: float | None) -> np.ndarray:
 
 
 def _breakpoints(draws: Draws, segments: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """The base problem's breakpoints; reach over the widest impression range of any draw."""
+    """The base problem's breakpoints, conversions over each slot's whole range (a KPI at a confidence funds slots
+    far beyond the budget-only estimate `initial_breakpoints` aims at); reach over the widest impression range of
+    any draw."""
     base = draws.base
     conv_bp, reach_bp = initial_breakpoints(base, segments)
+    if conv_bp:
+        conv_bp = curvature_breakpoints(base.market.curves, base.upper, segments)
     if reach_bp:
         tops = np.max([reach_curves(p)[1] for p in draws.problems], axis=0)
         reach_bp = curvature_breakpoints(reach_curves(base)[0], np.maximum(tops, reach_curves(base)[1]), segments)
@@ -331,9 +335,10 @@ def _left_out(
     base = draws.base
     kpi_rows = [k for k, row in enumerate(base.rows) if row.name.startswith("kpi.")]
     obj = base.objective
+    totals = conv.values(solved.spend).sum(axis=1)
     for s in np.flatnonzero(draws.stretched & ~included):
         problem = draws.problems[s]
-        total = float(conv.value(int(s), solved.spend).sum())
+        total = float(totals[s])
         for i, k in enumerate(kpi_rows):
             row = problem.rows[k]
             if not row.conversions:

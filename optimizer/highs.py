@@ -53,8 +53,9 @@ def _model(matrix: Matrix) -> Any:
     _silence_banner()
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    # Presolve slows down roughly as N² on these models and never paid off in the benchmarks.
-    h.setOptionValue("presolve", "off")
+    # Presolve slows down roughly as N² on the plan's LP and never paid off in its benchmarks; the confidence
+    # LP, with its rows per draw, solves faster with it (`Matrix.presolve`).
+    h.setOptionValue("presolve", "on" if matrix.presolve else "off")
     lp = highspy.HighsLp()
     n_cols, n_rows = len(matrix.cost), len(matrix.row_lower)
     lp.num_col_ = n_cols

@@ -53,6 +53,7 @@ class Matrix:
     integer_cols: np.ndarray
     switch_cols: slice = field(default_factory=lambda: slice(0, 0))
     mip_gap: float = 1e-6
+    presolve: bool = False
 
 
 def build_matrix(

@@ -86,12 +86,19 @@ class Chains:
         """The base curves' chain."""
         return self._segments(self.base_heights, self.base_slopes)
 
-    def value(self, s: int, spend: np.ndarray) -> np.ndarray:
-        """Draw `s`'s inner chain at `spend` (one value per slot)."""
-        out = np.empty(len(spend))
-        for c in range(len(spend)):
-            mine = self.owner == c
-            out[c] = np.interp(spend[c], self.nodes[mine], self.heights[s, mine])
+    def values(self, spend: np.ndarray) -> np.ndarray:
+        """Every draw's inner chain at `spend` (draws × slots)."""
+        out = np.zeros((len(self.heights), len(spend)))
+        for part in _slots(self.owner):
+            c = int(self.owner[part.start])
+            nodes = self.nodes[part]
+            x = float(np.clip(spend[c], nodes[0], nodes[-1]))
+            right = int(np.clip(np.searchsorted(nodes, x, side="right"), 1, len(nodes) - 1)) if len(nodes) > 1 else 0
+            left = max(right - 1, 0)
+            width = nodes[right] - nodes[left]
+            w = (x - nodes[left]) / width if width > 0 else 0.0
+            heights = self.heights[:, part]
+            out[:, c] = heights[:, left] + w * (heights[:, right] - heights[:, left])
         return out
 
     def _segments(self, heights: np.ndarray, slopes: np.ndarray) -> Segments:
@@ -138,10 +145,27 @@ def chains(base: Curves, curves: list[Curves], breakpoints: list[np.ndarray], ki
     per draw) through `breakpoints` (per slot)."""
     owner = np.concatenate([np.full(len(b), i) for i, b in enumerate(breakpoints)])
     nodes = np.concatenate(breakpoints)
-    heights = np.array([c.take(owner).value(nodes) for c in curves]).reshape(len(curves), len(nodes))
-    slopes = np.array([c.take(owner).derivative(nodes) for c in curves]).reshape(len(curves), len(nodes))
-    here = base.take(owner)
-    return Chains(kind, owner, nodes, heights, slopes, here.value(nodes), here.derivative(nodes))
+    heights, slopes = _at_nodes(curves, owner, nodes)
+    base_heights, base_slopes = _at_nodes([base], owner, nodes)
+    return Chains(kind, owner, nodes, heights, slopes, base_heights[0], base_slopes[0])
+
+
+def _at_nodes(curves: list[Curves], owner: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each of `curves`' value and derivative at `nodes` (of the slots `owner`), draws × nodes: all draws' curves
+    as one `Curves` (point tables, rare, one draw at a time)."""
+    count, size = len(curves), len(nodes)
+    if not count:
+        return np.zeros((0, size)), np.zeros((0, size))
+    if any(c.points for c in curves):
+        takes = [c.take(owner) for c in curves]
+        heights = np.array([t.value(nodes) for t in takes]).reshape(count, size)
+        return heights, np.array([t.derivative(nodes) for t in takes]).reshape(count, size)
+    kind, maximum, scale, alpha = (
+        np.concatenate([getattr(c, name)[owner] for c in curves]) for name in ("kind", "maximum", "scale", "alpha")
+    )
+    every = Curves(kind, maximum, scale, alpha)
+    at = np.tile(nodes, count)
+    return every.value(at).reshape(count, size), every.derivative(at).reshape(count, size)
 
 
 @dataclass(frozen=True)
@@ -215,6 +239,26 @@ class _Builder:
         self.put(define[seg.owner], s, -seg.slope)
         return t
 
+    def forms(self, x: np.ndarray, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The linear forms coef[s] · x (draws × slots) as Σ_g weight[s, g] · y_g over fewer columns y, returned
+        with the weights: the slots whose coefficients move together over the draws (a channel's cells under
+        channel-wide draws) share one y_g = Σ_c∈g ref_c x_c, so a draw's row holds one entry per group, not per
+        slot. Coefficients that agree to 1e-12 count as moving together."""
+        ref = np.abs(coef).max(axis=0)
+        used = np.flatnonzero(ref > 0)
+        if not len(used):
+            return np.zeros(0, dtype=np.int64), np.zeros((len(coef), 0))
+        ratio = coef[:, used] / ref[used]
+        _, first, group = np.unique(np.round(ratio.T, 12), axis=0, return_index=True, return_inverse=True)
+        group = np.asarray(group).ravel()
+        if 2 * len(first) >= len(used):  # no gain: the rows hold the slots themselves
+            return x[used], coef[:, used]
+        y = self.cols(len(first), -INF, INF)
+        define = self.rows(0.0, 0.0, len(first))  # y_g − Σ_c∈g ref_c x_c = 0
+        self.put(define, y, 1.0)
+        self.put(define[group], x[used], -ref[used])
+        return y, ratio[:, first]
+
     def matrix(self) -> Matrix:
         empty = slice(0, 0)
         none = np.zeros(0, dtype=np.int64)
@@ -222,7 +266,7 @@ class _Builder:
         cost, col_lo, col_hi, row_lo, row_hi = (np.concatenate(p) if p else np.zeros(0) for p in parts)
         r, c, v = (np.concatenate(p) if p else np.zeros(0) for p in (self.r, self.c, self.v))
         return Matrix(cost, col_lo, col_hi, row_lo, row_hi, r.astype(np.int64), c.astype(np.int64), v,
-                      empty, empty, empty, empty, none, none, none)  # fmt: skip
+                      empty, empty, empty, empty, none, none, none, presolve=True)  # fmt: skip
 
 
 def reach_curves_of(problem: Problem) -> Curves:
@@ -265,26 +309,33 @@ def build_sample_matrix(
             cost[mean] += obj.sign * obj.conversions
             b.cost = [cost]
         stretched = draws.stretched
-        shared = None
-        if not stretched.all():
-            shared = b.chain(conv.base(), x)
-        for s in (int(k) for k in np.flatnonzero(included | ~stretched)):
-            f = b.col(-INF, INF)
-            conversions[s] = f
-            t = shared if shared is not None and not stretched[s] else b.chain(conv.draw(int(s)), x)
-            define = b.row(0.0, 0.0)
+        scaled = np.flatnonzero(~stretched)
+        if len(scaled):  # F_s = Σ_c scale_sc · t_c on the base chain t
+            cols, weights = b.forms(b.chain(conv.base(), x), draws.scale[scaled])
+            f = b.cols(len(scaled), -INF, INF)
+            conversions[scaled] = f
+            define = b.rows(0.0, 0.0, len(scaled))
             b.put(define, f, 1.0)
-            b.put(define, t, -(draws.scale[s] if not stretched[s] else np.ones(n)))
+            b.put(define[:, None], cols[None, :], -weights)
+        for s in (int(k) for k in np.flatnonzero(included & stretched)):
+            t = b.chain(conv.draw(s), x)
+            conversions[s] = b.col(-INF, INF)
+            one = b.row(0.0, 0.0)
+            b.put(one, int(conversions[s]), 1.0)
+            b.put(one, t, -1.0)
     m = len(base.market.channels)
     reach_cols = np.full((count, m), -1, dtype=np.int64)
     if reach is not None:
-        for s, problem in enumerate(problems):
-            market = problem.market
-            seg = reach.base()
+        seg = reach.base()
+        per_unit = np.array([p.market.impressions_per_currency_unit for p in problems])
+        channel_of = base.market.channel_of
+        seen = [b.forms(x, np.where(channel_of == j, per_unit, 0.0)) for j in range(m)]  # impressions per channel
+        for s in range(count):
             pieces = b.cols(len(seg.width), 0.0, seg.width)
             link = b.rows(-INF, 0.0, m)  # Σ_k r_jk − Σ_c∈j impressions per unit_c · x_c ≤ 0
             b.put(link[seg.owner], pieces, 1.0)
-            b.put(link[market.channel_of], x, -market.impressions_per_currency_unit)
+            for j, (cols, weights) in enumerate(seen):
+                b.put(link[j], cols, -weights[s])
             total = b.cols(m, -INF, INF)
             at_zero = seg.intercept if seg.intercept is not None else np.zeros(m)
             defines = b.rows(at_zero, at_zero, m)
@@ -301,15 +352,20 @@ def build_sample_matrix(
     cvar = b.rows(-INF, 0.0, len(kpi_rows))
     for i, k in enumerate(kpi_rows):
         b.put(cvar[i], eta[i], 1.0)
+        flips = np.array([-1.0 if p.rows[k].sense == ">=" else 1.0 for p in problems])  # h = g − b or b − g
+        dense = np.zeros((count, n))
+        for s, problem in enumerate(problems):
+            np.add.at(dense[s], problem.rows[k].index, flips[s] * problem.rows[k].coef)
+        cols, weights = b.forms(x, dense)
         for s, problem in enumerate(problems):
             kpi = problem.rows[k]
             if kpi.conversions and conversions[s] < 0:
                 continue  # a draw left out: its term is dropped (a relaxation)
             u = b.col(0.0, INF)
             b.put(cvar[i], u, 1.0 / ((1.0 - confidence) * count))
-            flip = -1.0 if kpi.sense == ">=" else 1.0  # h = g − b for a cap, b − g for a floor
+            flip = flips[s]
             r = b.row(-INF, flip * kpi.rhs)
-            b.put(r, x[kpi.index], flip * kpi.coef)
+            b.put(r, cols, weights[s])
             if kpi.conversions:
                 b.put(r, int(conversions[s]), flip * kpi.conversions)
             if kpi.reach is not None:
@@ -319,12 +375,13 @@ def build_sample_matrix(
     zeta = -1
     if quantile is not None:
         zeta = b.col(-INF, INF, 1.0)
+        paid, paid_weights = b.forms(x, np.tile(obj.sign * obj.spend, (count, 1)))
         for s in range(count):
             if obj.conversions and conversions[s] < 0:
                 continue
             v = b.col(0.0, INF, -1.0 / (quantile * count))
             r = b.row(0.0, INF)  # objective_s − ζ + v_s ≥ 0 (the spend's part is in the columns' cost)
-            b.put(r, x, obj.sign * obj.spend)
+            b.put(r, paid, paid_weights[s])
             if obj.conversions:
                 b.put(r, conversions[s], obj.sign * obj.conversions)
             if np.any(obj.reach):
