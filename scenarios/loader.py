@@ -21,6 +21,7 @@ from scenarios.errors import Problem, ScenarioError, UsageError, did_you_mean, o
 from scenarios.library import library_path
 from scenarios.messages import pydantic_problems
 from scenarios.schema import Scenario
+from scenarios.uncertainty_schema import written_path
 from scenarios.yamlsafe import parse_yaml, read_text
 
 #: The rule of `Identifier` in the schema, for names the schema has not yet seen (variant keys).
@@ -45,7 +46,8 @@ def validate_mapping(data: Mapping[str, Any], prefix: str = "") -> tuple[Scenari
     try:
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
-        return None, [_join_problem(prefix, p) for p in pydantic_problems(exc.errors())]
+        found = [Problem(written_path(data, p.path), p.message) for p in pydantic_problems(exc.errors())]
+        return None, [_join_problem(prefix, p) for p in found]
     problems = [_join_problem(prefix, p) for p in check_scenario(scenario)]
     return (scenario if not problems else None), problems
 

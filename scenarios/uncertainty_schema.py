@@ -86,8 +86,33 @@ def lift_intervals(data: Any) -> Any:
         section = {}
     if not isinstance(section, Mapping) or not isinstance(section.get("intervals", {}), Mapping):
         return data
+    channels, lifted = _lift_channels(out["channels"])
+    if not lifted:
+        return data
+    out["channels"] = channels
+    out["uncertainty"] = {**section, "intervals": {**section.get("intervals", {}), **lifted}}
+    return out
+
+
+def written_path(data: Any, path: str) -> str:
+    """The key path of the file that `path`, a key path of the validated scenario, comes from: an interval
+    written in place (`channels.NAME.cvr.high`) rather than under `uncertainty.intervals`, where the schema
+    judged it."""
+    head = "uncertainty.intervals."
+    if not path.startswith(head) or not isinstance(data, Mapping) or not isinstance(data.get("channels"), Mapping):
+        return path
+    _, lifted = _lift_channels(data["channels"])
+    rest = path.removeprefix(head)
+    for figure in lifted:
+        if rest == figure or rest.startswith(f"{figure}."):
+            return rest
+    return path
+
+
+def _lift_channels(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The channels with each figure written `{mean, ...}` replaced by its mean, and those figures by path."""
     lifted: dict[str, Any] = {}
-    channels = copy.deepcopy(dict(out["channels"]))
+    channels = copy.deepcopy(dict(raw))
     for name, channel in channels.items():
         if not isinstance(channel, dict):
             continue
@@ -98,11 +123,7 @@ def lift_intervals(data: Any) -> Any:
             for fmt, spec in channel["formats"].items():
                 if isinstance(spec, dict):
                     _lift(spec, FORMAT_FIGURES, f"channels.{name}.formats.{fmt}", lifted)
-    if not lifted:
-        return data
-    out["channels"] = channels
-    out["uncertainty"] = {**section, "intervals": {**section.get("intervals", {}), **lifted}}
-    return out
+    return channels, lifted
 
 
 def _lift(mapping: dict[str, Any], figures: Mapping[str, Range], prefix: str, lifted: dict[str, Any]) -> None:

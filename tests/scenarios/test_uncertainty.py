@@ -87,6 +87,17 @@ BAD_BOUNCE = {"channels.tiktok.bounce_rate": {"mean": 0.7, "low": 0.6, "high": 0
         (tiktok("ctr", 0.02, 0.005, 0.01), "channels.tiktok.ctr", "the mean (0.02) must lie within [low, high]"),
         (tiktok("cvr", 0.02, 0.0, 0.05), "channels.tiktok.cvr", "the interval [0, 0.05] of a rate must lie inside"),
         (tiktok("cpm", 6, 0, 9), "channels.tiktok.cpm", "the interval [0, 9] must lie above 0"),
+        (tiktok("ctr", 0.02, 0.01, 1.2), "channels.tiktok.ctr", "the interval [0.01, 1.2] of a rate must lie inside"),
+        (
+            tiktok("negative_feedback_rate", 0.001, -0.001, 0.002),
+            "channels.tiktok.negative_feedback_rate",
+            "the interval [-0.001, 0.002] of a rate must lie inside (0, 1)",
+        ),
+        (
+            {"uncertainty": {"stretch": {"tiktok.video": {"low": 0, "high": 2}}}},
+            "uncertainty.stretch.tiktok.video",
+            "the interval [0, 2] must lie above 0",
+        ),
         (
             {"uncertainty": {"stretch": {"tiktok.video": {"mean": 1.2, "low": 0.5, "high": 2}}}},
             "uncertainty.stretch.tiktok.video.mean",
