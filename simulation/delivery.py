@@ -33,6 +33,8 @@ def deliver(s: Quarter, day: int, fraction: float) -> None:
     t = q.period_of_day[day]
     paused = s.in_crisis and q.pause_ads
     share = 0.0 if paused else fraction / q.days_in_period[t]
+    if not paused:
+        s.paid_hours[day] += round(24 * fraction)
     spend = q.slot_spend[:, t] * share
     expected = q.slot_conversions[:, t] * share
     hit = 1.0 - q.reputation_hit if s.in_crisis else 1.0
@@ -63,8 +65,7 @@ def deliver(s: Quarter, day: int, fraction: float) -> None:
     by_channel = np.bincount(q.cell_channel, weights=impressions, minlength=len(q.channels))
     s.channel_impressions += by_channel
     s.channel_daily[day] += by_channel
-    for key, value in (
-        ("spend", spend.sum()),
+    for key, value in (  # spend: `results.paid_spend`, from the hours delivered
         ("impressions", impressions.sum()),
         ("clicks", clicks.sum()),
         ("conversions", conversions),
@@ -83,7 +84,6 @@ def deliver(s: Quarter, day: int, fraction: float) -> None:
         for h, n in enumerate(rng.multinomial(conversions, np.full(hours, 1.0 / hours))):
             if n:
                 s.leads.append([now + h + 0.5, int(n)])
-    s.daily["spend"][day] += spend.sum()
     s.daily["conversions"][day] += conversions
     if not q.sales:
         s.daily["orders"][day] += conversions

@@ -84,11 +84,18 @@ class SimulationResult:
 
 
 def distribution(values: np.ndarray) -> dict[str, float]:
-    """Mean, standard deviation and the 5th, 50th and 95th percentiles (NaN-free values)."""
+    """Mean, standard deviation and the 5th, 50th and 95th percentiles (NaN-free values).
+
+    Values all the same are their own mean, with a standard deviation of 0, exactly (a floating-point mean of
+    equal numbers may miss them by a rounding, and the deviations from it are then not 0).
+    """
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     if not len(values):
         return {"mean": math.nan, "std": math.nan, "p5": math.nan, "p50": math.nan, "p95": math.nan}
+    if values.min() == values.max():
+        same = float(values[0])
+        return {"mean": same, "std": 0.0, "p5": same, "p50": same, "p95": same}
     p5, p50, p95 = np.percentile(values, [5, 50, 95])
     return {
         "mean": float(values.mean()),

@@ -39,9 +39,29 @@ class Replication:
     channel_daily: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
+def paid_spend(s: Quarter) -> tuple[float, np.ndarray]:
+    """The quarter's spend and each day's, from the hours of paid delivery that ran.
+
+    A slot's spend is spread evenly over its period's hours, so the quarter spends Σ slot spend × (hours
+    delivered in the slot's period / the period's hours), summed exactly (`math.fsum`): without a pause every
+    share is exactly 1 and the total is the plan's, whichever days a crisis made deliver hour by hour.
+    """
+    q = s.q
+    hours = 24.0 * q.days_in_period
+    delivered = np.bincount(q.period_of_day, weights=s.paid_hours, minlength=len(hours))
+    share = np.divide(delivered, hours, out=np.zeros(len(hours)), where=hours > 0)
+    total = math.fsum((q.slot_spend * share).ravel())
+    per_period = np.array([math.fsum(q.slot_spend[:, t]) for t in range(len(hours))])
+    day_period = q.period_of_day
+    daily = per_period[day_period] * s.paid_hours / hours[day_period]
+    return total, daily
+
+
 def result(s: Quarter) -> Replication:
     """The replication's KPIs (reach drawn from the channels' impressions), crisis and community statistics."""
-    q, t = s.q, s.totals
+    q = s.q
+    spend, s.daily["spend"] = paid_spend(s)
+    t = s.totals | {"spend": spend}
     shown = 1.0 - np.exp(-s.channel_impressions / q.audience)
     channel_reach = s.rng.binomial(np.round(q.audience).astype(np.int64), shown).astype(float)
     reach = float(channel_reach.sum())

@@ -33,8 +33,9 @@ class Quarter:
         self.creatives_left = np.maximum(q.creatives - 1.0, 0.0)
         self.channel_impressions = np.zeros(len(q.channels))
         self.channel_daily = np.zeros((q.days, len(q.channels)))  # paid impressions per day and channel
+        self.paid_hours = np.zeros(q.days, dtype=np.int64)  # hours of each day's paid delivery that ran
         self.totals = dict.fromkeys(
-            ("spend", "impressions", "clicks", "conversions", "engagement", "negative_feedback", "bounces"), 0.0
+            ("impressions", "clicks", "conversions", "engagement", "negative_feedback", "bounces"), 0.0
         )
         self.in_crisis = False
         self.crisis_started = 0.0

@@ -9,12 +9,15 @@ is missed with a chance below 1e-5.
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from scipy import stats
 
+from campaign.cli import cli
 from optimizer import Optimizer
 from scenarios.library import library_path
 from scenarios.loader import load_scenario, resolve
@@ -262,3 +265,22 @@ def test_a_total_loss_of_reputation_is_simulated_without_error():
     run = run_quarter(inputs_for(scenario), 1)
     assert run.crisis["crises"] >= 1
     assert run.kpis["clicks"] >= 0
+
+
+@pytest.mark.parametrize(("name", "seed"), [("cafe-chain-q1", 1), ("fashion-holiday", 2)])
+def test_a_spend_the_same_in_every_quarter_has_no_spread(name, seed):
+    # Without a pause every quarter spends the plan, crisis or not (days with a crisis deliver hour by hour):
+    # the summary shows that total with a standard deviation of exactly 0, and every day's spend is the same.
+    scenario = load_scenario(library_path(name))
+    planned = Optimizer().optimize(scenario).totals["spend"]
+    out = CliRunner().invoke(cli, ["simulate", name, "--runs", "12", "--seed", str(seed), "--json", "--quiet"])
+    assert out.exit_code == 0, out.output
+    document = json.loads(out.stdout)
+    assert document["crisis"]["probability"] > 0  # some quarters deliver hour by hour
+    spend = document["kpis"]["spend"]
+    assert spend["std"] == 0.0
+    assert spend["p5"] == spend["p50"] == spend["p95"] == spend["mean"]
+    assert spend["mean"] == pytest.approx(planned, rel=1e-9)
+    runs = MonteCarlo(12, seed=seed).replicate(inputs_for(scenario))
+    assert any(r.crisis["crises"] > 0 for r in runs)
+    assert all(np.array_equal(r.daily["spend"], runs[0].daily["spend"]) for r in runs)
