@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from campaign import app
 from campaign.web.bodies import ImportForm, ReallocateBody
@@ -19,6 +20,11 @@ from campaign.web.uploads import kept, read_form, shown, temporary
 from scenarios import UsageError
 
 router = APIRouter(prefix="/api", tags=["actuals"])
+
+
+def currency(form: ImportForm) -> str | None:
+    """The form's `currency` in capitals, as `--currency` reads it."""
+    return form.currency.upper() if form.currency else None
 
 
 def dates(form: ImportForm) -> tuple[dt.date, dt.date] | None:
@@ -38,11 +44,14 @@ async def preview(request: Request) -> dict[str, Any]:
     upload = await read_form(request)
     form = ImportForm.model_validate(upload.fields)
     space = workspace(request)
-    path = space.scenario(form.scenario)
-    currency = form.currency.upper() if form.currency else None
-    with temporary(space.folder, upload.uploads) as paths:
-        previews = [p.to_dict() for p in app.preview_actuals(paths, path, currency, dates(form))]
-        return {"previews": shown(previews, paths[0].parents[1])}
+
+    def run() -> dict[str, Any]:
+        path = space.scenario(form.scenario)
+        with temporary(space.folder, upload.uploads) as paths:
+            previews = [p.to_dict() for p in app.preview_actuals(paths, path, currency(form), dates(form))]
+            return {"previews": shown(previews, paths[0].parents[1])}
+
+    return await run_in_threadpool(run)
 
 
 @router.post("/actuals/import")
@@ -51,13 +60,16 @@ async def import_actuals(request: Request) -> dict[str, Any]:
     upload = await read_form(request)
     form = ImportForm.model_validate(upload.fields)
     space = workspace(request)
-    path = space.scenario(form.scenario)
-    currency = form.currency.upper() if form.currency else None
-    with kept(space.folder, upload.uploads) as paths:
-        ledger = space.ledger(form.scenario)
-        reports = app.import_actuals(paths, path, ledger, currency, dates(form), form.replace)
-    documents = [r.to_dict() for r in reports]
-    return documents[0] if len(documents) == 1 else {"imports": documents}
+
+    def run() -> dict[str, Any]:
+        path = space.scenario(form.scenario)
+        chosen = currency(form), dates(form)
+        with kept(space.folder, upload.uploads) as paths:
+            reports = app.import_actuals(paths, path, space.ledger(form.scenario), *chosen, form.replace)
+        documents = [r.to_dict() for r in reports]
+        return documents[0] if len(documents) == 1 else {"imports": documents}
+
+    return await run_in_threadpool(run)
 
 
 @router.post("/scenarios/{name:path}/reallocate")

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from campaign.app.common import InfeasiblePlanError, infeasible_document
@@ -74,6 +75,11 @@ def install(app: FastAPI) -> None:
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [f"{_field(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors()]
         return error(400, "the request is not valid: " + "; ".join(problems))
+
+    @app.exception_handler(ValidationError)
+    async def bad_form(request: Request, exc: ValidationError) -> JSONResponse:
+        problems = [f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in exc.errors()]
+        return error(400, "the form is not valid: " + "; ".join(problems))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

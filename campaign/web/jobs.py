@@ -106,7 +106,10 @@ class Jobs:
         """The job `key`, or `UnknownJobError`."""
         with self.lock:
             if key not in self.jobs:
-                raise UnknownJobError(f"no job '{key}': it never ran here or was forgotten (the server keeps its last)")
+                raise UnknownJobError(
+                    f"no job '{key}': it never ran here, or was forgotten (the server keeps its last {self.kept} "
+                    "finished jobs)"
+                )
             return self.jobs[key]
 
     def cancel(self, key: str) -> Job:

@@ -1,0 +1,43 @@
+"""The figures the README's "Web app and HTTP API" section states are the code's."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+from campaign.web import create_app
+from campaign.web.jobs import Jobs
+from campaign.web.uploads import MAX_BYTES, MAX_FILES, MAX_REQUEST, MB
+from simulation.montecarlo import CHUNK
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def section() -> str:
+    text = README.read_text(encoding="utf-8")
+    return text.split("## Web app and HTTP API", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_limits_the_readme_states():
+    text = section()
+    assert (MAX_FILES, MAX_BYTES // MB, MAX_REQUEST // MB) == (10, 20, 50)
+    assert "At most 10 files and 20 MiB each, 50 MiB a request" in text
+    running = inspect.signature(create_app).parameters["jobs"].default
+    kept = inspect.signature(Jobs).parameters["kept"].default
+    assert (running, kept) == (2, 50)
+    assert "At most 2 simulations run at once and the last 50 finished are kept" in text
+    assert "as many simulations running as the server runs at once (2)" in text
+    assert f"it stops at its next {CHUNK} quarters" in text
+
+
+def test_every_route_of_the_app_is_in_the_readme(tmp_path):
+    text = section()
+    routes = {
+        (method, route.path.replace(":path", ""))
+        for route in create_app(tmp_path).routes
+        for method in getattr(route, "methods", ()) or ()
+        if route.path.startswith(("/api", "/healthz"))
+    }
+    assert routes
+    missing = [f"{m} {p}" for m, p in routes if f"`{m} {p.replace('{key}', '{id}')}`" not in text]
+    assert missing == []
