@@ -246,7 +246,8 @@ def plan_with_confidence(
 
 def _initial_included(draws: Draws, quantile: float | None) -> np.ndarray:
     """The stretched draws written out from the start: none, or with a quantile of an objective on conversions
-    enough for q · S tail rows (with fewer, ζ − Σ v / (q S) grows without bound), those converting least."""
+    enough for q · S tail rows (with fewer, ζ − Σ v / (q S) grows without bound), those whose curves saturate lowest
+    on average (ρ · r, the factor on a curve's saturation)."""
     count = len(draws.problems)
     included = np.zeros(count, dtype=bool)
     if quantile is None or not draws.base.objective.conversions:
