@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from campaign import app
-from campaign.web.bodies import ImportForm, ReallocateBody
+from campaign.web.bodies import UPLOAD_FORM, ImportForm, ReallocateBody
 from campaign.web.planning import workspace
 from campaign.web.uploads import kept, read_form, shown, temporary
 from scenarios import UsageError
@@ -38,7 +38,7 @@ def dates(form: ImportForm) -> tuple[dt.date, dt.date] | None:
     return form.start, form.stop
 
 
-@router.post("/actuals/preview")
+@router.post("/actuals/preview", openapi_extra=UPLOAD_FORM)
 async def preview(request: Request) -> dict[str, Any]:
     """How each uploaded export's rows map onto the scenario's cells, and the rows no rule claims; writes nothing."""
     upload = await read_form(request)
@@ -54,7 +54,7 @@ async def preview(request: Request) -> dict[str, Any]:
     return await run_in_threadpool(run)
 
 
-@router.post("/actuals/import")
+@router.post("/actuals/import", openapi_extra=UPLOAD_FORM)
 async def import_actuals(request: Request) -> dict[str, Any]:
     """`campaign actuals import FILES --scenario NAME --json`: every export in one transaction, all or none."""
     upload = await read_form(request)

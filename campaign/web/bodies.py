@@ -95,3 +95,27 @@ class ImportForm(Body):
     start: dt.date | None = Field(default=None, alias="from")
     stop: dt.date | None = Field(default=None, alias="to")
     replace: bool = False
+
+
+#: The upload form as the OpenAPI page shows it (the routes read the form themselves, with limits).
+UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["scenario", "files"],
+                    "properties": {
+                        "scenario": {"type": "string", "description": "The scenario the actuals belong to."},
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                        "currency": {"type": "string", "description": "The currency of exports that name none."},
+                        "from": {"type": "string", "format": "date", "description": "First day of undated exports."},
+                        "to": {"type": "string", "format": "date", "description": "Last day of undated exports."},
+                        "replace": {"type": "boolean", "description": "Replace restated rows (import only)."},
+                    },
+                }
+            }
+        },
+    }
+}

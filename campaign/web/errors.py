@@ -2,7 +2,8 @@
 
 400 bad input (the command line's exit 1 and 2), 401 no or a wrong token,
 404 an unknown scenario or job, 413 an upload too large or too many files,
-409 no plan meets every constraint (the command line's exit-3 document).
+409 no plan meets every constraint (the command line's exit-3 document);
+500, with the same document, only for a bug.
 """
 
 from __future__ import annotations
@@ -80,6 +81,10 @@ def install(app: FastAPI) -> None:
     async def bad_form(request: Request, exc: ValidationError) -> JSONResponse:
         problems = [f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in exc.errors()]
         return error(400, "the form is not valid: " + "; ".join(problems))
+
+    @app.exception_handler(Exception)
+    async def failure(request: Request, exc: Exception) -> JSONResponse:
+        return error(500, f"the server failed on this request ({type(exc).__name__}: {exc}); this is a bug")
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

@@ -187,3 +187,31 @@ def test_bundled_scenarios_are_named_as_their_files_so_the_ledger_is_the_command
 
     for name, (path, _) in bundled_scenarios().items():
         assert load_scenario(path).name == name
+
+
+def test_a_bug_is_500_with_the_error_document(workspace, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from campaign import app
+    from campaign.web import create_app
+
+    def broken(scenario):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(app, "validate", broken, raising=False)
+    client = TestClient(create_app(workspace), raise_server_exceptions=False)
+    answer = client.post("/api/scenarios/cafe-chain-q1/validate")
+    assert answer.status_code == 500
+    assert answer.json() == {
+        "status": "error",
+        "message": "the server failed on this request (RuntimeError: boom); this is a bug",
+    }
+
+
+def test_the_openapi_page_documents_every_route_and_the_upload_form(client):
+    spec = client.get("/openapi.json").json()
+    assert "multipart/form-data" in spec["paths"]["/api/actuals/import"]["post"]["requestBody"]["content"]
+    assert set(spec["paths"]["/api/scenarios/{name}/optimize"]["post"]["requestBody"]["content"]) == {
+        "application/json"
+    }
+    assert client.get("/docs").status_code == 200
