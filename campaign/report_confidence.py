@@ -60,7 +60,7 @@ def confidence_section(done: Confident) -> dict[str, Any]:
         f"{what[0].upper()}{what[1:]} over the quarters: {objective_value(done, planned.evaluation.expected)} "
         f"under the plan at {level}, {objective_value(done, baseline.expected)} under the expected-value plan."
     )
-    price = price_of_confidence(done)
+    price = price_of_confidence(done, f"the plan at {level}")
     before = {k.name: k for k in baseline.kpis}
     kpis = [
         [

@@ -105,12 +105,12 @@ def objective_value(done: Confident, value: float) -> str:
     return f"{number(value, 1)} {unit}"
 
 
-def price_of_confidence(done: Confident) -> str:
-    """What the plan at the confidence gives up in the objective against the expected-value plan, over the
-    quarters; none when it is within the two plans' proven gaps."""
+def price_of_confidence(done: Confident, plan: str = "this plan") -> str:
+    """What the plan at the confidence (called `plan`) gives up in the objective against the expected-value plan,
+    over the quarters; none when it is within the two plans' proven gaps."""
     theirs, price = done.baseline.expected, done.price
     if abs(price) <= (done.planned.gap + done.expected_value.solver.approximation_error) * max(abs(theirs), 1e-12):
         return "price of confidence: none beyond the two plans' proven gaps"
     if price > 0:
         return f"price of confidence: {objective_value(done, price)} ({percent(price / abs(theirs), 1)}) given up"
-    return f"price of confidence: none; this plan does {objective_value(done, -price)} better over the quarters"
+    return f"price of confidence: none; {plan} does {objective_value(done, -price)} better over the quarters"

@@ -183,6 +183,36 @@ def test_the_rest_of_the_report_is_the_report_without_confidence(reports):
     assert confident[:start] + confident[end:] == plain
 
 
+def test_progress_counts_the_drawn_quarters_then_the_simulated_ones(uncertain, tmp_path):
+    heard: list[tuple[int, int]] = []
+    app.report(
+        uncertain,
+        tmp_path / "r.html",
+        simulate=10,
+        confidence=0.8,
+        draws=10,
+        progress=lambda d, t: heard.append((d, t)),
+    )
+    assert {total for _, total in heard} == {20}
+    done = [d for d, _ in heard]
+    assert done == sorted(done)
+    assert done[-1] == 20
+
+
+def test_a_confidence_no_plan_reaches_exits_3_and_writes_nothing(uncertain, tmp_path):
+    smaller = tmp_path / "smaller.yaml"
+    text = uncertain.read_text(encoding="utf-8")
+    assert "  total: 18000\n" in text
+    smaller.write_text(text.replace("  total: 18000\n", "  total: 13000\n"), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    args = ["report", str(smaller), "--confidence", "0.95", "--draws", "30", "-o", str(out / "r.html")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 3, result.output
+    assert "No plan meets every KPI with 95.0 % confidence over the draws" in result.stderr
+    assert list(out.iterdir()) == []
+
+
 def test_draws_without_confidence_is_a_usage_error(uncertain, tmp_path):
     args = ["report", str(uncertain), "--draws", "20", "-o", str(tmp_path / "r.html")]
     result = CliRunner().invoke(cli, args)
