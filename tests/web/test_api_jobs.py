@@ -24,13 +24,13 @@ def finished(client: TestClient, job: str) -> dict:
 
 
 def test_a_simulation_job_runs_to_the_commands_document(client):
-    started = client.post("/api/scenarios/cafe-chain-q1/simulate", json={"runs": 60, "seed": 3, "crises": False})
+    started = client.post("/api/scenarios/cafe-chain-q1/simulate", json={"runs": 30, "seed": 3, "crises": False})
     assert started.status_code == 202
     job = started.json()["job"]
     doc = finished(client, job)
     assert doc["status"] == "done"
-    assert (doc["done"], doc["total"]) == (60, 60)
-    assert doc["result"] == cli_json("simulate", "cafe-chain-q1", "--runs", "60", "--seed", "3", "--no-crisis")
+    assert (doc["done"], doc["total"]) == (30, 30)
+    assert doc["result"] == cli_json("simulate", "cafe-chain-q1", "--runs", "30", "--seed", "3", "--no-crisis")
 
 
 def test_progress_is_reported_in_order_up_to_the_runs(client, monkeypatch):
@@ -50,11 +50,11 @@ def test_progress_is_reported_in_order_up_to_the_runs(client, monkeypatch):
         original(self, job, watched)
 
     monkeypatch.setattr(jobs_module.Jobs, "_run", recording)
-    job = client.post("/api/scenarios/cafe-chain-q1/simulate", json={"runs": 60, "seed": 3}).json()["job"]
+    job = client.post("/api/scenarios/cafe-chain-q1/simulate", json={"runs": 30, "seed": 3}).json()["job"]
     assert finished(client, job)["status"] == "done"
     from simulation.montecarlo import CHUNK
 
-    assert seen == [(min(done, 60), 60) for done in range(CHUNK, 60 + CHUNK, CHUNK)]
+    assert seen == [(min(done, 30), 30) for done in range(CHUNK, 30 + CHUNK, CHUNK)]
 
 
 def test_a_failing_simulation_reports_the_commands_message(client):

@@ -133,9 +133,29 @@ def test_whatif_returns_the_same_document_as_the_command(client):
 
 
 def test_pnl_returns_the_same_document_as_the_command(client):
-    answer = client.post("/api/scenarios/cafe-chain-q1/pnl", json={"compare_team": True})
+    answer = client.post("/api/scenarios/cafe-chain-q1/pnl", json={})
     assert answer.status_code == 200
-    assert timeless(answer.json()) == timeless(cli_json("pnl", "cafe-chain-q1", "--compare-team"))
+    assert timeless(answer.json()) == timeless(cli_json("pnl", "cafe-chain-q1"))
+
+
+def test_pnl_passes_every_option_of_its_body_to_the_use_case(client, monkeypatch):
+    from types import SimpleNamespace
+
+    from campaign import app
+
+    calls = []
+
+    def recorded(*args, **options):
+        calls.append((args, options))
+        return SimpleNamespace(to_dict=lambda: {"recorded": True})
+
+    monkeypatch.setattr(app, "pnl", recorded, raising=False)
+    body = {"variant": "lean", "simulate": 7, "seed": 5, "compare_team": True, "fixed_parameters": True}
+    answer = client.post("/api/scenarios/cafe-chain-q1/pnl", json=body)
+    assert answer.json() == {"recorded": True}
+    [(args, options)] = calls
+    assert args == (bundled_scenarios()["cafe-chain-q1"][0], "lean")
+    assert options == {"simulate": 7, "seed": 5, "compare_team": True, "fixed_parameters": True}
 
 
 @pytest.mark.parametrize(
