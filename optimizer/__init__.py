@@ -23,6 +23,7 @@ from optimizer.result import (
     SolverReport,
     ZeroSpend,
 )
+from optimizer.sample_lp import Draws
 
 __all__ = [
     "DEFAULT_SOLVER",
@@ -33,6 +34,7 @@ __all__ = [
     "ConfidencePlan",
     "ConfidenceUnreachableError",
     "ConstraintReport",
+    "Draws",
     "Evaluation",
     "Frontier",
     "FrontierResult",

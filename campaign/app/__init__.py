@@ -34,7 +34,15 @@ if TYPE_CHECKING:
     from campaign.app.calibrating import Calibrated, calibrate
     from campaign.app.catalogue import Bundled, InFolder, Validated, folder_scenarios, scenarios, validate
     from campaign.app.common import BadRangeError, ChosenPlan, InfeasiblePlanError, Progress, plan_for
-    from campaign.app.confidence import Confident, optimize_with_confidence
+    from campaign.app.confidence import (
+        AtConfidence,
+        Confident,
+        Quarters,
+        draw_quarters,
+        expected_value_plan,
+        optimize_with_confidence,
+        plan_at,
+    )
     from campaign.app.curves import ImportedCurves, import_curves
     from campaign.app.finance import ProfitAndLoss, pnl
     from campaign.app.planning import Optimized, Traced, frontier, optimize
@@ -54,7 +62,15 @@ WHERE = {
     ),
     "campaign.app.calibrating": ("Calibrated", "calibrate"),
     "campaign.app.catalogue": ("Bundled", "InFolder", "Validated", "folder_scenarios", "scenarios", "validate"),
-    "campaign.app.confidence": ("Confident", "optimize_with_confidence"),
+    "campaign.app.confidence": (
+        "AtConfidence",
+        "Confident",
+        "Quarters",
+        "draw_quarters",
+        "expected_value_plan",
+        "optimize_with_confidence",
+        "plan_at",
+    ),
     "campaign.app.curves": ("ImportedCurves", "import_curves"),
     "campaign.app.common": ("BadRangeError", "ChosenPlan", "InfeasiblePlanError", "Progress", "plan_for"),
     "campaign.app.finance": ("ProfitAndLoss", "pnl"),
@@ -64,6 +80,7 @@ WHERE = {
 }
 _MODULE_OF = {name: module for module, names in WHERE.items() for name in names}
 __all__ = [
+    "AtConfidence",
     "BadRangeError",
     "Bundled",
     "Calibrated",
@@ -78,17 +95,21 @@ __all__ = [
     "Previewed",
     "ProfitAndLoss",
     "Progress",
+    "Quarters",
     "Reallocated",
     "Simulated",
     "Traced",
     "Validated",
     "calibrate",
+    "draw_quarters",
+    "expected_value_plan",
     "folder_scenarios",
     "frontier",
     "import_actuals",
     "import_curves",
     "optimize",
     "optimize_with_confidence",
+    "plan_at",
     "plan_for",
     "pnl",
     "preview_actuals",

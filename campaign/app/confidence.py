@@ -22,6 +22,7 @@ from campaign.files import check_output_dir, write_confident
 from optimizer import (
     DEFAULT_SOLVER,
     ConfidencePlan,
+    Draws,
     Evaluation,
     OptimizationResult,
     Optimizer,
@@ -32,6 +33,7 @@ from optimizer import (
 )
 from scenarios import (
     InfeasibleError,
+    ParameterDraw,
     Plan,
     Scenario,
     build_market,
@@ -122,6 +124,74 @@ class Confident:
         }
 
 
+@dataclass(frozen=True)
+class Quarters:
+    """The drawn quarters plans at a confidence are made over: `draws` parameter draws from `seed` and, per KPI,
+    each quarter's own randomness (`quarter_noise`) around the expected-value plan at `budget`."""
+
+    draws: int
+    seed: int
+    source: str | None
+    budget: float
+    parameters: tuple[ParameterDraw, ...]
+    noise: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class AtConfidence:
+    """The plan at a confidence of one scenario (its budget and objective as planned) over `quarters`."""
+
+    scenario: Scenario
+    quarters: Quarters
+    drawn: Draws
+    planned: ConfidencePlan
+    sign: float
+
+
+def expected_value_plan(
+    loaded: Scenario, variant: str | None = None, tolerance: float = TOLERANCE, solver: str = DEFAULT_SOLVER
+) -> OptimizationResult:
+    """The scenario's optimal plan on expected figures; `InfeasiblePlanError` when there is none."""
+    try:
+        return Optimizer(tolerance=tolerance, solver=solver).optimize(loaded, variant=variant)
+    except InfeasibleError as error:
+        raise InfeasiblePlanError(error, scenario_caveats(loaded)) from None
+
+
+def draw_quarters(
+    loaded: Scenario,
+    expected_value: OptimizationResult,
+    draws: int = CONFIDENCE_DRAWS,
+    seed: int | None = None,
+    progress: Progress | None = None,
+) -> Quarters:
+    """`draws` quarters of `loaded` (seed: the scenario's by default), their own randomness simulated for its
+    expected-value plan `expected_value`."""
+    seed = loaded.seed if seed is None else seed
+    noise = quarter_noise(loaded, expected_value, draws, seed, progress)
+    parameters = tuple(draw_parameters(loaded, seed, draws))
+    return Quarters(draws, seed, uncertainty_source(loaded), float(loaded.budget.total), parameters, noise)
+
+
+def plan_at(
+    loaded: Scenario,
+    quarters: Quarters,
+    confidence: float,
+    quantile: float | None = None,
+    tolerance: float = TOLERANCE,
+    solver: str = DEFAULT_SOLVER,
+) -> AtConfidence:
+    """The plan of `loaded` (its budget and objective) that holds every KPI in a share `confidence` of `quarters`.
+
+    Raises the optimizer's `ConfidenceUnreachableError` when no plan reaches `confidence`.
+    """
+    market = build_market(loaded)
+    base = build_problem(loaded, market)
+    drawn = drawn_problems(base, lambda m: build_problem(loaded, m), market, list(quarters.parameters), quarters.noise)
+    planned = plan_with_confidence(drawn, quarters.noise, confidence, quantile, tolerance, solver=solver)
+    return AtConfidence(loaded, quarters, drawn, planned, base.objective.sign)
+
+
 def optimize_with_confidence(
     scenario: str | Path,
     confidence: float,
@@ -135,13 +205,15 @@ def optimize_with_confidence(
     solver: str = DEFAULT_SOLVER,
     output: Path | None = None,
     progress: Progress | None = None,
+    quarters: Quarters | None = None,
 ) -> Confident:
     """The plan that maximises the expected objective (or its lower `quantile` tail) over `draws` drawn quarters
     with every KPI met in at least a share `confidence` of them, beside the expected-value plan.
 
-    Raises `InfeasiblePlanError` when the expected-value problem has no plan, and the optimizer's
-    `ConfidenceUnreachableError` (exit 3) when no plan reaches `confidence`. With `output`, writes allocation.csv,
-    result.json (either is a plan file for `--plan`) and scenario.yaml there.
+    The quarters are drawn for the expected-value plan at this budget, unless `quarters` are given (their `draws`
+    and `seed` then stand for those arguments). Raises `InfeasiblePlanError` when the expected-value problem has
+    no plan, and the optimizer's `ConfidenceUnreachableError` (exit 3) when no plan reaches `confidence`. With
+    `output`, writes allocation.csv, result.json (either is a plan file for `--plan`) and scenario.yaml there.
     """
     if output is not None:
         check_output_dir(output)
@@ -150,23 +222,16 @@ def optimize_with_confidence(
     if objective is not None:
         changes["objective"] = objective
     loaded = override(loaded, changes, "--budget/--objective")
-    try:
-        expected_value = Optimizer(tolerance=tolerance, solver=solver).optimize(loaded, variant=variant)
-    except InfeasibleError as error:
-        raise InfeasiblePlanError(error, scenario_caveats(loaded)) from None
-    seed = loaded.seed if seed is None else seed
-    market = build_market(loaded)
-    noise = quarter_noise(loaded, expected_value, draws, seed, progress)
-    parameters = draw_parameters(loaded, seed, draws)
-    base = build_problem(loaded, market)
-    drawn = drawn_problems(base, lambda m: build_problem(loaded, m), market, parameters, noise)
-    planned = plan_with_confidence(drawn, noise, confidence, quantile, tolerance, solver=solver)
-    baseline = evaluate(drawn, expected_value.plan.spend, noise, expected_value.plan.posts)
-    plan = Plan.of(market, planned.spend)
-    source = uncertainty_source(loaded)
+    expected_value = expected_value_plan(loaded, variant, tolerance, solver)
+    if quarters is None:
+        quarters = draw_quarters(loaded, expected_value, draws, seed, progress)
+    at = plan_at(loaded, quarters, confidence, quantile, tolerance, solver)
+    planned = at.planned
+    baseline = evaluate(at.drawn, expected_value.plan.spend, quarters.noise, expected_value.plan.posts)
+    plan = Plan.of(at.drawn.base.market, planned.spend)
     done = Confident(
-        loaded, variant, confidence, draws, quantile, seed, source, expected_value, baseline, planned, plan,
-        base.objective.sign,
+        loaded, variant, confidence, quarters.draws, quantile, quarters.seed, quarters.source, expected_value,
+        baseline, planned, plan, at.sign,
     )  # fmt: skip
     if output is None:
         return done
