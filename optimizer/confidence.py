@@ -181,11 +181,13 @@ def plan_with_confidence(
     tolerance: float = 1e-3,
     segments: int = 16,
     solver: str = "highs",
+    explain: bool = True,
 ) -> ConfidencePlan:
     """The plan that maximises the expected objective over the draws (or its lower-tail mean at `quantile`)
     with every KPI held at `confidence` by its CVaR constraint, proven within `tolerance` of the best.
 
-    Raises `ConfidenceUnreachableError` when no plan can hold every KPI at `confidence`.
+    Raises `ConfidenceUnreachableError` when no plan can hold every KPI at `confidence`; without `explain`, its
+    message does not name the KPIs nor search for the highest confidence reachable (`highest` is NaN).
     """
     if not 0.0 < confidence < 1.0:
         raise SolverError(f"the confidence must lie strictly between 0 and 1, got {confidence}")
@@ -225,7 +227,7 @@ def plan_with_confidence(
         outer_reach = chains(reach_base, [], reach_bp, "outer") if reach_bp else None
         outer = _solve(draws, outer_conv, outer_reach, confidence, quantile, included, solver)
         if outer is None:
-            raise _unreachable(draws, conv_bp, reach_bp, confidence, solver)
+            raise _unreachable(draws, conv_bp, reach_bp, confidence, solver, explain)
         if inner is None:
             conv_bp, reach_bp = _refined(draws, outer.spend, conv_bp, reach_bp)
             continue
@@ -239,7 +241,7 @@ def plan_with_confidence(
             break
         conv_bp, reach_bp = _refined(draws, spend, conv_bp, reach_bp)
     if inner is None:
-        raise _unreachable(draws, conv_bp, reach_bp, confidence, solver)
+        raise _unreachable(draws, conv_bp, reach_bp, confidence, solver, explain)
     seconds = time.perf_counter() - started
     return ConfidencePlan(spend, evaluation, sign * value, sign * bound, gap, rounds, seconds, int(included.sum()))
 
@@ -356,11 +358,19 @@ def _left_out(
 
 
 def _unreachable(
-    draws: Draws, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray], confidence: float, solver: str
+    draws: Draws,
+    conv_bp: list[np.ndarray],
+    reach_bp: list[np.ndarray],
+    confidence: float,
+    solver: str,
+    explain: bool = True,
 ) -> ConfidenceUnreachableError:
     """Why no plan holds every KPI at `confidence`: the KPIs that alone cannot (proven on the outer chains, every
     draw written out), and the highest confidence a plan reaches for all of them (searched on the inner chains,
     so a plan at it exists)."""
+    if not explain:
+        message = f"No plan meets every KPI with {percent(confidence)} confidence over the draws."
+        return ConfidenceUnreachableError(message, (), math.nan)
     curves = [p.market.curves for p in draws.problems]
     reach_base = reach_curves_of(draws.base)
     every = np.ones(len(draws.problems), dtype=bool)

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     )
     from campaign.app.curves import ImportedCurves, import_curves
     from campaign.app.finance import ProfitAndLoss, pnl
+    from campaign.app.frontier_confidence import FrontierAtConfidence, TracedAtConfidence, frontier_with_confidence
     from campaign.app.planning import Optimized, Traced, frontier, optimize
     from campaign.app.reporting import report
     from campaign.app.simulating import Compared, Simulated, simulate, whatif
@@ -71,6 +72,7 @@ WHERE = {
         "optimize_with_confidence",
         "plan_at",
     ),
+    "campaign.app.frontier_confidence": ("FrontierAtConfidence", "TracedAtConfidence", "frontier_with_confidence"),
     "campaign.app.curves": ("ImportedCurves", "import_curves"),
     "campaign.app.common": ("BadRangeError", "ChosenPlan", "InfeasiblePlanError", "Progress", "plan_for"),
     "campaign.app.finance": ("ProfitAndLoss", "pnl"),
@@ -87,6 +89,7 @@ __all__ = [
     "ChosenPlan",
     "Compared",
     "Confident",
+    "FrontierAtConfidence",
     "ImportedCurves",
     "InFolder",
     "InfeasiblePlanError",
@@ -99,12 +102,14 @@ __all__ = [
     "Reallocated",
     "Simulated",
     "Traced",
+    "TracedAtConfidence",
     "Validated",
     "calibrate",
     "draw_quarters",
     "expected_value_plan",
     "folder_scenarios",
     "frontier",
+    "frontier_with_confidence",
     "import_actuals",
     "import_curves",
     "optimize",

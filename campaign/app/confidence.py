@@ -180,15 +180,19 @@ def plan_at(
     quantile: float | None = None,
     tolerance: float = TOLERANCE,
     solver: str = DEFAULT_SOLVER,
+    explain: bool = True,
 ) -> AtConfidence:
     """The plan of `loaded` (its budget and objective) that holds every KPI in a share `confidence` of `quarters`.
 
-    Raises the optimizer's `ConfidenceUnreachableError` when no plan reaches `confidence`.
+    Raises the optimizer's `ConfidenceUnreachableError` when no plan reaches `confidence` (without `explain`, with
+    no search for the highest confidence reachable).
     """
     market = build_market(loaded)
     base = build_problem(loaded, market)
     drawn = drawn_problems(base, lambda m: build_problem(loaded, m), market, list(quarters.parameters), quarters.noise)
-    planned = plan_with_confidence(drawn, quarters.noise, confidence, quantile, tolerance, solver=solver)
+    planned = plan_with_confidence(
+        drawn, quarters.noise, confidence, quantile, tolerance, solver=solver, explain=explain
+    )
     return AtConfidence(loaded, quarters, drawn, planned, base.objective.sign)
 
 

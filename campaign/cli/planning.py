@@ -179,6 +179,23 @@ def optimize_command(
     show_default=True,
     help="Number of evenly spaced budgets.",
 )
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    metavar="LEVEL",
+    help="Also plan each budget to meet every KPI in this share of drawn quarters, and find the least budget.",
+)
+@click.option(
+    "--draws",
+    type=click.IntRange(10, 5000),
+    metavar="N",
+    help=f"With --confidence: the drawn quarters to plan over (default {CONFIDENCE_DRAWS}).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**64 - 1),
+    help="With --confidence: root seed of the drawn quarters (default: the scenario's seed).",
+)
 @tolerance_option(" at every point")
 @solver_option
 @quiet_option
@@ -190,6 +207,9 @@ def frontier_command(
     start: float | None,
     stop: float | None,
     points: int,
+    confidence: float | None,
+    draws: int | None,
+    seed: int | None,
     tolerance: float,
     solver: str,
     quiet: bool,
@@ -204,10 +224,29 @@ def frontier_command(
     margin a conversion earns) and the budget beyond which the marginal CPA
     exceeds the revenue of a conversion.
 
+    With --confidence LEVEL each budget is also planned to meet every KPI
+    in that share of drawn quarters, and the least budget that can is
+    set beside the least one whose expected figures meet them.
+
     Example: campaign frontier cafe-chain-q1 --from 5000 --to 40000 --points 50
     """
     from campaign import app
     from campaign.render.frontier import frontier
+
+    if confidence is None:
+        for name, given in (("--draws", draws), ("--seed", seed)):
+            if given is not None:
+                raise click.UsageError(f"{name} plans at a confidence: give --confidence LEVEL too (0.9, say)")
+    else:
+        from campaign.render.frontier_confidence import frontier_confident
+
+        with ProgressBar(quiet, "planning each budget") as bar, failures(scenario, variant, as_json):
+            at_level = app.frontier_with_confidence(
+                scenario, confidence, variant, start, stop, points, draws or CONFIDENCE_DRAWS, seed, tolerance,
+                solver, output, bar.progress,
+            )  # fmt: skip
+        emit(at_level.result.to_dict(), lambda: frontier_confident(at_level.result), at_level.written, as_json)
+        return
 
     with ProgressBar(quiet, "optimising each budget") as bar, failures(scenario, variant, as_json, exit_3=False):
         done = app.frontier(scenario, variant, start, stop, points, tolerance, solver, output, bar.progress)
