@@ -45,6 +45,7 @@ class WhatIfResult:
     simulated_runs: int
     conversion: str = "conversion"
     figures: tuple[str, ...] = ()
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The `whatif --json` document."""
@@ -53,6 +54,7 @@ class WhatIfResult:
                 "scenario": self.scenario,
                 "currency": self.currency,
                 "simulated_runs": self.simulated_runs,
+                **({"confidence": self.confidence} if self.confidence is not None else {}),
                 "rows": self.rows,
             }
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Literal
 
 from campaign.app.common import Progress, counter, load, plan_for
+from campaign.app.defaults import CONFIDENCE_DRAWS
 from campaign.app.drawing import simulate_quarters
 from campaign.files import check_output_dir, locate_scenario, write_simulation, write_whatif
 from campaign.whatif import Point, WhatIfResult, compare
@@ -91,12 +92,15 @@ def whatif(
     output: Path | None = None,
     progress: Progress | None = None,
     fixed_parameters: bool = False,
+    confidence: float | None = None,
+    draws: int = CONFIDENCE_DRAWS,
 ) -> Compared:
     """Optimise (and with `simulate` > 0, simulate) the base, the variants named and each point of the sweeps.
 
     `variants`: names, or "all"; None means all of them when no sweep is given, none otherwise.
     An option with uncertain figures draws them for each pair of quarters, unless `fixed_parameters`.
-    `progress` hears `(done, total)` options.
+    `progress` hears `(done, total)` options. With `confidence`, each feasible option's row adds `at_confidence`:
+    its plan at that confidence over `draws` quarters (`whatif_confidence.option_at_confidence`).
     """
     if output is not None:
         check_output_dir(output)
@@ -122,5 +126,13 @@ def whatif(
         progress=counter(len(points), progress),
         simulator=partial(simulate_quarters, fixed_parameters=fixed_parameters),
     )
+    if confidence is not None:
+        from campaign.app.whatif_confidence import option_at_confidence
+
+        quarters_seed = base.seed if seed is None else seed
+        for point, row in zip(points, result.rows, strict=True):
+            if row["status"] == "optimal":
+                row["at_confidence"] = option_at_confidence(point, confidence, draws, quarters_seed)
+        result = replace(result, confidence=confidence)
     written = write_whatif(output, result, base, result.to_dict()) if output is not None else []
     return Compared(base, result, written)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import click
 
+from campaign.app.defaults import CONFIDENCE_DRAWS
 from campaign.cli.base import (
     ProgressBar,
     cli,
@@ -102,6 +103,18 @@ def simulate_command(
 @click.option("--simulate", type=RUNS_OR_NONE, default=0, metavar="N", help="Also simulate each plan N times.")
 @click.option("--seed", type=SEED, metavar="S", help="Root seed of the simulations (default: the scenario's).")
 @fixed_parameters_option
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    metavar="LEVEL",
+    help="Also plan each option to meet every KPI in this share of drawn quarters (as optimize --confidence).",
+)
+@click.option(
+    "--draws",
+    type=click.IntRange(10, 5000),
+    metavar="N",
+    help=f"With --confidence: the drawn quarters to plan over (default {CONFIDENCE_DRAWS}).",
+)
 @workers_option
 @scheduler_option
 @quiet_option
@@ -114,6 +127,8 @@ def whatif_command(
     simulate: int,
     seed: int | None,
     fixed_parameters: bool,
+    confidence: float | None,
+    draws: int | None,
     workers: int,
     scheduler: str | None,
     quiet: bool,
@@ -133,11 +148,14 @@ def whatif_command(
     from campaign import app
     from campaign.render.whatif import whatif
 
+    if confidence is None and draws is not None:
+        raise click.UsageError("--draws plans at a confidence: give --confidence LEVEL too (0.9, say)")
     names: list[str] | Literal["all"] | None = None
     if variants is not None:
         names = "all" if variants == "all" else [v.strip() for v in variants.split(",")]
     with ProgressBar(quiet, "comparing options") as bar, failures(scenario, as_json=as_json, exit_3=False):
         done = app.whatif(
-            scenario, names, sweeps, simulate, seed, workers, scheduler, output, bar.progress, fixed_parameters
-        )
+            scenario, names, sweeps, simulate, seed, workers, scheduler, output, bar.progress, fixed_parameters,
+            confidence, draws or CONFIDENCE_DRAWS,
+        )  # fmt: skip
     emit(done.result.to_dict(), lambda: whatif(done.result), done.written, as_json)

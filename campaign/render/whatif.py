@@ -22,7 +22,8 @@ def whatif(result) -> str:
                 targets.append(name)
     for row in result.rows:
         if row["status"] != "optimal":
-            rows.append([row["name"], "infeasible"] + [""] * (8 + len(figures)) + [fixes(row)] + [""] * len(targets))
+            extra = [""] * (len(targets) + (result.confidence is not None))
+            rows.append([row["name"], "infeasible"] + [""] * (8 + len(figures)) + [fixes(row)] + extra)
             continue
         delta = row.get("delta", {})
         missed = [k for k, met in row["kpis"].items() if not met]
@@ -41,6 +42,8 @@ def whatif(result) -> str:
             "all met" if not missed else "missed: " + ", ".join(missed),
         ]
         cells += [percent(row.get("probabilities", {}).get(t, math.nan), 0) for t in targets]
+        if result.confidence is not None:
+            cells.append(_at_confidence(row["at_confidence"]))
         rows.append(cells)
     headers = [
         "option",
@@ -57,6 +60,9 @@ def whatif(result) -> str:
         "KPIs",
     ] + [f"P({t})" for t in targets]
     right = [False] + [True] * (9 + len(figures)) + [False] + [True] * len(targets)
+    if result.confidence is not None:
+        headers.append(f"objective, every KPI in {percent(result.confidence, 0)} of quarters (mean)")
+        right.append(True)
     out = [f"{result.scenario}: {len(result.rows)} options compared with the base (first row)"]
     if result.simulated_runs:
         out[0] += f"; chances from {number(result.simulated_runs)} simulated quarters each"
@@ -80,3 +86,11 @@ def parameters_lines(rows: list[dict]) -> list[str]:
         return ["", *said]  # type: ignore[list-item]
     certain = "Every figure certain: the chances are the quarter's own randomness."
     return ["", *(f"{r['name']}: {chances_sentence(r.get('parameters')) or certain}" for r in simulated)]
+
+
+def _at_confidence(at: dict) -> str:
+    """An option's plan at the confidence in one cell: its mean objective over the quarters, or the highest
+    confidence a plan reaches."""
+    if at["reachable"]:
+        return number(at["objective"], 1)
+    return f"not reachable (at most {percent(at['highest_confidence'], 1)})"
