@@ -46,9 +46,15 @@ class FiniteFloat(click.ParamType):
     name = "number"
 
     def __init__(
-        self, low: float | None = None, high: float | None = None, low_open: bool = False, why_low: str = ""
+        self,
+        low: float | None = None,
+        high: float | None = None,
+        low_open: bool = False,
+        why_low: str = "",
+        high_open: bool = False,
     ) -> None:
         self.low, self.high, self.low_open, self.why_low = low, high, low_open, why_low
+        self.high_open = high_open
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
         if isinstance(value, float):
@@ -61,13 +67,14 @@ class FiniteFloat(click.ParamType):
         if not math.isfinite(number):
             self.fail(f"{value!r} is not a finite number", param, ctx)
         too_low = self.low is not None and (number <= self.low if self.low_open else number < self.low)
-        if too_low or (self.high is not None and number > self.high):
+        too_high = self.high is not None and (number >= self.high if self.high_open else number > self.high)
+        if too_low or too_high:
             self.fail(f"{value} is not in the range {self._range()}{self.why_low if too_low else ''}", param, ctx)
         return number
 
     def _range(self) -> str:
         low = "" if self.low is None else f"{self.low:g}{' <' if self.low_open else ' <='} "
-        high = "" if self.high is None else f" <= {self.high:g}"
+        high = "" if self.high is None else f"{' <' if self.high_open else ' <='} {self.high:g}"
         return f"{low}x{high}"
 
 
@@ -75,6 +82,10 @@ class FiniteFloat(click.ParamType):
 AMOUNT = FiniteFloat(
     MIN_AMOUNT, MAX_AMOUNT, why_low=" (one unit of the currency is the smallest amount worth planning)"
 )
+#: A share of drawn quarters a plan meets every KPI in (`--confidence`).
+CONFIDENCE = FiniteFloat(0.0, 1.0, low_open=True, high_open=True)
+#: The worst share of quarters whose mean objective is maximised (`--objective-quantile`).
+QUANTILE = FiniteFloat(0.0, 1.0, low_open=True)
 #: Replications of a simulation; `RUNS_OR_NONE` also takes 0 for "do not simulate".
 RUNS = click.IntRange(1, MAX_RUNS)
 RUNS_OR_NONE = click.IntRange(0, MAX_RUNS)

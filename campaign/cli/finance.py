@@ -20,7 +20,7 @@ from campaign.cli.base import (
     variant_option,
     workers_option,
 )
-from campaign.options import RUNS, RUNS_OR_NONE, SEED
+from campaign.options import CONFIDENCE, RUNS, RUNS_OR_NONE, SEED
 
 
 @cli.command("pnl")
@@ -98,7 +98,7 @@ def pnl_command(
 @fixed_parameters_option
 @click.option(
     "--confidence",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    type=CONFIDENCE,
     metavar="LEVEL",
     help="Add the plan that meets every KPI in at least this share of drawn quarters, beside the expected-value plan.",
 )

@@ -20,7 +20,7 @@ from campaign.cli.base import (
     tolerance_option,
     variant_option,
 )
-from campaign.options import AMOUNT
+from campaign.options import AMOUNT, CONFIDENCE, QUANTILE
 from scenarios import OBJECTIVES
 
 
@@ -78,7 +78,7 @@ def validate_command(scenario: str, as_json: bool) -> None:
 )
 @click.option(
     "--confidence",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    type=CONFIDENCE,
     metavar="LEVEL",
     help="Meet every KPI in at least this share of drawn quarters (0.9: nine in ten), not just on average.",
 )
@@ -91,7 +91,7 @@ def validate_command(scenario: str, as_json: bool) -> None:
 @click.option(
     "--objective-quantile",
     "quantile",
-    type=click.FloatRange(0, 1, min_open=True),
+    type=QUANTILE,
     metavar="Q",
     help="With --confidence: maximise the mean of the worst Q share of quarters (0.1) instead of the mean of all.",
 )
@@ -181,7 +181,7 @@ def optimize_command(
 )
 @click.option(
     "--confidence",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    type=CONFIDENCE,
     metavar="LEVEL",
     help="Also plan each budget to meet every KPI in this share of drawn quarters, and find the least budget.",
 )

@@ -22,7 +22,7 @@ from campaign.cli.base import (
     variant_option,
     workers_option,
 )
-from campaign.options import RUNS, RUNS_OR_NONE, SEED, Sweep
+from campaign.options import CONFIDENCE, RUNS, RUNS_OR_NONE, SEED, Sweep
 
 
 @cli.command("simulate")
@@ -105,7 +105,7 @@ def simulate_command(
 @fixed_parameters_option
 @click.option(
     "--confidence",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    type=CONFIDENCE,
     metavar="LEVEL",
     help="Also plan each option to meet every KPI in this share of drawn quarters (as optimize --confidence).",
 )

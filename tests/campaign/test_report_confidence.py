@@ -221,7 +221,7 @@ def test_draws_without_confidence_is_a_usage_error(uncertain, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize(("args", "message"), [(["--confidence", "1"], "0<x<1"), (["--draws", "5"], "10<=x<=5000")])
+@pytest.mark.parametrize(("args", "message"), [(["--confidence", "1"], "0 < x < 1"), (["--draws", "5"], "10<=x<=5000")])
 def test_bad_confidence_options_are_usage_errors(uncertain, tmp_path, args, message):
     extra = args if args[0] == "--confidence" else ["--confidence", "0.9", *args]
     result = CliRunner().invoke(cli, ["report", str(uncertain), *extra, "-o", str(tmp_path / "r.html")])
