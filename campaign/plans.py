@@ -23,14 +23,21 @@ MAX_PLAN_BYTES = 32 * 1024 * 1024
 def read_plan(path: Path, scenario: Scenario, variant: str | None, market: Market) -> Plan:
     """The plan in a plan file, checked against the scenario, or a UsageError saying why not."""
     document, rows = _load(path)
+    return plan_of(str(path), document, rows, scenario, variant, market)
+
+
+def plan_of(
+    source: str, document: dict[str, Any], rows: list[Any], scenario: Scenario, variant: str | None, market: Market
+) -> Plan:
+    """The plan of a plan document (`source` names it in messages), checked to be for this scenario and variant."""
     if document.get("scenario") not in (None, scenario.name):
-        raise UsageError(f"{path}: the plan is for scenario '{document['scenario']}', not '{scenario.name}'")
+        raise UsageError(f"{source}: the plan is for scenario '{document['scenario']}', not '{scenario.name}'")
     if "variant" in document and document["variant"] != variant:
         raise UsageError(
-            f"{path}: the plan is for variant {_variant_name(document['variant'])}, "
+            f"{source}: the plan is for variant {_variant_name(document['variant'])}, "
             f"not {_variant_name(variant)}; pass --variant to match it"
         )
-    return Plan.from_rows(str(path), scenario, market, rows, document.get("content", []))
+    return Plan.from_rows(source, scenario, market, rows, document.get("content", []))
 
 
 def _load(path: Path) -> tuple[dict[str, Any], list[Any]]:

@@ -20,6 +20,7 @@ from optimizer import OptimizationResult, Optimizer, kpi_outlook, reoptimise, wi
 from scenarios import (
     CellLearning,
     InfeasibleError,
+    Plan,
     Scenario,
     UsageError,
     amount,
@@ -88,6 +89,9 @@ class Reallocation:
     suspects: list[dict[str, Any]]
     unit: str = "week"
     uncovered: tuple = ()
+    #: The whole quarter's plan: the ledger's spend before `as_of` (and the cut period's rest as planned), the
+    #: new plan after it.
+    quarter: Plan | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The `reallocate --json` document: the optimize contract for the remaining periods, plus the changes.
@@ -283,6 +287,7 @@ def reallocate(
         suspect,
         scenario.periods.unit,
         tuple(gaps),
+        result.plan.with_spend(final),
     )
 
 

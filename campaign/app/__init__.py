@@ -48,6 +48,15 @@ if TYPE_CHECKING:
     from campaign.app.frontier_confidence import FrontierAtConfidence, TracedAtConfidence, frontier_with_confidence
     from campaign.app.planning import Optimized, Traced, frontier, optimize
     from campaign.app.reporting import report
+    from campaign.app.saved import (
+        NotStoredError,
+        SavedPlans,
+        adopt_plan,
+        saved_plan,
+        saved_plans,
+        stored_run,
+        stored_runs,
+    )
     from campaign.app.simulating import Compared, Simulated, simulate, whatif
 
 #: Where each public name lives.
@@ -78,6 +87,15 @@ WHERE = {
     "campaign.app.finance": ("ProfitAndLoss", "pnl"),
     "campaign.app.planning": ("Optimized", "Traced", "frontier", "optimize"),
     "campaign.app.reporting": ("report",),
+    "campaign.app.saved": (
+        "NotStoredError",
+        "SavedPlans",
+        "adopt_plan",
+        "saved_plan",
+        "saved_plans",
+        "stored_run",
+        "stored_runs",
+    ),
     "campaign.app.simulating": ("Compared", "Simulated", "simulate", "whatif"),
 }
 _MODULE_OF = {name: module for module, names in WHERE.items() for name in names}
@@ -94,16 +112,19 @@ __all__ = [
     "InFolder",
     "InfeasiblePlanError",
     "LedgerSummary",
+    "NotStoredError",
     "Optimized",
     "Previewed",
     "ProfitAndLoss",
     "Progress",
     "Quarters",
     "Reallocated",
+    "SavedPlans",
     "Simulated",
     "Traced",
     "TracedAtConfidence",
     "Validated",
+    "adopt_plan",
     "calibrate",
     "draw_quarters",
     "expected_value_plan",
@@ -120,9 +141,13 @@ __all__ = [
     "preview_actuals",
     "reallocate",
     "report",
+    "saved_plan",
+    "saved_plans",
     "scenarios",
     "show_actuals",
     "simulate",
+    "stored_run",
+    "stored_runs",
     "validate",
     "whatif",
 ]

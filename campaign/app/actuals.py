@@ -13,7 +13,9 @@ from typing import Any
 from campaign.actuals import ImportReport, import_files, prepare
 from campaign.app.common import LEDGER_SUMS, cell_sums, existing_ledger, ledger_path, ledger_rows, load, this_quarter
 from campaign.app.defaults import MAX_CHANGE
+from campaign.app.saved import plan_document, record_run
 from campaign.ledger import Ledger, LedgerRow
+from campaign.plan_store import Run
 from campaign.reallocate import Reallocation
 from campaign.reallocate import reallocate as reallocate_rest
 from scenarios import Scenario, UsageError
@@ -91,6 +93,8 @@ class Reallocated:
 
     scenario: Scenario
     result: Reallocation
+    #: The run as the store keeps it, when asked to record it.
+    run: Run | None = None
 
 
 def import_actuals(
@@ -181,12 +185,19 @@ def reallocate(
     ledger: Path | None = None,
     max_change: float = MAX_CHANGE,
     exclude: Sequence[str] = (),
+    store: Path | None = None,
 ) -> Reallocated:
     """Re-optimise the periods from `as_of` on, from the ledger's actuals before it.
 
-    Ledger rows whose campaign matches a pattern of `exclude` are left out.
+    Ledger rows whose campaign matches a pattern of `exclude` are left out. With `store`, the run is recorded
+    there, its plan the whole quarter's (the ledger's spend before `as_of`, the new plan after it).
     """
     patterns = exclusions(exclude)
     loaded = load(scenario, variant)
     rows = ledger_rows(existing_ledger(ledger, scenario, loaded.name), loaded)
-    return Reallocated(loaded, reallocate_rest(loaded, rows, as_of, max_change, variant, patterns))
+    done = reallocate_rest(loaded, rows, as_of, max_change, variant, patterns)
+    run = None
+    if store is not None:
+        plan = plan_document(loaded.name, variant, done.result, done.quarter)
+        run = record_run("reallocate", scenario, loaded, variant, done.to_dict(), plan, store)
+    return Reallocated(loaded, done, run)

@@ -87,8 +87,19 @@ class ChosenPlan:
     expected: dict[str, float] | None
 
 
-def plan_for(scenario: Scenario, variant: str | None, market: Market, plan: Plan | Path | None) -> ChosenPlan:
-    """`plan`, or the plan in the file `plan` names, checked against the scenario; else the optimizer's plan."""
+def plan_for(
+    scenario: Scenario,
+    variant: str | None,
+    market: Market,
+    plan: Plan | Path | None,
+    source: str | Path | None = None,
+    store: Path | None = None,
+) -> ChosenPlan:
+    """`plan`, or the plan in the file `plan` names, checked against the scenario; else the optimizer's plan.
+
+    A `plan` of ``@current`` or ``@N`` is the scenario's adopted plan of that version in the store
+    (`campaign.app.saved`; `source` is the scenario as given, which says where the store is unless `store`).
+    """
     if isinstance(plan, Plan):
         if plan.cells != tuple(market.cell_keys):
             raise UsageError(
@@ -102,6 +113,10 @@ def plan_for(scenario: Scenario, variant: str | None, market: Market, plan: Plan
             )
         plan.check("plan", scenario, market)
         return ChosenPlan(plan, None)
+    if plan is not None and str(plan).startswith("@"):
+        from campaign.app.saved import read_saved
+
+        return ChosenPlan(read_saved(plan, source or scenario.name, scenario, variant, market, store), None)
     if plan is not None:
         return ChosenPlan(read_plan(plan, scenario, variant, market), None)
     optimized = optimal(scenario, variant)

@@ -49,8 +49,10 @@ def pnl(
     compare_team: bool = False,
     xlsx: Path | None = None,
     fixed_parameters: bool = False,
+    store: Path | None = None,
 ) -> ProfitAndLoss:
-    """The P&L by calendar month of `plan` (a Plan or a plan file), or the optimizer's, with its break-even budget.
+    """The P&L by calendar month of `plan` (a Plan, a plan file, or ``@current``/``@N``: an adopted plan in the
+    store, `store` or the one beside the scenario), or the optimizer's, with its break-even budget.
 
     `simulate` > 0 adds P10/P50/P90 of the contribution lines; `compare_team` re-optimises each of the
     scenario's team options; `xlsx` also writes the workbook (all of it or nothing). A scenario with uncertain
@@ -61,7 +63,7 @@ def pnl(
     loaded = load(scenario, variant)
     require_business(loaded)
     market = build_market(loaded)
-    chosen = plan_for(loaded, variant, market, plan).plan
+    chosen = plan_for(loaded, variant, market, plan, scenario, store).plan
     sheet = plan_statement(loaded, chosen, variant, market)
     sheet.kpis["break_even_budget"], sheet.kpis["break_even_at_kpi_edge"] = break_even_budget(loaded)
     parameters = None

@@ -8,7 +8,9 @@ from typing import Any
 
 from campaign.app.common import InfeasiblePlanError, Progress, budgets, counter, load
 from campaign.app.defaults import FRONTIER_POINTS, TOLERANCE
+from campaign.app.saved import plan_document, record_run
 from campaign.files import check_output_dir, write_frontier, write_outputs
+from campaign.plan_store import Run
 from optimizer import DEFAULT_SOLVER, Frontier, FrontierResult, OptimizationResult, Optimizer
 from scenarios import InfeasibleError, Scenario, override, scenario_caveats
 
@@ -20,6 +22,8 @@ class Optimized:
     scenario: Scenario
     result: OptimizationResult
     written: list[Path] = field(default_factory=list)
+    #: The run as the store keeps it, when asked to record it.
+    run: Run | None = None
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,10 @@ def optimize(
     tolerance: float = TOLERANCE,
     solver: str = DEFAULT_SOLVER,
     output: Path | None = None,
+    store: Path | None = None,
 ) -> Optimized:
-    """The allocation of the paid budget that maximises the objective, written into `output` if given.
+    """The allocation of the paid budget that maximises the objective, written into `output` if given, and
+    recorded as a run in the plan store `store` if given (its plan can then be adopted: `saved.adopt_plan`).
 
     Raises `InfeasiblePlanError` (with the scenario's caveats) when no plan meets every constraint.
     """
@@ -56,8 +62,13 @@ def optimize(
         result = Optimizer(tolerance=tolerance, solver=solver).optimize(loaded, variant=variant)
     except InfeasibleError as error:
         raise InfeasiblePlanError(error, scenario_caveats(loaded)) from None
-    written = write_outputs(output, result, loaded, result.to_dict()) if output is not None else []
-    return Optimized(loaded, result, written)
+    document = result.to_dict()
+    written = write_outputs(output, result, loaded, document) if output is not None else []
+    run = None
+    if store is not None:
+        plan = plan_document(loaded.name, variant, result)
+        run = record_run("optimize", scenario, loaded, variant, document, plan, store)
+    return Optimized(loaded, result, written, run)
 
 
 def frontier(

@@ -65,7 +65,7 @@ def simulate(
         check_output_dir(output)
     loaded = load(scenario, variant)
     market = build_market(loaded)
-    chosen = plan_for(loaded, variant, market, plan)
+    chosen = plan_for(loaded, variant, market, plan, scenario)
     inputs = QuarterInputs.build(loaded, chosen.plan, market)
     engine = MonteCarlo(
         loaded.simulation.runs if runs is None else runs,

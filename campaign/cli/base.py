@@ -56,7 +56,8 @@ def plan_option(purpose: str) -> Any:
         "plan_file",
         type=click.Path(path_type=Path, dir_okay=False),
         metavar="FILE",
-        help=f"{purpose} (result.json or allocation.csv from optimize -o) instead of the optimizer's.",
+        help=f"{purpose} (result.json or allocation.csv from optimize -o, or @current / @N: the scenario's "
+        "adopted plan of that version) instead of the optimizer's.",
     )
 
 

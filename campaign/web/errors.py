@@ -1,7 +1,7 @@
 """The API's errors as JSON: ``{"status": "error", "message"}`` with a 4xx code, an infeasible problem as 409.
 
 400 bad input (the command line's exit 1 and 2), 401 no or a wrong token,
-404 an unknown scenario or job, 413 an upload too large or too many files,
+404 an unknown scenario, job, run or plan version, 413 an upload too large or too many files,
 409 no plan meets every constraint (the command line's exit-3 document);
 500, with the same document, only for a bug.
 """
@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from campaign.app.common import InfeasiblePlanError, infeasible_document
+from campaign.app.saved import NotStoredError
 from campaign.web.workspace import BadNameError, UnknownScenarioError
 from scenarios import CampaignError, InfeasibleError
 
@@ -37,6 +38,7 @@ class BusyError(CampaignError):
 STATUS = (
     (UnknownScenarioError, 404),
     (UnknownJobError, 404),
+    (NotStoredError, 404),
     (BadNameError, 400),
     (TooLargeError, 413),
     (BusyError, 429),

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from campaign import app
 from campaign.web.bodies import FrontierBody, OptimizeBody, PnlBody, WhatIfBody
 from campaign.web.workspace import Workspace
 
 router = APIRouter(prefix="/api", tags=["planning"])
+#: The header naming the run a route recorded in the workspace's store.
+RUN_HEADER = "X-Campaign-Run"
 
 
 def workspace(request: Request) -> Workspace:
@@ -45,12 +47,19 @@ def validate(name: str, request: Request) -> dict[str, Any]:
 
 
 @router.post("/scenarios/{name:path}/optimize")
-def optimize(name: str, request: Request, body: OptimizeBody | None = None) -> dict[str, Any]:
-    """`campaign optimize NAME --json` with the body's options; 409 with the relaxations when infeasible."""
+def optimize(name: str, request: Request, response: Response, body: OptimizeBody | None = None) -> dict[str, Any]:
+    """`campaign optimize NAME --json` with the body's options; 409 with the relaxations when infeasible.
+
+    The run is recorded in the workspace's store; the header ``X-Campaign-Run`` names it (to adopt its plan).
+    """
     body = body or OptimizeBody()
     request.state.variant = body.variant
-    path = workspace(request).scenario(name)
-    return app.optimize(path, body.variant, body.budget, body.objective, body.tolerance).result.to_dict()
+    space = workspace(request)
+    path = space.scenario(name)
+    done = app.optimize(path, body.variant, body.budget, body.objective, body.tolerance, store=space.store)
+    if done.run is not None:
+        response.headers[RUN_HEADER] = str(done.run.id)
+    return done.result.to_dict()
 
 
 @router.post("/scenarios/{name:path}/frontier")

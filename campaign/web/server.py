@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 
-from campaign.web import actuals, errors, planning, running
+from campaign.web import actuals, downloads, errors, planning, running, saved
 from campaign.web.jobs import Jobs
 from campaign.web.workspace import Workspace
 
@@ -39,7 +39,8 @@ def create_app(workspace: Path, token: str | None = None, jobs: int = 2) -> Fast
     web.state.workspace = Workspace.at(workspace)
     web.state.jobs = Jobs(limit=jobs)
     errors.install(web)
-    for module in (planning, running, actuals):
+    # The store's and the downloads' routes first: `/scenarios/{name:path}` would take their paths.
+    for module in (saved, downloads, planning, running, actuals):
         web.include_router(module.router)
 
     @web.get("/healthz", tags=["health"])

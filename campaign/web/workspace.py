@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from campaign.plan_store import STORE_FILE
 from scenarios import UsageError, bundled_scenarios
 
 #: What a scenario name may look like: no separators, no leading dot, so no path can be spelt.
@@ -71,6 +72,11 @@ class Workspace:
         """The ledger of a bundled scenario `name` (in the workspace); None for a workspace file (beside it)."""
         path = self.scenario(name)
         return None if path.parent == self.folder else self.folder / f"{name}.ledger.sqlite"
+
+    @property
+    def store(self) -> Path:
+        """The store of runs and adopted plans, in the workspace (where the command line run there finds it)."""
+        return self.folder / STORE_FILE
 
     def text(self, name: str) -> str:
         """The YAML text of scenario `name`'s file."""

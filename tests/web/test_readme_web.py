@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+from campaign.plan_store import KEPT_RUNS, STORE_FILE
 from campaign.web import create_app
 from campaign.web.jobs import Jobs
 from campaign.web.uploads import MAX_BYTES, MAX_FILES, MAX_REQUEST, MB
@@ -28,16 +29,20 @@ def test_the_limits_the_readme_states():
     assert "At most 2 simulations run at once and the last 50 finished are kept" in text
     assert "as many simulations running as the server runs at once (2)" in text
     assert f"it stops at its next {CHUNK} quarters" in text
+    assert (KEPT_RUNS, STORE_FILE) == (200, "campaign-store.sqlite")
+    assert "the last 200 runs no version refers to are kept" in text
+    assert "`campaign-store.sqlite`" in text
 
 
 def test_every_route_of_the_app_is_in_the_readme(tmp_path):
     text = section()
+    # The OpenAPI document lists every route of the included routers (app.routes holds the routers themselves).
     routes = {
-        (method, route.path.replace(":path", ""))
-        for route in create_app(tmp_path).routes
-        for method in getattr(route, "methods", ()) or ()
-        if route.path.startswith(("/api", "/healthz"))
+        (method.upper(), path)
+        for path, operations in create_app(tmp_path).openapi()["paths"].items()
+        for method in operations
+        if path.startswith(("/api", "/healthz"))
     }
-    assert routes
+    assert ("POST", "/api/scenarios/{name}/optimize") in routes
     missing = [f"{m} {p}" for m, p in routes if f"`{m} {p.replace('{key}', '{id}')}`" not in text]
     assert missing == []
