@@ -7,12 +7,12 @@ problem (with the explanation).
 
 from __future__ import annotations
 
-from campaign.cli import actuals, calibrating, curves, finance, planning, serving, simulating
+from campaign.cli import actuals, calibrating, curves, finance, planning, saved, serving, simulating
 from campaign.cli.base import EXIT_INFEASIBLE, cli
 
 __all__ = ["EXIT_INFEASIBLE", "cli", "main"]
 # The modules that register the commands, in the order `campaign --help` lists none of them by (click sorts).
-COMMANDS = (planning, simulating, finance, actuals, calibrating, curves, serving)
+COMMANDS = (planning, simulating, finance, actuals, calibrating, curves, saved, serving)
 
 
 def main() -> None:

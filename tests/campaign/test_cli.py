@@ -26,6 +26,7 @@ COMMANDS = [
     "actuals",
     "reallocate",
     "curves",
+    "plans",
     "serve",
 ]
 

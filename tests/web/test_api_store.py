@@ -199,3 +199,27 @@ def test_a_write_that_fails_midway_leaves_the_store_as_it_was(tmp_path):
     assert [v.version for v in store.versions("s")] == [1]
     assert PlanStore(tmp_path / "missing.sqlite").runs() == []
     assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_the_plans_command_lists_the_versions_the_app_adopted(client, workspace):
+    from scenarios import amount, number
+
+    with inside(workspace):
+        empty = CliRunner().invoke(cli, ["plans", "cafe-chain-q1"])
+    assert empty.exit_code == 0
+    assert "cafe-chain-q1: no adopted plan yet" in empty.output
+    first, _ = optimized(client)
+    second, _ = optimized(client, budget=16000)
+    for run in (first, second):
+        client.post(f"{CAFE}/plans", json={"run": run})
+    listed = client.get(f"{CAFE}/plans").json()
+    with inside(workspace):
+        assert command("plans", "cafe-chain-q1") == listed
+        text = CliRunner().invoke(cli, ["plans", "cafe-chain-q1"]).output.splitlines()
+    assert text[0].startswith("cafe-chain-q1: 2 adopted plans in ")
+    for line, plan, current in zip(text[1:], listed["plans"], ("", " (current)"), strict=True):
+        totals = plan["totals"]
+        assert line == (
+            f"  @{plan['version']}{current} adopted {plan['adopted_at']} from optimize run {plan['run']}: "
+            f"spend {amount(totals['spend'], 'EUR')}, conversions {number(totals['conversions'])}"
+        )
