@@ -112,14 +112,14 @@ class PlanStore:
         self.path = path
 
     def _open(self, create: bool) -> sqlite3.Connection | None:
-        if not self.path.exists():
-            if not create:
-                return None
-            return self._create()
-        if not self.path.is_file():
+        if not self.path.exists() and not create:
+            return None
+        if self.path.exists() and not self.path.is_file():
             raise UsageError(f"{self.path}: is not a regular file, so not a plan store; move it out of the way")
-        db = self._connect("rw")
+        db = self._connect("rwc" if create else "rw")
         try:
+            if create:
+                self._initialise(db)
             self._identify(db)
         except BaseException:
             db.close()
@@ -134,20 +134,26 @@ class PlanStore:
         except sqlite3.Error as error:
             raise self._failed(error, "open") from None
 
-    def _create(self) -> sqlite3.Connection:
-        db = self._connect("rwc")
+    def _initialise(self, db: sqlite3.Connection) -> None:
+        """Create the tables and mark the file, in one transaction, if it is a new (empty) database.
+
+        Under the write lock, so two processes creating the store at once create it once.
+        """
         try:
             db.execute("BEGIN IMMEDIATE")
-            if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:  # another process may have won
-                for statement in SCHEMA.split(";"):
-                    db.execute(statement)
-                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            db.execute("COMMIT")
+            try:
+                empty = db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0
+                if empty and db.execute("PRAGMA application_id").fetchone()[0] == 0:
+                    for statement in SCHEMA.split(";"):
+                        db.execute(statement)
+                    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
         except sqlite3.Error as error:
-            db.close()
             raise self._failed(error, "create") from None
-        return db
 
     def _identify(self, db: sqlite3.Connection) -> None:
         try:

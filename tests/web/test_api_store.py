@@ -223,3 +223,46 @@ def test_the_plans_command_lists_the_versions_the_app_adopted(client, workspace)
             f"  @{plan['version']}{current} adopted {plan['adopted_at']} from optimize run {plan['run']}: "
             f"spend {amount(totals['spend'], 'EUR')}, conversions {number(totals['conversions'])}"
         )
+
+
+def test_adoptions_at_the_same_time_get_distinct_versions(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from campaign.plan_store import PlanStore
+
+    path = tmp_path / STORE_FILE
+    run = PlanStore(path).record("optimize", "s", None, "0" * 64, {}, {"allocation": []})
+    with ThreadPoolExecutor(4) as pool:  # each thread its own connection, as two processes would have
+        versions = sorted(pool.map(lambda _: PlanStore(path).adopt(run).version, range(12)))
+    assert versions == list(range(1, 13))
+
+
+def test_a_store_created_by_several_writers_at_once_is_created_once(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from campaign.plan_store import PlanStore
+
+    path = tmp_path / STORE_FILE
+
+    def record(index: int) -> int:
+        return PlanStore(path).record("optimize", "s", None, "0" * 64, {"i": index}, {"allocation": []}).id
+
+    with ThreadPoolExecutor(4) as pool:
+        ids = sorted(pool.map(record, range(8)))
+    assert ids == list(range(1, 9))
+    assert sorted(r.document["i"] for r in PlanStore(path).runs()) == list(range(8))
+
+
+def test_another_sqlite_database_under_the_stores_name_is_refused_untouched(client, workspace):
+    import sqlite3
+
+    other = sqlite3.connect(workspace / STORE_FILE)
+    other.execute("CREATE TABLE notes (text TEXT)")
+    other.commit()
+    other.close()
+    before = (workspace / STORE_FILE).read_bytes()
+    answer = client.post(f"{CAFE}/optimize", json={})
+    assert answer.status_code == 400
+    assert "not a plan store of this tool" in answer.json()["message"]
+    assert (workspace / STORE_FILE).read_bytes() == before
+    assert client.get(f"{CAFE}/plans").status_code == 400
