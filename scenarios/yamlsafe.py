@@ -3,11 +3,18 @@
 Scenario files come from users and e-mail attachments: tags that would build
 Python objects, alias bombs, absurd nesting and duplicate keys are refused
 with a `ScenarioError` that names the place, before anything is validated.
+
+Files are read with libyaml (PyYAML's C parser) where it is installed, and
+with PyYAML's own Python parser otherwise; a file the C parser refuses is read
+again by the Python one, so every refusal is worded the same either way.
 """
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +23,11 @@ import yaml
 from scenarios.errors import Problem, ScenarioError
 from scenarios.messages import show_value
 
-MAX_FILE_BYTES = 2_000_000
+MAX_FILE_BYTES = 16_000_000
+MAX_FILE_VALUES = 1_500_000
 MAX_ALIASES = 100
+MAX_ALIAS_VALUES = 100_000
 MAX_DEPTH = 32
-MAX_VALUES = 100_000
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
@@ -41,22 +49,32 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise ScenarioError(source, [Problem("", f"cannot be read: {exc.strerror}")]) from None
 
 
-class _PlainLoader(yaml.SafeLoader):
-    """A safe loader for plain data: text, numbers, true/false, null, lists and mappings.
+def _plain(base: type[yaml.SafeLoader] | type[yaml.CSafeLoader]) -> type[Any]:
+    """A safe loader for plain data on `base`: text, numbers, true/false, null, lists and mappings.
 
     Compared with `yaml.SafeLoader` it refuses the `!!binary`, `!!set`,
     `!!omap` and `!!pairs` tags and keeps dates as text: the schema parses
     them, so a bad date is reported with its key path instead of crashing.
     """
-
-    yaml_constructors = {  # noqa: RUF012 - PyYAML's class-level registry
-        tag: constructor
-        for tag, constructor in yaml.SafeLoader.yaml_constructors.items()
-        if tag not in {f"tag:yaml.org,2002:{name}" for name in ("binary", "set", "omap", "pairs")}
-    }
+    refused = {f"tag:yaml.org,2002:{name}" for name in ("binary", "set", "omap", "pairs")}
+    constructors = {tag: make for tag, make in yaml.SafeLoader.yaml_constructors.items() if tag not in refused}
+    constructors["tag:yaml.org,2002:timestamp"] = lambda loader, node: loader.construct_scalar(node)
+    return type(f"Plain{base.__name__}", (base,), {"yaml_constructors": constructors})
 
 
-_PlainLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+_PlainLoader = _plain(yaml.SafeLoader)
+"""The reference loader, in Python: it words every refusal."""
+_FastLoader = _plain(yaml.CSafeLoader) if yaml.__with_libyaml__ else None
+"""The same loader on libyaml, or None where PyYAML was built without it."""
+LOADERS = tuple(loader for loader in (_FastLoader, _PlainLoader) if loader is not None)
+
+
+class _TooLargeError(Exception):
+    """A YAML document with more values than `MAX_FILE_VALUES`."""
+
+
+class _TooLargeScenarioError(ScenarioError):
+    """A file too large to read: the same with either parser, so it is not read again."""
 
 
 class _RejectedError(Exception):
@@ -72,34 +90,20 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
     """Parse YAML text into a mapping.
 
     Refuses (with a `ScenarioError`) what is not plain data or could hang or
-    crash the loader: tags, more than `MAX_ALIASES` aliases, aliases expanding
-    to more than `MAX_VALUES` values, recursive aliases, nesting deeper than
-    `MAX_DEPTH`, keys given twice, several documents and a non-mapping top level.
+    crash the loader: tags, more than `MAX_ALIASES` aliases, aliases adding
+    more than `MAX_ALIAS_VALUES` values to the file's own, recursive aliases,
+    nesting deeper than `MAX_DEPTH`, more than `MAX_FILE_VALUES` values, keys
+    given twice, several documents and a non-mapping top level.
     """
     if not text.strip():
         raise ScenarioError(source, [Problem("", f"the file is empty; expected {_TOP_LEVEL}")])
-    root: yaml.Node | None = None
-    try:
-        _scan(text)
-        loader = _PlainLoader(text)
+    with _collector_paused():
         try:
-            root = loader.get_single_node()
-            if root is None:
-                data = None
-            else:
-                _check_expansion(root)
-                duplicates = _duplicate_keys(root)
-                if duplicates:
-                    raise ScenarioError(source, duplicates)
-                data = loader.construct_document(root)
-        finally:
-            loader.dispose()
-    except _RejectedError as exc:
-        raise ScenarioError(source, [Problem(_node_path(root, exc.node), exc.message)]) from None
-    except yaml.constructor.ConstructorError as exc:
-        raise ScenarioError(source, [_constructor_problem(exc, root)]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(source, [Problem("", _syntax_message(exc))]) from None
+            data = _parse(text, source, _FastLoader or _PlainLoader)
+        except ScenarioError as exc:
+            if _FastLoader is None or isinstance(exc, _TooLargeScenarioError):
+                raise
+            data = _parse(text, source, _PlainLoader)
     if data is None:
         raise ScenarioError(source, [Problem("", f"the file holds no data; expected {_TOP_LEVEL}")])
     if not isinstance(data, dict):
@@ -107,13 +111,59 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
     return data
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector: every node it would walk again and again is live.
+
+    Reading 10,000 cells takes half the time without it; memory stays bounded by the file limits.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse(text: str, source: str, plain: type[Any]) -> Any:
+    """The document of `text` read with the loader class `plain`, checked before it is built."""
+    root: yaml.Node | None = None
+    try:
+        values, aliases = _scan(text, plain)
+        loader = plain(text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                return None
+            if aliases:
+                _check_expansion(root, values)
+            duplicates = _duplicate_keys(root)
+            if duplicates:
+                raise ScenarioError(source, duplicates)
+            return loader.construct_document(root)
+        finally:
+            loader.dispose()
+    except _TooLargeError as exc:
+        raise _TooLargeScenarioError(source, [Problem("", str(exc))]) from None
+    except _RejectedError as exc:
+        raise ScenarioError(source, [Problem(_node_path(root, exc.node), exc.message)]) from None
+    except yaml.constructor.ConstructorError as exc:
+        raise ScenarioError(source, [_constructor_problem(exc, root)]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(source, [Problem("", _syntax_message(exc))]) from None
+
+
 _TOP_LEVEL = "a YAML mapping of scenario keys such as name, budget and channels"
 
 
-def _scan(text: str) -> None:
-    """Count aliases and nesting on the event stream, before any node is built."""
-    aliases = depth = 0
-    for event in yaml.parse(text, Loader=_PlainLoader):
+def _scan(text: str, plain: type[Any]) -> tuple[int, int]:
+    """The numbers of values (scalars, lists and mappings) and of aliases in `text`.
+
+    Counts aliases, values and nesting on the event stream, before any node is built.
+    """
+    aliases = depth = values = 0
+    for event in yaml.parse(text, Loader=plain):
         if isinstance(event, yaml.AliasEvent):
             aliases += 1
             if aliases > MAX_ALIASES:
@@ -121,20 +171,29 @@ def _scan(text: str) -> None:
                     None,
                     f"the file uses more than {MAX_ALIASES} YAML aliases (*name); at most {MAX_ALIASES} are allowed",
                 )
-        elif isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _RejectedError(
-                    None,
-                    f"{_at(event.start_mark)}lists and mappings nest more than {MAX_DEPTH} levels deep; "
-                    "a scenario nests a few levels",
+        elif isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
+            values += 1
+            if values > MAX_FILE_VALUES:
+                raise _TooLargeError(
+                    f"the file holds more than {MAX_FILE_VALUES:,} values (keys, numbers, texts, lists and "
+                    f"mappings); scenario files hold at most {MAX_FILE_VALUES:,}, enough for about 60,000 cells"
                 )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _RejectedError(
+                        None,
+                        f"{_at(event.start_mark)}lists and mappings nest more than {MAX_DEPTH} levels deep; "
+                        "a scenario nests a few levels",
+                    )
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+    return values, aliases
 
 
-def _check_expansion(root: yaml.Node) -> None:
-    """Refuse recursive aliases, and aliases that expand to too many values or nest too deep.
+def _check_expansion(root: yaml.Node, own: int) -> None:
+    """Refuse recursive aliases, and aliases that nest too deep or add more than `MAX_ALIAS_VALUES`
+    to the file's `own` values.
 
     Sizes and heights are memoised per node, so the walk is linear in the
     file, and it stops at `MAX_DEPTH` levels, so it cannot exhaust the stack.
@@ -159,11 +218,11 @@ def _check_expansion(root: yaml.Node) -> None:
             for child in children:
                 values, levels = measure(child, depth + 1)
                 total, height = total + values, max(height, levels + 1)
-                if total > MAX_VALUES:
+                if total > own + MAX_ALIAS_VALUES:
                     raise _RejectedError(
                         None,
-                        f"the file's YAML aliases (*name) expand to more than {MAX_VALUES:,} values; "
-                        f"at most {MAX_VALUES:,} are allowed",
+                        f"the file's YAML aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values; "
+                        f"at most {MAX_ALIAS_VALUES:,} are allowed",
                     )
             open_nodes.discard(key)
             measured[key] = (total, height)

@@ -327,7 +327,8 @@ def never_constructed(monkeypatch: pytest.MonkeyPatch) -> None:
     def never(*args: object, **kwargs: object) -> object:
         raise AssertionError("the document reached construction")
 
-    monkeypatch.setattr(yamlsafe._PlainLoader, "construct_document", never)
+    for loader in yamlsafe.LOADERS:  # the libyaml one and the Python one
+        monkeypatch.setattr(loader, "construct_document", never)
 
 
 def test_parse_yaml_refuses_too_many_aliases_before_building_anything(monkeypatch):
