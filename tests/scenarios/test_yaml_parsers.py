@@ -67,14 +67,37 @@ def python_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(yamlsafe, "_FastLoader", None)
 
 
-def test_a_scenario_of_10000_cells_without_aliases_is_read_and_valid(tmp_path):
-    # It was refused as "the file's YAML aliases (*name) expand to more than 100,000 values" with no alias in it.
-    path = tmp_path / "hill-10000.yaml"
+@pytest.fixture(scope="module")
+def hill_10000(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("hill") / "hill-10000.yaml"
     path.write_text(yaml.dump(hill_scenario(10_000), Dumper=yaml.CSafeDumper if yaml.__with_libyaml__ else None))
-    assert path.stat().st_size < MAX_FILE_BYTES
-    result = CliRunner().invoke(cli, ["validate", str(path)])
+    return path
+
+
+@pytest.mark.parametrize("parsers", ["default", "python only"])
+def test_a_scenario_of_10000_cells_without_aliases_is_read_and_valid(parsers, hill_10000, monkeypatch):
+    # It was refused as "the file's YAML aliases (*name) expand to more than 100,000 values" with no alias in it.
+    if parsers == "python only":
+        python_only(monkeypatch)
+    assert hill_10000.stat().st_size < MAX_FILE_BYTES
+    result = CliRunner().invoke(cli, ["validate", str(hill_10000)])
     assert result.exit_code == 0, result.output
     assert "1000 channels, 10000 cells" in result.output
+
+
+def test_a_10000_cell_scenario_holds_the_values_the_size_message_says(hill_10000):
+    # "a scenario of 10,000 cells, each with a Hill curve, holds about 160,000": counted on the node tree
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(hill_10000.read_text(encoding="utf-8"))
+    nodes, values = [loader.get_single_node()], 0
+    while nodes:
+        node = nodes.pop()
+        values += 1
+        if isinstance(node, yaml.MappingNode):
+            nodes += [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            nodes += node.value
+    assert round(values, -4) == 160_000
+    assert 9 * values < MAX_FILE_VALUES
 
 
 def test_aliases_may_add_to_a_file_larger_than_what_they_may_add():
@@ -101,7 +124,8 @@ def test_a_file_holding_too_many_values_is_refused_by_its_size_not_its_aliases(p
     assert problems(text) == [
         (
             "the file holds more than 1,500,000 values (keys, numbers, texts, lists and mappings); "
-            "scenario files hold at most 1,500,000, enough for about 60,000 cells"
+            "scenario files hold at most 1,500,000 (a scenario of 10,000 cells, each with a Hill curve, holds "
+            "about 160,000)"
         )
     ]
 
@@ -157,3 +181,94 @@ def test_a_file_libyaml_refuses_is_worded_by_the_python_parser():
     assert problems("a: b: c\n") == [
         "line 1, column 5: the file is not valid YAML: mapping values are not allowed here"
     ]
+
+
+def outcome(text: str) -> Any:
+    """The mapping `parse_yaml` reads from `text`, or the problems it refuses it with."""
+    try:
+        return parse_yaml(text, "f.yaml")
+    except ScenarioError as error:
+        return error.problems
+
+
+def copies(items: int, aliases: int) -> str:
+    """A list of `items` numbers and a list of `aliases` aliases of it."""
+    return "base: &b [" + ", ".join(["1"] * items) + "]\ncopies: [" + ", ".join(["*b"] * aliases) + "]\n"
+
+
+REFUSED = {
+    "python tag": 'name: !!python/object/apply:os.system ["hi"]\n',
+    "tag after non-ASCII text": "ä: 'ü'\nb: [1, ü, !oops 3]\n",
+    "binary": "a: !!binary aGVsbG8=\n",
+    "keys given twice": "a: 1\nb:\n  c: 1\n  ü: 2\n  ü: 3\na: 3\n",
+    "list as a key": "a:\n  ? [x, y]\n  : 1\n",
+    "deep flow nesting": "a: " + "[" * 5000 + "]" * 5000 + "\n",
+    "deep block nesting": "é:\n  " + "- " * 40 + "x\n",
+    "recursive alias": "x:\n  y: &y\n    z: *y\n",
+    "aliases nest too deep": "a0: &a0 " + "[" * 20 + "1" + "]" * 20 + "\na1: &a1 " + "[" * 20 + "*a0" + "]" * 20 + "\n",
+    "too many aliases": "a: &a 1\nb: [" + ", ".join(["*a"] * 101) + "]\n",
+    "aliases add 100,100 values": copies(1_000, 100),
+    "unclosed flow mapping": "a: {b: 1\nc: 2\n",
+    "unclosed quote": "a: 'open\n",
+    "tab": "a: 1\n\tb: 2\n",
+    "indentation": "a:\n  b: 1\n c: 2\n",
+    "second document": "a: 1\n---\nb: 2\n",
+    "undefined alias": "a: *nowhere\n",
+    "control character": "a: \x00\n",
+    "top-level list": "- a\n- b\n",
+    "no data": "# nothing\n",
+}
+
+
+@pytest.mark.parametrize("text", REFUSED.values(), ids=REFUSED.keys())
+def test_both_parsers_refuse_alike(text, monkeypatch):
+    by_default = outcome(text)
+    assert isinstance(by_default, tuple)
+    assert by_default
+    python_only(monkeypatch)
+    assert outcome(text) == by_default
+
+
+@needs_libyaml
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tag after non-ASCII text",
+        "keys given twice",
+        "deep block nesting",
+        "recursive alias",
+        "aliases add 100,100 values",
+    ],
+)
+def test_a_file_the_checks_refuse_is_not_read_again(name, monkeypatch):
+    # libyaml's marks are PyYAML's (line and column in characters), so these refusals are worded alike at once
+    python_only(monkeypatch)
+    by_python = outcome(REFUSED[name])
+    monkeypatch.undo()
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the Python parser read the file again")
+
+    monkeypatch.setattr(yamlsafe._PlainLoader, "__init__", never)
+    assert outcome(REFUSED[name]) == by_python
+
+
+@pytest.mark.parametrize("parsers", ["default", "python only"])
+def test_aliases_may_add_exactly_the_limit(parsers, monkeypatch):
+    if parsers == "python only":
+        python_only(monkeypatch)
+    assert MAX_ALIAS_VALUES == 100 * 1_000  # 100 aliases of a list of 999 numbers: 100 × 1,000 values added
+    assert parse_yaml(copies(999, 100), "f.yaml")["copies"] == [[1] * 999] * 100
+    assert problems(copies(1_000, 100)) == [
+        "the file's YAML aliases (*name) expand to more than 100,000 values; at most 100,000 are allowed"
+    ]
+
+
+@pytest.mark.parametrize("parsers", ["default", "python only"])
+def test_a_file_may_hold_exactly_the_value_limit(parsers, monkeypatch):
+    if parsers == "python only":
+        python_only(monkeypatch)
+    monkeypatch.setattr(yamlsafe, "MAX_FILE_VALUES", 1_000)
+    at_limit = "a: [" + ", ".join(["0"] * 997) + "]\n"  # the mapping, its key, the list and 997 numbers
+    assert parse_yaml(at_limit, "f.yaml") == {"a": [0] * 997}
+    assert problems(at_limit.replace("[", "[0, ", 1))[0].startswith("the file holds more than 1,000 values")
