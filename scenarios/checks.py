@@ -96,6 +96,7 @@ def _check_calibration(scenario: Scenario) -> list[Problem]:
     if scenario.calibration is None:
         return []
     cells = cell_keys(scenario)
+    known = set(cells)
     return [
         Problem(
             f"calibration.cells.{key}",
@@ -103,16 +104,17 @@ def _check_calibration(scenario: Scenario) -> list[Problem]:
             f"{one_of(cells)}",
         )
         for key in scenario.calibration.cells
-        if key not in cells
+        if key not in known
     ]
 
 
 def _check_response(scenario: Scenario) -> list[Problem]:
     problems = []
     cells = cell_keys(scenario)
+    known = set(cells)  # a response curve for each of 10,000 cells: a set, not the list, is looked up
     for key, curve in scenario.response.items():
         path = f"response.{key}"
-        if key not in cells:
+        if key not in known:
             problems.append(
                 Problem(
                     path,
