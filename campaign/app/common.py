@@ -19,7 +19,16 @@ from campaign.files import locate_scenario
 from campaign.ledger import Ledger, LedgerRow
 from campaign.plans import read_plan
 from optimizer import OptimizationResult, Optimizer, budget_grid
-from scenarios import InfeasibleError, Market, Plan, Scenario, UsageError, load_scenario, scenario_caveats
+from scenarios import (
+    InfeasibleError,
+    Market,
+    Plan,
+    Scenario,
+    UsageError,
+    load_scenario,
+    override,
+    scenario_caveats,
+)
 
 #: A progress report: `(done, total)` units of work (budgets, options or simulated quarters).
 Progress = Callable[[int, int], None]
@@ -44,6 +53,17 @@ def counter(total: int, progress: Progress | None) -> Callable[[int], None] | No
 def load(scenario: str | Path, variant: str | None = None) -> Scenario:
     """The scenario in a file, or the bundled one of that name, with `variant` merged over its base."""
     return load_scenario(locate_scenario(str(scenario)), variant)
+
+
+def load_overridden(
+    scenario: str | Path, variant: str | None = None, budget: float | None = None, objective: str | None = None
+) -> Scenario:
+    """`load`, with `budget` (budget.total) and `objective` given on the command line made part of the scenario,
+    so the resolved scenario.yaml re-runs the same plan."""
+    changes: dict[str, Any] = {"budget": {"total": budget}} if budget is not None else {}
+    if objective is not None:
+        changes["objective"] = objective
+    return override(load(scenario, variant), changes, "--budget/--objective")
 
 
 class InfeasiblePlanError(InfeasibleError):

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from campaign.app.common import InfeasiblePlanError, Progress, counter, load
+from campaign.app.common import InfeasiblePlanError, Progress, counter, load_overridden
 from campaign.app.defaults import CONFIDENCE_DRAWS, TOLERANCE
 from campaign.files import check_output_dir, write_confident
 from optimizer import (
@@ -38,7 +38,6 @@ from scenarios import (
     Scenario,
     build_market,
     draw_parameters,
-    override,
     scenario_caveats,
     uncertainty_source,
 )
@@ -221,11 +220,7 @@ def optimize_with_confidence(
     """
     if output is not None:
         check_output_dir(output)
-    loaded = load(scenario, variant)
-    changes: dict[str, Any] = {"budget": {"total": budget}} if budget is not None else {}
-    if objective is not None:
-        changes["objective"] = objective
-    loaded = override(loaded, changes, "--budget/--objective")
+    loaded = load_overridden(scenario, variant, budget, objective)
     expected_value = expected_value_plan(loaded, variant, tolerance, solver)
     if quarters is None:
         quarters = draw_quarters(loaded, expected_value, draws, seed, progress)

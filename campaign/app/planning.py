@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from campaign.app.common import InfeasiblePlanError, Progress, budgets, counter, load
+from campaign.app.common import InfeasiblePlanError, Progress, budgets, counter, load, load_overridden
 from campaign.app.defaults import FRONTIER_POINTS, TOLERANCE
 from campaign.app.saved import plan_document, record_run
 from campaign.files import check_output_dir, write_frontier, write_outputs
 from campaign.plan_store import Run
 from optimizer import DEFAULT_SOLVER, Frontier, FrontierResult, OptimizationResult, Optimizer
-from scenarios import InfeasibleError, Scenario, override, scenario_caveats
+from scenarios import InfeasibleError, Scenario, scenario_caveats
 
 
 @dataclass(frozen=True)
@@ -52,12 +51,7 @@ def optimize(
     """
     if output is not None:
         check_output_dir(output)
-    loaded = load(scenario, variant)
-    # Overrides become part of the scenario, so the resolved scenario.yaml re-runs the same plan.
-    changes: dict[str, Any] = {"budget": {"total": budget}} if budget is not None else {}
-    if objective is not None:
-        changes["objective"] = objective
-    loaded = override(loaded, changes, "--budget/--objective")
+    loaded = load_overridden(scenario, variant, budget, objective)
     try:
         result = Optimizer(tolerance=tolerance, solver=solver).optimize(loaded, variant=variant)
     except InfeasibleError as error:

@@ -16,8 +16,8 @@ from typing import Any, NoReturn
 
 import click
 
-from campaign.app.defaults import TOLERANCE
-from campaign.options import CampaignGroup, FiniteFloat, SchedulerAddress, Workers
+from campaign.app.defaults import CONFIDENCE_DRAWS, TOLERANCE
+from campaign.options import CONFIDENCE, SEED, CampaignGroup, FiniteFloat, SchedulerAddress, Workers
 from scenarios import CampaignError, InfeasibleError
 
 EXIT_INFEASIBLE = 3
@@ -70,6 +70,39 @@ def tolerance_option(where: str = "") -> Any:
         show_default=True,
         help=f"Largest accepted proven gap to the true optimum{where}, as a fraction (1e-4 = 0.01 %).",
     )
+
+
+def confidence_options(purpose: str, seed: bool = False, draws_seed: str = "") -> Callable[[Any], Any]:
+    """--confidence LEVEL (`purpose`: its help), --draws N and, with `seed`, --seed S: the root seed of the drawn
+    quarters (a command whose --seed seeds its simulations says so in `draws_seed`: "; seed: --seed")."""
+
+    def apply(command: Any) -> Any:
+        if seed:
+            command = click.option(
+                "--seed",
+                type=SEED,
+                metavar="S",
+                help="With --confidence: root seed of the drawn quarters (default: the scenario's seed).",
+            )(command)
+        command = click.option(
+            "--draws",
+            type=click.IntRange(10, 5000),
+            metavar="N",
+            help=f"With --confidence: the drawn quarters to plan over (default {CONFIDENCE_DRAWS}{draws_seed}).",
+        )(command)
+        return click.option("--confidence", type=CONFIDENCE, metavar="LEVEL", help=purpose)(command)
+
+    return apply
+
+
+def needs_confidence(confidence: float | None, **given: object) -> None:
+    """A usage error naming the first option of `given` (`draws=3`: --draws) set without --confidence."""
+    if confidence is not None:
+        return
+    for name, value in given.items():
+        if value is not None:
+            option = "--" + name.replace("_", "-")
+            raise click.UsageError(f"{option} plans at a confidence: give --confidence LEVEL too (0.9, say)")
 
 
 def output_option(files: str) -> Any:

@@ -11,16 +11,18 @@ from campaign.app.defaults import CONFIDENCE_DRAWS, REPORT_RUNS
 from campaign.cli.base import (
     ProgressBar,
     cli,
+    confidence_options,
     failures,
     fixed_parameters_option,
     json_option,
+    needs_confidence,
     plan_option,
     quiet_option,
     scheduler_option,
     variant_option,
     workers_option,
 )
-from campaign.options import CONFIDENCE, RUNS, RUNS_OR_NONE, SEED
+from campaign.options import RUNS, RUNS_OR_NONE, SEED
 
 
 @cli.command("pnl")
@@ -96,17 +98,9 @@ def pnl_command(
 )
 @click.option("--seed", type=SEED, metavar="S", help="Root seed of the simulation (default: the scenario's).")
 @fixed_parameters_option
-@click.option(
-    "--confidence",
-    type=CONFIDENCE,
-    metavar="LEVEL",
-    help="Add the plan that meets every KPI in at least this share of drawn quarters, beside the expected-value plan.",
-)
-@click.option(
-    "--draws",
-    type=click.IntRange(10, 5000),
-    metavar="N",
-    help=f"With --confidence: the drawn quarters to plan over (default {CONFIDENCE_DRAWS}; seed: --seed).",
+@confidence_options(
+    "Add the plan that meets every KPI in at least this share of drawn quarters, beside the expected-value plan.",
+    draws_seed="; seed: --seed",
 )
 @click.option(
     "-o",
@@ -138,8 +132,7 @@ def report_command(
     """
     from campaign import app
 
-    if confidence is None and draws is not None:
-        raise click.UsageError("--draws plans at a confidence: give --confidence LEVEL too (0.9, say)")
+    needs_confidence(confidence, draws=draws)
     with ProgressBar(quiet) as bar, failures(scenario, variant):
         written = app.report(
             scenario, output, variant, simulate, seed, bar.progress, fixed_parameters, confidence,

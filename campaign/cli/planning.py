@@ -11,16 +11,18 @@ from campaign.app.defaults import CONFIDENCE_DRAWS, FRONTIER_POINTS
 from campaign.cli.base import (
     ProgressBar,
     cli,
+    confidence_options,
     emit,
     failures,
     json_option,
+    needs_confidence,
     output_option,
     quiet_option,
     solver_option,
     tolerance_option,
     variant_option,
 )
-from campaign.options import AMOUNT, CONFIDENCE, QUANTILE
+from campaign.options import AMOUNT, QUANTILE
 from scenarios import OBJECTIVES
 
 
@@ -76,17 +78,8 @@ def validate_command(scenario: str, as_json: bool) -> None:
 @click.option(
     "--objective", type=click.Choice(OBJECTIVES), help="What to optimise (overrides the scenario's objective)."
 )
-@click.option(
-    "--confidence",
-    type=CONFIDENCE,
-    metavar="LEVEL",
-    help="Meet every KPI in at least this share of drawn quarters (0.9: nine in ten), not just on average.",
-)
-@click.option(
-    "--draws",
-    type=click.IntRange(10, 5000),
-    metavar="N",
-    help=f"With --confidence: the drawn quarters to plan over (default {CONFIDENCE_DRAWS}).",
+@confidence_options(
+    "Meet every KPI in at least this share of drawn quarters (0.9: nine in ten), not just on average.", seed=True
 )
 @click.option(
     "--objective-quantile",
@@ -94,11 +87,6 @@ def validate_command(scenario: str, as_json: bool) -> None:
     type=QUANTILE,
     metavar="Q",
     help="With --confidence: maximise the mean of the worst Q share of quarters (0.1) instead of the mean of all.",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(0, 2**64 - 1),
-    help="With --confidence: root seed of the drawn quarters (default: the scenario's seed).",
 )
 @tolerance_option()
 @solver_option
@@ -136,11 +124,8 @@ def optimize_command(
     from campaign import app
     from campaign.render.optimize import optimization
 
-    if confidence is None:
-        for name, given in (("--draws", draws), ("--objective-quantile", quantile), ("--seed", seed)):
-            if given is not None:
-                raise click.UsageError(f"{name} plans at a confidence: give --confidence LEVEL too (0.9, say)")
-    else:
+    needs_confidence(confidence, draws=draws, objective_quantile=quantile, seed=seed)
+    if confidence is not None:
         from campaign.render.confidence import confident
 
         with failures(scenario, variant, as_json):
@@ -179,22 +164,8 @@ def optimize_command(
     show_default=True,
     help="Number of evenly spaced budgets.",
 )
-@click.option(
-    "--confidence",
-    type=CONFIDENCE,
-    metavar="LEVEL",
-    help="Also plan each budget to meet every KPI in this share of drawn quarters, and find the least budget.",
-)
-@click.option(
-    "--draws",
-    type=click.IntRange(10, 5000),
-    metavar="N",
-    help=f"With --confidence: the drawn quarters to plan over (default {CONFIDENCE_DRAWS}).",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(0, 2**64 - 1),
-    help="With --confidence: root seed of the drawn quarters (default: the scenario's seed).",
+@confidence_options(
+    "Also plan each budget to meet every KPI in this share of drawn quarters, and find the least budget.", seed=True
 )
 @tolerance_option(" at every point")
 @solver_option
@@ -233,11 +204,8 @@ def frontier_command(
     from campaign import app
     from campaign.render.frontier import frontier
 
-    if confidence is None:
-        for name, given in (("--draws", draws), ("--seed", seed)):
-            if given is not None:
-                raise click.UsageError(f"{name} plans at a confidence: give --confidence LEVEL too (0.9, say)")
-    else:
+    needs_confidence(confidence, draws=draws, seed=seed)
+    if confidence is not None:
         from campaign.render.frontier_confidence import frontier_confident
 
         with ProgressBar(quiet, "planning each budget") as bar, failures(scenario, variant, as_json):

@@ -11,10 +11,12 @@ from campaign.app.defaults import CONFIDENCE_DRAWS
 from campaign.cli.base import (
     ProgressBar,
     cli,
+    confidence_options,
     emit,
     failures,
     fixed_parameters_option,
     json_option,
+    needs_confidence,
     output_option,
     plan_option,
     quiet_option,
@@ -22,7 +24,7 @@ from campaign.cli.base import (
     variant_option,
     workers_option,
 )
-from campaign.options import CONFIDENCE, RUNS, RUNS_OR_NONE, SEED, Sweep
+from campaign.options import RUNS, RUNS_OR_NONE, SEED, Sweep
 
 
 @cli.command("simulate")
@@ -103,17 +105,8 @@ def simulate_command(
 @click.option("--simulate", type=RUNS_OR_NONE, default=0, metavar="N", help="Also simulate each plan N times.")
 @click.option("--seed", type=SEED, metavar="S", help="Root seed of the simulations (default: the scenario's).")
 @fixed_parameters_option
-@click.option(
-    "--confidence",
-    type=CONFIDENCE,
-    metavar="LEVEL",
-    help="Also plan each option to meet every KPI in this share of drawn quarters (as optimize --confidence).",
-)
-@click.option(
-    "--draws",
-    type=click.IntRange(10, 5000),
-    metavar="N",
-    help=f"With --confidence: the drawn quarters to plan over (default {CONFIDENCE_DRAWS}).",
+@confidence_options(
+    "Also plan each option to meet every KPI in this share of drawn quarters (as optimize --confidence)."
 )
 @workers_option
 @scheduler_option
@@ -148,8 +141,7 @@ def whatif_command(
     from campaign import app
     from campaign.render.whatif import whatif
 
-    if confidence is None and draws is not None:
-        raise click.UsageError("--draws plans at a confidence: give --confidence LEVEL too (0.9, say)")
+    needs_confidence(confidence, draws=draws)
     names: list[str] | Literal["all"] | None = None
     if variants is not None:
         names = "all" if variants == "all" else [v.strip() for v in variants.split(",")]
