@@ -67,6 +67,8 @@ def whatif(result) -> str:
     if result.simulated_runs:
         out[0] += f"; chances from {number(result.simulated_runs)} simulated quarters each"
     out += ["", table(headers, rows, right)]
+    if result.confidence is not None:
+        out += confidence_lines(result.rows, result.confidence)
     out += parameters_lines(result.rows)
     infeasible = [r for r in result.rows if r["status"] != "optimal"]
     if infeasible:
@@ -86,6 +88,22 @@ def parameters_lines(rows: list[dict]) -> list[str]:
         return ["", *said]  # type: ignore[list-item]
     certain = "Every figure certain: the chances are the quarter's own randomness."
     return ["", *(f"{r['name']}: {chances_sentence(r.get('parameters')) or certain}" for r in simulated)]
+
+
+def confidence_lines(rows: list[dict], confidence: float) -> list[str]:
+    """Each option's plan at the confidence (where a plan reaches it): the share of its drawn quarters meeting each
+    KPI, as a table."""
+    planned = [r for r in rows if r["status"] == "optimal" and r["at_confidence"]["reachable"]]
+    names: list[str] = []
+    for row in planned:
+        for name in row["at_confidence"]["kpis"]:
+            if name not in names:
+                names.append(name)
+    if not names:
+        return []
+    cells = [[r["name"], *(percent(r["at_confidence"]["kpis"].get(n, math.nan), 1) for n in names)] for r in planned]
+    title = f"Plans at {percent(confidence, 0)} confidence: the share of each option's drawn quarters meeting each KPI"
+    return ["", title, "", table(["option", *names], cells, [False] + [True] * len(names))]
 
 
 def _at_confidence(at: dict) -> str:

@@ -50,6 +50,21 @@ def test_each_option_is_optimize_with_confidence(uncertain: Path) -> None:
     assert low["highest_confidence"] == pytest.approx(raised.value.highest)
     text = CliRunner().invoke(cli, [*args[:-1], "--confidence", "0.9", "--draws", "20"])
     assert f"not reachable (at most {100 * low['highest_confidence']:.1f} %)" in text.output
+    # Each KPI's share under each option's plan at the confidence, read back from the text's own table.
+    lines = text.output.splitlines()
+    start = lines.index("Plans at 90 % confidence: the share of each option's drawn quarters meeting each KPI")
+    header = lines[start + 2].split()
+    assert header[0] == "option"
+    shown = {}
+    for line in lines[start + 4 :]:
+        if not line.strip():
+            break
+        name, *shares = line.split()
+        shown[name] = dict(zip(header[1:], shares[::2], strict=True))
+    reachable = {n: r["at_confidence"]["kpis"] for n, r in rows.items() if r["at_confidence"]["reachable"]}
+    assert set(shown) == set(reachable) == {"base", "budget.total=18000"}
+    for name, kpis in reachable.items():
+        assert {k: float(v) for k, v in shown[name].items()} == {k: round(100 * p, 1) for k, p in kpis.items()}
     # Without --confidence the document is as before.
     plain = json.loads(CliRunner().invoke(cli, args).stdout)
     assert "confidence" not in plain
