@@ -38,6 +38,7 @@ from scenarios.formatting import (
     short,
     signed,
     significant,
+    using,
 )
 from scenarios.history import LONGEST_ROW, WeeklyHistory, monday, weekly
 from scenarios.holdout import Score, held_out, overall_score
@@ -190,5 +191,6 @@ __all__ = [
     "true_scenario",
     "uncertainty_source",
     "updated_scenario",
+    "using",
     "weekly",
 ]

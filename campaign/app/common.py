@@ -185,11 +185,15 @@ def ledger_path(ledger: Path | None, scenario: str | Path, name: str) -> Path:
     return folder / f"{name}.ledger.sqlite"
 
 
+class NoLedgerError(UsageError):
+    """No ledger yet where the scenario's ledger would be: nothing imported."""
+
+
 def existing_ledger(ledger: Path | None, scenario: str | Path, name: str) -> Path:
-    """The ledger's path (`ledger_path`), refused when there is no ledger there yet."""
+    """The ledger's path (`ledger_path`), refused (`NoLedgerError`) when there is no ledger there yet."""
     path = ledger_path(ledger, scenario, name)
     if not path.exists():
-        raise UsageError(f"{path}: no ledger yet; import exports with 'campaign actuals import'")
+        raise NoLedgerError(f"{path}: no ledger yet; import exports with 'campaign actuals import'")
     return path
 
 

@@ -2,7 +2,8 @@
 
 400 bad input (the command line's exit 1 and 2), 401 no or a wrong token,
 404 an unknown scenario, job, run or plan version, 413 an upload too large or too many files,
-409 no plan meets every constraint (the command line's exit-3 document);
+409 no plan meets every constraint (the command line's exit-3 document), 403 a page's form without its
+CSRF token; a page's request gets its error as a page (HTML) with the same status and message;
 500, with the same document, only for a bug.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException
 
 from campaign.app.common import InfeasiblePlanError, infeasible_document
 from campaign.app.saved import NotStoredError
+from campaign.web.page_kit import ForbiddenError, render
 from campaign.web.workspace import BadNameError, UnknownScenarioError
 from scenarios import CampaignError, InfeasibleError
 
@@ -42,12 +44,25 @@ STATUS = (
     (BadNameError, 400),
     (TooLargeError, 413),
     (BusyError, 429),
+    (ForbiddenError, 403),
 )
 
 
 def error(status: int, message: str) -> JSONResponse:
     """The error document with `status`."""
     return JSONResponse({"status": "error", "message": message}, status_code=status)
+
+
+def is_page(request: Request) -> bool:
+    """Whether the request is for a page (answered in HTML), not the API."""
+    return not request.url.path.startswith(("/api", "/healthz", "/docs", "/openapi", "/redoc"))
+
+
+def answer(request: Request, status: int, message: str) -> Response:
+    """The error as a page for a page's request, else as the error document."""
+    if is_page(request):
+        return render(request, "error.html", {"message": message}, status)
+    return error(status, message)
 
 
 def status_of(exc: CampaignError) -> int:
@@ -64,30 +79,32 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into the error document."""
 
     @app.exception_handler(InfeasibleError)
-    async def infeasible(request: Request, exc: InfeasibleError) -> JSONResponse:
+    async def infeasible(request: Request, exc: InfeasibleError) -> Response:
+        if is_page(request):
+            return answer(request, 409, str(exc))
         warnings = exc.warnings if isinstance(exc, InfeasiblePlanError) else None
         scenario = request.path_params.get("name", "")
         variant = getattr(request.state, "variant", None)
         return JSONResponse(infeasible_document(exc, scenario, variant, warnings), status_code=409)
 
     @app.exception_handler(CampaignError)
-    async def campaign_error(request: Request, exc: CampaignError) -> JSONResponse:
-        return error(status_of(exc), str(exc))
+    async def campaign_error(request: Request, exc: CampaignError) -> Response:
+        return answer(request, status_of(exc), str(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
         problems = [f"{_field(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors()]
-        return error(400, "the request is not valid: " + "; ".join(problems))
+        return answer(request, 400, "the request is not valid: " + "; ".join(problems))
 
     @app.exception_handler(ValidationError)
-    async def bad_form(request: Request, exc: ValidationError) -> JSONResponse:
+    async def bad_form(request: Request, exc: ValidationError) -> Response:
         problems = [f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in exc.errors()]
-        return error(400, "the form is not valid: " + "; ".join(problems))
+        return answer(request, 400, "the form is not valid: " + "; ".join(problems))
 
     @app.exception_handler(Exception)
     async def failure(request: Request, exc: Exception) -> JSONResponse:
         return error(500, f"the server failed on this request ({type(exc).__name__}: {exc}); this is a bug")
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return error(exc.status_code, str(exc.detail))
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return answer(request, exc.status_code, str(exc.detail))

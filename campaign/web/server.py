@@ -13,9 +13,11 @@ from importlib import metadata
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 
-from campaign.web import actuals, downloads, errors, planning, running, saved
+from campaign.web import actuals, downloads, errors, finance_pages, planning, running, saved, strategist_pages
 from campaign.web.jobs import Jobs
+from campaign.web.pending import Pending
 from campaign.web.workspace import Workspace
 
 
@@ -40,8 +42,10 @@ def create_app(workspace: Path, token: str | None = None, jobs: int = 2) -> Fast
     web.state.jobs = Jobs(limit=jobs)
     errors.install(web)
     # The store's and the downloads' routes first: `/scenarios/{name:path}` would take their paths.
-    for module in (saved, downloads, planning, running, actuals):
+    web.state.pending = Pending()
+    for module in (saved, downloads, planning, running, actuals, finance_pages, strategist_pages):
         web.include_router(module.router)
+    web.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @web.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
