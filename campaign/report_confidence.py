@@ -34,8 +34,14 @@ def spend_chart(done: Confident, level: str) -> str:
     channels, mine, theirs = spend_by_channel(done)
     rows = np.arange(len(channels))
     fig, ax = plt.subplots(figsize=(8, 0.7 + 0.6 * len(channels)))
-    ax.barh(rows - 0.2, mine, height=0.4, color=COLOURS[0], label=f"plan at {level}")
-    ax.barh(rows + 0.2, theirs, height=0.4, color=COLOURS[1], label="expected-value plan")
+    for offset, spend, colour, label, name in (
+        (-0.2, mine, COLOURS[0], f"plan at {level}", "confidence"),
+        (0.2, theirs, COLOURS[1], "expected-value plan", "expected-value"),
+    ):
+        bars = ax.barh(rows + offset, spend, height=0.4, color=colour, label=label)
+        for bar, channel in zip(bars, channels, strict=True):
+            # Named in the SVG (<g id="spend-confidence-facebook">), so the bars can be read back.
+            bar.set_gid(f"spend-{name}-{channel}")
     ax.set_yticks(rows, channels)
     ax.invert_yaxis()
     ax.set_xlabel(f"spend over the horizon ({done.scenario.currency})")

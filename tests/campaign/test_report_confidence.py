@@ -173,6 +173,42 @@ def test_the_section_shows_each_plans_spend_per_channel(reports, document, uncer
     assert "confidence-spend" in shown.charts
 
 
+BAR = re.compile(
+    r'<g id="spend-(confidence|expected-value)-([^"]+)">\s*<path d="M ([0-9.]+) ([0-9.]+)\s+L ([0-9.]+) [0-9.]+\s+'
+    r"L [0-9.]+ ([0-9.]+)"
+)
+LABEL = re.compile(r'<text [^>]*\by="([0-9.]+)"[^>]*>([^<]+)</text>')
+
+
+def test_the_spend_chart_draws_each_plans_spend_per_channel(reports, document, uncertain):
+    """The bars' lengths, read from the SVG, against the spend per channel summed from both plans' JSON: every
+    bar starts at the same zero line and its length over the spend is one scale for all of them (to 1e-4 of the
+    longest bar); each channel's two bars sit on either side of its label."""
+    page = reports["confident"].read_text(encoding="utf-8")
+    start = page.index('data-chart="confidence-spend"')
+    chart = page[start : page.index("</svg>", start)]
+    spend = {"confidence": {}, "expected-value": {}}
+    for row in document["allocation"]:
+        spend["confidence"][row["channel"]] = spend["confidence"].get(row["channel"], 0.0) + row["spend"]
+    optimized = json.loads(CliRunner().invoke(cli, ["optimize", str(uncertain), "--json"]).stdout)
+    for row in optimized["allocation"]:
+        spend["expected-value"][row["channel"]] = spend["expected-value"].get(row["channel"], 0.0) + row["spend"]
+    bars = {(plan, channel): tuple(map(float, rest)) for plan, channel, *rest in BAR.findall(chart)}
+    assert set(bars) == {(plan, channel) for plan, by in spend.items() for channel in by}
+    assert len({left for left, _, _, _ in bars.values()}) == 1  # one zero line
+    longest = max(bars, key=lambda key: spend[key[0]][key[1]])
+    scale = (bars[longest][2] - bars[longest][0]) / spend[longest[0]][longest[1]]
+    length = bars[longest][2] - bars[longest][0]
+    for (plan, channel), (left, _top, right, _bottom) in bars.items():
+        assert right - left == pytest.approx(scale * spend[plan][channel], abs=1e-4 * length), (plan, channel)
+    labels = {text: float(y) for y, text in LABEL.findall(chart)}
+    for channel in spend["confidence"]:
+        top = bars[("confidence", channel)][1]
+        bottom = bars[("expected-value", channel)][3]
+        assert bars[("confidence", channel)][3] == pytest.approx(bars[("expected-value", channel)][1])
+        assert top < labels[channel] < bottom, channel
+
+
 def test_the_rest_of_the_report_is_the_report_without_confidence(reports):
     plain = reports["plain"].read_text(encoding="utf-8")
     confident = reports["confident"].read_text(encoding="utf-8")
