@@ -223,24 +223,45 @@ def curvature_breakpoints(curves: Curves, upper: np.ndarray, count: int) -> list
     ]
 
 
+_GRID = np.linspace(0.0, 1.0, 2049) ** 3  # shares of each curve's range, dense near zero where Hill curves bend most
+_CHUNK = 256  # curves per block: a block's grid arrays stay near 4 MB each, so memory is linear and small
+
+
 def _numeric_breakpoints(curves: Curves, upper: np.ndarray, count: int) -> list[np.ndarray]:
-    """Curvature spacing from a dense grid, concentrated near zero where Hill curves bend most."""
-    u = np.linspace(0.0, 1.0, 2049) ** 3
-    grid = upper[:, None] * u[None, :]
-    owner = np.repeat(np.arange(len(curves)), len(u))
-    density = np.sqrt(curves.take(owner).curvature(grid.ravel())).reshape(grid.shape)
+    """Curvature spacing from a dense grid per curve, all curves at once (in blocks of `_CHUNK`)."""
+    rows: list[np.ndarray] = []
+    for first in range(0, len(curves), _CHUNK):
+        block = np.arange(first, min(first + _CHUNK, len(curves)))
+        rows.extend(_numeric_block(curves.take(block), upper[block], count))
+    return rows
+
+
+def _numeric_block(curves: Curves, upper: np.ndarray, count: int) -> list[np.ndarray]:
+    grid = upper[:, None] * _GRID[None, :]
+    density = np.sqrt(curves.curvature_grid(grid))
     density[:, 0] = density[:, 1]
     steps = 0.5 * (density[:, 1:] + density[:, :-1]) * np.diff(grid, axis=1)
     mass = np.concatenate([np.zeros((len(curves), 1)), np.cumsum(steps, axis=1)], axis=1)
-    rows = []
-    for i in range(len(curves)):
-        if not np.isfinite(mass[i, -1]) or mass[i, -1] <= 0:
-            rows.append(np.array([0.0, upper[i]]))
-            continue
-        row = np.interp(np.linspace(0.0, mass[i, -1], count + 1), mass[i], grid[i])
-        row[0], row[-1] = 0.0, upper[i]
-        rows.append(row)
-    return rows
+    total = mass[:, -1]
+    good = np.isfinite(total) & (total > 0)
+    targets = np.linspace(0.0, 1.0, count + 1)[None, :] * np.where(good, total, 0.0)[:, None]
+    nodes = _interp_rows(targets, np.where(good[:, None], mass, 0.0), grid)
+    nodes[:, 0], nodes[:, -1] = 0.0, upper
+    return [row if ok else np.array([0.0, top]) for row, ok, top in zip(nodes, good, upper, strict=True)]
+
+
+def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
+    """``np.interp(x[i], xp[i], fp[i])`` for every row i at once (each `xp[i]` non-decreasing)."""
+    n, width = xp.shape
+    below = (xp[:, None, :] <= x[:, :, None]).sum(axis=2)  # entries of xp[i] at or below each x
+    at = np.clip(below - 1, 0, width - 2)
+    rows = np.arange(n)[:, None]
+    x0, x1 = xp[rows, at], xp[rows, at + 1]
+    y0, y1 = fp[rows, at], fp[rows, at + 1]
+    run = x1 - x0
+    share = np.divide(x - x0, run, out=np.zeros_like(x), where=run > 0)
+    out = y0 + np.clip(share, 0.0, 1.0) * (y1 - y0)
+    return np.where(x >= xp[:, -1:], fp[:, -1:], np.where(x <= xp[:, :1], fp[:, :1], out))
 
 
 def refine(breakpoints: list[np.ndarray], near: list[np.ndarray], parts: int = 4) -> list[np.ndarray]:

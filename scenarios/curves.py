@@ -72,7 +72,8 @@ class Curves:
     def take(self, index: np.ndarray) -> Curves:
         """The curves at positions `index` (repeats allowed), in that order."""
         index = np.asarray(index, dtype=int)
-        points = {new: self.points[int(old)] for new, old in enumerate(index) if int(old) in self.points}
+        tables = np.flatnonzero(self.kind[index] == POINTS) if self.points else ()
+        points = {int(new): self.points[int(index[new])] for new in tables}
         return Curves(self.kind[index], self.maximum[index], self.scale[index], self.alpha[index], points)
 
     def scaled(self, value_factor: np.ndarray, spend_factor: np.ndarray) -> Curves:
@@ -127,6 +128,22 @@ class Curves:
             out[hill] = np.abs(second)
         return out
 
+    def curvature_grid(self, x: np.ndarray) -> np.ndarray:
+        """`curvature` at a row of spends per curve: ``x`` of shape (N, G), curve i at ``x[i]``."""
+        x = np.maximum(np.asarray(x, dtype=float), 0.0)
+        out = np.zeros(x.shape)
+        exp = self.kind == EXPONENTIAL
+        if exp.any():
+            s, m = self.scale[exp][:, None], self.maximum[exp][:, None]
+            out[exp] = m / s**2 * np.exp(-x[exp] / s)
+        hill = self.kind == HILL
+        if hill.any():
+            a, k, m = self.alpha[hill][:, None], self.scale[hill][:, None], self.maximum[hill][:, None]
+            xh = np.maximum(x[hill], 1e-9 * k)
+            r = (xh / k) ** a
+            out[hill] = np.abs(m * a * r * ((a - 1.0) * (1.0 + r) - 2.0 * a * r) / (xh**2 * (1.0 + r) ** 3))
+        return out
+
     def best_response(self, weight: np.ndarray, price: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
         """Spend maximising ``weight · f(x) − price · x`` over ``[lower, upper]`` per cell.
 
@@ -146,33 +163,57 @@ class Curves:
         x[exp] = root[exp]
         hill = np.flatnonzero((self.kind == HILL) & (weight > 0))
         if hill.size:
-            # f' decreases past the inflection point (from 0 when alpha <= 1): bisect there.
-            lo = np.maximum(lower[hill], self.inflection[hill]).astype(float)
-            lo = np.minimum(lo, upper[hill])
-            hi = upper[hill].astype(float).copy()
-            for _ in range(100):
-                mid = 0.5 * (lo + hi)
-                d = self.derivative(_scatter(len(self), hill, mid))[hill]
-                above = d > target[hill]
-                lo = np.where(above, mid, lo)
-                hi = np.where(above, hi, mid)
-            x[hill] = 0.5 * (lo + hi)
+            x[hill] = self._hill_stationary(hill, target[hill], lower[hill], upper[hill])
         x = np.clip(np.nan_to_num(x, nan=0.0, posinf=np.inf, neginf=0.0), lower, upper)
-        # S-shaped curves: the stationary point of the concave part may lose to an end of the range.
-        for i in np.flatnonzero(~self.concave & (self.kind == HILL) & (weight > 0)).tolist():
-            cand = np.array([lower[i], upper[i], x[i]], dtype=float)
-            x[i] = cand[int(np.argmax(weight[i] * self._value_one(i, cand) - price[i] * cand))]
-        # Point tables and non-concave objectives: best of the candidate vertices.
-        others = [i for i in range(len(self)) if self.kind[i] == POINTS or weight[i] <= 0]
-        for i in others:
+        # S-shaped curves: the stationary point of the concave part may lose to an end of the range;
+        # a non-concave objective (weight <= 0) is best at an end of the range.
+        s_shaped = ~self.concave & (self.kind == HILL) & (weight > 0)
+        ends = np.flatnonzero(s_shaped | ((self.kind != POINTS) & (weight <= 0)))
+        if ends.size:
+            cand = np.stack([lower[ends], upper[ends], np.where(weight[ends] > 0, x[ends], lower[ends])]).astype(float)
+            gain = weight[ends] * self._values(ends, cand) - price[ends] * cand
+            x[ends] = cand[np.argmax(gain, axis=0), np.arange(ends.size)]
+        # Point tables: best of the candidate vertices.
+        for i in np.flatnonzero(self.kind == POINTS).tolist():
             candidates = [lower[i], upper[i]]
-            if self.kind[i] == POINTS and weight[i] > 0:
+            if weight[i] > 0:
                 xs = self.points[i][0]
                 candidates += [v for v in xs if lower[i] <= v <= upper[i]]
             cand = np.array(candidates, dtype=float)
             vals = weight[i] * self._value_one(i, cand) - price[i] * cand
             x[i] = cand[int(np.argmax(vals))]
         return x
+
+    def _hill_stationary(
+        self, hill: np.ndarray, target: np.ndarray, lower: np.ndarray, upper: np.ndarray
+    ) -> np.ndarray:
+        """Where Hill curves `hill` have slope `target`, by bisection past their inflection points.
+
+        f' decreases past the inflection point (from 0 when alpha <= 1). The bisection stops once no
+        interval moves any more (the same result as running it longer).
+        """
+        a, k, m = self.alpha[hill], self.scale[hill], self.maximum[hill]
+        lo = np.maximum(lower, self.inflection[hill]).astype(float)
+        lo = np.minimum(lo, upper)
+        hi = upper.astype(float).copy()
+        for _ in range(100):
+            mid = 0.5 * (lo + hi)
+            xh = np.maximum(np.maximum(mid, 0.0), 1e-12 * k)
+            ratio = (xh / k) ** a
+            above = m * a * ratio / (xh * (1.0 + ratio) ** 2) > target
+            new_lo = np.where(above, mid, lo)
+            new_hi = np.where(above, hi, mid)
+            if np.array_equal(new_lo, lo) and np.array_equal(new_hi, hi):
+                break
+            lo, hi = new_lo, new_hi
+        return 0.5 * (lo + hi)
+
+    def _values(self, index: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Values of the exponential or Hill curves `index` at spends `x` (shape (..., len(index)))."""
+        m, s, a = self.maximum[index], self.scale[index], self.alpha[index]
+        with np.errstate(over="ignore", invalid="ignore"):
+            r = (np.maximum(x, 0.0) / s) ** a
+            return np.where(self.kind[index] == EXPONENTIAL, m * -np.expm1(-x / s), m * r / (1.0 + r))
 
     @property
     def concave(self) -> np.ndarray:
@@ -226,9 +267,3 @@ class Curves:
             return self.maximum[i] * -np.expm1(-x / self.scale[i])
         r = (np.maximum(x, 0.0) / self.scale[i]) ** self.alpha[i]
         return self.maximum[i] * r / (1.0 + r)
-
-
-def _scatter(n: int, index: np.ndarray, values: np.ndarray) -> np.ndarray:
-    out = np.zeros(n)
-    out[index] = values
-    return out
