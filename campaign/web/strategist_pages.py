@@ -57,7 +57,8 @@ async def preview(name: str, request: Request) -> HTMLResponse:
     """How each uploaded export's rows map onto the cells and which rows no rule claims; nothing written."""
     upload = await read_form(request)
     check_csrf(request, upload.fields.get(CSRF_FIELD))
-    fields = {k: v for k, v in upload.fields.items() if k in ("currency", "from", "to")}
+    # A browser sends the optional fields left empty as empty strings: those are not given.
+    fields = {k: v for k, v in upload.fields.items() if k in ("currency", "from", "to") and v.strip()}
     form = ImportForm.model_validate({**fields, "scenario": name})
     space = workspace(request)
 

@@ -164,3 +164,10 @@ def test_page_errors_are_pages(client, path, status):
     assert answer.status_code == status
     assert answer.headers["content-type"].startswith("text/html")
     assert "Das hat nicht geklappt" in answer.text
+
+
+def test_the_optional_fields_a_browser_sends_empty_are_not_given(client):
+    data = {"csrf": token(client), "currency": "", "from": "", "to": " "}
+    page = client.post(f"/actuals/{CAFE}/preview", data=data, files=upload(META))
+    assert page.status_code == 200, page.text
+    assert len(cells_of(page.text, "claimed")) == 4
