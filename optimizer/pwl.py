@@ -253,9 +253,15 @@ def _numeric_block(curves: Curves, upper: np.ndarray, count: int) -> list[np.nda
 def _interp_rows(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
     """``np.interp(x[i], xp[i], fp[i])`` for every row i at once (each `xp[i]` non-decreasing)."""
     n, width = xp.shape
-    below = (xp[:, None, :] <= x[:, :, None]).sum(axis=2)  # entries of xp[i] at or below each x
-    at = np.clip(below - 1, 0, width - 2)
     rows = np.arange(n)[:, None]
+    # Binary search in every row at once: `below` counts the entries of xp[i] at or below each x.
+    below = np.zeros(x.shape, dtype=np.intp)
+    top = np.full(x.shape, width, dtype=np.intp)
+    while np.any(active := below < top):
+        mid = (below + top) // 2
+        go = xp[rows, np.minimum(mid, width - 1)] <= x
+        below, top = np.where(active & go, mid + 1, below), np.where(active & ~go, mid, top)
+    at = np.clip(below - 1, 0, width - 2)
     x0, x1 = xp[rows, at], xp[rows, at + 1]
     y0, y1 = fp[rows, at], fp[rows, at + 1]
     run = x1 - x0

@@ -187,15 +187,44 @@ class Curves:
     def _hill_stationary(
         self, hill: np.ndarray, target: np.ndarray, lower: np.ndarray, upper: np.ndarray
     ) -> np.ndarray:
-        """Where Hill curves `hill` have slope `target`, by bisection past their inflection points.
+        """Where Hill curves `hill` have slope `target`, past their inflection points, within [lower, upper].
 
-        f' decreases past the inflection point (from 0 when alpha <= 1). The bisection stops once no
-        interval moves any more (the same result as running it longer).
+        In ``u = ln(x / k)`` the log slope ``h(u) = ln(m·α/k) + (α − 1)·u − 2·ln(1 + e^(α·u)) − ln(target)``
+        is concave (``h'' = −2α²σ(1 − σ)`` with σ the logistic of α·u) and falls past the inflection,
+        so Newton's method from the upper end converges from the right, monotonically, to the root
+        (or stays right of the range when the slope is above `target` throughout). Cells it cannot
+        start on (no positive target, no finite upper end) are bisected.
         """
         a, k, m = self.alpha[hill], self.scale[hill], self.maximum[hill]
-        lo = np.maximum(lower, self.inflection[hill]).astype(float)
-        lo = np.minimum(lo, upper)
-        hi = upper.astype(float).copy()
+        lo = np.minimum(np.maximum(lower, self.inflection[hill]).astype(float), upper)
+        hi = upper.astype(float)
+        out = hi.copy()
+        newton = (target > 0) & np.isfinite(target) & np.isfinite(hi) & (hi > lo)
+        if newton.any():
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                a_, k_, lo_, hi_ = a[newton], k[newton], lo[newton], hi[newton]
+                level = np.log(m[newton] * a_ / k_) - np.log(target[newton])
+                u = np.log(hi_ / k_)
+                for _ in range(100):
+                    au = a_ * u
+                    soft = np.logaddexp(0.0, au)  # ln(1 + e^(α·u)); the logistic of α·u is e^(α·u − soft)
+                    h = level + (a_ - 1.0) * u - 2.0 * soft
+                    slope = (a_ - 1.0) - 2.0 * a_ * np.exp(au - soft)
+                    step = np.where((h < 0) & (slope < 0), h / slope, 0.0)  # right of the root: move left
+                    u = u - step
+                    if not np.any(np.abs(step) > 4e-16 * np.maximum(1.0, np.abs(u))):
+                        break
+            root = k_ * np.exp(u)
+            out[newton] = np.where(np.isnan(root), lo_, np.clip(root, lo_, hi_))
+        other = ~newton
+        if other.any():
+            out[other] = self._hill_bisection(hill[other], target[other], lo[other], hi[other])
+        return out
+
+    def _hill_bisection(self, hill: np.ndarray, target: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Bisection for `_hill_stationary` where Newton's method has no start; stops once no interval moves."""
+        a, k, m = self.alpha[hill], self.scale[hill], self.maximum[hill]
+        hi = hi.copy()
         for _ in range(100):
             mid = 0.5 * (lo + hi)
             xh = np.maximum(np.maximum(mid, 0.0), 1e-12 * k)
@@ -267,3 +296,4 @@ class Curves:
             return self.maximum[i] * -np.expm1(-x / self.scale[i])
         r = (np.maximum(x, 0.0) / self.scale[i]) ** self.alpha[i]
         return self.maximum[i] * r / (1.0 + r)
+
