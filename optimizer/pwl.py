@@ -57,8 +57,14 @@ class Segments:
             return Segments(owner, empty, empty, empty)
         left = np.concatenate([b[:-1] for b in breakpoints])
         right = np.concatenate([b[1:] for b in breakpoints])
-        heights = [_inner_values(curves, i, b) for i, b in enumerate(breakpoints)]
-        rise = np.concatenate([np.diff(h) for h in heights])
+        nodes = np.concatenate(breakpoints)
+        node_owner = np.repeat(np.arange(len(breakpoints)), counts + 1)
+        heights = curves.take(node_owner).value(nodes)
+        starts = np.concatenate([[0], np.cumsum(counts + 1)])
+        for i in np.flatnonzero(~curves.concave & (curves.kind != POINTS)).tolist():
+            heights[starts[i] : starts[i + 1]] = _inner_values(curves, i, breakpoints[i])
+        last = np.cumsum(counts + 1) - 1  # each curve's last node: no segment from there to the next curve
+        rise = np.delete(np.diff(heights), last[:-1])
         width = right - left
         slope = np.divide(rise, width, out=np.zeros_like(rise), where=width > 0)
         return Segments(owner, left, width, slope)

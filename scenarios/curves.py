@@ -140,7 +140,9 @@ class Curves:
         if hill.any():
             a, k, m = self.alpha[hill][:, None], self.scale[hill][:, None], self.maximum[hill][:, None]
             xh = np.maximum(x[hill], 1e-9 * k)
-            r = (xh / k) ** a
+            r = xh / k
+            if np.any(a != 1.0):
+                r = np.where(a == 1.0, r, r**a)
             out[hill] = np.abs(m * a * r * ((a - 1.0) * (1.0 + r) - 2.0 * a * r) / (xh**2 * (1.0 + r) ** 3))
         return out
 
@@ -204,7 +206,9 @@ class Curves:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 a_, k_, lo_, hi_ = a[newton], k[newton], lo[newton], hi[newton]
                 level = np.log(m[newton] * a_ / k_) - np.log(target[newton])
-                u = np.log(hi_ / k_)
+                # h(u) <= level + (α − 1)·u − 2·max(0, α·u), whose root max(level, 0) / (α + 1) is right of
+                # h's root (and right of h's peak, which is at u < 0): a start near the root, still right of it.
+                u = np.minimum(np.log(hi_ / k_), np.maximum(level, 0.0) / (a_ + 1.0))
                 for _ in range(100):
                     au = a_ * u
                     soft = np.logaddexp(0.0, au)  # ln(1 + e^(α·u)); the logistic of α·u is e^(α·u − soft)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.pwl import _numeric_breakpoints
+from optimizer.pwl import Segments, _inner_values, _numeric_breakpoints, curvature_breakpoints
 from scenarios.curves import EXPONENTIAL, HILL, POINTS, Curves
 
 
@@ -126,3 +126,18 @@ def test_best_response_equals_the_per_curve_one(seed: int) -> None:
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12 * float(np.max(upper, initial=1.0)))
     gain = weight * curves.value(got) - price * got
     np.testing.assert_allclose(gain, weight * curves.value(want) - price * want, rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_inner_chain_equals_the_per_curve_one(seed: int) -> None:
+    rng = np.random.default_rng(300 + seed)
+    curves, upper = random_curves(rng, int(rng.integers(1, 300)))
+    breakpoints = curvature_breakpoints(curves, upper, int(rng.integers(2, 20)))
+    got = Segments.from_breakpoints(curves, breakpoints)
+    # The former computation: each curve's chain heights on their own.
+    rise = np.concatenate([np.diff(_inner_values(curves, i, b)) for i, b in enumerate(breakpoints)])
+    width = np.concatenate([np.diff(b) for b in breakpoints])
+    slope = np.divide(rise, width, out=np.zeros_like(rise), where=width > 0)
+    np.testing.assert_array_equal(got.width, width)
+    np.testing.assert_array_equal(got.slope, slope)
+    np.testing.assert_array_equal(got.owner, np.repeat(np.arange(len(breakpoints)), [len(b) - 1 for b in breakpoints]))
