@@ -31,6 +31,8 @@ Run it from the repository root::
     .venv/bin/python benchmarks/optimizer.py                 # under a minute
     .venv/bin/python benchmarks/optimizer.py --sizes 10,100  # a subset
     .venv/bin/python benchmarks/optimizer.py --full          # also SLSQP at 1,000 cells (~1 min each)
+    .venv/bin/python benchmarks/optimizer.py --files --sizes 300,1000  # Hill and point tables from files,
+                                                             # as processes (benchmarks/optimizer_files.py)
 
 Timing targets are informational (machines are noisy): the script exits 0.
 """
@@ -658,4 +660,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if "--files" in sys.argv[1:]:
+        # End to end on scenario files of Hill and point-table curves: benchmarks/optimizer_files.py.
+        sys.path.insert(0, str(_HERE))
+        from optimizer_files import main as files_main
+
+        files_main([a for a in sys.argv[1:] if a != "--files"])
+        sys.exit(0)
     sys.exit(main())

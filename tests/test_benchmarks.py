@@ -18,6 +18,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
         ("rules.py", ["--seeds", "1"]),
         ("frontier.py", ["--points", "3"]),
         ("optimizer.py", ["--sizes", "10"]),
+        ("optimizer.py", ["--files", "--sizes", "20", "--s-shaped-max", "20"]),
         ("s_curves.py", ["--sizes", "10", "--starts", "2"]),
         ("calibration.py", ["--sizes", "13", "--repeats", "1", "--mcmc-sizes", ""]),
         ("confidence.py", ["--draws", "5"]),
