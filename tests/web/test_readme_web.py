@@ -8,6 +8,7 @@ from pathlib import Path
 from campaign.plan_store import KEPT_RUNS, STORE_FILE
 from campaign.web import create_app
 from campaign.web.jobs import Jobs
+from campaign.web.pending import Pending
 from campaign.web.uploads import MAX_BYTES, MAX_FILES, MAX_REQUEST, MB
 from simulation.montecarlo import CHUNK
 
@@ -32,6 +33,9 @@ def test_the_limits_the_readme_states():
     assert (KEPT_RUNS, STORE_FILE) == (200, "campaign-store.sqlite")
     assert "the last 200 runs no version refers to are kept" in text
     assert "`campaign-store.sqlite`" in text
+    held = inspect.signature(Pending).parameters
+    assert (held["kept"].default, held["seconds"].default) == (4, 3600.0)
+    assert "at most 4 previews, an hour each" in text
 
 
 def test_every_route_of_the_app_is_in_the_readme(tmp_path):
