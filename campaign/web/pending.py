@@ -24,7 +24,7 @@ class Held:
     scenario: str
     uploads: list[Upload]
     fields: dict[str, str]
-    since: float = field(default_factory=time.monotonic)
+    since: float = field(default_factory=lambda: time.monotonic())
 
 
 class Pending:
