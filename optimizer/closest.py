@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from scipy.optimize import linprog
 
 from optimizer.engine import achieved_value
 from optimizer.explain import switch_values
@@ -76,6 +75,8 @@ def repaired(problem: Problem, start: np.ndarray, lower: np.ndarray, upper: np.n
     a_ub += list(np.hstack([eye, -eye])) + list(np.hstack([-eye, -eye]))
     b_ub += [0.0] * (2 * n)
     bounds = [(lower[slot] - start[slot], upper[slot] - start[slot]) for slot in free] + [(0, None)] * n
+    from scipy.optimize import linprog  # imported when needed: it takes longer to import than a plan to solve
+
     solved = linprog(
         np.concatenate([np.zeros(n), np.ones(n)]),
         A_ub=np.array(a_ub),

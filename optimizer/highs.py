@@ -45,6 +45,11 @@ HIGHS = HighsBackend()
 #: HiGHS's `simplex_strategy` value for the primal simplex.
 PRIMAL_SIMPLEX = 4
 
+#: Plain LPs of at least this many rows are first solved by the interior-point method with crossover
+#: (a vertex, as the simplex gives): the dual simplex takes one iteration per cell row, and on Hill
+#: scenarios of 1,000 / 2,000 / 10,000 cells takes 0.16 / 0.79 / 14.3 s against 0.08 / 0.27 / 1.6 s.
+INTERIOR_POINT_ROWS = 1000
+
 
 def _model(matrix: Matrix) -> Any:
     """A HiGHS instance holding `matrix`, solved once."""
@@ -84,8 +89,25 @@ def _model(matrix: Matrix) -> Any:
         h.setOptionValue("mip_heuristic_run_rins", False)
         h.setOptionValue("mip_heuristic_run_rens", False)
     h.passModel(lp)
-    _run(h)
+    if not len(matrix.integer_cols) and not matrix.presolve and n_rows >= INTERIOR_POINT_ROWS:
+        _run_interior_point(h)
+    else:
+        _run(h)
     return h
+
+
+def _run_interior_point(h: Any) -> None:
+    """Solve by the interior-point method and crossover; without an optimum, solve again by the simplex,
+    so infeasible and unbounded LPs get the simplex's verdict. Later warm re-solves use the simplex."""
+    import highspy
+
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("run_crossover", "on")
+    h.run()
+    h.setOptionValue("solver", "choose")
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        h.clearSolver()
+        _run(h)
 
 
 def _run(h: Any) -> None:

@@ -19,9 +19,10 @@ is sampled.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 #: Grid half-width in prior standard deviations, and grid sizes.
 WIDTH = 4.0
@@ -71,7 +72,7 @@ class Mixture:
         """Quantiles of the mixture: roots of its distribution function (relative accuracy 1e-10)."""
         ends = special.gammaincinv(self.shape, np.array([1e-12, 1.0 - 1e-12]))
         lo, hi = np.log(ends[0] / self.rate.max()), np.log(ends[1] / self.rate.min())
-        return np.array([np.exp(optimize.brentq(self._below, lo, hi, args=(p,), xtol=1e-10)) for p in q])
+        return np.array([np.exp(_brentq(self._below, lo, hi, args=(p,), xtol=1e-10)) for p in q])
 
     def _below(self, log_x: float, p: float) -> float:
         return self.cdf(float(np.exp(log_x))) - p
@@ -162,3 +163,10 @@ def grid_quantiles(log_points: np.ndarray, weight: np.ndarray, q: np.ndarray) ->
     cdf = np.concatenate([[0.0], np.cumsum(weight)])
     cdf /= cdf[-1]
     return np.exp(np.interp(q, cdf, edges))
+
+
+def _brentq(*args: Any, **kwargs: Any) -> float:
+    """`scipy.optimize.brentq`, imported when first needed: the module takes longer to import than a plan to solve."""
+    from scipy.optimize import brentq
+
+    return float(brentq(*args, **kwargs))

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import special
 
 from scenarios.market import Market
 from scenarios.schema import Scenario
@@ -34,7 +35,7 @@ __all__ = ["Fitted", "ParameterDraw", "draw_parameters", "drawn_market", "fit_in
 #: Mixed into the seed of parameter draws, so they never share a stream with a simulated quarter.
 PARAMETER_STREAM = 0x50415241
 #: The standard normal's 95 % quantile: a 90 % interval's ends lie this many standard deviations from the middle.
-Z95 = float(stats.norm.ppf(0.95))
+Z95 = float(special.ndtri(0.95))
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def fit_interval(interval: Interval, kind: str) -> Fitted:
             q = special.logit(special.betaincinv(mean * k, (1 - mean) * k, [0.05, 0.95]))
             return float(np.sum((q - target) ** 2))
 
-        best = optimize.minimize_scalar(rate_miss, bounds=(-5.0, 25.0), method="bounded", options={"xatol": 1e-10})
+        best = _optimize().minimize_scalar(rate_miss, bounds=(-5.0, 25.0), method="bounded", options={"xatol": 1e-10})
         k = math.exp(float(best.x))
         return Fitted("beta", mean, mean * k, (1 - mean) * k)
     target = np.log([low, high])
@@ -83,7 +84,7 @@ def fit_interval(interval: Interval, kind: str) -> Fitted:
         mu = math.log(mean) - sigma**2 / 2
         return float((mu - Z95 * sigma - target[0]) ** 2 + (mu + Z95 * sigma - target[1]) ** 2)
 
-    best = optimize.minimize_scalar(log_miss, bounds=(1e-9, 5.0), method="bounded", options={"xatol": 1e-12})
+    best = _optimize().minimize_scalar(log_miss, bounds=(1e-9, 5.0), method="bounded", options={"xatol": 1e-12})
     sigma = float(best.x)
     return Fitted("lognormal", mean, math.log(mean) - sigma**2 / 2, sigma)
 
@@ -231,3 +232,10 @@ def _figures(scenario: Scenario) -> list[tuple[str, list[int], Fitted]]:
 
 def _fitted(interval: Interval | None, value: float, relative: float, kind: str) -> Fitted:
     return fit_interval(interval, kind) if interval is not None else fit_relative(value, relative, kind)
+
+
+def _optimize() -> Any:
+    """`scipy.optimize`, imported when first needed: it takes longer to import than a plan takes to solve."""
+    from scipy import optimize
+
+    return optimize
