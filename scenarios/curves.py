@@ -202,6 +202,11 @@ class Curves:
         hi = upper.astype(float)
         out = hi.copy()
         newton = (target > 0) & np.isfinite(target) & np.isfinite(hi) & (hi > lo)
+        one = newton & (a == 1.0)
+        if one.any():  # alpha 1: f'(x) = m·k / (x + k)², so x = sqrt(m·k / target) − k
+            root = np.sqrt(m[one] * k[one] / target[one]) - k[one]
+            out[one] = np.clip(root, lo[one], hi[one])
+            newton &= ~one
         if newton.any():
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 a_, k_, lo_, hi_ = a[newton], k[newton], lo[newton], hi[newton]
