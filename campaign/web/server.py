@@ -15,7 +15,17 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
-from campaign.web import actuals, downloads, errors, finance_pages, planning, running, saved, strategist_pages
+from campaign.web import (
+    actuals,
+    downloads,
+    errors,
+    finance_pages,
+    planner_pages,
+    planning,
+    running,
+    saved,
+    strategist_pages,
+)
 from campaign.web.jobs import Jobs
 from campaign.web.pending import Pending
 from campaign.web.workspace import Workspace
@@ -43,7 +53,7 @@ def create_app(workspace: Path, token: str | None = None, jobs: int = 2) -> Fast
     errors.install(web)
     # The store's and the downloads' routes first: `/scenarios/{name:path}` would take their paths.
     web.state.pending = Pending()
-    for module in (saved, downloads, planning, running, actuals, finance_pages, strategist_pages):
+    for module in (saved, downloads, planning, running, actuals, finance_pages, strategist_pages, planner_pages):
         web.include_router(module.router)
     web.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
