@@ -1,18 +1,17 @@
 """The web app: `create_app(workspace, token)` puts the API's routes, its error documents and the token check together.
 
 With a token every request needs the header ``Authorization: Bearer TOKEN``
-(compared in constant time); without one the app is meant for 127.0.0.1
+(compared in constant time) or, for the pages, the login's session cookie
+(`security`); without one the app is meant for 127.0.0.1
 alone (`campaign serve` refuses any other host).
 """
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Awaitable, Callable
 from importlib import metadata
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from campaign.web import (
@@ -24,17 +23,12 @@ from campaign.web import (
     planning,
     running,
     saved,
+    security,
     strategist_pages,
 )
 from campaign.web.jobs import Jobs
 from campaign.web.pending import Pending
 from campaign.web.workspace import Workspace
-
-
-def authorised(request: Request, token: str) -> bool:
-    """Whether the request carries ``Authorization: Bearer <token>``."""
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 def create_app(workspace: Path, token: str | None = None, jobs: int = 2) -> FastAPI:
@@ -62,15 +56,9 @@ def create_app(workspace: Path, token: str | None = None, jobs: int = 2) -> Fast
         """200 while the server answers."""
         return {"status": "ok"}
 
+    web.state.token = token
+    web.include_router(security.router)
     if token:
-
-        @web.middleware("http")
-        async def require_token(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-            if not authorised(request, token):
-                needed = "this server needs its token: send the header 'Authorization: Bearer TOKEN'"
-                refused = errors.error(401, needed)
-                refused.headers["WWW-Authenticate"] = "Bearer"
-                return refused
-            return await call_next(request)
+        security.guard(web, token)
 
     return web
