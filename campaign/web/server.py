@@ -24,6 +24,7 @@ from campaign.web import (
     running,
     saved,
     security,
+    simulation_pages,
     strategist_pages,
 )
 from campaign.web.jobs import Jobs
@@ -47,7 +48,17 @@ def create_app(workspace: Path, token: str | None = None, jobs: int = 2) -> Fast
     errors.install(web)
     # The store's and the downloads' routes first: `/scenarios/{name:path}` would take their paths.
     web.state.pending = Pending()
-    for module in (saved, downloads, planning, running, actuals, finance_pages, strategist_pages, planner_pages):
+    for module in (
+        saved,
+        downloads,
+        planning,
+        running,
+        actuals,
+        finance_pages,
+        strategist_pages,
+        planner_pages,
+        simulation_pages,
+    ):
         web.include_router(module.router)
     web.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
