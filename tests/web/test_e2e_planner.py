@@ -1,0 +1,61 @@
+"""The planner's journeys in headless Chromium against `campaign serve`'s app on uvicorn: move the budget on the
+plan page and see the plan and KPIs change in place; run a simulation and watch its progress to the bands.
+
+Skipped where Chromium is not installed (CI installs it); screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+from tests.web.test_api_actuals import cli_doc
+from tests.web.test_e2e_strategist import ARTIFACTS, browser, server, watched  # noqa: F401 - fixtures
+
+CAFE = "cafe-chain-q1"
+
+
+def test_the_scenario_list_leads_to_the_plan_and_moving_the_budget_re_optimises_in_place(server, browser):  # noqa: F811
+    errors: list[str] = []
+    page = watched(browser, errors)
+    page.goto(f"{server}/")
+    page.screenshot(path=str(ARTIFACTS / "web-scenarios.png"), full_page=True)
+    page.click(f'a[href="/plan/{CAFE}"]')
+    page.wait_for_url(f"{server}/plan/{CAFE}")
+    spend = page.locator('[data-total="spend"]')
+    conversions = page.locator('[data-total="conversions"]')
+    full = cli_doc("optimize", CAFE)
+    assert spend.inner_text() == f"€{round(full['totals']['spend']):,}"
+    before = conversions.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "web-plan.png"), full_page=True)
+
+    lower = cli_doc("optimize", CAFE, "--budget", "15000")
+    page.fill('input[name="budget"]', "15000")  # no submit: the page re-optimises as the budget moves
+    page.wait_for_function("document.querySelector('[data-total=spend]').textContent.trim() === '€15,000'")
+    assert page.url.endswith("budget=15000&variant=&objective=")
+    assert conversions.inner_text() == f"{round(lower['totals']['conversions']):,}" != before
+    reach = page.locator('tr[data-kpi="min_reach"] td').nth(1).inner_text()
+    assert reach == f"{next(k['value'] for k in lower['kpis'] if k['name'] == 'min_reach'):,.2f}"
+    page.screenshot(path=str(ARTIFACTS / "web-plan-budget.png"), full_page=True)
+    assert errors == []
+
+
+def test_a_simulation_shows_its_progress_and_ends_in_bands(server, browser):  # noqa: F811
+    errors: list[str] = []
+    page = watched(browser, errors)
+    page.goto(f"{server}/simulate/{CAFE}?lang=de")
+    page.fill('input[name="runs"]', "400")
+    page.fill('input[name="seed"]', "5")
+    page.click('#simulate-form button[type="submit"]')
+    page.wait_for_url(f"{server}/jobs/*")
+    seen = page.locator("#job").get_attribute("data-status")
+    assert seen in ("running", "done")
+    if seen == "running":
+        assert page.locator("progress#progress").get_attribute("max") == "400"
+        page.screenshot(path=str(ARTIFACTS / "web-simulation-running.png"), full_page=True)
+    page.wait_for_selector('#job[data-status="done"]', timeout=120_000)
+    document = cli_doc("simulate", CAFE, "--runs", "400", "--seed", "5")
+    rows = page.locator("table.bands tbody tr")
+    assert rows.count() == len(document["kpis"])
+    conversions = page.locator('table.bands tr[data-kpi="conversions"] td').nth(1).inner_text()
+    median = f"{document['kpis']['conversions']['p50']:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    assert conversions == median
+    page.screenshot(path=str(ARTIFACTS / "web-simulation.png"), full_page=True)
+    assert errors == []
