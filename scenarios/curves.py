@@ -140,10 +140,11 @@ class Curves:
         if hill.any():
             a, k, m = self.alpha[hill][:, None], self.scale[hill][:, None], self.maximum[hill][:, None]
             xh = np.maximum(x[hill], 1e-9 * k)
-            r = xh / k
-            if np.any(a != 1.0):
-                r = np.where(a == 1.0, r, r**a)
-            out[hill] = np.abs(m * a * r * ((a - 1.0) * (1.0 + r) - 2.0 * a * r) / (xh**2 * (1.0 + r) ** 3))
+            if np.all(a == 1.0):  # alpha 1: |f''| = 2·m / (k² · (1 + x/k)³)
+                out[hill] = 2.0 * m / (k**2 * (1.0 + xh / k) ** 3)
+            else:
+                r = (xh / k) ** a
+                out[hill] = np.abs(m * a * r * ((a - 1.0) * (1.0 + r) - 2.0 * a * r) / (xh**2 * (1.0 + r) ** 3))
         return out
 
     def best_response(self, weight: np.ndarray, price: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -225,8 +226,14 @@ class Curves:
                         break
             root = k_ * np.exp(u)
             out[newton] = np.where(np.isnan(root), lo_, np.clip(root, lo_, hi_))
-        other = ~newton
+        other = ~newton & ~one
         if other.any():
+            # A slope above the target at the upper end is above it throughout (f' falls past the inflection).
+            xh = np.maximum(np.maximum(hi, 0.0), 1e-12 * k)
+            with np.errstate(over="ignore", invalid="ignore"):
+                ratio = (xh / k) ** a
+                steep = m * a * ratio / (xh * (1.0 + ratio) ** 2) > target
+            other &= ~steep
             out[other] = self._hill_bisection(hill[other], target[other], lo[other], hi[other])
         return out
 
@@ -241,7 +248,7 @@ class Curves:
             above = m * a * ratio / (xh * (1.0 + ratio) ** 2) > target
             new_lo = np.where(above, mid, lo)
             new_hi = np.where(above, hi, mid)
-            if np.array_equal(new_lo, lo) and np.array_equal(new_hi, hi):
+            if np.array_equal(new_lo, lo, equal_nan=True) and np.array_equal(new_hi, hi, equal_nan=True):
                 break
             lo, hi = new_lo, new_hi
         return 0.5 * (lo + hi)

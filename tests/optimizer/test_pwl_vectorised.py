@@ -141,3 +141,15 @@ def test_inner_chain_equals_the_per_curve_one(seed: int) -> None:
     np.testing.assert_array_equal(got.width, width)
     np.testing.assert_array_equal(got.slope, slope)
     np.testing.assert_array_equal(got.owner, np.repeat(np.arange(len(breakpoints)), [len(b) - 1 for b in breakpoints]))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_numeric_breakpoints_of_hill_curves_with_alpha_one_equal_the_per_curve_ones(seed: int) -> None:
+    rng = np.random.default_rng(500 + seed)
+    curves, upper = random_curves(rng, 300)
+    hill = np.flatnonzero(curves.kind == HILL)
+    ones = Curves(curves.kind[hill], curves.maximum[hill], curves.scale[hill], np.ones(hill.size))
+    got = _numeric_breakpoints(ones, upper[hill], 17)
+    want = numeric_breakpoints_per_curve(ones, upper[hill], 17)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=0.0)
