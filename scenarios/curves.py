@@ -15,6 +15,7 @@ Spend ``x`` is in currency over the horizon; values are conversions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -176,15 +177,17 @@ class Curves:
             cand = np.stack([lower[ends], upper[ends], np.where(weight[ends] > 0, x[ends], lower[ends])]).astype(float)
             gain = weight[ends] * self._values(ends, cand) - price[ends] * cand
             x[ends] = cand[np.argmax(gain, axis=0), np.arange(ends.size)]
-        # Point tables: best of the candidate vertices.
-        for i in np.flatnonzero(self.kind == POINTS).tolist():
-            candidates = [lower[i], upper[i]]
-            if weight[i] > 0:
-                xs = self.points[i][0]
-                candidates += [v for v in xs if lower[i] <= v <= upper[i]]
-            cand = np.array(candidates, dtype=float)
-            vals = weight[i] * self._value_one(i, cand) - price[i] * cand
-            x[i] = cand[int(np.argmax(vals))]
+        # Point tables: best of the candidate vertices (the ends, and the table's points between them).
+        tables = np.flatnonzero(self.kind == POINTS)
+        if tables.size:
+            xs, ys, real = self._tables
+            lo, hi, w, p = lower[tables], upper[tables], weight[tables], price[tables]
+            cand = np.concatenate([lo[:, None], hi[:, None], xs], axis=1).astype(float)
+            value = np.concatenate([self._table_values(lo)[:, None], self._table_values(hi)[:, None], ys], axis=1)
+            gain = w[:, None] * value - p[:, None] * cand
+            inside = (xs >= lo[:, None]) & (xs <= hi[:, None]) & (w[:, None] > 0) & real
+            gain[:, 2:][~inside] = -np.inf
+            x[tables] = cand[np.arange(tables.size), np.argmax(gain, axis=1)]
         return x
 
     def _hill_stationary(
@@ -263,6 +266,11 @@ class Curves:
     @property
     def concave(self) -> np.ndarray:
         """Whether each curve is concave (exponential, Hill with alpha <= 1, tables of falling slopes)."""
+        return self._concave.copy()
+
+    @cached_property
+    def _concave(self) -> np.ndarray:
+        """`concave`, computed once (the curves are immutable)."""
         out = (self.kind == EXPONENTIAL) | ((self.kind == HILL) & (self.alpha <= 1.0))
         for i, (xs, ys) in self.points.items():
             slopes = np.diff(ys) / np.diff(xs)
@@ -276,6 +284,11 @@ class Curves:
         Hill: ``k · ((α − 1) / (α + 1))^(1/α)``; point tables: the start of the steepest segment
         after the last rise in slope.
         """
+        return self._inflection.copy()
+
+    @cached_property
+    def _inflection(self) -> np.ndarray:
+        """`inflection`, computed once (the curves are immutable)."""
         out = np.zeros(len(self))
         hill = (self.kind == HILL) & (self.alpha > 1.0)
         a = self.alpha[hill]
@@ -293,15 +306,46 @@ class Curves:
         Below it, the curve's concave envelope is that ray. Hill: ``k · (α − 1)^(1/α)``;
         point tables: the point of highest conversions per unit of spend.
         """
+        return self._ray_tangency.copy()
+
+    @cached_property
+    def _ray_tangency(self) -> np.ndarray:
+        """`ray_tangency`, computed once (the curves are immutable)."""
         out = np.zeros(len(self))
         hill = (self.kind == HILL) & (self.alpha > 1.0)
         a = self.alpha[hill]
         out[hill] = self.scale[hill] * (a - 1.0) ** (1.0 / a)
         for i, (xs, ys) in self.points.items():
-            if not self.concave[i]:
+            if not self._concave[i]:
                 ratio = np.divide(ys[1:], xs[1:])
                 out[i] = xs[1 + int(np.argmax(ratio))]
         return out
+
+    @cached_property
+    def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The point tables in cell order as rows of one array (spends, conversions, which are real points).
+
+        Shorter tables are padded with their last point.
+        """
+        tables = [self.points[int(i)] for i in np.flatnonzero(self.kind == POINTS)]
+        width = max((len(xs) for xs, _ in tables), default=1)
+        xs = np.array([np.pad(t[0], (0, width - len(t[0])), mode="edge") for t in tables]).reshape(-1, width)
+        ys = np.array([np.pad(t[1], (0, width - len(t[1])), mode="edge") for t in tables]).reshape(-1, width)
+        real = np.arange(width)[None, :] < np.array([len(t[0]) for t in tables], dtype=int)[:, None]
+        return xs, ys, real
+
+    def _table_values(self, x: np.ndarray) -> np.ndarray:
+        """``np.interp(x[j], spends, conversions)`` of the j-th point table, for every table at once."""
+        xs, ys, real = self._tables
+        x = np.asarray(x, dtype=float)
+        after = np.clip((real & (xs <= x[:, None])).sum(axis=1) - 1, 0, xs.shape[1] - 1)  # the node at or below
+        last = real.sum(axis=1) - 1
+        rows = np.arange(len(x))
+        nxt = np.minimum(after + 1, last)
+        x0, y0, x1, y1 = xs[rows, after], ys[rows, after], xs[rows, nxt], ys[rows, nxt]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inner = (y1 - y0) / (x1 - x0) * (x - x0) + y0
+        return np.where(x >= xs[rows, last], ys[rows, last], np.where(x <= xs[:, 0], ys[:, 0], inner))
 
     def _value_one(self, i: int, x: np.ndarray) -> np.ndarray:
         """Values of curve `i` at several spends."""
@@ -312,4 +356,3 @@ class Curves:
             return self.maximum[i] * -np.expm1(-x / self.scale[i])
         r = (np.maximum(x, 0.0) / self.scale[i]) ** self.alpha[i]
         return self.maximum[i] * r / (1.0 + r)
-
