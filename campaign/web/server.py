@@ -18,6 +18,7 @@ from campaign.web import (
     actuals,
     downloads,
     errors,
+    explore_pages,
     finance_pages,
     planner_pages,
     planning,
@@ -58,6 +59,7 @@ def create_app(workspace: Path, token: str | None = None, jobs: int = 2) -> Fast
         strategist_pages,
         planner_pages,
         simulation_pages,
+        explore_pages,
     ):
         web.include_router(module.router)
     web.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
