@@ -20,6 +20,7 @@ from campaign.web import (
     errors,
     explore_pages,
     finance_pages,
+    origin,
     planner_pages,
     planning,
     running,
@@ -73,5 +74,6 @@ def create_app(workspace: Path, token: str | None = None, jobs: int = 2) -> Fast
     web.include_router(security.router)
     if token:
         security.guard(web, token)
+    origin.same_site_only(web)  # added last, so it runs first
 
     return web
