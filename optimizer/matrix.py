@@ -199,7 +199,8 @@ def build_matrix(
 
     perspective_rows = slice(n_rows, n_rows)
     if conv is not None and problem.switches and fixed_switches is None:
-        # The perspective of each curve: a segment fills only as far as its on/off switch is on,
+        # The perspective of each curve: a segment fills only as far as its cell's and its channel's
+        # on/off switches are on,
         # s_ck ≤ width_ck · y. Implied for whole switches (y = 0 zeroes the slot's spend), it keeps the
         # relaxation from buying a curve's steep start with a sliver of a switch (a cell's minimum spend).
         segs, gates = _perspective(problem, conv, set(elastic or ()))
@@ -268,17 +269,20 @@ def without_perspective(matrix: Matrix) -> Matrix:
 
 
 def _perspective(problem: Problem, conv: Segments, elastic: set[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Each segment of a slot under an on/off link (its cell's, else its channel's) and that link's switch.
+    """Each segment of a slot under an on/off link (its cell's and its channel's) and that link's switch.
 
     Links that may be violated (elastic) gate nothing: their switch no longer zeroes the spend.
     """
-    gate = np.full(len(problem.lower), -1, dtype=np.int64)
-    for prefix in ("active.channel.", "active.cell."):  # the cell's own link, where there is one, wins
-        for k, row in enumerate(problem.rows):
-            if row.name.startswith(prefix) and k not in elastic and row.switch_index is not None:
-                gate[row.index] = int(row.switch_index[0])
-    segs = np.flatnonzero(gate[conv.owner] >= 0)
-    return segs, gate[conv.owner[segs]]
+    segs, gates = [], []
+    for k, row in enumerate(problem.rows):
+        if row.name.startswith(("active.cell.", "active.channel.")) and k not in elastic:
+            assert row.switch_index is not None  # a link row names its switch (`optimizer.decisions`)
+            under = np.flatnonzero(np.isin(conv.owner, row.index))
+            segs.append(under)
+            gates.append(np.full(len(under), int(row.switch_index[0]), dtype=np.int64))
+    if not segs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(segs), np.concatenate(gates)
 
 
 @dataclass(frozen=True)
