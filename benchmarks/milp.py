@@ -7,7 +7,8 @@ has to close. Each MILP is also solved again without the perspective rows (`opti
 curve's segments fill only as far as their on/off switch is on), the formulation before them, in the
 same run: its seconds, optimum and relaxation beside the current ones.
 
-Run: .venv/bin/python benchmarks/milp.py [--scenario cafe-chain-q1] [--variant solo] [--command optimize|pnl]
+Run: .venv/bin/python benchmarks/milp.py [--scenario cafe-chain-q1] [--variant solo]
+     [--command optimize|pnl] [--budget B]
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def main() -> None:
     parser.add_argument("--scenario", default="cafe-chain-q1")
     parser.add_argument("--variant", default="solo")
     parser.add_argument("--command", choices=("optimize", "pnl"), default="optimize")
+    parser.add_argument("--budget", type=float, help="optimize at this budget (currency) instead of the scenario's")
     args = parser.parse_args()
 
     import highspy
@@ -52,7 +54,8 @@ def main() -> None:
 
     highs._model = recording
     start = time.perf_counter()
-    result = CliRunner().invoke(cli, [args.command, args.scenario, "--variant", args.variant, "--json"])
+    extra = ["--budget", str(args.budget)] if args.budget is not None and args.command == "optimize" else []
+    result = CliRunner().invoke(cli, [args.command, args.scenario, "--variant", args.variant, "--json", *extra])
     total = time.perf_counter() - start
     highs._model = model
     if result.exit_code != 0:
