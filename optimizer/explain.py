@@ -230,10 +230,17 @@ def zero_spend_reasons(problem: Problem, spend: np.ndarray, marginal: np.ndarray
     market = problem.market
     unit = objective_unit(problem)
     cur = problem.currency
+    hundred = amount(100.0, cur)
+    cells = len(market.cell_keys)
+    spent = np.bincount(market.cell_of, weights=spend, minlength=cells)
+    # Each cell's slots that may spend, in slot order: one sort, not a pass over every slot per cell.
+    open_slots = np.flatnonzero(problem.upper > 0)
+    by_cell = open_slots[np.argsort(market.cell_of[open_slots], kind="stable")]
+    starts = np.searchsorted(market.cell_of[by_cell], np.arange(cells + 1))
     reasons = []
     for c, cell in enumerate(market.cell_keys):
-        slots = np.flatnonzero((market.cell_of == c) & (problem.upper > 0))
-        if not slots.size or spend[market.cell_of == c].sum() > 1e-6:
+        slots = by_cell[starts[c] : starts[c + 1]]
+        if not slots.size or spent[c] > 1e-6:
             continue
         best = slots[int(np.argmax(marginal[slots]))]
         loss = -100.0 * float(marginal[best])
@@ -243,10 +250,10 @@ def zero_spend_reasons(problem: Problem, spend: np.ndarray, marginal: np.ndarray
         if problem.objective.name == "min_spend":
             text = (
                 f"{cell} gets nothing: reaching the target through it costs {significant(loss, 3)} {cur} more per "
-                f"{amount(100.0, cur)}{when}"
+                f"{hundred}{when}"
             )
         else:
             cost = f"{significant(loss, 3)} {unit}"
-            text = f"{cell} gets nothing: each {amount(100.0, cur)} moved there would cost {cost}{when}"
+            text = f"{cell} gets nothing: each {hundred} moved there would cost {cost}{when}"
         reasons.append(ZeroSpend(cell, loss, text))
     return reasons
