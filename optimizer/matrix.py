@@ -18,7 +18,7 @@ Columns, for slots c (cell × period), segments k and channels j:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -52,7 +52,6 @@ class Matrix:
     slack_rows: np.ndarray
     integer_cols: np.ndarray
     switch_cols: slice = field(default_factory=lambda: slice(0, 0))
-    perspective_rows: slice = field(default_factory=lambda: slice(0, 0))
     mip_gap: float = 1e-6
     presolve: bool = False
 
@@ -197,18 +196,6 @@ def build_matrix(
             put(np.full(len(row.switch_index), u0 + k), switch0 + row.switch_index, row.switch_coef)
     user_rows = slice(u0, u0 + len(problem.rows))
 
-    perspective_rows = slice(n_rows, n_rows)
-    if conv is not None and problem.switches and fixed_switches is None:
-        # The perspective of each curve: a segment fills only as far as its cell's and its channel's
-        # on/off switches are on,
-        # s_ck ≤ width_ck · y. Implied for whole switches (y = 0 zeroes the slot's spend), it keeps the
-        # relaxation from buying a curve's steep start with a sliver of a switch (a cell's minimum spend).
-        segs, gates = _perspective(problem, conv, set(elastic or ()))
-        p0 = add_rows(np.full(len(segs), -INF), np.zeros(len(segs)))
-        put(p0 + np.arange(len(segs)), seg0 + segs, np.ones(len(segs)))
-        put(p0 + np.arange(len(segs)), switch0 + gates, -conv.width[segs])
-        perspective_rows = slice(p0, p0 + len(segs))
-
     slack_cols: list[int] = []
     slack_rows: list[int] = []
     if elastic is not None:
@@ -246,43 +233,8 @@ def build_matrix(
         slack_rows=np.array(slack_rows, dtype=np.int64),
         integer_cols=integer_cols,
         switch_cols=switch_cols,
-        perspective_rows=perspective_rows,
         mip_gap=mip_gap,
     )
-
-
-def without_perspective(matrix: Matrix) -> Matrix:
-    """The same model without its perspective rows (the last rows): the formulation they tighten."""
-    first = matrix.perspective_rows.start
-    if matrix.perspective_rows.stop == first:
-        return matrix
-    keep = matrix.rows < first
-    return replace(
-        matrix,
-        row_lower=matrix.row_lower[:first],
-        row_upper=matrix.row_upper[:first],
-        rows=matrix.rows[keep],
-        cols=matrix.cols[keep],
-        values=matrix.values[keep],
-        perspective_rows=slice(first, first),
-    )
-
-
-def _perspective(problem: Problem, conv: Segments, elastic: set[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Each segment of a slot under an on/off link (its cell's and its channel's) and that link's switch.
-
-    Links that may be violated (elastic) gate nothing: their switch no longer zeroes the spend.
-    """
-    segs, gates = [], []
-    for k, row in enumerate(problem.rows):
-        if row.name.startswith(("active.cell.", "active.channel.")) and k not in elastic:
-            assert row.switch_index is not None  # a link row names its switch (`optimizer.decisions`)
-            under = np.flatnonzero(np.isin(conv.owner, row.index))
-            segs.append(under)
-            gates.append(np.full(len(under), int(row.switch_index[0]), dtype=np.int64))
-    if not segs:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(segs), np.concatenate(gates)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
         ("calibration.py", ["--sizes", "13", "--repeats", "1", "--mcmc-sizes", ""]),
         ("confidence.py", ["--draws", "5"]),
         ("yaml_load.py", ["--sizes", "100"]),
-        ("milp.py", []),
     ],
 )
 def test_a_benchmark_runs_and_prints_its_table(script, args):
