@@ -155,6 +155,7 @@ class OptimizationResult:
     name the scenario's settings that zero a figure or put a KPI out of reach.
     `plan` is the allocation and content as a `Plan` (every cell's posts and
     creatives, in the market's order) for the simulator, the P&L and the report.
+    `without_kpis` names the scenario's KPIs left out on request: the plan is not held to them.
     """
 
     scenario: str
@@ -172,6 +173,7 @@ class OptimizationResult:
     status: str = "optimal"
     content: tuple[ContentPlan, ...] = ()
     warnings: tuple[str, ...] = ()
+    without_kpis: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The `optimize --json` document (DESIGN §6 contract, extended)."""
@@ -190,5 +192,6 @@ class OptimizationResult:
                 "zero_spend": [z.to_dict() for z in self.zero_spend],
                 "solver": self.solver.to_dict(),
                 "warnings": list(self.warnings),
+                "without_kpis": list(self.without_kpis),
             }
         )

@@ -56,14 +56,33 @@ def load(scenario: str | Path, variant: str | None = None) -> Scenario:
 
 
 def load_overridden(
-    scenario: str | Path, variant: str | None = None, budget: float | None = None, objective: str | None = None
+    scenario: str | Path,
+    variant: str | None = None,
+    budget: float | None = None,
+    objective: str | None = None,
+    without_kpis: tuple[str, ...] = (),
 ) -> Scenario:
     """`load`, with `budget` (budget.total) and `objective` given on the command line made part of the scenario,
-    so the resolved scenario.yaml re-runs the same plan."""
+    and the KPIs `without_kpis` names left out of it, so the resolved scenario.yaml re-runs the same plan."""
     changes: dict[str, Any] = {"budget": {"total": budget}} if budget is not None else {}
     if objective is not None:
         changes["objective"] = objective
-    return override(load(scenario, variant), changes, "--budget/--objective")
+    loaded = load(scenario, variant)
+    if without_kpis:
+        changes["kpis"] = dict.fromkeys(kpis_left_out(loaded, without_kpis))
+    return override(loaded, changes, "--budget/--objective/--without-kpi")
+
+
+def kpis_left_out(scenario: Scenario, names: tuple[str, ...]) -> tuple[str, ...]:
+    """`names`, each a KPI the scenario sets (in the catalogue's order, once each); else a `UsageError`."""
+    kpis = [kpi.name for kpi, _ in scenario.kpis.limits()]
+    unknown = [name for name in names if name not in kpis]
+    if unknown:
+        valid = ", ".join(kpis) if kpis else "none: it sets no KPI"
+        raise UsageError(
+            f"--without-kpi {unknown[0]!r}: scenario '{scenario.name}' sets no such KPI; the KPIs it sets are {valid}"
+        )
+    return tuple(name for name in kpis if name in names)
 
 
 class InfeasiblePlanError(InfeasibleError):

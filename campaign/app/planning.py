@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from campaign.app.common import InfeasiblePlanError, Progress, budgets, counter, load, load_overridden
+from campaign.app.common import (
+    InfeasiblePlanError,
+    Progress,
+    budgets,
+    counter,
+    load,
+    load_overridden,
+)
 from campaign.app.defaults import FRONTIER_POINTS, TOLERANCE
 from campaign.app.saved import plan_document, record_run
 from campaign.files import check_output_dir, write_frontier, write_outputs
@@ -43,19 +50,24 @@ def optimize(
     solver: str = DEFAULT_SOLVER,
     output: Path | None = None,
     store: Path | None = None,
+    without_kpis: tuple[str, ...] = (),
 ) -> Optimized:
     """The allocation of the paid budget that maximises the objective, written into `output` if given, and
     recorded as a run in the plan store `store` if given (its plan can then be adopted: `saved.adopt_plan`).
+    `without_kpis` names KPIs of the scenario to leave out (a `UsageError` names the valid ones otherwise);
+    the result says which were left out.
 
     Raises `InfeasiblePlanError` (with the scenario's caveats) when no plan meets every constraint.
     """
     if output is not None:
         check_output_dir(output)
-    loaded = load_overridden(scenario, variant, budget, objective)
+    loaded = load_overridden(scenario, variant, budget, objective, without_kpis)
     try:
         result = Optimizer(tolerance=tolerance, solver=solver).optimize(loaded, variant=variant)
     except InfeasibleError as error:
         raise InfeasiblePlanError(error, scenario_caveats(loaded)) from None
+    if without_kpis:
+        result = replace(result, without_kpis=tuple(dict.fromkeys(without_kpis)))
     document = result.to_dict()
     written = write_outputs(output, result, loaded, document) if output is not None else []
     run = None

@@ -78,6 +78,13 @@ def validate_command(scenario: str, as_json: bool) -> None:
 @click.option(
     "--objective", type=click.Choice(OBJECTIVES), help="What to optimise (overrides the scenario's objective)."
 )
+@click.option(
+    "--without-kpi",
+    "without_kpis",
+    multiple=True,
+    metavar="NAME",
+    help="Leave out this KPI of the scenario (max_cpa, min_reach, ...); repeatable. Not with --confidence.",
+)
 @confidence_options(
     "Meet every KPI in at least this share of drawn quarters (0.9: nine in ten), not just on average.", seed=True
 )
@@ -97,6 +104,7 @@ def optimize_command(
     variant: str | None,
     budget: float | None,
     objective: str | None,
+    without_kpis: tuple[str, ...],
     confidence: float | None,
     draws: int | None,
     quantile: float | None,
@@ -119,6 +127,8 @@ def optimize_command(
     conversions that certainty costs. Exit code 3 then also means no plan
     reaches that confidence: the message names the highest one that can.
 
+    --without-kpi NAME (repeatable) plans without that KPI of the scenario.
+
     Example: campaign optimize cafe-chain-q1 --variant lean --json
     """
     from campaign import app
@@ -128,6 +138,8 @@ def optimize_command(
     if confidence is not None:
         from campaign.render.confidence import confident
 
+        if without_kpis:
+            raise click.UsageError("--without-kpi plans at the expected figures only: leave out --confidence")
         with failures(scenario, variant, as_json):
             at_level = app.optimize_with_confidence(
                 scenario, confidence, variant, budget, objective, draws or CONFIDENCE_DRAWS, quantile, seed,
@@ -136,7 +148,7 @@ def optimize_command(
         emit(at_level.to_dict(), lambda: confident(at_level), at_level.written, as_json)
         return
     with failures(scenario, variant, as_json):
-        done = app.optimize(scenario, variant, budget, objective, tolerance, solver, output)
+        done = app.optimize(scenario, variant, budget, objective, tolerance, solver, output, without_kpis=without_kpis)
     emit(done.result.to_dict(), lambda: optimization(done.result, done.scenario), done.written, as_json)
 
 

@@ -95,6 +95,8 @@ def optimization(result: OptimizationResult, scenario: Scenario) -> str:
         ]
     if result.kpis:
         out += ["", "KPIs", kpi_table([k.to_dict() for k in result.kpis], cur)]
+    if result.without_kpis:
+        out += ["", "Left out on request (the plan is not held to them): " + ", ".join(result.without_kpis)]
     binding = [c for c in result.constraints if c.binding]
     if binding:
         out += ["", "Binding constraints"]

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from campaign.app.defaults import FRONTIER_POINTS, MAX_CHANGE, TOLERANCE
 from campaign.options import MAX_AMOUNT, MAX_SEED, MIN_AMOUNT
-from scenarios import MAX_POINTS, MAX_RUNS, OBJECTIVES
+from scenarios import KPIS, MAX_POINTS, MAX_RUNS, OBJECTIVES
 
 Amount = Annotated[float, Field(ge=MIN_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)]
 Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
@@ -28,12 +28,13 @@ class Body(BaseModel):
 
 
 class OptimizeBody(Body):
-    """`campaign optimize`: --variant, --budget, --objective, --tolerance."""
+    """`campaign optimize`: --variant, --budget, --objective, --tolerance, --without-kpi (a list)."""
 
     variant: str | None = None
     budget: Amount | None = None
     objective: Objective | None = None
     tolerance: Tolerance = TOLERANCE
+    without_kpis: Annotated[list[str], Field(max_length=len(KPIS))] = []
 
 
 class FrontierBody(Body):

@@ -5,21 +5,24 @@
 variant and objective and renders the document `optimize --json` prints:
 the totals, the KPIs with their limits, what binds in the command line's
 sentences, the spend per cell and week, and the cells left empty with why.
-The form works without JavaScript; ``static/plan.js`` re-optimises in place.
+Each KPI of the scenario has an on/off switch: the form lists every KPI
+(``kpi``, hidden) and the ones switched on (``kpi_on``, checkboxes); the
+others are left out (`app.optimize`'s `without_kpis`). The form works
+without JavaScript; ``static/plan.js`` re-optimises in place.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from campaign import app
 from campaign.options import MAX_AMOUNT, MIN_AMOUNT
 from campaign.web.page_kit import render
 from campaign.web.planning import workspace
-from scenarios import OBJECTIVES, UsageError
+from scenarios import KPIS, OBJECTIVES, UsageError
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -62,6 +65,19 @@ def spend_table(document: dict[str, Any]) -> tuple[list[int], list[dict[str, Any
     return periods, rows
 
 
+def switched_off(listed: list[str], on: list[str]) -> tuple[str, ...]:
+    """The KPIs the form lists but does not switch on (none when the form lists none: a first visit)."""
+    return tuple(dict.fromkeys(name for name in listed if name not in on))
+
+
+def kpi_switches(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each KPI of the plan and each left out, in the catalogue's order, with whether it is on."""
+    order = [kpi.name for kpi in KPIS]
+    names = [k["name"] for k in document["kpis"]] + list(document["without_kpis"])
+    ranked = sorted(dict.fromkeys(names), key=lambda n: order.index(n) if n in order else len(order))
+    return [{"name": n, "on": n not in document["without_kpis"]} for n in ranked]
+
+
 @router.get("/plan/{name:path}", response_class=HTMLResponse)
 def plan(
     name: str,
@@ -69,14 +85,17 @@ def plan(
     budget: str | None = None,
     variant: str | None = None,
     objective: str | None = None,
+    kpi: Annotated[list[str] | None, Query()] = None,
+    kpi_on: Annotated[list[str] | None, Query()] = None,
 ) -> HTMLResponse:
-    """The optimizer's plan for the form's budget, variant and objective (`campaign optimize`)."""
+    """The optimizer's plan for the form's budget, variant, objective and KPIs on (`campaign optimize`)."""
     if objective and objective not in OBJECTIVES:
         raise UsageError(f"objective {objective!r} is not one of {', '.join(OBJECTIVES)}")
     space = workspace(request)
     path = space.scenario(name)
     chosen = budget_of(budget)
-    done = app.optimize(path, variant or None, chosen, objective or None, store=space.store)
+    off = switched_off(kpi or [], kpi_on or [])
+    done = app.optimize(path, variant or None, chosen, objective or None, store=space.store, without_kpis=off)
     document = done.result.to_dict()
     periods, rows = spend_table(document)
     return render(
@@ -92,5 +111,6 @@ def plan(
             "periods": periods,
             "rows": rows,
             "binding": [c for c in document["constraints"] if c.get("binding")],
+            "switches": kpi_switches(document),
         },
     )

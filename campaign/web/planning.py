@@ -56,7 +56,15 @@ def optimize(name: str, request: Request, response: Response, body: OptimizeBody
     request.state.variant = body.variant
     space = workspace(request)
     path = space.scenario(name)
-    done = app.optimize(path, body.variant, body.budget, body.objective, body.tolerance, store=space.store)
+    done = app.optimize(
+        path,
+        body.variant,
+        body.budget,
+        body.objective,
+        body.tolerance,
+        store=space.store,
+        without_kpis=tuple(body.without_kpis),
+    )
     if done.run is not None:
         response.headers[RUN_HEADER] = str(done.run.id)
     return done.result.to_dict()
