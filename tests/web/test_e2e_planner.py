@@ -1,10 +1,13 @@
 """The planner's journeys in headless Chromium against `campaign serve`'s app on uvicorn: move the budget on the
-plan page and see the plan and KPIs change in place; run a simulation and watch its progress to the bands.
+plan page and see the plan and KPIs change in place, switch a KPI off and see the plan change; run a simulation
+and watch its progress to the bands.
 
 Skipped where Chromium is not installed (CI installs it); screenshots go to test-artifacts/.
 """
 
 from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
 
 from tests.web.test_api_actuals import cli_doc
 from tests.web.test_e2e_strategist import ARTIFACTS, browser, server, watched  # noqa: F401 - fixtures
@@ -29,11 +32,25 @@ def test_the_scenario_list_leads_to_the_plan_and_moving_the_budget_re_optimises_
     lower = cli_doc("optimize", CAFE, "--budget", "15000")
     page.fill('input[name="budget"]', "15000")  # no submit: the page re-optimises as the budget moves
     page.wait_for_function("document.querySelector('[data-total=spend]').textContent.trim() === '€15,000'")
-    assert page.url.endswith("budget=15000&variant=&objective=")
+    query = parse_qs(urlparse(page.url).query, keep_blank_values=True)
+    assert (query["budget"], query["variant"], query["objective"]) == (["15000"], [""], [""])
+    assert query["kpi"] == query["kpi_on"] == [k["name"] for k in full["kpis"]]  # every KPI listed and on
     assert conversions.inner_text() == f"{round(lower['totals']['conversions']):,}" != before
     reach = page.locator('tr[data-kpi="min_reach"] td').nth(1).inner_text()
     assert reach == f"{next(k['value'] for k in lower['kpis'] if k['name'] == 'min_reach'):,.2f}"
     page.screenshot(path=str(ARTIFACTS / "web-plan-budget.png"), full_page=True)
+
+    # Switch the reach floor off: the plan is re-optimised in place without it and the KPI shows as off.
+    freed = cli_doc("optimize", CAFE, "--budget", "15000", "--without-kpi", "min_reach")
+    page.uncheck('input[data-switch="min_reach"]')
+    page.wait_for_selector('tr[data-kpi="min_reach"].off')
+    assert page.locator('tr[data-kpi="min_reach"] td').inner_text().startswith("off")
+    assert conversions.inner_text() == f"{round(freed['totals']['conversions']):,}"
+    assert freed["totals"]["conversions"] > lower["totals"]["conversions"]  # the floor held the plan back
+    query = parse_qs(urlparse(page.url).query, keep_blank_values=True)
+    assert "min_reach" in query["kpi"]
+    assert "min_reach" not in query["kpi_on"]
+    page.screenshot(path=str(ARTIFACTS / "web-plan-kpi-off.png"), full_page=True)
     assert errors == []
 
 
