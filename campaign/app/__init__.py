@@ -31,6 +31,13 @@ if TYPE_CHECKING:
         reallocate,
         show_actuals,
     )
+    from campaign.app.authoring import (
+        BadFileNameError,
+        ExistingFileError,
+        check_scenario_text,
+        file_name_of,
+        save_scenario,
+    )
     from campaign.app.calibrating import Calibrated, calibrate
     from campaign.app.catalogue import Bundled, InFolder, Validated, folder_scenarios, scenarios, validate
     from campaign.app.common import BadRangeError, ChosenPlan, InfeasiblePlanError, Progress, plan_for
@@ -70,6 +77,13 @@ WHERE = {
         "reallocate",
         "show_actuals",
     ),
+    "campaign.app.authoring": (
+        "BadFileNameError",
+        "ExistingFileError",
+        "check_scenario_text",
+        "file_name_of",
+        "save_scenario",
+    ),
     "campaign.app.calibrating": ("Calibrated", "calibrate"),
     "campaign.app.catalogue": ("Bundled", "InFolder", "Validated", "folder_scenarios", "scenarios", "validate"),
     "campaign.app.confidence": (
@@ -101,12 +115,14 @@ WHERE = {
 _MODULE_OF = {name: module for module, names in WHERE.items() for name in names}
 __all__ = [
     "AtConfidence",
+    "BadFileNameError",
     "BadRangeError",
     "Bundled",
     "Calibrated",
     "ChosenPlan",
     "Compared",
     "Confident",
+    "ExistingFileError",
     "FrontierAtConfidence",
     "ImportedCurves",
     "InFolder",
@@ -126,8 +142,10 @@ __all__ = [
     "Validated",
     "adopt_plan",
     "calibrate",
+    "check_scenario_text",
     "draw_quarters",
     "expected_value_plan",
+    "file_name_of",
     "folder_scenarios",
     "frontier",
     "frontier_with_confidence",
@@ -141,6 +159,7 @@ __all__ = [
     "preview_actuals",
     "reallocate",
     "report",
+    "save_scenario",
     "saved_plan",
     "saved_plans",
     "scenarios",

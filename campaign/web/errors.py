@@ -2,8 +2,9 @@
 
 400 bad input (the command line's exit 1 and 2), 401 no or a wrong token,
 404 an unknown scenario, job, run or plan version, 413 an upload too large or too many files,
-409 no plan meets every constraint (the command line's exit-3 document), 403 a page's form without its
-CSRF token; a page's request gets its error as a page (HTML) with the same status and message;
+409 no plan meets every constraint (the command line's exit-3 document) or a scenario file exists already,
+403 a page's form without its CSRF token; a page's request gets its error as a page (HTML) with the same
+status and message;
 500, with the same document, only for a bug.
 """
 
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
+from campaign.app.authoring import ExistingFileError
 from campaign.app.common import InfeasiblePlanError, infeasible_document
 from campaign.app.saved import NotStoredError
 from campaign.web.page_kit import ForbiddenError, render
@@ -45,6 +47,7 @@ STATUS = (
     (TooLargeError, 413),
     (BusyError, 429),
     (ForbiddenError, 403),
+    (ExistingFileError, 409),
 )
 
 

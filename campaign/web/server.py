@@ -25,6 +25,7 @@ from campaign.web import (
     planning,
     running,
     saved,
+    scenario_pages,
     security,
     simulation_pages,
     strategist_pages,
@@ -51,6 +52,7 @@ def create_app(workspace: Path, token: str | None = None, jobs: int = 2) -> Fast
     # The store's and the downloads' routes first: `/scenarios/{name:path}` would take their paths.
     web.state.pending = Pending()
     for module in (
+        scenario_pages,
         saved,
         downloads,
         planning,

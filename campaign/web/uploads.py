@@ -63,17 +63,24 @@ class Form:
     uploads: list[Upload]
 
 
-async def read_form(request: Request, limit: int = MAX_BYTES, count: int = MAX_FILES) -> Form:
-    """The form's fields and files, all in memory; `TooLargeError` for a request over `MAX_REQUEST` bytes, more
-    than `count` files or one over `limit` bytes."""
+async def read_body(request: Request, limit: int = MAX_REQUEST, what: str = "the upload") -> bytes:
+    """The request's body, read as it arrives; `TooLargeError` as soon as it is (or says it is) over `limit`
+    bytes."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_REQUEST:
-        raise TooLargeError(_too_large(int(declared)))
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLargeError(_too_large(int(declared), limit, what))
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_REQUEST:
-            raise TooLargeError(_too_large(len(body)))
+        if len(body) > limit:
+            raise TooLargeError(_too_large(len(body), limit, what))
+    return bytes(body)
+
+
+async def read_form(request: Request, limit: int = MAX_BYTES, count: int = MAX_FILES) -> Form:
+    """The form's fields and files, all in memory; `TooLargeError` for a request over `MAX_REQUEST` bytes, more
+    than `count` files or one over `limit` bytes."""
+    body = await read_body(request)
     if "multipart/form-data" not in request.headers.get("content-type", ""):
         raise UsageError("send the exports as multipart/form-data (a form with a file input named 'files')")
 
@@ -102,8 +109,8 @@ async def read_form(request: Request, limit: int = MAX_BYTES, count: int = MAX_F
     return Form(fields, uploads)
 
 
-def _too_large(size: int) -> str:
-    return f"the upload has {size / MB:.1f} MB, more than the {MAX_REQUEST // MB} MB one request may carry"
+def _too_large(size: int, limit: int = MAX_REQUEST, what: str = "the upload") -> str:
+    return f"{what} has {size / MB:.1f} MB, more than the {limit // MB} MB one request may carry"
 
 
 @contextmanager

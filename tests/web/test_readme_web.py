@@ -9,6 +9,7 @@ from campaign.plan_store import KEPT_RUNS, STORE_FILE
 from campaign.web import create_app
 from campaign.web.jobs import Jobs
 from campaign.web.pending import Pending
+from campaign.web.scenario_pages import MAX_FORM
 from campaign.web.uploads import MAX_BYTES, MAX_FILES, MAX_REQUEST, MB
 from simulation.montecarlo import CHUNK
 
@@ -36,6 +37,8 @@ def test_the_limits_the_readme_states():
     held = inspect.signature(Pending).parameters
     assert (held["kept"].default, held["seconds"].default) == (4, 3600.0)
     assert "at most 4 previews, an hour each" in text
+    assert MAX_FORM // MB == 20
+    assert "The form's body is at most 20 MiB (413 beyond)" in text
 
 
 def test_every_route_of_the_app_is_in_the_readme(tmp_path):
