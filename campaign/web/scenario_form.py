@@ -81,8 +81,9 @@ class Entries:
         return self.get(f"{table}-{row}-{column}")
 
     def filled(self, table: str) -> list[int]:
-        """The rows of `table` with anything typed in them."""
-        return [r for r in range(self.rows[table]) if any(self.cell(table, r, c).strip() for c in TABLES[table])]
+        """The rows of `table` with anything typed in them (a rule's kind is always chosen: it does not count)."""
+        typed = [c for c in TABLES[table] if c != "kind"]
+        return [r for r in range(self.rows[table]) if any(self.cell(table, r, c).strip() for c in typed)]
 
 
 def _count(text: str | None) -> int:

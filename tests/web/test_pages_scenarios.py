@@ -210,6 +210,15 @@ def test_a_description_with_markup_is_shown_as_text_everywhere(client, workspace
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
 
 
+def test_rows_left_blank_are_no_part_of_the_scenario_though_a_browser_sends_their_rule_kind(client, workspace):
+    blank = {f"rule-{r}-kind": "format_share" for r in (1, 2)} | {"kpi-1-name": "", "channel-2-name": ""}
+    answer = create(client, **blank)
+    assert answer.status_code == 303, answer.text
+    data = yaml.safe_load((workspace / "corner-shop.yaml").read_text(encoding="utf-8"))
+    assert data["rules"] == {"channel_share": {"facebook": {"max": 0.7}}}
+    assert list(data["channels"]) == ["facebook", "instagram"]
+
+
 def test_add_row_shows_one_more_row_and_keeps_what_was_typed(client, workspace):
     token = csrf(client)
     answer = client.post("/scenarios/new", data={**SHOP, "csrf": token, "rows-channel": "3", "add": "channel"})
