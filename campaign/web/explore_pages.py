@@ -3,9 +3,13 @@
 `GET /whatif/{name}` and `GET /frontier/{name}` are plain GET forms; each
 answers with the document the API's route builds (`planning.whatif`,
 `planning.frontier`, the use cases `app.whatif` and `app.frontier`) as a table.
+Beside the what-if table, its charts (`campaign.whatif_chart`), drawn while the
+page renders so that their words and numbers are in the page's language.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -13,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from campaign.web import planning
 from campaign.web.bodies import FrontierBody, WhatIfBody
 from campaign.web.page_kit import render
+from campaign.whatif_chart import Labels, whatif_charts
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 #: The columns of the what-if table, as `whatif` prints them.
@@ -38,7 +43,15 @@ def whatif(name: str, request: Request, variants: str | None = None, sweep: str 
     return render(
         request,
         "whatif.html",
-        {"name": name, "variants": given(variants), "sweep": given(sweep), "result": document, "columns": COLUMNS},
+        {
+            "name": name,
+            "variants": given(variants),
+            "sweep": given(sweep),
+            "result": document,
+            "columns": COLUMNS,
+            "labels": Labels,
+            "charts": partial(whatif_charts, document, body.sweeps),
+        },
     )
 
 

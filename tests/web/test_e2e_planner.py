@@ -1,6 +1,6 @@
 """The planner's journeys in headless Chromium against `campaign serve`'s app on uvicorn: move the budget on the
-plan page and see the plan and KPIs change in place, switch a KPI off and see the plan change; run a simulation
-and watch its progress to the bands.
+plan page and see the plan and KPIs change in place, switch a KPI off and see the plan change; compare variants
+and a budget sweep on the what-if page, its charts drawn; run a simulation and watch its progress to the bands.
 
 Skipped where Chromium is not installed (CI installs it); screenshots go to test-artifacts/.
 """
@@ -51,6 +51,29 @@ def test_the_scenario_list_leads_to_the_plan_and_moving_the_budget_re_optimises_
     assert "min_reach" in query["kpi"]
     assert "min_reach" not in query["kpi_on"]
     page.screenshot(path=str(ARTIFACTS / "web-plan-kpi-off.png"), full_page=True)
+    assert errors == []
+
+
+def test_the_whatif_page_draws_the_options_and_the_sweep_beside_its_table(server, browser):  # noqa: F811
+    errors: list[str] = []
+    page = watched(browser, errors)
+    page.goto(f"{server}/whatif/{CAFE}")
+    page.fill('input[name="variants"]', "lean, solo")
+    page.fill('input[name="sweep"]', "budget.total=12000:20000:4000")
+    page.click('form button[type="submit"]')
+    page.wait_for_selector('[data-chart="whatif-sweep"] svg')
+    document = cli_doc("whatif", CAFE, "--variants", "lean,solo", "--sweep", "budget.total=12000:20000:4000")
+    assert page.locator("table.whatif tbody tr").count() == len(document["rows"])
+    for name in ("whatif-options", "whatif-sweep"):
+        chart = page.locator(f'[data-chart="{name}"]')
+        box = chart.locator("svg").bounding_box()
+        assert box is not None
+        assert box["width"] > 300
+        assert box["height"] > 100
+        planned = [r for r in document["rows"] if r["status"] == "optimal"]
+        drawn = chart.evaluate("f => f.querySelectorAll('g[id^=option-] > path, g[id^=sweep-] > path').length")
+        assert drawn == 2 * (3 if name == "whatif-options" else len(planned) - 3)  # two panels: conversions, profit
+    page.screenshot(path=str(ARTIFACTS / "web-whatif.png"), full_page=True)
     assert errors == []
 
 
