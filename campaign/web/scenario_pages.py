@@ -35,7 +35,7 @@ from campaign.web.scenario_form import (
     placed,
 )
 from campaign.web.uploads import MAX_BYTES, read_body
-from scenarios import OBJECTIVES, CampaignError, ScenarioError
+from scenarios import OBJECTIVES, CampaignError, ScenarioError, UsageError
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 #: The most bytes a scenario form may send (the largest file the app takes), and the most fields.
@@ -156,11 +156,13 @@ async def edit(name: str, request: Request) -> Response:
     text = given.get("yaml", "").replace("\r\n", "\n")
     action = given.get("action", "validate")
     copy_name = given.get("copy_name", "").strip()
+    if action == "save" and bundled:
+        raise UsageError(f"{name} is a bundled scenario and read-only; save a copy to the workspace to change it")
     try:
         if action == "copy":
             saved = app.save_scenario(space.folder, copy_name, text)
             return RedirectResponse(f"/scenarios/{quote(saved.path.name)}/edit", status_code=303)
-        if action == "save" and not bundled:
+        if action == "save":
             checked = app.save_scenario(space.folder, space.scenario(name).name, text, replace=True)
         else:
             checked = app.check_scenario_text(space.folder, space.scenario(name).name if not bundled else name, text)
@@ -172,4 +174,4 @@ async def edit(name: str, request: Request) -> Response:
         status = 409 if isinstance(error, app.ExistingFileError) else 400
         return _editor(request, name, text, copy_name=copy_name, copy_problem=str(error), status=status)
     shown = validation(checked).replace(str(checked.path), checked.path.name, 1)
-    return _editor(request, name, text, checked=shown, saved=action == "save" and not bundled, copy_name=copy_name)
+    return _editor(request, name, text, checked=shown, saved=action == "save", copy_name=copy_name)

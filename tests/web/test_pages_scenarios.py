@@ -12,8 +12,10 @@ import pytest
 import yaml
 from babel.numbers import format_decimal
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
 from campaign.cli import cli
+from campaign.web import create_app
 from campaign.web.page_kit import CSRF_COOKIE
 from tests.web.test_api_actuals import cli_doc
 from tests.web.test_pages_planner import euros, text_of
@@ -301,6 +303,25 @@ def test_a_bundled_scenario_is_read_only_and_saved_as_a_copy_under_a_new_name(cl
     )
     assert escape.status_code == 400
     assert sorted(p.name for p in workspace.parent.rglob("*.yaml")) == ["my-cafe.yaml"]
+
+
+def test_saving_over_a_bundled_scenario_is_refused(client, workspace):
+    token = csrf(client, f"/scenarios/{CAFE}/edit")
+    text = client.get(f"/api/scenarios/{CAFE}").json()["yaml"]
+    answer = client.post(f"/scenarios/{CAFE}/edit", data={"csrf": token, "yaml": text, "action": "save"})
+    assert answer.status_code == 400
+    assert "bundled scenario and read-only" in answer.text
+    assert list(workspace.glob("*.yaml")) == []
+
+
+@pytest.mark.parametrize("path", ["/scenarios/new", f"/scenarios/{CAFE}/edit"])
+def test_with_a_token_the_pages_need_the_login_and_their_posts_the_token(workspace, path):
+    guarded = TestClient(create_app(workspace, "s3cret-token-for-tests"), follow_redirects=False)
+    answer = guarded.get(path)
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/login?next=/")
+    assert guarded.post(path, data={**SHOP, "yaml": "x", "action": "copy", "copy_name": "c"}).status_code == 401
+    assert list(workspace.glob("*.yaml")) == []
 
 
 @pytest.mark.parametrize(("headers", "heading"), [({}, "YAML of"), (GERMAN, "YAML von")])
