@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.web.test_api_actuals import cli_doc
 from tests.web.test_e2e_strategist import ARTIFACTS, browser, server, watched  # noqa: F401 - fixtures
-from tests.web.test_pages_scenarios import SHOP
+from tests.web.test_pages_scenarios import CAFE, SHOP
 
 
 def test_a_scenario_written_in_the_form_is_created_and_planned(server, browser, tmp_path: Path):  # noqa: F811
@@ -51,3 +51,30 @@ def test_a_scenario_written_in_the_form_is_created_and_planned(server, browser, 
     page.screenshot(path=str(ARTIFACTS / "web-new-scenario-plan.png"), full_page=True)
     # The form sent back with the mistake is a 400 (the browser notes it); nothing else went wrong.
     assert errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+
+
+def test_a_bundled_scenarios_yaml_is_copied_edited_validated_and_saved(server, browser, tmp_path: Path):  # noqa: F811
+    errors: list[str] = []
+    page = watched(browser, errors)
+    page.goto(f"{server}/plan/{CAFE}")
+    page.click(f'nav a[href="/scenarios/{CAFE}/edit"]')
+    page.wait_for_url(f"{server}/scenarios/{CAFE}/edit")
+    assert page.locator('button[value="save"]').count() == 0  # bundled: read-only
+    page.fill('input[name="copy_name"]', "my-cafe")
+    page.click('button[value="copy"]')
+    page.wait_for_url(f"{server}/scenarios/my-cafe.yaml/edit")
+    text = page.input_value('textarea[name="yaml"]')
+    assert "  total: 18000\n" in text
+    page.fill('textarea[name="yaml"]', text.replace("  total: 18000\n", "  total: 15000\n", 1))
+    page.click('button[value="validate"]:not([hidden])')
+    page.wait_for_selector("pre.valid")
+    assert page.locator("pre.valid").inner_text().startswith("my-cafe.yaml: valid scenario 'cafe-chain-q1'")
+    page.click('button[value="save"]')
+    page.wait_for_selector("p.saved")
+    page.screenshot(path=str(ARTIFACTS / "web-edit-scenario.png"), full_page=True)
+    written = tmp_path / "workspace" / "my-cafe.yaml"
+    assert "  total: 15000\n" in written.read_text(encoding="utf-8")
+    page.click('nav a[href="/plan/my-cafe.yaml"]')
+    page.wait_for_url(f"{server}/plan/my-cafe.yaml")
+    assert page.locator('[data-total="spend"]').inner_text() == "€15,000"
+    assert errors == []
