@@ -68,9 +68,11 @@ def load_overridden(
     if objective is not None:
         changes["objective"] = objective
     loaded = load(scenario, variant)
+    source = "--budget/--objective"
     if without_kpis:
         changes["kpis"] = dict.fromkeys(kpis_left_out(loaded, without_kpis))
-    return override(loaded, changes, "--budget/--objective/--without-kpi")
+        source += "/--without-kpi"
+    return override(loaded, changes, source)
 
 
 def kpis_left_out(scenario: Scenario, names: tuple[str, ...]) -> tuple[str, ...]:

@@ -15,6 +15,8 @@ from campaign import app
 from campaign.cli import cli
 from scenarios import UsageError
 from scenarios.library import bundled_scenarios
+from tests.conftest import BASE, merged
+from tests.web.conftest import write_scenario
 from tests.web.test_api_planning import timeless
 from tests.web.test_pages_planner import euros, text_of
 from tests.web.test_pages_strategist import GERMAN, cells_of
@@ -101,6 +103,16 @@ def refusal(name: str) -> str:
     except UsageError as error:
         return str(error)
     raise AssertionError(f"{name} was accepted")
+
+
+def test_leaving_out_a_kpi_the_objective_needs_is_refused_naming_the_option(tmp_path):
+    path = write_scenario(tmp_path, merged(BASE, {"objective": "min_spend", "kpis": {"min_conversions": 500}}))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["optimize", str(path), "--without-kpi", "min_conversions", "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: --budget/--objective/--without-kpi: 1 problem\n  - kpis.min_conversions: ")
+    assert "is required when the objective is min_spend" in result.stderr
+    assert not out.exists()
 
 
 def test_without_kpi_and_confidence_together_are_a_usage_error():
