@@ -4,7 +4,6 @@ from optimizer.backends import DEFAULT_SOLVER, SOLVERS
 from optimizer.confidence import (
     Chance,
     ConfidencePlan,
-    ConfidenceUnreachableError,
     Evaluation,
     drawn_problems,
     evaluate,
@@ -14,6 +13,7 @@ from optimizer.engine import DEFAULT_TOLERANCE, Optimizer
 from optimizer.frontier import Frontier, FrontierResult, budget_grid
 from optimizer.infeasible import Relaxation
 from optimizer.problem import Problem, Row, build_problem
+from optimizer.reachable import ConfidenceUnreachableError
 from optimizer.reallocation import kpi_outlook, reoptimise, with_actuals, with_plan
 from optimizer.result import (
     CellPlan,

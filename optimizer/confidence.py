@@ -17,18 +17,17 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from optimizer.approximation import initial_breakpoints
-from optimizer.backends import run_solver
 from optimizer.bound import reach_curves
 from optimizer.kpi_rows import kpi_with_limit
 from optimizer.problem import RATIO, RHS, Problem, Row
 from optimizer.pwl import curvature_breakpoints, refine
-from optimizer.sample_lp import Chains, Draws, build_sample_matrix, chains, reach_curves_of
-from scenarios import InfeasibleError, Market, ParameterDraw, SolverError, drawn_market, kpi_of, percent
+from optimizer.reachable import unreachable
+from optimizer.sample_lp import Draws, chains, reach_curves_of
+from optimizer.sample_solve import solve_lazily, solve_sample
+from scenarios import Market, ParameterDraw, SolverError, drawn_market, kpi_of
 
 #: Refinement rounds before the gap reached is reported as it is.
 MAX_ROUNDS = 6
-#: How finely the highest reachable confidence is searched for.
-RESOLUTION = 0.005
 
 
 @dataclass(frozen=True)
@@ -78,21 +77,6 @@ class ConfidencePlan:
     rounds: int
     seconds: float
     included: int
-
-
-class ConfidenceUnreachableError(InfeasibleError):
-    """No plan meets the KPIs at the confidence asked: those that cannot be made that safe, the highest reachable."""
-
-    def __init__(self, message: str, kpis: tuple[str, ...], highest: float) -> None:
-        super().__init__(message)
-        self.kpis = kpis
-        self.highest = highest
-
-    @property
-    def details(self) -> dict[str, object]:
-        """What the infeasible JSON document adds: `unsafe` (the KPIs that alone cannot be held) and
-        `highest_confidence`."""
-        return {"unsafe": list(self.kpis), "highest_confidence": self.highest}
 
 
 def drawn_problems(
@@ -205,6 +189,11 @@ def plan_with_confidence(
             f"planning at a confidence needs concave response curves; the S-shaped curves of {', '.join(cells)} "
             "(Hill alpha above 1) need a MILP in every draw: plan them without --confidence"
         )
+
+    def holds(spend: np.ndarray, level: float) -> bool:
+        chances = evaluate(draws, _clipped(base, spend), noise).kpis
+        return all(k.probability_met >= level - 1e-9 for k in chances)
+
     started = time.perf_counter()
     conv_bp, reach_bp = _breakpoints(draws, segments)
     included = _initial_included(draws, quantile)
@@ -215,24 +204,16 @@ def plan_with_confidence(
     for rounds in range(1, MAX_ROUNDS + 1):
         conv = chains(base.market.curves, curves, conv_bp, "inner") if conv_bp else None
         reach = chains(reach_base, [], reach_bp, "inner") if reach_bp else None
-        while True:
-            inner = _solve(draws, conv, reach, confidence, quantile, included, solver)
-            if inner is None:
-                break
-            missing = _left_out(draws, conv, inner, quantile, included)
-            if not missing.any():
-                break
-            included |= missing
+        inner = solve_lazily(draws, conv, reach, confidence, quantile, included, solver)
         outer_conv = chains(base.market.curves, curves, conv_bp, "outer") if conv_bp else None
         outer_reach = chains(reach_base, [], reach_bp, "outer") if reach_bp else None
-        outer = _solve(draws, outer_conv, outer_reach, confidence, quantile, included, solver)
+        outer = solve_sample(draws, outer_conv, outer_reach, confidence, quantile, included, solver)
         if outer is None:
-            raise _unreachable(draws, conv_bp, reach_bp, confidence, solver, explain)
+            raise unreachable(draws, conv_bp, reach_bp, confidence, solver, holds, explain)
         if inner is None:
             conv_bp, reach_bp = _refined(draws, outer.spend, conv_bp, reach_bp)
             continue
-        spend = np.clip(inner.spend, base.lower, base.upper)
-        spend = np.where((spend < 1e-6) & (base.lower <= 0), 0.0, spend)
+        spend = _clipped(base, inner.spend)
         evaluation = evaluate(draws, spend, noise)
         value = sign * (evaluation.expected if quantile is None else evaluation.tail(quantile))
         bound = outer.value - sign * fixed
@@ -241,7 +222,7 @@ def plan_with_confidence(
             break
         conv_bp, reach_bp = _refined(draws, spend, conv_bp, reach_bp)
     if inner is None:
-        raise _unreachable(draws, conv_bp, reach_bp, confidence, solver, explain)
+        raise unreachable(draws, conv_bp, reach_bp, confidence, solver, holds, explain)
     seconds = time.perf_counter() - started
     return ConfidencePlan(spend, evaluation, sign * value, sign * bound, gap, rounds, seconds, int(included.sum()))
 
@@ -293,114 +274,7 @@ def _refined(
     return conv_bp, reach_bp
 
 
-@dataclass(frozen=True)
-class _Solved:
-    """One solve of the confidence LP: spend, optimum (max-sense), η per KPI row held, ζ, each draw's reach."""
-
-    spend: np.ndarray
-    value: float
-    eta: np.ndarray
-    zeta: float
-    reach: np.ndarray
-
-
-def _solve(
-    draws: Draws,
-    conv: Chains | None,
-    reach: Chains | None,
-    confidence: float,
-    quantile: float | None,
-    included: np.ndarray,
-    solver: str,
-    only: set[int] | None = None,
-) -> _Solved | None:
-    """The confidence LP solved, or None when it is infeasible."""
-    matrix, layout = build_sample_matrix(draws, conv, reach, confidence, quantile, included, only)
-    raw = run_solver(matrix, solver)
-    if raw.status == "infeasible":
-        return None
-    if raw.status != "optimal":
-        raise SolverError(f"the solver stopped without an optimal plan (status: {raw.status})")
-    values = raw.col_value
-    reach_values = np.where(layout.reach >= 0, values[np.maximum(layout.reach, 0)], 0.0)
-    zeta = float(values[layout.zeta]) if layout.zeta >= 0 else math.nan
-    return _Solved(values[layout.spend], float(raw.objective), values[layout.eta], zeta, reach_values)
-
-
-def _left_out(
-    draws: Draws, conv: Chains | None, solved: _Solved, quantile: float | None, included: np.ndarray
-) -> np.ndarray:
-    """The stretched draws left out whose term the plan would make positive: a KPI row on conversions above its
-    η, or (with a quantile) an objective below ζ, on the chains the LP used."""
-    missing = np.zeros(len(draws.problems), dtype=bool)
-    if conv is None:
-        return missing
-    base = draws.base
-    kpi_rows = [k for k, row in enumerate(base.rows) if row.name.startswith("kpi.")]
-    obj = base.objective
-    totals = conv.values(solved.spend).sum(axis=1)
-    for s in np.flatnonzero(draws.stretched & ~included):
-        problem = draws.problems[s]
-        total = float(totals[s])
-        for i, k in enumerate(kpi_rows):
-            row = problem.rows[k]
-            if not row.conversions:
-                continue
-            flip = -1.0 if row.sense == ">=" else 1.0
-            h = flip * (row.lhs(solved.spend, total, solved.reach[s]) - row.rhs)
-            if h > solved.eta[i] + 1e-9 * max(1.0, abs(row.rhs)):
-                missing[s] = True
-        if quantile is not None and obj.conversions:
-            value = obj.sign * obj.value(solved.spend, total, solved.reach[s])
-            if value < solved.zeta - 1e-9 * max(1.0, abs(solved.zeta)):
-                missing[s] = True
-    return missing
-
-
-def _unreachable(
-    draws: Draws,
-    conv_bp: list[np.ndarray],
-    reach_bp: list[np.ndarray],
-    confidence: float,
-    solver: str,
-    explain: bool = True,
-) -> ConfidenceUnreachableError:
-    """Why no plan holds every KPI at `confidence`: the KPIs that alone cannot (proven on the outer chains, every
-    draw written out), and the highest confidence a plan reaches for all of them (searched on the inner chains,
-    so a plan at it exists)."""
-    if not explain:
-        message = f"No plan meets every KPI with {percent(confidence)} confidence over the draws."
-        return ConfidenceUnreachableError(message, (), math.nan)
-    curves = [p.market.curves for p in draws.problems]
-    reach_base = reach_curves_of(draws.base)
-    every = np.ones(len(draws.problems), dtype=bool)
-
-    def feasible(kind: str, level: float, only: set[int] | None = None) -> bool:
-        conv = chains(draws.base.market.curves, curves, conv_bp, kind) if conv_bp else None
-        reach = chains(reach_base, [], reach_bp, kind) if reach_bp else None
-        return _solve(draws, conv, reach, level, None, every, solver, only) is not None
-
-    names: dict[str, set[int]] = {}
-    for k, row in enumerate(draws.base.rows):
-        if row.name.startswith("kpi."):
-            names.setdefault(kpi_of(row.name).name, set()).add(k)
-    alone = tuple(name for name, rows in names.items() if not feasible("outer", confidence, rows))
-    low, high = 0.0, confidence
-    while high - low > RESOLUTION:
-        middle = 0.5 * (low + high)
-        if feasible("inner", middle):
-            low = middle
-        else:
-            high = middle
-    low = math.floor(low / RESOLUTION) * RESOLUTION
-    if alone:
-        which = f"{', '.join(alone)} cannot be held at that confidence by any plan, even alone"
-    else:
-        which = "each KPI can be held at that confidence alone, but not all of them together"
-    reach_text = (
-        f"The highest confidence a plan reaches for all of them is {percent(low)}."
-        if low > 0
-        else "Even on average over the draws no plan meets every KPI."
-    )
-    message = f"No plan meets every KPI with {percent(confidence)} confidence over the draws: {which}. {reach_text}"
-    return ConfidenceUnreachableError(message, alone, low)
+def _clipped(base: Problem, spend: np.ndarray) -> np.ndarray:
+    """An LP's spend within the slots' bounds, dust spend (below 1e-6) taken as none."""
+    spend = np.clip(spend, base.lower, base.upper)
+    return np.where((spend < 1e-6) & (base.lower <= 0), 0.0, spend)

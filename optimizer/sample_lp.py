@@ -26,14 +26,16 @@ relaxation, exact once no draw left out has h_s above η.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 import numpy as np
 
 from optimizer.matrix import INF, Matrix
 from optimizer.problem import Problem
 from optimizer.pwl import Segments
+from optimizer.sample_chains import Chains, chains
 from scenarios import Curves, SolverError
+
+__all__ = ["Chains", "Draws", "Layout", "build_sample_matrix", "chains", "reach_curves_of"]
 
 
 @dataclass(frozen=True)
@@ -56,126 +58,15 @@ class Draws:
 
 
 @dataclass(frozen=True)
-class Chains:
-    """Every draw's curves through the same nodes: an `inner` chain of chords (on or below the concave curves) or
-    an `outer` envelope of the tangents at the nodes (on or above them).
-
-    `owner` and `nodes` are the slot and spend of each node, slot by slot in order; `heights` and `slopes`
-    (draws × nodes) the curves' values and derivatives there, `base_heights` and `base_slopes` the base curves'.
-    The mean of the draws' curves is concave too, with the mean values and slopes: its chain costs one set of
-    segments however many draws there are.
-    """
-
-    kind: str
-    owner: np.ndarray
-    nodes: np.ndarray
-    heights: np.ndarray
-    slopes: np.ndarray
-    base_heights: np.ndarray
-    base_slopes: np.ndarray
-
-    def draw(self, s: int) -> Segments:
-        """Draw `s`'s chain."""
-        return self._segments(self.heights[s], self.slopes[s])
-
-    def mean(self) -> Segments:
-        """The chain of the draws' mean curve."""
-        return self._segments(self.heights.mean(axis=0), self.slopes.mean(axis=0))
-
-    def base(self) -> Segments:
-        """The base curves' chain."""
-        return self._segments(self.base_heights, self.base_slopes)
-
-    def values(self, spend: np.ndarray) -> np.ndarray:
-        """Every draw's inner chain at `spend` (draws × slots)."""
-        out = np.zeros((len(self.heights), len(spend)))
-        for part in _slots(self.owner):
-            c = int(self.owner[part.start])
-            nodes = self.nodes[part]
-            x = float(np.clip(spend[c], nodes[0], nodes[-1]))
-            right = int(np.clip(np.searchsorted(nodes, x, side="right"), 1, len(nodes) - 1)) if len(nodes) > 1 else 0
-            left = max(right - 1, 0)
-            width = nodes[right] - nodes[left]
-            w = (x - nodes[left]) / width if width > 0 else 0.0
-            heights = self.heights[:, part]
-            out[:, c] = heights[:, left] + w * (heights[:, right] - heights[:, left])
-        return out
-
-    def _segments(self, heights: np.ndarray, slopes: np.ndarray) -> Segments:
-        if self.kind == "inner":
-            same = self.owner[1:] == self.owner[:-1]
-            width = np.diff(self.nodes)[same]
-            rise = np.diff(heights)[same]
-            slope = np.divide(rise, width, out=np.zeros_like(rise), where=width > 0)
-            first = np.flatnonzero(np.concatenate([[True], ~same]))
-            return Segments(self.owner[1:][same], self.nodes[:-1][same], width, slope, heights[first])
-        parts = [_envelope(self.nodes[m], heights[m], slopes[m]) for m in _slots(self.owner)]
-        owner = np.concatenate([np.full(len(p[0]), c) for c, p in enumerate(parts)])
-        start, width, slope = (np.concatenate([p[k] for p in parts]) for k in range(3))
-        return Segments(owner, start, width, slope, np.array([p[3] for p in parts]))
-
-
-def _slots(owner: np.ndarray) -> list[slice]:
-    """The node range of each slot."""
-    edges = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1], [True]]))
-    return [slice(a, b) for a, b in pairwise(edges)]
-
-
-def _envelope(
-    nodes: np.ndarray, values: np.ndarray, slopes: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """The lowest of a concave curve's tangents at `nodes`, on [0, last node]: segment starts, widths and slopes,
-    and its value at 0. Tangents of infinite slope (a Hill curve with alpha < 1 at 0) are left out."""
-    end = float(nodes[-1])
-    keep = np.isfinite(slopes)
-    b, v, g = nodes[keep], values[keep], slopes[keep]
-    if not len(b):
-        return np.zeros(1), np.array([end]), np.zeros(1), float(values[-1])
-    # A tangent no steeper than the one before is the same line or lies above it: keep the falling ones.
-    falling = np.concatenate([[True], g[1:] < g[:-1]])
-    b, v, g = b[falling], v[falling], g[falling]
-    a = v - g * b
-    cross = (a[1:] - a[:-1]) / (g[:-1] - g[1:])
-    edges = np.clip(np.maximum.accumulate(np.concatenate([[0.0], cross, [end]])), 0.0, end)
-    return edges[:-1], np.diff(edges), g, float(a[0])
-
-
-def chains(base: Curves, curves: list[Curves], breakpoints: list[np.ndarray], kind: str) -> Chains:
-    """The `kind` chains (``inner`` or ``outer``) of the concave `base` curves and of each draw's (one `Curves`
-    per draw) through `breakpoints` (per slot)."""
-    owner = np.concatenate([np.full(len(b), i) for i, b in enumerate(breakpoints)])
-    nodes = np.concatenate(breakpoints)
-    heights, slopes = _at_nodes(curves, owner, nodes)
-    base_heights, base_slopes = _at_nodes([base], owner, nodes)
-    return Chains(kind, owner, nodes, heights, slopes, base_heights[0], base_slopes[0])
-
-
-def _at_nodes(curves: list[Curves], owner: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each of `curves`' value and derivative at `nodes` (of the slots `owner`), draws × nodes: all draws' curves
-    as one `Curves` (point tables, rare, one draw at a time)."""
-    count, size = len(curves), len(nodes)
-    if not count:
-        return np.zeros((0, size)), np.zeros((0, size))
-    if any(c.points for c in curves):
-        takes = [c.take(owner) for c in curves]
-        heights = np.array([t.value(nodes) for t in takes]).reshape(count, size)
-        return heights, np.array([t.derivative(nodes) for t in takes]).reshape(count, size)
-    kind, maximum, scale, alpha = (
-        np.concatenate([getattr(c, name)[owner] for c in curves]) for name in ("kind", "maximum", "scale", "alpha")
-    )
-    every = Curves(kind, maximum, scale, alpha)
-    at = np.tile(nodes, count)
-    return every.value(at).reshape(count, size), every.derivative(at).reshape(count, size)
-
-
-@dataclass(frozen=True)
 class Layout:
-    """Where the parts of the confidence LP are: spend, each KPI's η, and each draw's reach columns."""
+    """Where the parts of the confidence LP are: spend, each KPI's η, ζ, each draw's reach columns, and each KPI
+    row's slack."""
 
     spend: slice
     eta: np.ndarray
     zeta: int
     reach: np.ndarray
+    slack: np.ndarray
 
 
 @dataclass
@@ -275,6 +166,28 @@ def reach_curves_of(problem: Problem) -> Curves:
     return Curves.exponential(audience, audience)
 
 
+def _shared_fill(b: _Builder, conv: Chains, x: np.ndarray, which: np.ndarray, conversions: np.ndarray) -> None:
+    """Draws `which`'s conversions over one filling of the inner chains' segments (`build_sample_matrix`'s
+    `shared`), their columns put in `conversions`."""
+    seg = conv.base()
+    same = conv.owner[1:] == conv.owner[:-1]
+    width = np.diff(conv.nodes)[same]
+    rise = np.diff(conv.heights[which], axis=1)[:, same]
+    slopes = np.divide(rise, width, out=np.zeros_like(rise), where=width > 0)
+    first = np.flatnonzero(np.concatenate([[True], ~same]))
+    fill = b.cols(len(seg.width), 0.0, seg.width)
+    link = b.rows(0.0, 0.0, len(x))  # Σ_k s_k − x = 0
+    b.put(link[seg.owner], fill, 1.0)
+    b.put(link, x, -1.0)
+    cols, weights = b.forms(fill, slopes)
+    f = b.cols(len(which), -INF, INF)
+    conversions[which] = f
+    at_zero = conv.heights[which][:, first].sum(axis=1)
+    define = b.rows(at_zero, at_zero, len(which))  # F_s − Σ_k slope_sk s_k = Σ_c value at the first node
+    b.put(define, f, 1.0)
+    b.put(define[:, None], cols[None, :], -weights)
+
+
 def build_sample_matrix(
     draws: Draws,
     conv: Chains | None,
@@ -283,10 +196,19 @@ def build_sample_matrix(
     quantile: float | None,
     included: np.ndarray,
     only: set[int] | None = None,
+    feasibility: bool = False,
 ) -> tuple[Matrix, Layout]:
     """The confidence LP (module docstring) on the chains given (inner: its plans are feasible; outer: its
     optimum is a bound). `included` says which draws' conversions it writes out (the others' terms of rows on
     conversions are left out); `only` holds just these KPI rows (indices into the rows), the others dropped.
+
+    With `feasibility` (inner chains), the LP asks only whether a plan holds the KPIs: each CVaR row gets a
+    slack column (its excess over 0, `Layout.slack`), the objective is minus their sum (0 exactly when a plan
+    holds every row; an LP that is always feasible solves far more reliably than one proving infeasibility),
+    and every stretched draw is written out over one filling of the chords' segments: the draws' chains share
+    their nodes, so filling the segments in order gives each draw its chord value at once, and no filling gives
+    any draw more. For KPIs that more conversions help, as for all of them, the plans that hold are those of the
+    LP with each draw's own chain, at one set of segment columns.
     """
     base, problems = draws.base, draws.problems
     count = len(problems)
@@ -317,7 +239,9 @@ def build_sample_matrix(
             define = b.rows(0.0, 0.0, len(scaled))
             b.put(define, f, 1.0)
             b.put(define[:, None], cols[None, :], -weights)
-        for s in (int(k) for k in np.flatnonzero(included & stretched)):
+        if feasibility and conv.kind == "inner" and stretched.any():
+            _shared_fill(b, conv, x, np.flatnonzero(stretched), conversions)
+        for s in (int(k) for k in np.flatnonzero(included & stretched & (conversions < 0))):
             t = b.chain(conv.draw(s), x)
             conversions[s] = b.col(-INF, INF)
             one = b.row(0.0, 0.0)
@@ -350,6 +274,8 @@ def build_sample_matrix(
     kpi_rows = [k for k, row in enumerate(base.rows) if row.name.startswith("kpi.") and (only is None or k in only)]
     eta = b.cols(len(kpi_rows), -INF, INF)
     cvar = b.rows(-INF, 0.0, len(kpi_rows))
+    slack = b.cols(len(kpi_rows), 0.0, INF) if feasibility else np.zeros(0, dtype=np.int64)
+    b.put(cvar[: len(slack)], slack, -1.0)
     for i, k in enumerate(kpi_rows):
         b.put(cvar[i], eta[i], 1.0)
         flips = np.array([-1.0 if p.rows[k].sense == ">=" else 1.0 for p in problems])  # h = g − b or b − g
@@ -391,4 +317,7 @@ def build_sample_matrix(
         cost = np.concatenate(b.cost)
         cost[x] = 0.0  # with a quantile the objective is ζ − Σ v / (q S) alone
         b.cost = [cost]
-    return b.matrix(), Layout(slice(0, n), eta, zeta, reach_cols)
+    if feasibility:
+        b.cost = [np.concatenate(b.cost) * 0.0]
+        b.cost[0][slack] = -1.0
+    return b.matrix(), Layout(slice(0, n), eta, zeta, reach_cols, slack)

@@ -133,3 +133,28 @@ def test_out_of_sample_quarters_meet_the_confidence(uncertain: Path) -> None:
     theirs = app.simulate(uncertain, plan=done.expected_value.plan, runs=runs, seed=777).result.to_dict()["targets"]
     reach = next(t for t in theirs if t["name"] == "min_reach")
     assert reach["probability_met"] < 0.75
+
+
+def test_unreachable_at_few_draws_exits_3_naming_the_unsafe_kpi_and_the_highest(tmp_path: Path) -> None:
+    """The B2B scenario with every figure uncertain cannot be planned at 90 % over 20 quarters: the message names
+    the KPIs no plan holds alone and the highest confidence reached, both from the JSON's fields, and a plan at
+    that confidence exists over the same quarters (its KPIs met in at least that share of them)."""
+    path = tmp_path / "b2b-uncertain.yaml"
+    path.write_text((LIBRARY / "b2b-saas-leads.yaml").read_text(encoding="utf-8") + "uncertainty:\n  relative: 0.1\n")
+    args = ["optimize", str(path), "--confidence", "0.9", "--draws", "20"]
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exit_code == 3, result.output
+    doc = json.loads(result.stdout)
+    highest = doc["highest_confidence"]
+    assert doc["unsafe"]
+    assert 0 < highest < 0.9
+    assert doc["message"] == (
+        f"No plan meets every KPI with 90.0 % confidence over the draws: {', '.join(doc['unsafe'])} cannot be held "
+        f"at that confidence by any plan, even alone. The highest confidence a plan reaches for all of them is "
+        f"{100 * highest:.1f} %."
+    )
+    text = CliRunner().invoke(cli, args)
+    assert text.exit_code == 3
+    assert doc["message"] in text.stderr
+    done = app.optimize_with_confidence(path, highest, draws=20)
+    assert all(k.probability_met >= highest for k in done.planned.evaluation.kpis)

@@ -24,7 +24,7 @@ from optimizer import (
     evaluate,
     plan_with_confidence,
 )
-from optimizer.confidence import RESOLUTION
+from optimizer.reachable import RESOLUTION
 from scenarios import ParameterDraw, SolverError, build_market, draw_parameters, load_scenario, override
 from scenarios.schema import Scenario
 
