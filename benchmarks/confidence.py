@@ -13,10 +13,19 @@ the expected-value plan, `Optimizer().optimize` of the same scenario, is timed
 in the same run (its `solver.seconds`). A draw count whose plan takes longer
 than `--timeout` seconds is stopped and shown as such.
 
+Then the unreachable case: the bundled B2B scenario with 10 % relative
+uncertainty asked at 90 %, which no plan reaches, over 10, 50 and 200
+draws (its own seed, no quarter noise). For each draw count the search for
+the KPIs that cannot be held alone and the highest confidence reached is
+timed on the breakpoints the plan gives up on (`optimizer.reachable`), and
+beside it the search as it was: each level a full confidence LP with every
+draw's own chain, bisected to 0.5 points and floored (stopped after
+`--old-timeout` seconds).
+
 Run from the repository root::
 
     .venv/bin/python benchmarks/confidence.py                 # a few minutes
-    .venv/bin/python benchmarks/confidence.py --draws 50,200
+    .venv/bin/python benchmarks/confidence.py --draws 50,200 --unreachable-draws 10,50
 
 Timings are informational (machines are noisy): the script exits 0.
 """
@@ -24,6 +33,7 @@ Timings are informational (machines are noisy): the script exits 0.
 from __future__ import annotations
 
 import argparse
+import math
 import multiprocessing
 import sys
 import time
@@ -33,8 +43,22 @@ from typing import Any
 # Run as a script, this folder would shadow the `optimizer` package.
 sys.path = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolve().parent]
 
-from optimizer import Optimizer, build_problem, drawn_problems, plan_with_confidence  # noqa: E402
-from scenarios import Scenario, draw_parameters  # noqa: E402
+import numpy as np  # noqa: E402
+
+from optimizer import (  # noqa: E402
+    ConfidenceUnreachableError,
+    Draws,
+    Optimizer,
+    build_problem,
+    drawn_problems,
+    evaluate,
+    plan_with_confidence,
+)
+from optimizer.confidence import _breakpoints  # noqa: E402
+from optimizer.reachable import RESOLUTION, unreachable  # noqa: E402
+from optimizer.sample_lp import chains, reach_curves_of  # noqa: E402
+from optimizer.sample_solve import solve_sample  # noqa: E402
+from scenarios import Scenario, draw_parameters, kpi_of, override  # noqa: E402
 from scenarios.library import library_path  # noqa: E402
 from scenarios.loader import load_scenario, merge, resolve  # noqa: E402
 from scenarios.market_build import build_market  # noqa: E402
@@ -80,6 +104,75 @@ def confidence_run(count: int, results: Any) -> None:
     results.put((plan.seconds, plan.rounds, plan.gap, plan.included, lowest))
 
 
+def unreachable_draws(count: int) -> Draws:
+    """The B2B scenario with 10 % relative uncertainty over `count` draws of its own seed, no quarter noise."""
+    scenario = override(load_scenario(library_path("b2b-saas-leads")), {"uncertainty": {"relative": 0.1}}, "u")
+    market = build_market(scenario)
+    base = build_problem(scenario, market)
+    drawn = draw_parameters(scenario, scenario.seed, count)
+    return drawn_problems(base, lambda m: build_problem(scenario, m), market, drawn, {})
+
+
+def search_run(count: int, old: bool, results: Any) -> None:
+    """The search for the unsafe KPIs and the highest confidence over `count` draws, new or `old` (child)."""
+    draws = unreachable_draws(count)
+    try:
+        plan_with_confidence(draws, {}, CONFIDENCE, explain=False)
+    except ConfidenceUnreachableError:
+        pass
+    else:
+        raise SystemExit(f"a plan reaches {CONFIDENCE} over {count} draws: not the unreachable case")
+    conv_bp, reach_bp = _breakpoints(draws, 16)
+    started = time.perf_counter()
+    if old:
+        unsafe, highest = old_search(draws, conv_bp, reach_bp)
+    else:
+
+        def holds(spend: Any, level: float) -> bool:
+            return all(k.probability_met >= level - 1e-9 for k in evaluate(draws, spend, {}).kpis)
+
+        error = unreachable(draws, conv_bp, reach_bp, CONFIDENCE, "highs", holds)
+        unsafe, highest = error.kpis, error.highest
+    results.put((time.perf_counter() - started, unsafe, highest))
+
+
+def old_search(draws: Draws, conv_bp: list[Any], reach_bp: list[Any]) -> tuple[tuple[str, ...], float]:
+    """The search as it was: every draw's own chain in each LP, bisection to `RESOLUTION`, floored."""
+    curves = [p.market.curves for p in draws.problems]
+    every = [True] * len(draws.problems)
+
+    def feasible(kind: str, level: float, only: set[int] | None = None) -> bool:
+        conv = chains(draws.base.market.curves, curves, conv_bp, kind)
+        reach = chains(reach_curves_of(draws.base), [], reach_bp, kind) if reach_bp else None
+        return solve_sample(draws, conv, reach, level, None, np.array(every), "highs", only) is not None
+
+    names: dict[str, set[int]] = {}
+    for k, row in enumerate(draws.base.rows):
+        if row.name.startswith("kpi."):
+            names.setdefault(kpi_of(row.name).name, set()).add(k)
+    alone = tuple(name for name, rows in names.items() if not feasible("outer", CONFIDENCE, rows))
+    low, high = 0.0, CONFIDENCE
+    while high - low > RESOLUTION:
+        middle = 0.5 * (low + high)
+        low, high = (middle, high) if feasible("inner", middle) else (low, middle)
+    return alone, math.floor(low / RESOLUTION) * RESOLUTION
+
+
+def in_child(target: Any, args: tuple[Any, ...], timeout: float) -> Any:
+    """`target(*args, queue)` in a child process: what it put on the queue, None after `timeout` seconds."""
+    results: Any = multiprocessing.Queue()
+    child = multiprocessing.Process(target=target, args=(*args, results))
+    child.start()
+    child.join(timeout)
+    if child.is_alive():
+        child.terminate()
+        child.join()
+        return None
+    if child.exitcode != 0:
+        raise SystemExit(f"{target.__name__}{args} failed (exit code {child.exitcode})")
+    return results.get()
+
+
 def timed(count: int, timeout: float) -> tuple[float, int, float, int, float] | None:
     """`confidence_run` in a child process, None when it takes longer than `timeout` seconds."""
     results: Any = multiprocessing.Queue()
@@ -104,6 +197,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", default="50,200,1000", help="comma-separated draw counts")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before a plan is stopped")
+    parser.add_argument("--unreachable-draws", default="10,50,200", help="draw counts of the unreachable case")
+    parser.add_argument("--old-timeout", type=float, default=600.0, help="seconds before the old search is stopped")
     args = parser.parse_args()
     counts = [int(c) for c in args.draws.split(",") if c.strip()]
     scenario = quarter()
@@ -129,6 +224,35 @@ def main() -> None:
     print(
         f"\n{len(expected.allocation)} spend decisions; confidence {100 * CONFIDENCE:.0f} %, draws from seed {SEED}; "
         f"the expected-value plan's proven gap {100 * expected.solver.approximation_error:.3f} %."
+    )
+    unreachable_counts = [int(c) for c in args.unreachable_draws.split(",") if c.strip()]
+    if unreachable_counts:
+        unreachable_table(unreachable_counts, args.timeout, args.old_timeout)
+
+
+def unreachable_table(counts: list[int], timeout: float, old_timeout: float) -> None:
+    """The unreachable case's table: the search's time and answer, new and old, per draw count."""
+    print(
+        "\n| draws | search (s) | highest reached | unsafe alone | old search (s) | old highest | ratio |\n"
+        "|---:|---:|---:|---|---:|---:|---:|"
+    )
+    for count in counts:
+        new = in_child(search_run, (count, False), timeout)
+        if new is None:
+            print(f"| {count:,} | timeout (> {timeout:.0f}) | | | | | |")
+            continue
+        started = time.perf_counter()
+        old = in_child(search_run, (count, True), old_timeout)
+        seconds, unsafe, highest = new
+        old_cells = (
+            f"timeout (> {time.perf_counter() - started:.0f}) | |"
+            if old is None
+            else f"{old[0]:.1f} | {100 * old[2]:.1f} % | {ratio_text(old[0] / seconds)}"
+        )
+        print(f"| {count:,} | {seconds:.1f} | {100 * highest:.1f} % | {', '.join(unsafe) or '–'} | {old_cells} |")
+    print(
+        f"\nb2b-saas-leads, uncertainty.relative 0.1, asked at {100 * CONFIDENCE:.0f} %; "
+        "the old search's level floored to 0.5 points."
     )
 
 

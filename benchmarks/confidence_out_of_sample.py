@@ -7,7 +7,10 @@ scenario's own seed, as `campaign optimize FILE --confidence 0.9 --draws 200`).
 Both that plan and the expected-value plan are then simulated over 1,000
 quarters from a fresh seed (`campaign simulate FILE --plan ... --runs 1000
 --seed S`: parameters drawn for each pair of quarters, the quarter's own
-randomness too), and each KPI's share of quarters met is counted.
+randomness too), and each KPI's share of quarters met is counted. A scenario
+no plan reaches 0.9 for gets one row: the KPIs that cannot be held at 0.9
+even alone (else "every KPI together") and the highest confidence a plan
+reaches over the drawn quarters.
 
 The Monte Carlo standard error of a share is taken over the 500 pairs of
 quarters (the two quarters of a pair share their parameter draw, so they are
@@ -39,6 +42,7 @@ sys.path = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolve()
 import numpy as np  # noqa: E402
 
 from campaign import app  # noqa: E402
+from optimizer import ConfidenceUnreachableError  # noqa: E402
 from scenarios import kpi_of  # noqa: E402
 from scenarios.library import bundled_scenarios  # noqa: E402
 
@@ -68,7 +72,12 @@ def shares(simulated: app.Simulated) -> dict[str, tuple[float, float]]:
 def measure(name: str, path: Path, draws: int, runs: int, seed: int, workers: int) -> list[str]:
     """The table rows of one scenario."""
     started = time.perf_counter()
-    done = app.optimize_with_confidence(path, CONFIDENCE, draws=draws)
+    try:
+        done = app.optimize_with_confidence(path, CONFIDENCE, draws=draws)
+    except ConfidenceUnreachableError as error:
+        print(f"{name}: {error} ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+        unsafe = ", ".join(error.kpis) or "every KPI together"
+        return [f"| {name} | {unsafe} | unreachable (highest {100 * error.highest:.1f} %) | | | | | |"]
     in_sample = {k.name: k.probability_met for k in done.planned.evaluation.kpis}
     ours = shares(app.simulate(path, plan=done.plan, runs=runs, seed=seed, workers=workers))
     theirs = shares(app.simulate(path, plan=done.expected_value.plan, runs=runs, seed=seed, workers=workers))

@@ -21,7 +21,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
         ("optimizer.py", ["--files", "--sizes", "20", "--s-shaped-max", "20"]),
         ("s_curves.py", ["--sizes", "10", "--starts", "2"]),
         ("calibration.py", ["--sizes", "13", "--repeats", "1", "--mcmc-sizes", ""]),
-        ("confidence.py", ["--draws", "5"]),
+        ("confidence.py", ["--draws", "5", "--unreachable-draws", "10", "--old-timeout", "60"]),
         ("yaml_load.py", ["--sizes", "100"]),
     ],
 )
