@@ -207,7 +207,12 @@ def plan_with_confidence(
         inner = solve_lazily(draws, conv, reach, confidence, quantile, included, solver)
         outer_conv = chains(base.market.curves, curves, conv_bp, "outer") if conv_bp else None
         outer_reach = chains(reach_base, [], reach_bp, "outer") if reach_bp else None
-        outer = solve_sample(draws, outer_conv, outer_reach, confidence, quantile, included, solver)
+        outer_args = (draws, outer_conv, outer_reach, confidence, quantile, included, solver)
+        if inner is None and solve_sample(*outer_args, feasibility=True) is None:
+            # Asked first as a feasibility question, which the solver settles quickly where proving the LP
+            # infeasible can take it minutes.
+            raise unreachable(draws, conv_bp, reach_bp, confidence, solver, holds, explain)
+        outer = solve_sample(*outer_args)
         if outer is None:
             raise unreachable(draws, conv_bp, reach_bp, confidence, solver, holds, explain)
         if inner is None:
