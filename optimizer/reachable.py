@@ -94,6 +94,7 @@ def unreachable(
         else:
             high = middle
     highest = round(low * RESOLUTION, 10)
+    # Below the first step: a plan on average over the draws (the CVaR at 0 is the mean), or not even that.
     below = not low and solve_sample(draws, *inner, 0.0, None, every, solver, feasibility=True) is not None
     if alone:
         which = f"{', '.join(alone)} cannot be held at that confidence by any plan, even alone"

@@ -74,3 +74,16 @@ def test_the_kpis_named_unsafe_are_those_the_full_lp_cannot_hold_alone():
     assert alone  # the case says something
     assert caught.value.kpis == alone
     assert f"{', '.join(alone)} cannot be held at that confidence by any plan, even alone" in str(caught.value)
+
+
+def test_a_floor_beyond_every_plan_even_on_average():
+    """A clicks floor above the most clicks the budget buys in the mean over the draws: no level is reached, and
+    the full LP at confidence 0 (its CVaR the mean) has no plan either."""
+    from tests.optimizer.test_confidence import problems, two_cells
+
+    draws = problems(two_cells({"min_clicks": 120_000.0}), 10)  # at most 6 clicks a unit: 60,000
+    with pytest.raises(ConfidenceUnreachableError) as caught:
+        plan_with_confidence(draws, {}, 0.9)
+    assert caught.value.highest == 0.0
+    assert str(caught.value).endswith("Even on average over the draws no plan meets every KPI.")
+    assert full_lp(draws, "inner", 0.0) is None
