@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -19,6 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
+from matplotlib.ticker import FuncFormatter
 
 from campaign.bands import Band, bands, quarter_spread
 from campaign.render.simulate import chances_sentence
@@ -65,30 +67,50 @@ def _chart(name: str, title: str, figure: str) -> dict[str, Any]:
     return {"name": name, "title": title, "svg": Markup(figure)}
 
 
-def plan_chart(plan: Plan, currency: str) -> str:
+@dataclass(frozen=True)
+class PlanWords:
+    """The words of a plan's charts; the report's are English, a page passes its language's. `named` gives each bar
+    and operating point an SVG id (``spend-CHANNEL-FORMAT``, ``week-CHANNEL-PERIOD``, ``point-CELL``) and writes
+    the spend ticks as money in the active locale, so a page's test can read the figures back."""
+
+    horizon: str = "spend over the horizon ({currency})"
+    spend: str = "spend ({currency})"
+    marginal: str = "marginal CPA"
+    named: bool = False
+
+
+def _money_ticks(axis: Any, words: PlanWords, currency: str) -> None:
+    if words.named:
+        axis.set_major_formatter(FuncFormatter(lambda value, _: amount(value, currency)))
+
+
+def plan_chart(plan: Plan, currency: str, words: PlanWords = PlanWords()) -> str:
     """Spend per channel, stacked by format."""
     spend: dict[str, dict[str, float]] = {}
     for a in plan.rows():
         spend.setdefault(a.channel, {}).setdefault(a.format, 0.0)
         spend[a.channel][a.format] += a.spend
     fig, ax = plt.subplots(figsize=(8, 0.5 + 0.5 * len(spend)))
-    for row, (_channel, formats) in enumerate(spend.items()):
+    for row, (channel, formats) in enumerate(spend.items()):
         left = 0.0
         for k, (fmt, value) in enumerate(formats.items()):
             if value <= 0:
                 continue
-            ax.barh(row, value, left=left, color=COLOURS[k % len(COLOURS)], edgecolor="white")
+            bar = ax.barh(row, value, left=left, color=COLOURS[k % len(COLOURS)], edgecolor="white")
+            if words.named:
+                bar[0].set_gid(f"spend-{channel}-{fmt}")
             if value > 0.06 * sum(sum(f.values()) for f in spend.values()):
                 ax.text(left + value / 2, row, fmt, ha="center", va="center", color="white", fontsize=8)
             left += value
     ax.set_yticks(range(len(spend)), list(spend))
     ax.invert_yaxis()
-    ax.set_xlabel(f"spend over the horizon ({currency})")
+    ax.set_xlabel(words.horizon.format(currency=currency))
+    _money_ticks(ax.xaxis, words, currency)
     ax.spines[["top", "right"]].set_visible(False)
     return svg(fig)
 
 
-def weekly_chart(plan: Plan, currency: str, unit: str) -> str:
+def weekly_chart(plan: Plan, currency: str, unit: str, words: PlanWords = PlanWords()) -> str:
     """Spend per period, stacked by channel."""
     periods = plan.periods
     channels = list(dict.fromkeys(a.channel for a in plan.rows()))
@@ -99,17 +121,21 @@ def weekly_chart(plan: Plan, currency: str, unit: str) -> str:
     bottom = np.zeros(periods)
     x = np.arange(1, periods + 1)
     for j, channel in enumerate(channels):
-        ax.bar(x, table[j], bottom=bottom, color=COLOURS[j % len(COLOURS)], label=channel)
+        bars = ax.bar(x, table[j], bottom=bottom, color=COLOURS[j % len(COLOURS)], label=channel)
+        if words.named:
+            for period, bar in zip(x, bars, strict=True):
+                bar.set_gid(f"week-{channel}-{period}")
         bottom += table[j]
     ax.set_xlabel(unit)
-    ax.set_ylabel(f"spend ({currency})")
+    ax.set_ylabel(words.spend.format(currency=currency))
+    _money_ticks(ax.yaxis, words, currency)
     ax.set_xticks(x)
     ax.legend(frameon=False, ncol=len(channels), fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     ax.spines[["top", "right"]].set_visible(False)
     return svg(fig)
 
 
-def curve_charts(plan: Plan, market: Market, currency: str) -> list[tuple[str, str]]:
+def curve_charts(plan: Plan, market: Market, currency: str, words: PlanWords = PlanWords()) -> list[tuple[str, str]]:
     """Each funded cell's response curve over the horizon, its operating point and marginal CPA."""
     out = []
     periods = market.periods
@@ -130,9 +156,10 @@ def curve_charts(plan: Plan, market: Market, currency: str) -> list[tuple[str, s
         marginal = step / (ahead - at) if ahead > at else float("inf")
         fig, ax = plt.subplots(figsize=(3.4, 2.4))
         ax.plot(grid, values, color=COLOURS[0])
-        ax.plot([total], [at], "o", color=COLOURS[3])
-        ax.set_title(f"{cell}: marginal CPA {amount(marginal, currency, minor=True)}", fontsize=8)
-        ax.set_xlabel(f"spend ({currency})", fontsize=8)
+        ax.plot([total], [at], "o", color=COLOURS[3], gid=f"point-{cell}" if words.named else None)
+        ax.set_title(f"{cell}: {words.marginal} {amount(marginal, currency, minor=True)}", fontsize=8)
+        ax.set_xlabel(words.spend.format(currency=currency), fontsize=8)
+        _money_ticks(ax.xaxis, words, currency)
         ax.spines[["top", "right"]].set_visible(False)
         out.append((cell, svg(fig)))
     return out

@@ -4,7 +4,9 @@
 `GET /plan/{name}` calls `app.optimize` with the plain GET form's budget,
 variant and objective and renders the document `optimize --json` prints:
 the totals, the KPIs with their limits, what binds in the command line's
-sentences, the spend per cell and week, and the cells left empty with why.
+sentences, the spend per cell and week, the cells left empty with why, and the charts
+`campaign report` draws for a plan (`campaign.plan_charts`), drawn while the
+page renders so that their words and numbers are in the page's language.
 Each KPI of the scenario has an on/off switch: the form lists every KPI
 (``kpi``, hidden) and the ones switched on (``kpi_on``, checkboxes); the
 others are left out (`app.optimize`'s `without_kpis`). The form works
@@ -13,6 +15,7 @@ without JavaScript; ``static/plan.js`` re-optimises in place.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -20,6 +23,8 @@ from fastapi.responses import HTMLResponse
 
 from campaign import app
 from campaign.options import MAX_AMOUNT, MIN_AMOUNT
+from campaign.plan_charts import PlanTitles, plan_charts
+from campaign.report import PlanWords
 from campaign.web.page_kit import render
 from campaign.web.planning import workspace
 from scenarios import KPIS, OBJECTIVES, UsageError
@@ -112,5 +117,8 @@ def plan(
             "rows": rows,
             "binding": [c for c in document["constraints"] if c.get("binding")],
             "switches": kpi_switches(document),
+            "words": PlanWords,
+            "titles": PlanTitles,
+            "charts": partial(plan_charts, done.scenario, done.result),
         },
     )
