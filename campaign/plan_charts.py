@@ -1,11 +1,12 @@
-"""The plan page's charts: the ones `campaign report` draws for a plan, in the page's language.
+"""The plan and frontier pages' charts: the ones `campaign report` draws, in the page's language.
 
 The spend per channel and format, the spend per period stacked by channel
 (when the horizon has more than one period) and each funded cell's response
 curve with the plan's operating point — drawn by the report's own functions
 (`campaign.report`) with the page's words, money ticks in the active locale and
 each bar and point named in the SVG (`PlanWords.named`) so a test can read the
-figures back.
+figures back. The frontier page's chart is the report's frontier chart
+(conversions and profit over the budget) named the same way.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from campaign.report import PlanWords, _chart, curve_charts, plan_chart, weekly_chart
-from optimizer import OptimizationResult
+from campaign.report import FrontierWords, PlanWords, _chart, curve_charts, frontier_chart, plan_chart, weekly_chart
+from optimizer import FrontierResult, OptimizationResult
 from scenarios import Scenario, build_market
 
 
@@ -40,3 +41,11 @@ def plan_charts(scenario: Scenario, result: OptimizationResult, words: PlanWords
         _chart(f"curve-{cell}", cell, figure) for cell, figure in curve_charts(result.plan, market, currency, named)
     ]
     return {"spend": spend, "curves": curves}
+
+
+def frontier_charts(frontier: FrontierResult, words: FrontierWords, title: str) -> list[dict[str, Any]]:
+    """The report's frontier chart with the page's words, when any budget has a plan (none otherwise)."""
+    if not any(p.status == "optimal" for p in frontier.points):
+        return []
+    named = FrontierWords(words.budget, words.conversions, words.profit, words.most_profit, named=True)
+    return [_chart("frontier", title, frontier_chart(frontier, named))]

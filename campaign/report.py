@@ -171,21 +171,43 @@ def _spread(slots: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     return spend
 
 
-def frontier_chart(frontier: FrontierResult) -> str:
+@dataclass(frozen=True)
+class FrontierWords:
+    """The frontier chart's words (None: the report's English); `named` names the axes and lines in the SVG
+    (``frontier-conversions``, ``frontier-profit``, each line ``…-line``) and writes money ticks in the locale."""
+
+    budget: str = "budget ({currency})"
+    conversions: str | None = None
+    profit: str = "profit ({currency})"
+    most_profit: str = "most profit"
+    named: bool = False
+
+
+def frontier_chart(frontier: FrontierResult, words: FrontierWords = FrontierWords()) -> str:
     """Optimal conversions and profit over the budget range, the profit-maximising budget marked."""
     points = [p for p in frontier.points if p.status == "optimal"]
     budgets = [p.budget for p in points]
+    cur = frontier.currency
+    named = PlanWords(named=words.named)
     fig, ax = plt.subplots(figsize=(8, 3))
     conversions = np.array([p.conversions for p in points], dtype=float)
-    ax.plot(budgets, conversions, color=COLOURS[0], label=f"{frontier.conversion}s")
-    ax.set_xlabel(f"budget ({frontier.currency})")
-    ax.set_ylabel(f"{frontier.conversion}s")
+    label = words.conversions or f"{frontier.conversion}s"
+    line = ax.plot(budgets, conversions, color=COLOURS[0], label=label)
+    ax.set_xlabel(words.budget.format(currency=cur))
+    ax.set_ylabel(label)
+    _money_ticks(ax.xaxis, named, cur)
     twin = ax.twinx()
-    twin.plot(budgets, np.array([p.profit for p in points], dtype=float), color=COLOURS[1], label="profit")
-    twin.set_ylabel(f"profit ({frontier.currency})")
+    profit = twin.plot(budgets, np.array([p.profit for p in points], dtype=float), color=COLOURS[1], label="profit")
+    twin.set_ylabel(words.profit.format(currency=cur))
+    _money_ticks(twin.yaxis, named, cur)
+    if words.named:
+        ax.set_gid("frontier-conversions")
+        twin.set_gid("frontier-profit")
+        line[0].set_gid("frontier-conversions-line")
+        profit[0].set_gid("frontier-profit-line")
     if frontier.profit_max_budget is not None:
         ax.axvline(frontier.profit_max_budget, color=COLOURS[3], linestyle="--")
-        ax.text(frontier.profit_max_budget, ax.get_ylim()[0], " most profit", color=COLOURS[3], fontsize=8)
+        ax.text(frontier.profit_max_budget, ax.get_ylim()[0], f" {words.most_profit}", color=COLOURS[3], fontsize=8)
     ax.spines[["top"]].set_visible(False)
     return svg(fig)
 

@@ -2,9 +2,10 @@
 
 `GET /whatif/{name}` and `GET /frontier/{name}` are plain GET forms; each
 answers with the document the API's route builds (`planning.whatif`,
-`planning.frontier`, the use cases `app.whatif` and `app.frontier`) as a table.
+`planning.traced`, the use cases `app.whatif` and `app.frontier`) as a table.
 Beside the what-if table, its charts (`campaign.whatif_chart`), drawn while the
-page renders so that their words and numbers are in the page's language.
+page renders so that their words and numbers are in the page's language;
+below the frontier's table, the report's frontier chart (`campaign.plan_charts`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from functools import partial
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from campaign.plan_charts import frontier_charts
+from campaign.report import FrontierWords
 from campaign.web import planning
 from campaign.web.bodies import FrontierBody, WhatIfBody
 from campaign.web.page_kit import render
@@ -67,5 +70,7 @@ def frontier(
     """The best conversions, profit, reach and marginal CPA over a range of budgets (`campaign frontier`)."""
     fields = {"start": given(start), "stop": given(stop), "points": given(points), "variant": given(variant)}
     body = FrontierBody.model_validate({key: value for key, value in fields.items() if value})
-    document = planning.frontier(name, request, body)
-    return render(request, "frontier.html", {"name": name, **fields, "result": document})
+    traced = planning.traced(name, request, body)
+    charts = partial(frontier_charts, traced)
+    context = {"name": name, **fields, "result": traced.to_dict(), "words": FrontierWords, "charts": charts}
+    return render(request, "frontier.html", context)

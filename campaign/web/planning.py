@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request, Response
 from campaign import app
 from campaign.web.bodies import FrontierBody, OptimizeBody, PnlBody, WhatIfBody
 from campaign.web.workspace import Workspace
+from optimizer import FrontierResult
 
 router = APIRouter(prefix="/api", tags=["planning"])
 #: The header naming the run a route recorded in the workspace's store.
@@ -73,10 +74,14 @@ def optimize(name: str, request: Request, response: Response, body: OptimizeBody
 @router.post("/scenarios/{name:path}/frontier")
 def frontier(name: str, request: Request, body: FrontierBody | None = None) -> dict[str, Any]:
     """`campaign frontier NAME --json` with the body's options."""
+    return traced(name, request, body).to_dict()
+
+
+def traced(name: str, request: Request, body: FrontierBody | None = None) -> FrontierResult:
+    """The budget frontier of the workspace's scenario `name` (`app.frontier`) with the body's options."""
     body = body or FrontierBody()
     path = workspace(request).scenario(name)
-    done = app.frontier(path, body.variant, body.start, body.stop, body.points, body.tolerance)
-    return done.result.to_dict()
+    return app.frontier(path, body.variant, body.start, body.stop, body.points, body.tolerance).result
 
 
 @router.post("/scenarios/{name:path}/whatif")
