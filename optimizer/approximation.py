@@ -9,6 +9,8 @@ the true curves); tangents at them the outer one (a relaxation).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from optimizer.bound import reach_curves
@@ -59,15 +61,45 @@ def spend_estimate(problem: Problem) -> np.ndarray | None:
 
     if obj.name != "min_spend" and spend_at(0.0).sum() <= problem.budget:
         return spend_at(0.0)
-    low, high = 0.0, float(np.max(weight * curves.derivative(lower))) + 1.0
-    target = problem.budget
-    for _ in range(60):
-        mid = 0.5 * (low + high)
-        if spend_at(mid).sum() > target:
-            low = mid
+    return price_for_total(spend_at, problem.budget, 0.0, float(np.max(weight * curves.derivative(lower))) + 1.0)
+
+
+def price_for_total(
+    spend_at: Callable[[float], np.ndarray], total: float, low: float, high: float, iterations: int = 60
+) -> np.ndarray:
+    """The spends at the lowest price (to 1e-12 relative) at which they total at most `total` (currency).
+
+    `spend_at(price)` is the spend per slot at a price per currency unit; its total falls as the
+    price rises, and ``[low, high]`` brackets the answer. Secant steps on the bracket (the Illinois
+    rule) with bisection where they stall: on smooth totals a handful of steps, on totals with jumps
+    (S-shaped curves) no more than bisection's.
+    """
+    over_low = float(spend_at(low).sum()) - total
+    at_high = spend_at(high)
+    over_high = float(at_high.sum()) - total
+    if over_low <= 0:
+        return spend_at(low)
+    if over_high > 0:
+        return at_high  # no price in the bracket is high enough: its top, where bisection would end
+    kept = 0  # which end the last step kept: +1 low, -1 high
+    for step in range(iterations):
+        width = high - low
+        if width <= 1e-12 * max(abs(high), 1e-300) or -over_high <= 1e-12 * max(abs(total), 1.0):
+            break
+        price = high - over_high * width / (over_high - over_low)
+        if step % 4 == 3 or not low < price < high:
+            price = 0.5 * (low + high)  # every fourth step halves the bracket whatever the secant does
+        spends = spend_at(price)
+        over = float(spends.sum()) - total
+        if over > 0:
+            low, over_low = price, over
+            over_high = over_high / 2 if kept == 1 else over_high
+            kept = 1
         else:
-            high = mid
-    return spend_at(high)
+            high, over_high, at_high = price, over, spends
+            over_low = over_low / 2 if kept == -1 else over_low
+            kept = -1
+    return at_high
 
 
 def segments_of(

@@ -49,8 +49,10 @@ class Optimizer:
     segments : int, optional
         Initial segments per curve; by default chosen from `tolerance`.
     explain : bool
-        Explain infeasible problems (names the conflict and the smallest fixes;
-        costs extra solves). Without it, an `InfeasibleError` only says so.
+        Explain the answer where that costs extra solves: an infeasible problem's
+        conflict and smallest fixes, and the worth of one more step of an on/off
+        limit (team hours, active channels). Without it, an `InfeasibleError` only
+        says so and those limits are left out of the constraint reports.
     """
 
     def __init__(
@@ -192,9 +194,13 @@ class Optimizer:
         )
         conv, reach = segments_of(problem, conv_bp, reach_bp)
         result = assemble(scenario, variant, problem, solution, outcomes, report, conv, reach)
-        if problem.switches:
+        if problem.switches and self.explain:
             steps = discrete_prices(problem, count, self.solver, result, self.tolerance / 10, first)
             result = replace(result, constraints=steps)
+        elif problem.switches:
+            # Without the re-solves their duals would be the fixed pattern's, which say nothing: leave them out.
+            kept = tuple(c for c in result.constraints if c.name not in DISCRETELY_PRICED)
+            result = replace(result, constraints=kept)
         return result
 
 
@@ -290,6 +296,8 @@ def discrete_prices(
 
 
 SOME_SPEND = "plan.spend.min"
+#: On/off limits priced by re-solving with one more step (`discrete_prices`), not by duals.
+DISCRETELY_PRICED = ("team.hours", "rules.max_active_channels")
 
 
 def nothing_can_be_bought(problem: Problem, outcomes: Outcomes) -> bool:

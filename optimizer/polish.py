@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.approximation import price_for_total
 from optimizer.bound import lagrangian, prices
 from optimizer.problem import Problem
 from scenarios import Market
@@ -99,10 +100,7 @@ def _target(problem: Problem, spend: np.ndarray, shadow: np.ndarray, link_shadow
         if spend_at(hi).sum() <= total:
             break
         lo, hi = hi, hi * 2.0
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if spend_at(mid).sum() > total else (lo, mid)
-    return spend_at(hi)
+    return price_for_total(spend_at, total, lo, hi)
 
 
 def _golden_max(f, lo: float, hi: float, iterations: int = 60) -> float:

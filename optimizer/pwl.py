@@ -230,6 +230,7 @@ def curvature_breakpoints(curves: Curves, upper: np.ndarray, count: int) -> list
 
 
 _GRID = np.linspace(0.0, 1.0, 2049) ** 3  # shares of each curve's range, dense near zero where Hill curves bend most
+_STEPS = np.diff(_GRID)
 _CHUNK = 256  # curves per block: a block's grid arrays stay near 4 MB each, so memory is linear and small
 
 
@@ -244,10 +245,15 @@ def _numeric_breakpoints(curves: Curves, upper: np.ndarray, count: int) -> list[
 
 def _numeric_block(curves: Curves, upper: np.ndarray, count: int) -> list[np.ndarray]:
     grid = upper[:, None] * _GRID[None, :]
-    density = np.sqrt(curves.curvature_grid(grid))
+    density = curves.curvature_grid(grid)
+    np.sqrt(density, out=density)
     density[:, 0] = density[:, 1]
-    steps = 0.5 * (density[:, 1:] + density[:, :-1]) * np.diff(grid, axis=1)
-    mass = np.concatenate([np.zeros((len(curves), 1)), np.cumsum(steps, axis=1)], axis=1)
+    # Trapezoids of the density over the grid, summed in place: mass[:, j] is the integral up to grid[:, j].
+    mass = np.empty_like(density)
+    mass[:, 0] = 0.0
+    np.add(density[:, 1:], density[:, :-1], out=mass[:, 1:])
+    mass[:, 1:] *= 0.5 * upper[:, None] * _STEPS[None, :]
+    np.cumsum(mass, axis=1, out=mass)
     total = mass[:, -1]
     good = np.isfinite(total) & (total > 0)
     targets = np.linspace(0.0, 1.0, count + 1)[None, :] * np.where(good, total, 0.0)[:, None]

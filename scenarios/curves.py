@@ -132,20 +132,18 @@ class Curves:
     def curvature_grid(self, x: np.ndarray) -> np.ndarray:
         """`curvature` at a row of spends per curve: ``x`` of shape (N, G), curve i at ``x[i]``."""
         x = np.maximum(np.asarray(x, dtype=float), 0.0)
+        hill = self.kind == HILL
+        if hill.all():  # the usual file of Hill curves: no masked copies of the grid
+            return _hill_curvature(self.alpha[:, None], self.scale[:, None], self.maximum[:, None], x)
         out = np.zeros(x.shape)
         exp = self.kind == EXPONENTIAL
         if exp.any():
             s, m = self.scale[exp][:, None], self.maximum[exp][:, None]
             out[exp] = m / s**2 * np.exp(-x[exp] / s)
-        hill = self.kind == HILL
         if hill.any():
-            a, k, m = self.alpha[hill][:, None], self.scale[hill][:, None], self.maximum[hill][:, None]
-            xh = np.maximum(x[hill], 1e-9 * k)
-            if np.all(a == 1.0):  # alpha 1: |f''| = 2·m / (k² · (1 + x/k)³)
-                out[hill] = 2.0 * m / (k**2 * (1.0 + xh / k) ** 3)
-            else:
-                r = (xh / k) ** a
-                out[hill] = np.abs(m * a * r * ((a - 1.0) * (1.0 + r) - 2.0 * a * r) / (xh**2 * (1.0 + r) ** 3))
+            out[hill] = _hill_curvature(
+                self.alpha[hill][:, None], self.scale[hill][:, None], self.maximum[hill][:, None], x[hill]
+            )
         return out
 
     def best_response(self, weight: np.ndarray, price: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -356,3 +354,27 @@ class Curves:
             return self.maximum[i] * -np.expm1(-x / self.scale[i])
         r = (np.maximum(x, 0.0) / self.scale[i]) ** self.alpha[i]
         return self.maximum[i] * r / (1.0 + r)
+
+
+def _hill_curvature(a: np.ndarray, k: np.ndarray, m: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``|f''(x)|`` of Hill curves ``m·r / (1 + r)`` with ``r = (x / k)^a``, broadcast over `x` (spend ≥ 0).
+
+    Powers are written as products and ``r`` as one exponential, in place: over a dense grid per
+    curve this is most of a Hill plan's setup time.
+    """
+    xh = np.maximum(x, 1e-9 * k)
+    if np.all(a == 1.0):  # alpha 1: |f''| = 2·m / (k² · (1 + x/k)³)
+        one = xh / k
+        one += 1.0
+        return 2.0 * m / (k * k * (one * one * one))
+    r = np.log(xh / k)
+    r *= a
+    np.exp(r, out=r)
+    one = r + 1.0
+    top = (a - 1.0) * one - 2.0 * a * r
+    top *= r
+    top *= m * a
+    xh *= xh
+    xh *= one * one * one
+    top /= xh
+    return np.abs(top, out=top)

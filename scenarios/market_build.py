@@ -34,6 +34,7 @@ def build_market(scenario: Scenario) -> Market:
     available: list[np.ndarray] = []
     for j, name in enumerate(names):
         ch = scenario.channels[name]
+        running = _running(ch, scenario.periods.count)
         for fmt_name, fmt in ch.formats.items():
             channel_of.append(j)
             formats.append(fmt_name)
@@ -50,7 +51,7 @@ def build_market(scenario: Scenario) -> Market:
             lower.append(fmt.spend.min)
             upper.append(fmt.spend.max if fmt.spend.max is not None else math.inf)
             keys.append(f"{name}.{fmt_name}")
-            available.append(_running(ch, scenario.periods.count))
+            available.append(running)
     curves = cell_curves(scenario)
     channels = [scenario.channels[n] for n in names]
     # Expand cells to slots (cell × period). A cell's curve covers the horizon; a period of it
@@ -215,4 +216,5 @@ def _running(channel: Channel, count: int) -> np.ndarray:
     """Whether the channel may run in each of `count` periods (its flight, less its blackouts)."""
     period = np.arange(1, count + 1)
     end = channel.flight.end if channel.flight.end is not None else count
-    return (period >= channel.flight.start) & (period <= end) & ~np.isin(period, channel.blackout)
+    running = (period >= channel.flight.start) & (period <= end)
+    return running & ~np.isin(period, channel.blackout) if channel.blackout else running

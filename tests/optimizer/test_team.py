@@ -193,3 +193,19 @@ def test_a_binding_hours_limit_is_priced_per_hour_in_words():
     overlay["team"]["hours_per_week"] = 6.5
     more = Optimizer(tolerance=1e-5).optimize(resolve(merged(BASE, overlay), "<test>"))
     assert more.totals["conversions"] > result.totals["conversions"]
+
+
+def test_without_explanations_the_plan_is_the_same_and_on_off_limits_are_left_out():
+    # Pricing an on/off limit takes a re-solve with one more step; a caller that wants only the
+    # plan (the break-even search, the frontier) skips it and gets no dual standing in for it.
+    overlay = organic_overlay(5.5, kpis={"min_engagement": 60000.0})
+    overlay = merged(overlay, {"channels": {"instagram": {"followers": 200000, "organic": {"reach_rate": 0.3}}}})
+    overlay["channels"]["instagram"]["formats"]["reel"]["organic_posts"]["hours_per_post"] = 1.0
+    scenario = resolve(merged(BASE, overlay), "<test>")
+    explained = Optimizer(tolerance=1e-5).optimize(scenario)
+    plain = Optimizer(tolerance=1e-5, explain=False).optimize(scenario)
+    assert plain.totals == explained.totals
+    assert [c.spend for c in plain.allocation] == [c.spend for c in explained.allocation]
+    assert "team.hours" in {c.name for c in explained.constraints}
+    assert {c.name for c in plain.constraints} == {c.name for c in explained.constraints} - {"team.hours"}
+    assert all(p == e for p in plain.constraints for e in explained.constraints if p.name == e.name)
