@@ -67,7 +67,8 @@ def spend_estimate(problem: Problem) -> np.ndarray | None:
 def price_for_total(
     spend_at: Callable[[float], np.ndarray], total: float, low: float, high: float, iterations: int = 60
 ) -> np.ndarray:
-    """The spends at the lowest price (to 1e-12 relative) at which they total at most `total` (currency).
+    """The spends at the lowest price (to 1e-12 relative, in at most `iterations` steps) at which they
+    total at most `total` (currency).
 
     `spend_at(price)` is the spend per slot at a price per currency unit; its total falls as the
     price rises, and ``[low, high]`` brackets the answer. Secant steps on the bracket (the Illinois
