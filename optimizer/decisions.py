@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -190,3 +191,34 @@ def with_posts(rows: list[Row], market: Market, switches: tuple[str, ...]) -> li
             row = replace(row, rhs=row.rhs - float(followers.sum()), switch_index=index, switch_coef=gain * follow)
         out.append(row)
     return out
+
+
+def capped_links(rows: Sequence[Row]) -> tuple[Row, ...]:
+    """The rows with each on/off link's cap lowered to what the maximum-share rules allow.
+
+    A link ``Σ x ≤ cap · y`` over slots inside a group with ``Σ_group x ≤ s · Σ x`` (a channel's or a
+    format's maximum share) needs no cap above ``s · B``, B the total budget: every plan spends at most
+    B, so at most ``s · B`` in the group. The plans that meet every row are the same; the relaxation with
+    fractional switches is tighter. Only for problems whose rows all hold: an elastic solve may break a
+    share or the budget, so it keeps the caps as they are.
+    """
+    budget = next((r.limit for r in rows if r.name == "budget.total" and r.sense == "<="), None)
+    if budget is None:
+        return tuple(rows)
+    groups = [
+        (set(r.index[r.coef > 0].tolist()), r.limit * budget)
+        for r in rows
+        if r.name.endswith(".share.max") and r.sense == "<=" and r.rhs == 0.0 and 0.0 <= r.limit < 1.0
+    ]
+    if not groups:
+        return tuple(rows)
+    out = []
+    for row in rows:
+        if row.name.startswith("active.") and row.switch_coef is not None and len(row.switch_coef) == 1:
+            cap = -float(row.switch_coef[0])
+            slots = set(row.index.tolist())
+            tight = min([cap, *(limit for group, limit in groups if slots <= group)])
+            if tight < cap:
+                row = replace(row, switch_coef=np.array([-tight]))
+        out.append(row)
+    return tuple(out)

@@ -84,6 +84,12 @@ def with_limit(row: Row, limit: float, problem: Problem) -> Row:
     return replace(row, limit=limit, rhs=row.rhs + (limit - row.limit))
 
 
+def bisected(row: Row) -> bool:
+    """Whether `smallest_relaxation` bisects the row's limit (ratio, if-active and share rows) rather than
+    reading it off the elastic violation."""
+    return row.kind in (RATIO, IF_ACTIVE) or is_share(row)
+
+
 def smallest_relaxation(
     problem: Problem, k: int, feasible: Callable[[Problem], bool], direct: float | None
 ) -> float | None:
@@ -99,7 +105,7 @@ def smallest_relaxation(
     if row.kind == FREQUENCY:
         # The elastic LP moved the impressions the cap allows; the frequency they stand for is g(I / A).
         return frequency_at((row.rhs + direct) / row.audience)
-    if row.kind not in (RATIO, IF_ACTIVE) and not is_share(row):
+    if not bisected(row):
         return row.limit + direct if row.sense == "<=" else row.limit - direct
     if is_floor(row):
         good = 0.0
@@ -113,6 +119,8 @@ def smallest_relaxation(
                 return None
     bad = row.limit
     for _ in range(30):
+        if abs(good - bad) <= 1e-6 * max(abs(good), abs(bad)):
+            break  # a millionth of the limit: far below the four digits the sentence prints
         mid = 0.5 * (good + bad)
         if feasible(_swap(problem, k, with_limit(row, mid, problem))):
             good = mid
@@ -139,7 +147,7 @@ def with_spend_bounds_as_rows(problem: Problem) -> Problem:
 def proven_infeasible(problem: Problem, conv_bp: list[np.ndarray], reach_bp: list[np.ndarray], solver: str) -> bool:
     """Whether the outer (tangent) approximation, a relaxation, has no feasible plan either."""
     conv, reach = segments_of(problem, conv_bp, reach_bp, kind="envelope")
-    return solve_lp(problem, conv, reach, solver).status == "infeasible"
+    return solve_lp(problem, conv, reach, solver, feasibility=True).status == "infeasible"
 
 
 def elastic_plan(
@@ -148,12 +156,13 @@ def elastic_plan(
     conv_bp: list[np.ndarray],
     reach_bp: list[np.ndarray],
     solver: str,
+    rounds: int = REFINE_ROUNDS,
 ) -> tuple[LinearSolution, list[np.ndarray], list[np.ndarray]]:
-    """The plan of least weighted violation, with breakpoints refined around it."""
-    for round_ in range(REFINE_ROUNDS):
+    """The plan of least weighted violation, with breakpoints refined around it (`rounds` solves at most)."""
+    for round_ in range(rounds):
         conv, reach = segments_of(problem, conv_bp, reach_bp)
         solution = solve_lp(problem, conv, reach, solver, elastic=weights)
-        if solution.status != "optimal" or round_ == REFINE_ROUNDS - 1:
+        if solution.status != "optimal" or round_ == rounds - 1:
             break
         conv_bp, reach_bp = refined_breakpoints(problem, solution.spend, conv_bp, reach_bp)
     return solution, conv_bp, reach_bp
@@ -189,7 +198,7 @@ def explain_infeasible(
 
     def feasible(candidate: Problem) -> bool:
         c_conv, c_reach = segments_of(candidate, conv_bp, reach_bp)
-        return solve_lp(candidate, c_conv, c_reach, solver).status == "optimal"
+        return solve_lp(candidate, c_conv, c_reach, solver, feasibility=True).status == "optimal"
 
     relaxations = []
     # The per-period rows all come from one setting (budget.per_period): relax them together.
@@ -200,7 +209,9 @@ def explain_infeasible(
             conflict = [k for k in conflict if k not in group]
     for k in conflict:
         row = relaxed.rows[k]
-        alone, _, _ = elastic_plan(relaxed, {k: 1.0}, conv_bp, reach_bp, solver)
+        # A row bisected on its limit needs only to know whether relaxing it alone can help: one solve.
+        rounds = 1 if bisected(row) else REFINE_ROUNDS
+        alone, _, _ = elastic_plan(relaxed, {k: 1.0}, conv_bp, reach_bp, solver, rounds)
         direct = float(alone.violation[k]) if alone.status == "optimal" else None
         limit = smallest_relaxation(relaxed, k, feasible, direct)
         if limit is not None and abs(limit) < 1e-9 * max(1.0, abs(row.limit)):

@@ -71,6 +71,7 @@ def solve_lp(
     elastic: dict[int, float] | None = None,
     mip_gap: float = 1e-6,
     fixed_switches: np.ndarray | None = None,
+    feasibility: bool = False,
 ) -> LinearSolution:
     """Build and solve the LP of `problem` with the given segments.
 
@@ -85,9 +86,14 @@ def solve_lp(
         Relative gap at which a MILP (on/off rules, S-shaped curves) may stop.
     fixed_switches : array, optional
         Hold the on/off switches at these values (0 or 1).
+    feasibility : bool
+        Only whether a plan exists matters: the objective is left out, so a MILP stops at its
+        first plan instead of proving the best one (the status says which; the plan is any plan).
     """
     started = time.perf_counter()
     matrix = build_matrix(problem, conv, reach, elastic, mip_gap, fixed_switches)
+    if feasibility:
+        matrix = replace(matrix, cost=np.zeros_like(matrix.cost))
     return _solution(problem, matrix, run_solver(matrix, solver), reach is not None, started)
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from optimizer.decisions import capped_links
 from optimizer.problem import Problem
 from optimizer.pwl import Segments
 
@@ -180,7 +181,9 @@ def build_matrix(
 
     u0 = n_rows
     bounds = {"<=": (-INF, None), ">=": (None, INF), "==": (None, None)}
-    for k, row in enumerate(problem.rows):
+    # The share rules cap the on/off links more tightly than the budget, except where a row may be broken.
+    rows = problem.rows if elastic is not None else capped_links(problem.rows)
+    for k, row in enumerate(rows):
         low, up = bounds[row.sense]
         rhs = row.rhs
         if row.reach is not None and reach is not None and reach.intercept is not None:

@@ -1,13 +1,15 @@
 """`whatif --simulate`, `pnl --simulate` and `report` draw uncertain figures as `simulate` does, with the same switch.
 
-`data/whatif-cafe-chain-q1-simulate20-seed5.json` and `data/pnl-cafe-chain-q1-simulate20-seed5.json` are
-`campaign whatif cafe-chain-q1 --simulate 20 --seed 5 --json` and `campaign pnl cafe-chain-q1 --simulate 20 --seed 5
---json` as the version before these commands drew parameters printed them (commit b290d71): a scenario without
-uncertainty must still give them key for key, value for value but for the roundings the exact sum of the simulated
-spend removed (`tests.conftest.SPEND_ROUNDING`). The scenario with an uncertain CVR is the bundled cafe-chain-q1 with
-Facebook's CVR given as an interval around the same mean, so with `--fixed-parameters` every command must print
-exactly what it prints for the bundled scenario. Every run is seeded, so the comparisons of drawn and fixed bands
-below are exact for these seeds, not statistical.
+`data/whatif-cafe-chain-q1-simulate20-seed5.json` and `data/pnl-cafe-chain-q1-simulate20-seed5.json` are `campaign
+whatif cafe-chain-q1 --simulate 20 --seed 5 --json` and `campaign pnl cafe-chain-q1 --simulate 20 --seed 5 --json` as
+the version before these commands drew parameters printed them (commit b290d71; saved again when the optimizer's setup
+for Hill curves and on/off rules changed its plans' figures by rounding, at most 1e-11 of a currency unit in a spend
+and 1e-11 relative in any other figure, the simulated figures by at most 2e-15): a scenario without uncertainty must
+still give them key for key, value for value but for the roundings the exact sum of the simulated spend removed
+(`tests.conftest.SPEND_ROUNDING`). The scenario with an uncertain CVR is the bundled cafe-chain-q1 with Facebook's CVR
+given as an interval around the same mean, so with `--fixed-parameters` every command must print exactly what it
+prints for the bundled scenario. Every run is seeded, so the comparisons of drawn and fixed bands below are exact for
+these seeds, not statistical.
 """
 
 from __future__ import annotations
