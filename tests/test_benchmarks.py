@@ -23,6 +23,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
         ("calibration.py", ["--sizes", "13", "--repeats", "1", "--mcmc-sizes", ""]),
         ("confidence.py", ["--draws", "5", "--unreachable-draws", "10", "--old-timeout", "60"]),
         ("yaml_load.py", ["--sizes", "100"]),
+        ("milp_paths.py", ["--budgets", "20000", "--commands", "", "--repeats", "1"]),
     ],
 )
 def test_a_benchmark_runs_and_prints_its_table(script, args):
