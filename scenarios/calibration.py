@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 from scenarios.curves import EXPONENTIAL, HILL, Curves
 from scenarios.history import WeeklyHistory
@@ -345,6 +344,8 @@ def _conversions_on(
     log_rho: np.ndarray,
     phi: np.ndarray,
 ) -> tuple[list[Mixture], np.ndarray]:
+    from scipy import special  # here, not at import: SciPy takes a fifth of a second to load
+
     rho = np.exp(log_rho)
     sigma = prior.saturation_spread
     step = log_rho[:, 1:2] - log_rho[:, 0:1]

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 #: Grid half-width in prior standard deviations, and grid sizes.
 WIDTH = 4.0
@@ -70,6 +69,8 @@ class Mixture:
 
     def quantiles(self, q: np.ndarray) -> np.ndarray:
         """Quantiles of the mixture: roots of its distribution function (relative accuracy 1e-10)."""
+        from scipy import special  # here, not at import: SciPy takes a fifth of a second to load
+
         ends = special.gammaincinv(self.shape, np.array([1e-12, 1.0 - 1e-12]))
         lo, hi = np.log(ends[0] / self.rate.max()), np.log(ends[1] / self.rate.min())
         return np.array([np.exp(_brentq(self._below, lo, hi, args=(p,), xtol=1e-10)) for p in q])
@@ -79,6 +80,8 @@ class Mixture:
 
     def cdf(self, x: float) -> float:
         """P(rate ≤ x)."""
+        from scipy import special  # here, not at import: SciPy takes a fifth of a second to load
+
         return float(special.gammainc(self.shape, x * self.rate) @ self.weight)
 
     def draw(self, rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -95,6 +98,8 @@ def log_grid(spread: float, points: int, centre: float = 0.0, half_width: float 
 
 def log_prior(log_points: np.ndarray, spread: float) -> np.ndarray:
     """Log weights of a log-normal(0, spread) prior on an even log grid (density times spacing, normalised)."""
+    from scipy import special  # here, not at import: SciPy takes a fifth of a second to load
+
     logs = -0.5 * (log_points / spread) ** 2
     return logs - special.logsumexp(logs, axis=-1, keepdims=True)
 
@@ -107,6 +112,8 @@ def log_likelihood(
     `exposure` is X_c(ρ) (cells, ρ points); `extra` the log-likelihood terms that depend on ρ only
     through the shape of the exposure (Σ_w y_w log x_w(ρ) − Y log X(ρ)) (cells, ρ points).
     """
+    from scipy import special  # here, not at import: SciPy takes a fifth of a second to load
+
     mean = rate0[:, None, None] * m[None, :, None] * exposure[:, None, :]
     y3 = y[:, None, None]
     return special.xlogy(y3, mean) - (a + y3) * np.log(a + mean) + extra[:, None, :]
@@ -127,6 +134,8 @@ def pooled(
     `rho` holds each cell's ρ grid and `rho_log_prior` its prior masses (cells, ρ points); all cells
     share the channel multiplier m, so each cell's posterior conditions on every cell's data.
     """
+    from scipy import special  # here, not at import: SciPy takes a fifth of a second to load
+
     log_m = log_grid(channel_spread, M_POINTS)
     m = np.exp(log_m)
     ll = log_likelihood(a, rate0, y, exposure, m, extra) + rho_log_prior[:, None, :]

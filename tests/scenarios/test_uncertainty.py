@@ -276,3 +276,21 @@ def test_zero_width_intervals_leave_their_figures_certain():
     relative = scenario({"channels": {"instagram": {"cvr": point}}, "uncertainty": {"relative": 0.1}})
     assert uncertainty_source(relative) == "intervals"
     assert relative.uncertainty.any
+
+
+def test_the_written_out_normal_quantile_is_scipys():
+    from scipy import special
+
+    from scenarios.uncertainty import Z95
+
+    assert float(special.ndtri(0.95)) == Z95
+
+
+def test_the_command_line_starts_without_scipy():
+    # SciPy takes a fifth of a second to load: every command would pay it before doing anything.
+    import subprocess
+    import sys
+
+    code = "import sys, campaign.cli; print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
