@@ -1,7 +1,8 @@
 """What the pages share: templates, their language (English or German) and Babel's formatting, and CSRF.
 
 The language comes from ``?lang=de`` (kept in a cookie), else the cookie,
-else the browser's Accept-Language; the German messages are read from
+else the browser's Accept-Language (its q-values read by `accepted`, the
+language negotiated by Babel's `negotiate_locale`); the German messages are read from
 ``locale/de/LC_MESSAGES/messages.po`` with Babel. Numbers, money and dates
 are formatted for that locale by the command line's own functions
 (`scenarios` formatting). Every form carries a CSRF token that must equal
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from babel.core import negotiate_locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -76,22 +78,34 @@ def environment(language: str) -> jinja2.Environment:
     return env
 
 
+def accepted(header: str) -> list[str]:
+    """The language tags of an Accept-Language header, most wanted first (by q-value, 1 when none; the first of
+    equals first); a tag weighted 0, above 1 or unreadably is left out, and so is an empty one."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")):
+        tag, *parameters = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            key, _, value = parameter.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = float("nan")
+        if tag and 0 < quality <= 1:
+            ranked.append((-quality, index, tag.replace("_", "-")))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
 def language(request: Request) -> str:
-    """The page's language: the ``lang`` query, else its cookie, else the first of Accept-Language offered."""
+    """The page's language: the ``lang`` query, else its cookie, else Babel's negotiation of Accept-Language
+    (a regional tag falls back to its language), else English."""
     for chosen in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
         if chosen in LANGUAGES:
             return chosen
-    accepted: list[tuple[float, int, str]] = []
-    for part in request.headers.get("accept-language", "").split(","):
-        tag, _, weight = part.strip().partition(";q=")
-        try:
-            quality = float(weight) if weight else 1.0
-        except ValueError:
-            continue
-        primary = tag.strip().split("-")[0].split("_")[0].lower()
-        if quality > 0 and primary in LANGUAGES:
-            accepted.append((-quality, len(accepted), primary))
-    return min(accepted)[2] if accepted else LANGUAGES[0]
+    wanted = accepted(request.headers.get("accept-language", ""))
+    found = negotiate_locale(wanted, LANGUAGES, sep="-")  # the matching tag as the browser spelled it ("DE")
+    return found.lower() if found else LANGUAGES[0]
 
 
 def csrf_token(request: Request) -> str:
