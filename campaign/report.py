@@ -71,7 +71,7 @@ def _chart(name: str, title: str, figure: str) -> dict[str, Any]:
 class PlanWords:
     """The words of a plan's charts; the report's are English, a page passes its language's. `named` gives each bar
     and operating point an SVG id (``spend-CHANNEL-FORMAT``, ``week-CHANNEL-PERIOD``, ``point-CELL``) and writes
-    the spend ticks as money in the active locale, so a page's test can read the figures back."""
+    the ticks in the active locale (spend as money), so a page's test can read the figures back."""
 
     horizon: str = "spend over the horizon ({currency})"
     spend: str = "spend ({currency})"
@@ -82,6 +82,12 @@ class PlanWords:
 def _money_ticks(axis: Any, words: PlanWords, currency: str) -> None:
     if words.named:
         axis.set_major_formatter(FuncFormatter(lambda value, _: amount(value, currency)))
+
+
+def _number_ticks(axis: Any, words: PlanWords) -> None:
+    if words.named:
+        # Whole ticks as whole numbers, others (a small cell's 12.5) with the decimals matplotlib's ticks use.
+        axis.set_major_formatter(FuncFormatter(lambda value, _: number(value, 0 if value == round(value) else 2)))
 
 
 def plan_chart(plan: Plan, currency: str, words: PlanWords = PlanWords()) -> str:
@@ -160,6 +166,7 @@ def curve_charts(plan: Plan, market: Market, currency: str, words: PlanWords = P
         ax.set_title(f"{cell}: {words.marginal} {amount(marginal, currency, minor=True)}", fontsize=8)
         ax.set_xlabel(words.spend.format(currency=currency), fontsize=8)
         _money_ticks(ax.xaxis, words, currency)
+        _number_ticks(ax.yaxis, words)
         ax.spines[["top", "right"]].set_visible(False)
         out.append((cell, svg(fig)))
     return out
@@ -196,6 +203,7 @@ def frontier_chart(frontier: FrontierResult, words: FrontierWords = FrontierWord
     ax.set_xlabel(words.budget.format(currency=cur))
     ax.set_ylabel(label)
     _money_ticks(ax.xaxis, named, cur)
+    _number_ticks(ax.yaxis, named)
     twin = ax.twinx()
     profit = twin.plot(budgets, np.array([p.profit for p in points], dtype=float), color=COLOURS[1], label="profit")
     twin.set_ylabel(words.profit.format(currency=cur))

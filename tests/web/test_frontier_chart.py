@@ -59,5 +59,6 @@ def test_the_frontier_chart_speaks_the_pages_language(client):
     chart = chart_of(page.text, "frontier")
     assert "Budget (EUR)" in chart
     assert "Gewinn (EUR)" in chart
-    assert re.search(r">\d{1,2}\.\d{3}\s€<", chart)
+    assert re.search(r">\d{1,2}\.\d{3}\s€<", chart)  # a German amount on the budget and profit axes
+    assert re.search(r">\d\.\d{3}<", panel(chart, "frontier-conversions", "frontier-profit"))  # German conversions
     assert "Beste Conversions und Gewinn je Budget" in page.text
