@@ -1,9 +1,12 @@
-"""Shared fixtures: small scenarios built in code, and the bundled library."""
+"""Shared fixtures: small scenarios built in code, the bundled library, and headless Chromium."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -123,3 +126,39 @@ BUNDLED = sorted(bundled_scenarios())
 def bundled(request: pytest.FixtureRequest) -> str:
     """The name of each bundled scenario in turn."""
     return request.param
+
+
+#: Where browser tests save their screenshots.
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Headless Chromium through Playwright, closed afterwards; skips the test where Chromium is not installed."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.skip("Chromium is not installed here (.ci/run installs it): the browser checks are not run")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """`chromium` for a whole test."""
+    with chromium() as launched:
+        yield launched
+
+
+def watched(browser: Any, errors: list[str]) -> Any:
+    """A new page (downloads accepted, 1200 × 900) whose console errors and page errors are appended to `errors`."""
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return page

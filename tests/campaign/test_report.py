@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,8 +14,7 @@ from click.testing import CliRunner
 from campaign.cli import cli
 from scenarios.formatting import amount
 from scenarios.library import bundled_scenarios
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from tests.conftest import ARTIFACTS
 
 
 class Tables(HTMLParser):
@@ -121,36 +119,28 @@ def test_the_simulated_quarter_shows_every_kpi_the_scenario_sets_as_simulate_rep
         assert f'data-chart="band-{label}"' in text
 
 
-def test_every_chart_renders_in_a_real_browser_without_console_errors(reports):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("Chromium is not installed here (.ci/run installs it): the browser check is not run")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        for name, path in reports.items():
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            errors: list[str] = []
-            page.on(
-                "console",
-                lambda message, errors=errors: errors.append(message.text) if message.type == "error" else None,
-            )
-            page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
-            page.goto(path.as_uri())
-            charts = page.query_selector_all("figure.chart")
-            assert len(charts) >= 6, name
-            for chart in charts:
-                box = chart.query_selector("svg").bounding_box()
-                assert box is not None, chart.get_attribute("data-chart")
-                assert box["width"] > 100, chart.get_attribute("data-chart")
-                assert box["height"] > 50, chart.get_attribute("data-chart")
-                drawn = chart.evaluate("f => f.querySelectorAll('svg path, svg rect, svg use').length")
-                assert drawn > 5, chart.get_attribute("data-chart")
-            assert errors == [], errors
-            page.screenshot(path=str(ARTIFACTS / f"report-{name}.png"), full_page=True)
-            page.close()
-        browser.close()
+def test_every_chart_renders_in_a_real_browser_without_console_errors(reports, browser):
+    for name, path in reports.items():
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        errors: list[str] = []
+        page.on(
+            "console",
+            lambda message, errors=errors: errors.append(message.text) if message.type == "error" else None,
+        )
+        page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
+        page.goto(path.as_uri())
+        charts = page.query_selector_all("figure.chart")
+        assert len(charts) >= 6, name
+        for chart in charts:
+            box = chart.query_selector("svg").bounding_box()
+            assert box is not None, chart.get_attribute("data-chart")
+            assert box["width"] > 100, chart.get_attribute("data-chart")
+            assert box["height"] > 50, chart.get_attribute("data-chart")
+            drawn = chart.evaluate("f => f.querySelectorAll('svg path, svg rect, svg use').length")
+            assert drawn > 5, chart.get_attribute("data-chart")
+        assert errors == [], errors
+        page.screenshot(path=str(ARTIFACTS / f"report-{name}.png"), full_page=True)
+        page.close()
 
 
 @pytest.mark.parametrize(

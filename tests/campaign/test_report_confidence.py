@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -266,25 +265,18 @@ def test_bad_confidence_options_are_usage_errors(uncertain, tmp_path, args, mess
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_section_renders_in_a_real_browser(reports):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("Chromium is not installed here (.ci/run installs it): the browser check is not run")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        errors: list[str] = []
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(reports["confident"].as_uri())
-        chart = page.query_selector('figure.chart[data-chart="confidence-spend"]')
-        assert chart is not None
-        box = chart.query_selector("svg").bounding_box()
-        assert box is not None
-        assert box["width"] > 100
-        assert box["height"] > 50
-        assert chart.evaluate("f => f.querySelectorAll('svg path, svg rect, svg use').length") > 5
-        assert page.query_selector("h2:text('Plans at 90 % confidence')") is not None
-        assert errors == []
-        browser.close()
+def test_the_section_renders_in_a_real_browser(reports, browser):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(reports["confident"].as_uri())
+    chart = page.query_selector('figure.chart[data-chart="confidence-spend"]')
+    assert chart is not None
+    box = chart.query_selector("svg").bounding_box()
+    assert box is not None
+    assert box["width"] > 100
+    assert box["height"] > 50
+    assert chart.evaluate("f => f.querySelectorAll('svg path, svg rect, svg use').length") > 5
+    assert page.query_selector("h2:text('Plans at 90 % confidence')") is not None
+    assert errors == []

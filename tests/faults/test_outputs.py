@@ -21,6 +21,7 @@ import yaml
 from campaign.files import neutralise, whatif_csv
 from campaign.whatif import WhatIfResult
 from scenarios.library import library_path
+from tests.conftest import chromium
 from tests.faults.refusals import assert_refused, invoke, snapshot
 
 #: Closes a double- or single-quoted attribute, opens a script, an element with a handler and a custom element.
@@ -92,12 +93,7 @@ def test_hostile_text_in_every_field_is_shown_as_text_and_never_runs(tmp_path):
     charts = [attrs.get("data-chart") for tag, attrs in markup.tags if tag == "figure"]
     assert f"band-{XSS}s" in charts
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("Chromium is not installed here (.ci/run installs it): the browser check is not run")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+    with chromium() as browser:
         view = browser.new_page()
         dialogs: list[str] = []
         view.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -113,7 +109,6 @@ def test_hostile_text_in_every_field_is_shown_as_text_and_never_runs(tmp_path):
                 text: document.body.innerText,
             })"""
         )
-        browser.close()
     assert dialogs == []
     assert "pwned" not in found["title"]
     assert found["injected"] == 0

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
+from tests.conftest import ARTIFACTS, watched
 from tests.web.test_api_actuals import cli_doc
-from tests.web.test_e2e_strategist import ARTIFACTS, browser, server, watched  # noqa: F401 - fixtures
 
 CAFE = "cafe-chain-q1"
 
 
-def test_the_scenario_list_leads_to_the_plan_and_moving_the_budget_re_optimises_in_place(server, browser):  # noqa: F811
+def test_the_scenario_list_leads_to_the_plan_and_moving_the_budget_re_optimises_in_place(server, browser):
     errors: list[str] = []
     page = watched(browser, errors)
     page.goto(f"{server}/")
@@ -54,7 +54,7 @@ def test_the_scenario_list_leads_to_the_plan_and_moving_the_budget_re_optimises_
     assert errors == []
 
 
-def test_the_whatif_page_draws_the_options_and_the_sweep_beside_its_table(server, browser):  # noqa: F811
+def test_the_whatif_page_draws_the_options_and_the_sweep_beside_its_table(server, browser):
     errors: list[str] = []
     page = watched(browser, errors)
     page.goto(f"{server}/whatif/{CAFE}")
@@ -77,7 +77,7 @@ def test_the_whatif_page_draws_the_options_and_the_sweep_beside_its_table(server
     assert errors == []
 
 
-def test_a_simulation_shows_its_progress_and_ends_in_bands(server, browser):  # noqa: F811
+def test_a_simulation_shows_its_progress_and_ends_in_bands(server, browser):
     errors: list[str] = []
     page = watched(browser, errors)
     page.goto(f"{server}/simulate/{CAFE}?lang=de")

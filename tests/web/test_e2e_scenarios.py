@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.conftest import ARTIFACTS, watched
 from tests.web.test_api_actuals import cli_doc
-from tests.web.test_e2e_strategist import ARTIFACTS, browser, server, watched  # noqa: F401 - fixtures
 from tests.web.test_pages_scenarios import CAFE, SHOP
 
 
-def test_a_scenario_written_in_the_form_is_created_and_planned(server, browser, tmp_path: Path):  # noqa: F811
+def test_a_scenario_written_in_the_form_is_created_and_planned(server, browser, tmp_path: Path):
     errors: list[str] = []
     page = watched(browser, errors)
     page.goto(f"{server}/")
@@ -53,7 +53,7 @@ def test_a_scenario_written_in_the_form_is_created_and_planned(server, browser, 
     assert errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
 
 
-def test_a_bundled_scenarios_yaml_is_copied_edited_validated_and_saved(server, browser, tmp_path: Path):  # noqa: F811
+def test_a_bundled_scenarios_yaml_is_copied_edited_validated_and_saved(server, browser, tmp_path: Path):
     errors: list[str] = []
     page = watched(browser, errors)
     page.goto(f"{server}/plan/{CAFE}")

@@ -6,66 +6,12 @@ Skipped where Chromium is not installed (CI installs it); screenshots go to test
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from openpyxl import load_workbook
 
-from campaign.web import create_app
+from tests.conftest import ARTIFACTS, watched
 from tests.web.test_api_actuals import META
-from tests.web.test_serve_uvicorn import START_SECONDS, free_port
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CAFE = "cafe-chain-q1"
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    uvicorn = pytest.importorskip("uvicorn")
-    workspace = tmp_path / "workspace"
-    workspace.mkdir()
-    port = free_port()
-    config = uvicorn.Config(create_app(workspace), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_SECONDS
-    while not running.started:
-        assert thread.is_alive(), "the server stopped"
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        running.should_exit = True
-        thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("Chromium is not installed here (.ci/run installs it): the browser journeys are not run")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-def watched(browser, errors: list[str]):
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1200, "height": 900})
-    page = context.new_page()
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return page
 
 
 def test_upload_preview_import_reallocate_and_adopt(server, browser):
