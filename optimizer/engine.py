@@ -278,7 +278,7 @@ def discrete_prices(
 
     for i, report in enumerate(reports):
         # Team hours are priced even with hours to spare: fewer than one more channel takes still hold it back.
-        if report.name != "team.hours" and not (report.name == "rules.max_active_channels" and report.binding):
+        if report.name not in DISCRETELY_PRICED or (report.name == "rules.max_active_channels" and not report.binding):
             continue
         step = 1.0 if report.name == "rules.max_active_channels" else team_step
         k = names.index(report.name)
