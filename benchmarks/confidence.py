@@ -175,17 +175,7 @@ def in_child(target: Any, args: tuple[Any, ...], timeout: float) -> Any:
 
 def timed(count: int, timeout: float) -> tuple[float, int, float, int, float] | None:
     """`confidence_run` in a child process, None when it takes longer than `timeout` seconds."""
-    results: Any = multiprocessing.Queue()
-    child = multiprocessing.Process(target=confidence_run, args=(count, results))
-    child.start()
-    child.join(timeout)
-    if child.is_alive():
-        child.terminate()
-        child.join()
-        return None
-    if child.exitcode != 0:
-        raise SystemExit(f"the confidence plan over {count} draws failed (exit code {child.exitcode})")
-    return results.get()
+    return in_child(confidence_run, (count,), timeout)
 
 
 def ratio_text(ratio: float) -> str:
